@@ -1,0 +1,14 @@
+"""Bolt listeners, one module per user-facing flow, each with `register(app, ctx)`."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from ..context import BotContext
+
+
+def register_all(app: App, ctx: BotContext) -> None:
+    from . import home
+
+    for module in (home,):
+        module.register(app, ctx)

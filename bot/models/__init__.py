@@ -1,0 +1,28 @@
+"""SQLAlchemy models, one module per domain noun. Import from here."""
+
+from .account import Account, AccountStatus, Contact, ContactRole, ContactRoleTag, LifecycleStage, Segment
+from .base import Base, utcnow
+from .churn_retro import ChurnRetro, ChurnType, RetroAction, RetroActionKind, RetroStatus
+from .health import Health, HealthRating, RatingSource, RedEpisode, TaPulse, UsageSnapshot
+from .jobs import JobRun, NudgeSent, SchedulerLock
+from .plans import AccountPlan, SuccessPlan
+from .save_plan import (
+    ApproverRole,
+    ExitApproval,
+    PlanEntry,
+    PlanStatus,
+    PlanUpdate,
+    SavePlan,
+    SaveStep,
+    SuccessCriterion,
+)
+from .slack_message import SlackMessage
+
+__all__ = [
+    "Account", "AccountPlan", "AccountStatus", "ApproverRole", "Base", "ChurnRetro", "ChurnType",
+    "Contact", "ContactRole", "ContactRoleTag", "ExitApproval", "Health", "HealthRating",
+    "JobRun", "LifecycleStage", "NudgeSent", "PlanEntry", "PlanStatus", "PlanUpdate",
+    "RatingSource", "RedEpisode", "RetroAction", "RetroActionKind", "RetroStatus", "SavePlan",
+    "SaveStep", "SchedulerLock", "Segment", "SlackMessage", "SuccessCriterion", "SuccessPlan",
+    "TaPulse", "UsageSnapshot", "utcnow",
+]

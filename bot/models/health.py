@@ -1,0 +1,103 @@
+"""Health ratings (kept as history), usage figures, and red episodes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .account import Account, _enum
+from .base import Base, utcnow
+
+
+class Health(enum.StrEnum):
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+class RatingSource(enum.StrEnum):
+    MANUAL = "manual"
+    ASSESSMENT = "assessment"
+    COMPUTED = "computed"
+    IMPORT = "import"
+
+
+class TaPulse(enum.StrEnum):
+    HEALTHY = "healthy"
+    CONCERNING = "concerning"
+    POOR = "poor"
+
+
+class HealthRating(Base):
+    """One rating of an account's health: who, when, why and from what source.
+
+    The account's current health is its latest rating; nothing is ever overwritten.
+    The TA-set traits of the computed score travel with the rating that set them.
+    """
+
+    __tablename__ = "health_ratings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    rating: Mapped[Health] = mapped_column(_enum(Health, "health"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[RatingSource] = mapped_column(_enum(RatingSource, "rating_source"))
+    rated_by: Mapped[str | None] = mapped_column(String(32))
+    rated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    ta_pulse: Mapped[TaPulse | None] = mapped_column(_enum(TaPulse, "ta_pulse"))
+    active_champion: Mapped[bool | None]
+    access_to_buyer: Mapped[bool | None]
+    score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    components: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    account: Mapped[Account] = relationship()
+
+
+Index("ix_health_ratings_account_rated_at", HealthRating.account_id, HealthRating.rated_at.desc(), HealthRating.id.desc())
+
+
+class UsageSnapshot(Base):
+    """A month of product usage for an account (from `tabot import usage`)."""
+
+    __tablename__ = "usage_snapshots"
+    __table_args__ = (UniqueConstraint("account_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    month: Mapped[dt.date]
+    dau: Mapped[int]
+    mau: Mapped[int]
+    versions_behind: Mapped[int | None]
+    precise_intel: Mapped[bool | None]
+    defect_tickets_90d: Mapped[int | None]
+    help_tickets_90d: Mapped[int | None]
+    last_activity: Mapped[dt.date | None]
+    imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class RedEpisode(Base):
+    """The time an account spends red, from the rating that turned it red to recovery.
+
+    Its alert (the parent message in the red-accounts channel) and thread belong to it, so a
+    new episode after recovery gets a new alert.
+    """
+
+    __tablename__ = "red_episodes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    started_rating_id: Mapped[int] = mapped_column(ForeignKey("health_ratings.id"))
+    started_at: Mapped[dt.datetime]
+    ended_rating_id: Mapped[int | None] = mapped_column(ForeignKey("health_ratings.id"))
+    ended_at: Mapped[dt.datetime | None]
+    alert_message_id: Mapped[int | None] = mapped_column(ForeignKey("slack_messages.id"))
+
+    account: Mapped[Account] = relationship()
+    started_rating: Mapped[HealthRating] = relationship(foreign_keys=[started_rating_id])
+    ended_rating: Mapped[HealthRating | None] = relationship(foreign_keys=[ended_rating_id])
+    alert_message: Mapped["SlackMessage | None"] = relationship()  # noqa: F821

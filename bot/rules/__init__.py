@@ -1,0 +1,1 @@
+"""Handbook rules as plain functions: no Slack, no database session."""

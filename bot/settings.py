@@ -1,0 +1,218 @@
+"""Settings from the environment (and an optional `.env` file).
+
+Every number of the handbook is a setting here with the handbook's default, so a team can
+change its playbook without touching code. Validation happens once, at start, and a bad
+value names the environment variable that holds it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from functools import lru_cache
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+SLACK_API_URL_DEFAULT = "https://slack.com/api/"
+
+UserIds = Annotated[list[str], NoDecode]
+Names = Annotated[list[str], NoDecode]
+
+
+def _split_list(value: object) -> object:
+    """`U1, U2` or `U1 U2` -> ["U1", "U2"]; lists pass through."""
+    if isinstance(value, str):
+        return [part for part in value.replace(",", " ").split() if part]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    # Slack
+    slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(None, alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(SLACK_API_URL_DEFAULT, alias="SLACK_API_URL")
+
+    # Storage and time
+    database_url: str = Field("sqlite:///tabot.db", alias="DATABASE_URL")
+    timezone: str = Field("UTC", alias="TABOT_TIMEZONE")
+    fiscal_year_start_month: int = Field(1, ge=1, le=12, alias="TABOT_FISCAL_YEAR_START_MONTH")
+
+    # Channels: an ID (C0123) or a name (red-accounts, #red-accounts)
+    red_accounts_channel: str = Field("red-accounts", alias="TABOT_RED_ACCOUNTS_CHANNEL")
+    lighthouse_channel: str = Field("lighthouse", alias="TABOT_LIGHTHOUSE_CHANNEL")
+    retro_channel: str = Field("gtm-operations-review", alias="TABOT_RETRO_CHANNEL")
+    renewals_review_channel: str = Field(
+        "yellow-red-renewals", alias="TABOT_RENEWALS_REVIEW_CHANNEL"
+    )
+
+    # People (Slack user ids)
+    ta_leadership: UserIds = Field(default_factory=list, alias="TABOT_TA_LEADERSHIP")
+    sales_leadership: UserIds = Field(default_factory=list, alias="TABOT_SALES_LEADERSHIP")
+    churn_retro_sponsor: str | None = Field(None, alias="TABOT_CHURN_RETRO_SPONSOR")
+    rsd: UserIds = Field(default_factory=list, alias="TABOT_RSD")
+    ta_director: UserIds = Field(default_factory=list, alias="TABOT_TA_DIRECTOR")
+    ta_manager: UserIds = Field(default_factory=list, alias="TABOT_TA_MANAGER")
+
+    # Pre-to-post-sales handoff
+    prospect_days_before_close: int = Field(45, ge=0, alias="TABOT_PROSPECT_DAYS_BEFORE_CLOSE")
+    handoff_days_before_close: int = Field(35, ge=0, alias="TABOT_HANDOFF_DAYS_BEFORE_CLOSE")
+    contact_roles_days_after_signature: int = Field(
+        7, ge=0, alias="TABOT_CONTACT_ROLES_DAYS_AFTER_SIGNATURE"
+    )
+    onboarding_days: int = Field(60, ge=1, alias="TABOT_ONBOARDING_DAYS")
+    onboarding_seat_goal: Decimal = Field(
+        Decimal("0.80"), ge=0, le=1, alias="TABOT_ONBOARDING_SEAT_GOAL"
+    )
+
+    # Renewal
+    renewal_assessment_days: int = Field(120, ge=0, alias="TABOT_RENEWAL_ASSESSMENT_DAYS")
+    renewal_review_days: int = Field(180, ge=0, alias="TABOT_RENEWAL_REVIEW_DAYS")
+
+    # Churn retro
+    churn_retro_arr_threshold: Decimal = Field(
+        Decimal("150000"), ge=0, alias="TABOT_CHURN_RETRO_ARR_THRESHOLD"
+    )
+    closed_lost_categories: Names = Field(
+        default_factory=lambda: [
+            "Product-Gap",
+            "Adoption",
+            "Budget",
+            "Competitor",
+            "Consolidation",
+            "M&A",
+            "Champion-Left",
+            "Other",
+        ],
+        alias="TABOT_CLOSED_LOST_CATEGORIES",
+    )
+
+    # Lighthouse
+    lighthouse_anchor_date: dt.date = Field(dt.date(2026, 1, 7), alias="TABOT_LIGHTHOUSE_ANCHOR_DATE")
+    lighthouse_interval_days: int = Field(14, ge=1, alias="TABOT_LIGHTHOUSE_INTERVAL_DAYS")
+    lighthouse_meeting_time: dt.time = Field(dt.time(16, 0), alias="TABOT_LIGHTHOUSE_MEETING_TIME")
+    lighthouse_post_hours_before: int = Field(
+        24, ge=0, alias="TABOT_LIGHTHOUSE_POST_HOURS_BEFORE"
+    )
+    save_plan_update_weekday: int = Field(0, ge=0, le=6, alias="TABOT_SAVE_PLAN_UPDATE_WEEKDAY")
+    save_plan_update_time: dt.time = Field(dt.time(9, 0), alias="TABOT_SAVE_PLAN_UPDATE_TIME")
+    save_plan_stale_days: int = Field(14, ge=1, alias="TABOT_SAVE_PLAN_STALE_DAYS")
+    save_plan_escalation_days: int = Field(21, ge=1, alias="TABOT_SAVE_PLAN_ESCALATION_DAYS")
+
+    # Planning and nurture
+    tier1_planning_days_before_quarter: int = Field(
+        14, ge=0, alias="TABOT_TIER1_PLANNING_DAYS_BEFORE_QUARTER"
+    )
+    tier23_planning_days_into_quarter: int = Field(
+        30, ge=1, alias="TABOT_TIER23_PLANNING_DAYS_INTO_QUARTER"
+    )
+    contact_every_days: int = Field(30, ge=1, alias="TABOT_CONTACT_EVERY_DAYS")
+    traits_refresh_days: int = Field(30, ge=1, alias="TABOT_TRAITS_REFRESH_DAYS")
+
+    # Jobs
+    red_alerts_every_minutes: int = Field(10, ge=1, alias="TABOT_RED_ALERTS_EVERY_MINUTES")
+    daily_jobs_time: dt.time = Field(dt.time(9, 0), alias="TABOT_DAILY_JOBS_TIME")
+
+    # Computed health (handbook "later" score, 0-10)
+    health_weight_ta_pulse: Decimal = Field(Decimal("0.05"), ge=0, alias="TABOT_HEALTH_WEIGHT_TA_PULSE")
+    health_weight_technical: Decimal = Field(Decimal("0.15"), ge=0, alias="TABOT_HEALTH_WEIGHT_TECHNICAL")
+    health_weight_relationships: Decimal = Field(
+        Decimal("0.25"), ge=0, alias="TABOT_HEALTH_WEIGHT_RELATIONSHIPS"
+    )
+    health_weight_utilization: Decimal = Field(
+        Decimal("0.55"), ge=0, alias="TABOT_HEALTH_WEIGHT_UTILIZATION"
+    )
+    health_dau_mau_healthy: Decimal = Field(Decimal("0.30"), alias="TABOT_HEALTH_DAU_MAU_HEALTHY")
+    health_dau_mau_poor: Decimal = Field(Decimal("0.20"), alias="TABOT_HEALTH_DAU_MAU_POOR")
+    health_mau_seats_healthy: Decimal = Field(Decimal("0.80"), alias="TABOT_HEALTH_MAU_SEATS_HEALTHY")
+    health_mau_seats_poor: Decimal = Field(Decimal("0.50"), alias="TABOT_HEALTH_MAU_SEATS_POOR")
+    health_last_activity_healthy_days: int = Field(14, alias="TABOT_HEALTH_LAST_ACTIVITY_HEALTHY_DAYS")
+    health_last_activity_poor_days: int = Field(30, alias="TABOT_HEALTH_LAST_ACTIVITY_POOR_DAYS")
+    health_defects_healthy_below: int = Field(2, alias="TABOT_HEALTH_DEFECTS_HEALTHY_BELOW")
+    health_defects_poor_at: int = Field(5, alias="TABOT_HEALTH_DEFECTS_POOR_AT")
+    health_help_tickets_healthy_below: int = Field(10, alias="TABOT_HEALTH_HELP_TICKETS_HEALTHY_BELOW")
+    health_help_tickets_poor_at: int = Field(15, alias="TABOT_HEALTH_HELP_TICKETS_POOR_AT")
+    health_green_at: Decimal = Field(Decimal("7"), alias="TABOT_HEALTH_GREEN_AT")
+    health_yellow_at: Decimal = Field(Decimal("4"), alias="TABOT_HEALTH_YELLOW_AT")
+
+    @field_validator(
+        "ta_leadership", "sales_leadership", "rsd", "ta_director", "ta_manager",
+        "closed_lost_categories", mode="before",
+    )
+    @classmethod
+    def _lists(cls, value: object) -> object:
+        return _split_list(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name like America/New_York)") from exc
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @model_validator(mode="after")
+    def _bands_in_order(self) -> "Settings":
+        if self.health_yellow_at > self.health_green_at:
+            raise ValueError("TABOT_HEALTH_YELLOW_AT must not be above TABOT_HEALTH_GREEN_AT")
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def leadership(self) -> set[str]:
+        """Everyone the handbook lets act on any account (TA/TS and Sales leadership, RSD, director)."""
+        people = {*self.ta_leadership, *self.sales_leadership, *self.rsd, *self.ta_director, *self.ta_manager}
+        if self.churn_retro_sponsor:
+            people.add(self.churn_retro_sponsor)
+        return people
+
+    def require(self, *names: str) -> None:
+        """Fail with a clear message when a setting a command needs is missing."""
+        missing = [
+            field.alias or name
+            for name, field in type(self).model_fields.items()
+            if name in names and getattr(self, name) in (None, "")
+        ]
+        if missing:
+            raise SettingsError(f"{', '.join(missing)} must be set (see README, 'Settings')")
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names the environment variable."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate settings; raise SettingsError naming each bad variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            loc = error["loc"][0] if error["loc"] else ""
+            field = Settings.model_fields.get(str(loc))
+            name = field.alias if field and field.alias else str(loc)
+            lines.append(f"{name}: {error['msg']}")
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

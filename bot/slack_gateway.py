@@ -1,0 +1,192 @@
+"""The one place that talks to Slack's Web API for the bot's own messages.
+
+It posts, threads, edits and uploads, and remembers which Slack message belongs to which
+record (`SlackMessage`), so "post into the account's thread" is one call everywhere. Channel
+settings may hold a name or an ID; names are resolved through `conversations.list` once and
+cached. 429s are retried by slack_sdk's own retry handler, honouring `Retry-After`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import SlackMessage, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def make_web_client(token: str | None, base_url: str) -> WebClient:
+    """A WebClient for `base_url` (Slack, GovSlack or the local sandbox) that retries 429s."""
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=5),
+        ],
+    )
+
+
+class ChannelNotFound(Exception):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no channel named {name!r} is visible to the bot (invite it, or set the channel ID)")
+        self.name = name
+
+
+@dataclass
+class Subject:
+    """What a message is about: a record type and id, and the message's purpose."""
+
+    type: str
+    id: int | None
+    purpose: str
+
+
+@dataclass
+class SlackGateway:
+    client: WebClient
+    _channel_ids: dict[str, str] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # --- channels ---------------------------------------------------------------------------
+    def channel_id(self, name_or_id: str) -> str:
+        """Resolve a channel setting (`C0123`, `red-accounts` or `#red-accounts`) to its ID."""
+        name = name_or_id.lstrip("#")
+        if name[:1] in ("C", "G", "D") and name[1:].isalnum() and name.upper() == name:
+            return name
+        with self._lock:
+            if name not in self._channel_ids:
+                self._load_channels()
+            if name not in self._channel_ids:
+                raise ChannelNotFound(name)
+            return self._channel_ids[name]
+
+    def _load_channels(self) -> None:
+        cursor = None
+        while True:
+            page = self.client.conversations_list(
+                types="public_channel,private_channel", exclude_archived=True, limit=200, cursor=cursor
+            )
+            for channel in page.get("channels", []):
+                self._channel_ids[channel["name"]] = channel["id"]
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return
+
+    # --- messages the bot keeps track of ----------------------------------------------------
+    def post(
+        self,
+        session: Session,
+        channel: str,
+        subject: Subject,
+        *,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        thread: SlackMessage | None = None,
+    ) -> SlackMessage:
+        """Post a message (into `thread` when given) and record it as the bot's."""
+        parent = thread.parent if thread is not None and thread.parent is not None else thread
+        response = self.client.chat_postMessage(
+            channel=parent.channel if parent else self.channel_id(channel),
+            text=text,
+            blocks=blocks,
+            thread_ts=parent.ts if parent else None,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        message = SlackMessage(
+            channel=response["channel"],
+            ts=response["ts"],
+            thread_ts=parent.ts if parent else None,
+            parent=parent,
+            subject_type=subject.type,
+            subject_id=subject.id,
+            purpose=subject.purpose,
+            posted_at=utcnow(),
+        )
+        session.add(message)
+        session.flush()
+        return message
+
+    def reply(
+        self,
+        session: Session,
+        parent: SlackMessage,
+        subject: Subject,
+        *,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+    ) -> SlackMessage:
+        return self.post(session, parent.channel, subject, text=text, blocks=blocks, thread=parent)
+
+    def update(
+        self, message: SlackMessage, *, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
+        self.client.chat_update(channel=message.channel, ts=message.ts, text=text, blocks=blocks)
+        message.updated_at = utcnow()
+
+    @staticmethod
+    def find(session: Session, subject: Subject) -> SlackMessage | None:
+        """The latest message the bot posted about `subject`."""
+        return session.scalars(
+            select(SlackMessage)
+            .where(
+                SlackMessage.subject_type == subject.type,
+                SlackMessage.subject_id == subject.id,
+                SlackMessage.purpose == subject.purpose,
+            )
+            .order_by(SlackMessage.id.desc())
+            .limit(1)
+        ).first()
+
+    # --- messages nobody needs to find again ---------------------------------------------
+    def dm(self, user_id: str, *, text: str, blocks: list[dict[str, Any]] | None = None) -> str:
+        """Send a direct message from the bot; returns its ts."""
+        response = self.client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+        return response["ts"]
+
+    def ephemeral(
+        self, channel: str, user_id: str, *, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
+        """A message only `user_id` sees; falls back to a DM where the bot cannot post ephemerals
+        (a channel it is not in, or a DM between two other people)."""
+        try:
+            self.client.chat_postEphemeral(channel=channel, user=user_id, text=text, blocks=blocks)
+        except SlackApiError as exc:
+            if exc.response.get("error") not in {"channel_not_found", "not_in_channel", "user_not_in_channel"}:
+                raise
+            self.dm(user_id, text=text, blocks=blocks)
+
+    def upload(
+        self,
+        channel: str,
+        *,
+        content: bytes | str,
+        filename: str,
+        title: str,
+        initial_comment: str | None = None,
+        thread: SlackMessage | None = None,
+    ) -> dict[str, Any]:
+        """Upload a file with files_upload_v2 (its three calls); returns the file record."""
+        parent = thread.parent if thread is not None and thread.parent is not None else thread
+        response = self.client.files_upload_v2(
+            channel=parent.channel if parent else self.channel_id(channel),
+            content=content,
+            filename=filename,
+            title=title,
+            initial_comment=initial_comment,
+            thread_ts=parent.ts if parent else None,
+        )
+        return response["file"]
