@@ -65,6 +65,16 @@ class BotServer:
         return self
 
     def stop(self) -> None:
-        self._server.close()
-        if self._thread:
-            self._thread.join(timeout=5)
+        # let running requests finish, then close the sockets from the server's own loop
+        self._server.task_dispatcher.shutdown(cancel_pending=False, timeout=5)
+        if self._thread is None:
+            self._server.close()
+            return
+        self._server.trigger.pull_trigger(self._close_all)
+        self._thread.join(timeout=5)
+
+    def _close_all(self) -> None:
+        for channel in list(self._server._map.values()):
+            if channel is not self._server.trigger:
+                channel.close()
+        self._server.trigger.close()

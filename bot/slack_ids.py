@@ -6,9 +6,9 @@ import enum
 
 
 class Command(enum.StrEnum):
+    """The slash commands the bot answers (app.yaml must list exactly these)."""
+
     HEALTH = "/health"
-    SAVE_PLAN = "/saveplan"
-    CHURN_RETRO = "/churnretro"
 
 
 class Callback(enum.StrEnum):
@@ -20,10 +20,7 @@ class Action(enum.StrEnum):
     RATING = "rating"
     REASON = "reason"
     TA_PULSE = "ta_pulse"
-    ACTIVE_CHAMPION = "active_champion"
-    ACCESS_TO_BUYER = "access_to_buyer"
-    OPEN_SAVE_PLAN = "open_save_plan"
-    ENTER_LIGHTHOUSE = "enter_lighthouse"
+    TRAITS = "traits"
     UPDATE_HEALTH = "update_health"
 
 

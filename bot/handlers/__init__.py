@@ -8,7 +8,7 @@ from ..context import BotContext
 
 
 def register_all(app: App, ctx: BotContext) -> None:
-    from . import home
+    from . import health, home
 
-    for module in (home,):
+    for module in (health, home):
         module.register(app, ctx)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 13:59:08.828513
+Create Date: 2026-11-24 14:05:30.871101
 """
 from alembic import op
 import sqlalchemy as sa
@@ -15,7 +15,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-    
     op.create_table('accounts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('salesforce_id', sa.String(length=32), nullable=False),
@@ -264,6 +263,7 @@ def upgrade() -> None:
     sa.Column('ended_rating_id', sa.Integer(), nullable=True),
     sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('alert_message_id', sa.Integer(), nullable=True),
+    sa.Column('alert_claimed_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_red_episodes_account_id_accounts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['alert_message_id'], ['slack_messages.id'], name=op.f('fk_red_episodes_alert_message_id_slack_messages')),
     sa.ForeignKeyConstraint(['ended_rating_id'], ['health_ratings.id'], name=op.f('fk_red_episodes_ended_rating_id_health_ratings')),
@@ -312,11 +312,9 @@ def upgrade() -> None:
     with op.batch_alter_table('save_steps', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_save_steps_criterion_id'), ['criterion_id'], unique=False)
 
-    
 
 
 def downgrade() -> None:
-    
     with op.batch_alter_table('save_steps', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_save_steps_criterion_id'))
 
@@ -381,4 +379,3 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_accounts_name_key'))
 
     op.drop_table('accounts')
-    

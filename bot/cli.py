@@ -1,0 +1,255 @@
+"""The `tabot` command line: serve, socket, scheduler, demo, db, import, jobs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+from .logging_setup import configure_logging
+from .settings import Settings, SettingsError, load_settings
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _context(migrate: bool = True):
+    from .context import BotContext
+    from .db import ensure_schema
+
+    settings = _settings()
+    ctx = BotContext.from_settings(settings)
+    if migrate:
+        try:
+            ensure_schema(ctx.engine)
+        except RuntimeError as exc:
+            raise click.ClickException(str(exc)) from None
+    return ctx
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
+def main(verbose: bool) -> None:
+    """tabot: run the customer-success team's playbooks in Slack."""
+    configure_logging(logging.DEBUG if verbose else logging.INFO)
+    signal.signal(signal.SIGTERM, _handle_sigterm)  # stop cleanly under a process manager
+
+
+# --- serving ------------------------------------------------------------------------------
+def _start_scheduler(ctx, enabled: bool):
+    if not enabled:
+        return None
+    from .jobs.scheduler import build_scheduler
+
+    scheduler = build_scheduler(ctx, background=True)
+    scheduler.start()
+    return scheduler
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=3000, show_default=True, type=int)
+@click.option("--threads", default=16, show_default=True, type=int, help="Worker threads.")
+@click.option("--no-scheduler", is_flag=True, help="Do not run the scheduled jobs in this process.")
+def serve(host: str, port: int, threads: int, no_scheduler: bool) -> None:
+    """Serve Slack's HTTP requests on POST /slack/events (and GET /healthz)."""
+    from .app import create_app
+    from .server import BotServer
+
+    ctx = _context()
+    try:
+        ctx.settings.require("slack_bot_token", "slack_signing_secret")
+        app = create_app(ctx)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    scheduler = _start_scheduler(ctx, not no_scheduler)
+    server = BotServer(app, ctx.engine, host=host, port=port, threads=threads)
+    click.echo(f"tabot listening on {server.url}/slack/events (health: {server.url}/healthz)")
+    try:
+        server.serve_forever()
+    finally:
+        if scheduler:
+            scheduler.shutdown(wait=False)
+
+
+@main.command()
+@click.option("--no-scheduler", is_flag=True, help="Do not run the scheduled jobs in this process.")
+def socket(no_scheduler: bool) -> None:
+    """Run the same app over Socket Mode (no public URL needed)."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from .app import create_app
+
+    ctx = _context()
+    try:
+        ctx.settings.require("slack_bot_token", "slack_signing_secret", "slack_app_token")
+        app = create_app(ctx)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    scheduler = _start_scheduler(ctx, not no_scheduler)
+    try:
+        SocketModeHandler(app, ctx.settings.slack_app_token.get_secret_value()).start()
+    finally:
+        if scheduler:
+            scheduler.shutdown(wait=False)
+
+
+@main.command()
+def scheduler() -> None:
+    """Run the scheduled jobs alone (one scheduler acts per database, by a leader lock)."""
+    from .jobs.scheduler import run_scheduler_forever
+
+    run_scheduler_forever(_context())
+
+
+@main.command()
+@click.option("--database", default=None, help="Database URL for the demo (default: DATABASE_URL, sqlite:///tabot.db).")
+@click.option("--fresh", is_flag=True, help="Start from an empty demo database file.")
+def demo(database: str | None, fresh: bool) -> None:
+    """Run the bot against the built-in Slack sandbox and print what Slack would show."""
+    from .demo import run_demo
+
+    settings = _settings()
+    url = database or settings.database_url
+    if fresh and url.startswith("sqlite:///"):
+        Path(url[len("sqlite:///"):]).unlink(missing_ok=True)
+    run_demo(url, echo=click.echo)
+
+
+# --- database -----------------------------------------------------------------------------
+@main.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Migrate the database up to REVISION (default: the latest)."""
+    from .db import current_revision, upgrade
+
+    ctx = _context(migrate=False)
+    upgrade(ctx.engine, revision)
+    click.echo(f"database at revision {current_revision(ctx.engine)}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Migrate the database down to REVISION (`base` empties it)."""
+    from .db import current_revision, downgrade
+
+    ctx = _context(migrate=False)
+    downgrade(ctx.engine, revision)
+    click.echo(f"database at revision {current_revision(ctx.engine) or 'base'}")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Show the database's revision and the code's."""
+    from .db import current_revision, head_revision
+
+    ctx = _context(migrate=False)
+    click.echo(f"database: {current_revision(ctx.engine) or 'empty'}; code: {head_revision(ctx.engine)}")
+
+
+# --- import ---------------------------------------------------------------------------------
+@main.group("import")
+def import_() -> None:
+    """Import Salesforce-style CSV exports (all rows or none)."""
+
+
+def _run_import(kind: str, path: Path) -> None:
+    from . import importer
+    from .db import transaction
+
+    ctx = _context()
+    try:
+        with transaction(ctx.sessions) as session:
+            if kind == "accounts":
+                resolve = importer.slack_user_resolver(ctx.slack.client)
+                summary = importer.import_accounts(session, path, resolve)
+            else:
+                summary = importer.import_contacts(session, path)
+    except importer.ImportRejected as exc:
+        click.echo(f"{path}: nothing imported, {len(exc.errors)} bad row(s):", err=True)
+        for error in exc.errors:
+            click.echo(f"  line {error.line}: {error.reason}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"{path}: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged"
+    )
+    if getattr(summary, "turned_red", None):
+        click.echo(
+            f"{len(summary.turned_red)} account(s) turned red: the red-alerts job posts their alerts."
+        )
+
+
+@import_.command("accounts")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_accounts(path: Path) -> None:
+    """Accounts: salesforce_id,name,tier,segment,arr,seats,close_date,contract_start,renewal_date,ta,ae,ce"""
+    _run_import("accounts", path)
+
+
+@import_.command("contacts")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_contacts(path: Path) -> None:
+    """Contacts: salesforce_id,name,title,email,roles,instance_admin (roles separated by ;)"""
+    _run_import("contacts", path)
+
+
+# --- jobs -----------------------------------------------------------------------------------
+@main.group()
+def jobs() -> None:
+    """Scheduled jobs: list them, or run one now."""
+
+
+@jobs.command("list")
+def jobs_list() -> None:
+    """Each job with its schedule and next run (in the team's time zone)."""
+    from .jobs.scheduler import describe_jobs
+
+    settings = _settings()
+    rows = describe_jobs(settings, dt.datetime.now(dt.UTC))
+    if not rows:
+        click.echo("no jobs registered")
+    for name, schedule, next_run in rows:
+        click.echo(f"{name:<20} {schedule:<40} next: {next_run:%Y-%m-%d %H:%M %Z}")
+
+
+@jobs.command("run")
+@click.argument("name")
+@click.option("--at", "at", default=None, help="Run as if the clock read this instant (ISO, team time zone unless an offset is given).")
+@click.option("--dry-run", is_flag=True, help="Print what would be posted; post and record nothing.")
+def jobs_run(name: str, at: str | None, dry_run: bool) -> None:
+    """Run job NAME once."""
+    from .jobs.registry import UnknownJob
+    from .jobs.runner import run_job
+
+    when = None
+    if at:
+        try:
+            when = dt.datetime.fromisoformat(at)
+        except ValueError:
+            raise click.BadParameter(f"{at!r} is not an ISO date-time like 2026-12-01T09:00", param_hint="--at") from None
+    ctx = _context()
+    try:
+        run = run_job(ctx, name, at=when, dry_run=dry_run)
+    except UnknownJob as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{name}: {run.status}, {run.sent} sent{' (dry run: nothing recorded)' if dry_run else ''}")
+    if run.status != "ok":
+        sys.exit(1)
+
+
+def _handle_sigterm(*_: object) -> None:
+    raise SystemExit(0)

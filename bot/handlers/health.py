@@ -1,0 +1,170 @@
+"""`/health`: the rating modal, its account type-ahead, and saving a rating."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import App
+
+from ..context import BotContext
+from ..db import transaction
+from ..flows.health import announce_rating, record_rating
+from ..messages import health as msg
+from ..models import Account, Health, HealthRating, RatingSource, TaPulse
+from ..rules.health import may_rate, parse_health_command, reason_error
+from ..slack_ids import Action, Block, Callback, Command
+from ..store import health as health_store
+from ..store.accounts import get_account, match_accounts, search_accounts
+from ..text import escape_mrkdwn, truncate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class HealthForm:
+    """The modal's state, parsed in one place."""
+
+    account_id: int | None
+    rating: Health | None
+    reason: str
+    ta_pulse: TaPulse | None
+    active_champion: bool
+    access_to_buyer: bool
+    channel_id: str | None
+
+    @classmethod
+    def from_view(cls, view: dict[str, Any]) -> "HealthForm":
+        values = view["state"]["values"]
+
+        def selected(block: str, action: str) -> str | None:
+            chosen = (values.get(block, {}).get(action) or {}).get("selected_option")
+            return chosen["value"] if chosen else None
+
+        account = selected(Block.ACCOUNT, Action.ACCOUNT_PICKER)
+        rating = selected(Block.RATING, Action.RATING)
+        pulse = selected(Block.TA_PULSE, Action.TA_PULSE)
+        traits = {
+            o["value"]
+            for o in (values.get(Block.TRAITS, {}).get(Action.TRAITS) or {}).get("selected_options") or []
+        }
+        metadata = json.loads(view.get("private_metadata") or "{}")
+        return cls(
+            account_id=int(account) if account and account.isdigit() else None,
+            rating=Health(rating) if rating in {h.value for h in Health} else None,
+            reason=(values.get(Block.REASON, {}).get(Action.REASON) or {}).get("value") or "",
+            ta_pulse=TaPulse(pulse) if pulse in {p.value for p in TaPulse} else None,
+            active_champion=msg.TRAIT_CHAMPION in traits,
+            access_to_buyer=msg.TRAIT_BUYER in traits,
+            channel_id=metadata.get("channel"),
+        )
+
+
+def modal_state_for(session, account: Account | None, **kw: Any) -> msg.HealthModalState:
+    if account is None:
+        return msg.HealthModalState(**kw)
+    return msg.HealthModalState(
+        account=account,
+        current=health_store.current_rating(session, account.id),
+        traits=health_store.last_traits(session, account.id),
+        **kw,
+    )
+
+
+def register(app: App, ctx: BotContext) -> None:
+    settings = ctx.settings
+
+    @app.command(Command.HEALTH)
+    def open_health_modal(ack, body: dict, client, respond) -> None:
+        ack()
+        parsed = parse_health_command(body.get("text") or "")
+        with ctx.sessions() as session:
+            matches = match_accounts(session, parsed.account_query) if parsed.account_query else []
+            account = matches[0] if len(matches) == 1 else None
+            notice = None
+            if parsed.account_query and not matches:
+                notice = f"No account matches “{escape_mrkdwn(truncate(parsed.account_query, 80))}”: pick one below."
+            elif len(matches) > 1:
+                names = ", ".join(escape_mrkdwn(a.name) for a in matches[:5])
+                notice = f"“{escape_mrkdwn(truncate(parsed.account_query, 80))}” matches {len(matches)} accounts ({names}…): pick one below."
+            if account and not may_rate(body["user_id"], account.team, settings.leadership):
+                respond(msg.not_allowed(account, sorted(settings.leadership)), response_type="ephemeral")
+                return
+            state = modal_state_for(
+                session, account, rating=parsed.rating, reason=parsed.reason, notice=notice,
+                channel_id=body.get("channel_id"),
+            )
+        client.views_open(trigger_id=body["trigger_id"], view=msg.health_modal(state))
+
+    @app.options(Action.ACCOUNT_PICKER)
+    def account_options(ack, payload: dict) -> None:
+        with ctx.sessions() as session:
+            accounts = search_accounts(session, payload.get("value") or "", limit=100)
+            ack(options=[msg.option(truncate(a.name, 75), str(a.id)) for a in accounts])
+
+    @app.action(Action.ACCOUNT_PICKER)
+    def account_picked(ack, body: dict, client) -> None:
+        """Show the picked account's current rating and traits in the open modal."""
+        ack()
+        view = body["view"]
+        form = HealthForm.from_view(view)
+        with ctx.sessions() as session:
+            account = get_account(session, form.account_id) if form.account_id else None
+            state = modal_state_for(
+                session, account, rating=form.rating.value if form.rating else None, reason=form.reason,
+                channel_id=form.channel_id,
+            )
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=msg.health_modal(state))
+
+    @app.action(Action.UPDATE_HEALTH)
+    def update_health_button(ack, body: dict, client) -> None:
+        ack()
+        account_id = int(body["actions"][0]["value"])
+        with ctx.sessions() as session:
+            account = get_account(session, account_id)
+            state = modal_state_for(session, account, channel_id=(body.get("channel") or {}).get("id"))
+        client.views_open(trigger_id=body["trigger_id"], view=msg.health_modal(state))
+
+    @app.view(Callback.HEALTH_MODAL)
+    def save_rating(ack, body: dict, view: dict) -> None:
+        user = body["user"]["id"]
+        form = HealthForm.from_view(view)
+        errors: dict[str, str] = {}
+        with ctx.sessions() as session:
+            account = get_account(session, form.account_id) if form.account_id else None
+            if account is None:
+                errors[Block.ACCOUNT] = "Pick the account to rate."
+            elif not may_rate(user, account.team, settings.leadership):
+                errors[Block.ACCOUNT] = (
+                    "Only this account's TA, AE and CE, or leadership, can rate it. Nothing was saved."
+                )
+        if form.rating is None:
+            errors[Block.RATING] = "Choose green, yellow or red."
+        if problem := reason_error(form.reason):
+            errors[Block.REASON] = problem
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        now = dt.datetime.now(dt.UTC)
+        with transaction(ctx.sessions) as session:
+            account = get_account(session, form.account_id)
+            change = record_rating(
+                session, account, rating=form.rating, reason=form.reason.strip(), source=RatingSource.MANUAL,
+                by=user, now=now, ta_pulse=form.ta_pulse, active_champion=form.active_champion,
+                access_to_buyer=form.access_to_buyer,
+            )
+        with ctx.sessions() as session:
+            account = get_account(session, change.account_id)
+            new = session.get(HealthRating, change.rating_id)
+            previous = session.get(HealthRating, change.previous_id) if change.previous_id else None
+            confirmation = msg.rating_confirmation(account, previous, new)
+            follow_up = msg.yellow_next_step(account) if form.rating == Health.YELLOW else None
+        private = form.channel_id or user
+        ctx.slack.ephemeral(private, user, text=confirmation)
+        if follow_up:
+            ctx.slack.ephemeral(private, user, text=follow_up)
+        announce_rating(ctx, change, now)

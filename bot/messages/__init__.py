@@ -1,0 +1,1 @@
+"""What the bot says: Block Kit builders (small functions returning dicts) and Jinja documents."""

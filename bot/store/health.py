@@ -1,0 +1,96 @@
+"""Rating history and red episodes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from ..models import Account, Health, HealthRating, RedEpisode
+
+
+def current_rating(session: Session, account_id: int) -> HealthRating | None:
+    """The account's latest rating: its current health."""
+    return session.scalars(
+        select(HealthRating)
+        .where(HealthRating.account_id == account_id)
+        .order_by(HealthRating.rated_at.desc(), HealthRating.id.desc())
+        .limit(1)
+    ).first()
+
+
+def current_ratings(session: Session, account_ids: Iterable[int]) -> dict[int, HealthRating]:
+    """Latest rating of each account, in one statement."""
+    ids = list(account_ids)
+    if not ids:
+        return {}
+    ranked = (
+        select(
+            HealthRating.id,
+            func.row_number()
+            .over(partition_by=HealthRating.account_id, order_by=(HealthRating.rated_at.desc(), HealthRating.id.desc()))
+            .label("rank"),
+        )
+        .where(HealthRating.account_id.in_(ids))
+        .subquery()
+    )
+    rows = session.scalars(select(HealthRating).join(ranked, ranked.c.id == HealthRating.id).where(ranked.c.rank == 1))
+    return {r.account_id: r for r in rows}
+
+
+def last_traits(session: Session, account_id: int) -> HealthRating | None:
+    """The latest rating that recorded the TA-set traits (pulse, champion, buyer)."""
+    return session.scalars(
+        select(HealthRating)
+        .where(HealthRating.account_id == account_id, HealthRating.ta_pulse.is_not(None))
+        .order_by(HealthRating.rated_at.desc(), HealthRating.id.desc())
+        .limit(1)
+    ).first()
+
+
+def open_red_episode(session: Session, account_id: int) -> RedEpisode | None:
+    return session.scalars(
+        select(RedEpisode).where(RedEpisode.account_id == account_id, RedEpisode.ended_at.is_(None))
+    ).first()
+
+
+def red_episodes_without_alert(session: Session, claimed_before: dt.datetime) -> list[RedEpisode]:
+    """Open red episodes whose alert was never posted (and nobody is posting it right now)."""
+    return list(
+        session.scalars(
+            select(RedEpisode)
+            .options(joinedload(RedEpisode.account), joinedload(RedEpisode.started_rating))
+            .where(
+                RedEpisode.ended_at.is_(None),
+                RedEpisode.alert_message_id.is_(None),
+                (RedEpisode.alert_claimed_at.is_(None)) | (RedEpisode.alert_claimed_at < claimed_before),
+            )
+            .order_by(RedEpisode.started_at)
+        )
+    )
+
+
+def claim_alert(session: Session, episode: RedEpisode, now: dt.datetime, stale_before: dt.datetime) -> bool:
+    """Take the right to post an episode's alert, so two processes never both post it."""
+    result = session.execute(
+        update(RedEpisode)
+        .where(
+            RedEpisode.id == episode.id,
+            RedEpisode.alert_message_id.is_(None),
+            (RedEpisode.alert_claimed_at.is_(None)) | (RedEpisode.alert_claimed_at < stale_before),
+        )
+        .values(alert_claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def accounts_by_id(session: Session, ids: Iterable[int]) -> dict[int, Account]:
+    ids = list(ids)
+    return {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(ids)))} if ids else {}
+
+
+def is_red(rating: HealthRating | None) -> bool:
+    return rating is not None and rating.rating == Health.RED

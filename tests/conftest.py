@@ -1,0 +1,114 @@
+"""Shared fixtures: a migrated database, the Slack sandbox, and the bot served over HTTP.
+
+The database is SQLite in a temporary file unless TEST_DATABASE_URL names another (CI runs
+the suite a second time on PostgreSQL). Every test starts from empty tables, so no test
+depends on another's data or on the order they run in.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import Engine, delete
+
+from bot.context import BotContext
+from bot.db import make_engine, make_session_factory, upgrade
+from bot.models import Base
+from bot.sandbox import Sandbox
+from bot.sandbox.driver import SlackDriver
+from bot.settings import Settings, load_settings
+
+SIGNING_SECRET = "test-signing-secret-0123456789"
+BOT_TOKEN = "xoxb-sandbox"
+
+TEAM_SETTINGS = {
+    "TABOT_TA_LEADERSHIP": "U0LEAD1",
+    "TABOT_SALES_LEADERSHIP": "U0SALES",
+    "TABOT_CHURN_RETRO_SPONSOR": "U0SPONS",
+    "TABOT_RSD": "U0RSD01",
+    "TABOT_TA_DIRECTOR": "U0DIR01",
+}
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "tabot-test.db")
+
+
+@pytest.fixture(scope="session")
+def migrated_engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    with engine.begin() as conn:  # a previous interrupted run may have left data behind
+        for table in reversed(Base.metadata.sorted_tables):
+            if engine.dialect.has_table(conn, table.name):
+                conn.execute(delete(table))
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(migrated_engine: Engine) -> Iterator[Engine]:
+    yield migrated_engine
+    with migrated_engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(delete(table))
+
+
+@pytest.fixture
+def sessions(engine: Engine):
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    sb = Sandbox(bot_token=BOT_TOKEN).start()
+    yield sb
+    sb.stop()
+
+
+def make_settings(database_url: str, sandbox: Sandbox | None = None, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": sandbox.api_url if sandbox else "http://127.0.0.1:9/api/",
+        "DATABASE_URL": database_url,
+        **TEAM_SETTINGS,
+    }
+    values.update(overrides)
+    return load_settings(**values)
+
+
+@pytest.fixture
+def settings(database_url: str, sandbox: Sandbox) -> Settings:
+    return make_settings(database_url, sandbox)
+
+
+@pytest.fixture
+def ctx(settings: Settings, engine: Engine) -> BotContext:
+    return BotContext.from_settings(settings, engine)
+
+
+@dataclass
+class RunningBot:
+    ctx: BotContext
+    sandbox: Sandbox
+    slack: SlackDriver
+    url: str
+
+
+@pytest.fixture
+def bot(ctx: BotContext, sandbox: Sandbox) -> Iterator[RunningBot]:
+    """The real app served by waitress on a free port, talking to the sandbox."""
+    from bot.app import create_app
+    from bot.server import BotServer
+
+    server = BotServer(create_app(ctx), ctx.engine, port=0, threads=8).start()
+    yield RunningBot(ctx, sandbox, SlackDriver(server.url, SIGNING_SECRET, sandbox), server.url)
+    server.stop()
