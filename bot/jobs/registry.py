@@ -1,0 +1,76 @@
+"""Scheduled jobs: each is `run(session, slack, now, settings) -> how many things it sent`,
+with a trigger built from settings (in the team's time zone)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.orm import Session
+
+from ..settings import Settings
+from ..slack_gateway import SlackGateway
+
+JobFunc = Callable[[Session, SlackGateway, dt.datetime, Settings], int]
+
+# Modules whose import registers their jobs.
+JOB_MODULES = ("bot.jobs.red_alerts",)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    run: JobFunc
+    trigger: Callable[[Settings], BaseTrigger]
+    schedule: Callable[[Settings], str]  # the trigger in words, for `tabot jobs list`
+    description: str
+
+
+JOBS: dict[str, JobSpec] = {}
+
+
+class UnknownJob(KeyError):
+    def __str__(self) -> str:
+        return f"no job named {self.args[0]!r}; jobs: {', '.join(sorted(JOBS)) or 'none'}"
+
+
+def register_job(spec: JobSpec) -> JobSpec:
+    JOBS[spec.name] = spec
+    return spec
+
+
+def load_jobs() -> dict[str, JobSpec]:
+    for module in JOB_MODULES:
+        importlib.import_module(module)
+    return JOBS
+
+
+def get_job(name: str) -> JobSpec:
+    load_jobs()
+    if name not in JOBS:
+        raise UnknownJob(name)
+    return JOBS[name]
+
+
+# --- triggers --------------------------------------------------------------------------------
+def every_minutes(minutes: int, settings: Settings) -> IntervalTrigger:
+    return IntervalTrigger(minutes=minutes, timezone=settings.tz)
+
+
+def daily_at(time: dt.time, settings: Settings) -> CronTrigger:
+    return CronTrigger(hour=time.hour, minute=time.minute, timezone=settings.tz)
+
+
+def weekly_at(weekday: int, time: dt.time, settings: Settings) -> CronTrigger:
+    return CronTrigger(day_of_week=weekday, hour=time.hour, minute=time.minute, timezone=settings.tz)
+
+
+def every_n_days_from(anchor: dt.date, days: int, time: dt.time, settings: Settings) -> IntervalTrigger:
+    """Every `days` days from an anchor date (never cron week='*/2', which breaks in 53-week years)."""
+    start = dt.datetime.combine(anchor, time)
+    return IntervalTrigger(days=days, start_date=start, timezone=settings.tz)

@@ -1,0 +1,59 @@
+"""Running one job once: in one transaction, recorded as a JobRun."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from ..context import BotContext
+from ..db import transaction
+from ..models import JobRun
+from ..slack_gateway import SlackGateway
+from .dry_run import DryRunClient
+from .registry import get_job
+
+log = logging.getLogger(__name__)
+
+
+def as_instant(at: dt.datetime | None, tz: dt.tzinfo) -> dt.datetime:
+    """`at` as an aware UTC instant: now by default; a naive time is read in the team's zone."""
+    if at is None:
+        return dt.datetime.now(dt.UTC)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=tz)
+    return at.astimezone(dt.UTC)
+
+
+def run_job(
+    ctx: BotContext, name: str, at: dt.datetime | None = None, dry_run: bool = False,
+    echo: Callable[[str], None] = print,
+) -> JobRun:
+    """Run job `name` as if the clock read `at`.
+
+    The job's writes commit with its success; a failure rolls them back and is recorded as a
+    failed run (the error is logged; the run is returned, not raised). A dry run posts nothing
+    and records nothing, printing what it would have sent.
+    """
+    spec = get_job(name)
+    now = as_instant(at, ctx.settings.tz)
+    run = JobRun(job=name, as_of=now, started_at=dt.datetime.now(dt.UTC), dry_run=dry_run)
+    slack = SlackGateway(DryRunClient(echo)) if dry_run else ctx.slack
+    session = ctx.sessions()
+    try:
+        with session.begin():
+            run.sent = spec.run(session, slack, now, ctx.settings)
+            if dry_run:
+                session.rollback()
+        run.status = "ok"
+    except Exception as exc:
+        log.exception("job %s failed", name)
+        run.status = "failed"
+        run.detail = f"{type(exc).__name__}: {exc}"[:2000]
+    finally:
+        session.close()
+    run.finished_at = dt.datetime.now(dt.UTC)
+    if not dry_run:
+        with transaction(ctx.sessions) as record:
+            record.add(run)
+    return run
