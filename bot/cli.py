@@ -170,27 +170,30 @@ def import_() -> None:
 def _run_import(kind: str, path: Path) -> None:
     from . import importer
     from .db import transaction
+    from .flows.imports import announce_all, record_computed_health, record_imported_health
 
     ctx = _context()
+    now = dt.datetime.now(dt.UTC)
     try:
         with transaction(ctx.sessions) as session:
             if kind == "accounts":
-                resolve = importer.slack_user_resolver(ctx.slack.client)
-                summary = importer.import_accounts(session, path, resolve)
+                summary = importer.import_accounts(session, path, importer.slack_user_resolver(ctx.slack.client))
+                changes = record_imported_health(session, summary.health_changes, now)
+            elif kind == "contacts":
+                summary, changes = importer.import_contacts(session, path), []
             else:
-                summary = importer.import_contacts(session, path)
+                summary, account_ids = importer.import_usage(session, path)
+                changes = record_computed_health(session, ctx.settings, account_ids, now)
     except importer.ImportRejected as exc:
         click.echo(f"{path}: nothing imported, {len(exc.errors)} bad row(s):", err=True)
         for error in exc.errors:
-            click.echo(f"  line {error.line}: {error.reason}", err=True)
+            click.echo(f"  {error}", err=True)
         sys.exit(1)
-    click.echo(
-        f"{path}: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged"
-    )
-    if getattr(summary, "turned_red", None):
-        click.echo(
-            f"{len(summary.turned_red)} account(s) turned red: the red-alerts job posts their alerts."
-        )
+    click.echo(f"{path}: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged")
+    if changes:
+        turned_red = sum(1 for c in changes if c.started_episode_id)
+        click.echo(f"{len(changes)} health rating(s) changed, {turned_red} account(s) turned red")
+        announce_all(ctx, changes, now)  # what Slack misses now, the red-alerts job posts later
 
 
 @import_.command("accounts")
@@ -205,6 +208,15 @@ def import_accounts(path: Path) -> None:
 def import_contacts(path: Path) -> None:
     """Contacts: salesforce_id,name,title,email,roles,instance_admin (roles separated by ;)"""
     _run_import("contacts", path)
+
+
+@import_.command("usage")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_usage(path: Path) -> None:
+    """Usage: salesforce_id,month,dau,mau,versions_behind,precise_intel,defect_tickets_90d,help_tickets_90d,last_activity
+
+    Recomputes each account's health score; a change to red posts the red-account alert."""
+    _run_import("usage", path)
 
 
 # --- jobs -----------------------------------------------------------------------------------

@@ -1,0 +1,314 @@
+"""`tabot import accounts|contacts|usage FILE.csv`: validate the whole file, then upsert.
+
+If any row is bad, nothing is written and every bad row is reported with its line number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Account, AccountStatus, Contact, ContactRole, Health, LifecycleStage, Segment, UsageSnapshot
+from ..store.health import current_ratings
+from ..text import name_key
+from .csv_rows import (
+    SLACK_USER,
+    ImportRejected,
+    ImportSummary,
+    Invalid,
+    RowError,
+    check_header,
+    choices_of,
+    open_csv,
+    parse_bool,
+    parse_choice,
+    parse_count,
+    parse_date,
+    parse_email,
+    parse_money,
+)
+
+__all__ = [
+    "AccountImport", "ImportRejected", "ImportSummary", "RowError", "import_accounts", "import_contacts",
+    "import_usage", "slack_user_resolver",
+]
+
+ACCOUNT_COLUMNS = ("salesforce_id", "name", "tier", "segment", "arr", "seats", "close_date", "contract_start",
+                   "renewal_date", "ta", "ae", "ce")
+ACCOUNT_OPTIONAL = ("pooled", "scaled", "lifecycle_stage", "status", "health")
+CONTACT_COLUMNS = ("salesforce_id", "name", "title", "email", "roles", "instance_admin")
+USAGE_COLUMNS = ("salesforce_id", "month", "dau", "mau", "versions_behind", "precise_intel", "defect_tickets_90d",
+                 "help_tickets_90d", "last_activity")
+SEGMENTS = choices_of(list(Segment)) | {"midmarket": Segment.MID_MARKET, "mm": Segment.MID_MARKET}
+STAGES = choices_of(list(LifecycleStage)) | choices_of([s.value.split(". ", 1)[1] for s in LifecycleStage])
+STAGES = {k: (LifecycleStage(v) if isinstance(v, LifecycleStage) else next(s for s in LifecycleStage if s.value.endswith(v)))
+          for k, v in STAGES.items()}
+STATUSES = choices_of(list(AccountStatus))
+HEALTHS = choices_of(list(Health))
+ROLES = choices_of(list(ContactRole))
+CHUNK = 500
+
+
+@dataclass
+class AccountImport(ImportSummary):
+    # (account id, rating) for every health the file sets that differs from the current one;
+    # the caller records them through the health flow (so red opens an episode and an alert).
+    health_changes: list[tuple[int, Health]] = field(default_factory=list)
+
+
+def _load_by_salesforce_id(session: Session, ids: list[str]) -> dict[str, Account]:
+    found: dict[str, Account] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        found.update({a.salesforce_id: a for a in session.scalars(select(Account).where(Account.salesforce_id.in_(chunk)))})
+    return found
+
+
+def _validated(source, required, optional, parse_row) -> list[tuple[int, dict[str, Any]]]:
+    header, rows, close = open_csv(source)
+    try:
+        errors = check_header(header, required, optional)
+        if errors:
+            raise ImportRejected(errors)
+        good: list[tuple[int, dict[str, Any]]] = []
+        for line, row in rows:
+            if not any(row.values()):
+                continue  # blank line
+            try:
+                good.append((line, parse_row(line, row)))
+            except Invalid as exc:
+                errors.append(RowError(line, str(exc)))
+            except _RowErrors as exc:
+                errors.extend(RowError(line, reason) for reason in exc.reasons)
+    finally:
+        close()
+    if errors:
+        raise ImportRejected(errors)
+    return good
+
+
+class _RowErrors(Exception):
+    def __init__(self, reasons: list[str]) -> None:
+        self.reasons = reasons
+
+
+def _cells(row: dict[str, str], parsers: dict[str, Callable[[str, str], Any]]) -> dict[str, Any]:
+    """Parse every cell, collecting every reason a row is bad (not only the first)."""
+    values, reasons = {}, []
+    for column, parse in parsers.items():
+        try:
+            values[column] = parse(column, row.get(column, ""))
+        except Invalid as exc:
+            reasons.append(str(exc))
+    if reasons:
+        raise _RowErrors(reasons)
+    return values
+
+
+def import_accounts(session: Session, source: str | Path | IO[str], resolve_user: Callable[[str], str | None]) -> AccountImport:
+    resolved: dict[str, str | None] = {}
+
+    def person(column: str, value: str) -> str | None:
+        if not value:
+            return None
+        if SLACK_USER.match(value):
+            return value
+        email = parse_email(column, value)
+        if email not in resolved:
+            resolved[email] = resolve_user(email)
+        if resolved[email] is None:
+            raise Invalid(f'{column} "{value}" is not a Slack user in this workspace')
+        return resolved[email]
+
+    def required(column: str, value: str) -> str:
+        if not value:
+            raise Invalid(f"{column} is empty")
+        return value
+
+    def tier(column: str, value: str) -> int | None:
+        if value and value not in ("1", "2", "3"):
+            raise Invalid(f'{column} "{value}" is not 1, 2 or 3')
+        return int(value) if value else None
+
+    parsers: dict[str, Callable[[str, str], Any]] = {
+        "salesforce_id": required, "name": required, "tier": tier,
+        "segment": lambda c, v: parse_choice(c, v, SEGMENTS), "arr": parse_money, "seats": parse_count,
+        "close_date": parse_date, "contract_start": parse_date, "renewal_date": parse_date,
+        "ta": person, "ae": person, "ce": person, "pooled": parse_bool, "scaled": parse_bool,
+        "lifecycle_stage": lambda c, v: parse_choice(c, v, STAGES),
+        "status": lambda c, v: parse_choice(c, v, STATUSES), "health": lambda c, v: parse_choice(c, v, HEALTHS),
+    }
+    seen: dict[str, int] = {}
+
+    def parse_row(line: int, row: dict[str, str]) -> dict[str, Any]:
+        values = _cells(row, parsers)
+        reasons = []
+        if values["salesforce_id"] in seen:
+            reasons.append(f'salesforce_id "{values["salesforce_id"]}" is repeated (first on line {seen[values["salesforce_id"]]})')
+        if values["contract_start"] and values["renewal_date"] and values["renewal_date"] < values["contract_start"]:
+            reasons.append(f'renewal_date {values["renewal_date"]} is before contract_start {values["contract_start"]}')
+        if reasons:
+            raise _RowErrors(reasons)
+        seen[values["salesforce_id"]] = line
+        return values
+
+    rows = _validated(source, ACCOUNT_COLUMNS, ACCOUNT_OPTIONAL, parse_row)
+    summary = AccountImport()
+    existing = _load_by_salesforce_id(session, [values["salesforce_id"] for _, values in rows])
+    current = current_ratings(session, [a.id for a in existing.values()])  # one statement
+    for _, values in rows:
+        health = values.pop("health", None)
+        fields = {
+            "name": values["name"], "name_key": name_key(values["name"]), "tier": values["tier"],
+            "segment": values["segment"], "arr": values["arr"], "seats": values["seats"],
+            "close_date": values["close_date"], "contract_start": values["contract_start"],
+            "renewal_date": values["renewal_date"], "ta_user_id": values["ta"], "ae_user_id": values["ae"],
+            "ce_user_id": values["ce"],
+        }
+        for optional in ("pooled", "scaled", "lifecycle_stage", "status"):
+            if values.get(optional) is not None:
+                fields[optional] = values[optional]
+        account = existing.get(values["salesforce_id"])
+        if account is None:
+            account = Account(salesforce_id=values["salesforce_id"], **fields)
+            session.add(account)
+            summary.created += 1
+        elif any(getattr(account, k) != v for k, v in fields.items()):
+            for key, value in fields.items():
+                setattr(account, key, value)
+            summary.updated += 1
+        else:
+            summary.unchanged += 1
+        if health is not None:
+            session.flush()
+            now_rating = current.get(account.id)
+            if now_rating is None or now_rating.rating != health:
+                summary.health_changes.append((account.id, health))
+    session.flush()
+    return summary
+
+
+def import_contacts(session: Session, source: str | Path | IO[str]) -> ImportSummary:
+    def roles(column: str, value: str) -> list[ContactRole]:
+        return [parse_choice(column, part.strip(), ROLES) for part in value.split(";") if part.strip()]
+
+    parsers = {
+        "salesforce_id": lambda c, v: v or _invalid(f"{c} is empty"), "name": lambda c, v: v or _invalid(f"{c} is empty"),
+        "title": lambda c, v: v or None, "email": parse_email, "roles": roles, "instance_admin": parse_bool,
+    }
+    rows = _validated(source, CONTACT_COLUMNS, (), lambda line, row: _cells(row, parsers))
+    accounts = _load_by_salesforce_id(session, sorted({v["salesforce_id"] for _, v in rows}))
+    missing = [RowError(line, f'salesforce_id "{v["salesforce_id"]}" is not an imported account')
+               for line, v in rows if v["salesforce_id"] not in accounts]
+    if missing:
+        raise ImportRejected(missing)
+    contacts = {
+        (c.account_id, c.email.lower()): c
+        for c in session.scalars(select(Contact).where(Contact.account_id.in_([a.id for a in accounts.values()])))
+    } if accounts else {}
+    summary = ImportSummary()
+    for _, v in rows:
+        account = accounts[v["salesforce_id"]]
+        contact = contacts.get((account.id, v["email"]))
+        fields = {"name": v["name"], "title": v["title"], "instance_admin": bool(v["instance_admin"])}
+        if contact is None:
+            contact = Contact(account_id=account.id, email=v["email"], **fields)
+            contact.roles = v["roles"]
+            session.add(contact)
+            contacts[(account.id, v["email"])] = contact
+            summary.created += 1
+        elif any(getattr(contact, k) != val for k, val in fields.items()) or sorted(contact.roles) != sorted(set(v["roles"])):
+            for key, value in fields.items():
+                setattr(contact, key, value)
+            contact.roles = v["roles"]
+            summary.updated += 1
+        else:
+            summary.unchanged += 1
+    session.flush()
+    return summary
+
+
+def import_usage(session: Session, source: str | Path | IO[str]) -> tuple[ImportSummary, list[int]]:
+    """Monthly usage figures; returns the summary and the ids of the accounts it touched."""
+    def month(column: str, value: str) -> dt.date:
+        if len(value) == 7:
+            value += "-01"
+        date = parse_date(column, value)
+        if date is None:
+            raise Invalid(f"{column} is empty")
+        return date.replace(day=1)
+
+    parsers = {
+        "salesforce_id": lambda c, v: v or _invalid(f"{c} is empty"), "month": month,
+        "dau": lambda c, v: _required_count(c, v), "mau": lambda c, v: _required_count(c, v),
+        "versions_behind": parse_count, "precise_intel": parse_bool, "defect_tickets_90d": parse_count,
+        "help_tickets_90d": parse_count, "last_activity": parse_date,
+    }
+
+    def parse_row(line: int, row: dict[str, str]) -> dict[str, Any]:
+        values = _cells(row, parsers)
+        if values["dau"] > values["mau"]:
+            raise Invalid(f'dau {values["dau"]} is more than mau {values["mau"]}')
+        return values
+
+    rows = _validated(source, USAGE_COLUMNS, (), parse_row)
+    accounts = _load_by_salesforce_id(session, sorted({v["salesforce_id"] for _, v in rows}))
+    missing = [RowError(line, f'salesforce_id "{v["salesforce_id"]}" is not an imported account')
+               for line, v in rows if v["salesforce_id"] not in accounts]
+    if missing:
+        raise ImportRejected(missing)
+    ids = [a.id for a in accounts.values()]
+    existing = {
+        (u.account_id, u.month): u
+        for u in session.scalars(select(UsageSnapshot).where(UsageSnapshot.account_id.in_(ids)))
+    } if ids else {}
+    summary = ImportSummary()
+    for _, v in rows:
+        account = accounts[v.pop("salesforce_id")]
+        snapshot = existing.get((account.id, v["month"]))
+        if snapshot is None:
+            snapshot = UsageSnapshot(account_id=account.id, **v)
+            session.add(snapshot)
+            existing[(account.id, v["month"])] = snapshot
+            summary.created += 1
+        elif any(getattr(snapshot, k) != val for k, val in v.items()):
+            for key, value in v.items():
+                setattr(snapshot, key, value)
+            summary.updated += 1
+        else:
+            summary.unchanged += 1
+    session.flush()
+    return summary, ids
+
+
+def _required_count(column: str, value: str) -> int:
+    count = parse_count(column, value)
+    if count is None:
+        raise Invalid(f"{column} is empty")
+    return count
+
+
+def _invalid(reason: str) -> Any:
+    raise Invalid(reason)
+
+
+def slack_user_resolver(client: WebClient) -> Callable[[str], str | None]:
+    """Email -> Slack user id through users.lookupByEmail (None when nobody has that email)."""
+
+    def resolve(email: str) -> str | None:
+        try:
+            return client.users_lookupByEmail(email=email)["user"]["id"]
+        except SlackApiError as exc:
+            if exc.response.get("error") == "users_not_found":
+                return None
+            raise
+
+    return resolve
