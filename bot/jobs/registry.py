@@ -70,7 +70,35 @@ def weekly_at(weekday: int, time: dt.time, settings: Settings) -> CronTrigger:
     return CronTrigger(day_of_week=weekday, hour=time.hour, minute=time.minute, timezone=settings.tz)
 
 
-def every_n_days_from(anchor: dt.date, days: int, time: dt.time, settings: Settings) -> IntervalTrigger:
-    """Every `days` days from an anchor date (never cron week='*/2', which breaks in 53-week years)."""
-    start = dt.datetime.combine(anchor, time)
-    return IntervalTrigger(days=days, start_date=start, timezone=settings.tz)
+def every_n_days_from(anchor: dt.date, days: int, time: dt.time, settings: Settings) -> "EveryNDays":
+    """Every `days` days from an anchor date, at a local time (never cron week='*/2', which
+    breaks in 53-week years)."""
+    return EveryNDays(anchor, days, time, settings.tz)
+
+
+class EveryNDays(BaseTrigger):
+    """Fires at a local wall-clock time every `days` calendar days from an anchor date.
+
+    APScheduler 3's IntervalTrigger adds fixed 24-hour days, so across a daylight-saving
+    change a fortnightly 15:00 meeting would drift to 16:00; this keeps the local time.
+    """
+
+    def __init__(self, anchor: dt.date, days: int, time: dt.time, timezone: dt.tzinfo) -> None:
+        self.anchor, self.days, self.time, self.timezone = anchor, days, time, timezone
+
+    def occurrence_on_or_after(self, date: dt.date) -> dt.date:
+        offset = (date - self.anchor).days
+        steps = max(0, -(-offset // self.days))  # ceil, never before the anchor
+        return self.anchor + dt.timedelta(days=steps * self.days)
+
+    def get_next_fire_time(self, previous_fire_time: dt.datetime | None, now: dt.datetime) -> dt.datetime:
+        local_now = now.astimezone(self.timezone)
+        date = self.occurrence_on_or_after(local_now.date())
+        while True:
+            fire = dt.datetime.combine(date, self.time, tzinfo=self.timezone)
+            if fire >= local_now and (previous_fire_time is None or fire > previous_fire_time):
+                return fire
+            date += dt.timedelta(days=self.days)
+
+    def __str__(self) -> str:
+        return f"every {self.days} days from {self.anchor} at {self.time:%H:%M}"
