@@ -118,6 +118,7 @@ def demo(database: str | None, fresh: bool) -> None:
     from .demo import run_demo
 
     settings = _settings()
+    logging.getLogger().setLevel(logging.WARNING)  # the transcript is the output
     url = database or settings.database_url
     if fresh and url.startswith("sqlite:///"):
         Path(url[len("sqlite:///"):]).unlink(missing_ok=True)

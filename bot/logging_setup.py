@@ -43,5 +43,6 @@ def configure_logging(level: int = logging.INFO) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # slack_sdk logs request bodies at DEBUG; keep it at INFO unless asked.
-    logging.getLogger("slack_sdk").setLevel(max(level, logging.INFO))
+    logging.getLogger("slack_sdk").setLevel(max(level, logging.WARNING))
     logging.getLogger("slack_bolt").setLevel(max(level, logging.INFO))
+    logging.getLogger("alembic").setLevel(max(level, logging.WARNING))

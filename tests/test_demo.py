@@ -1,0 +1,22 @@
+"""`tabot demo` runs the real bot against the sandbox and prints a readable session."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from bot.cli import main
+
+
+def test_demo_prints_the_red_account_story_and_can_run_again(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    for _ in range(2):  # a second run starts its sample accounts afresh
+        result = CliRunner().invoke(main, ["demo", "--database", url])
+        assert result.exit_code == 0, result.output
+    out = result.output
+    assert "#red-accounts  tabot:" in out and "Acme Corp* turned red" in out
+    assert "└ tabot (in thread)" in out and "Asks of the business" in out
+    assert "(tabot edited its message)" in out and "back to yellow" in out
+    assert "&lt;!channel&gt; &amp; Sons" in out
+    assert "Only the account team" in out
+    assert "red-alerts: ok, 0 posted" in out
