@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
+
+from bot.db import transaction
+from bot.flows.health import record_rating
+from bot.jobs.runner import run_job
+from bot.models import Health, RatingSource, TaPulse
 
 from bot.models import Account, HealthRating, RedEpisode
 from bot.sandbox import CHANNELS
@@ -91,8 +98,6 @@ def test_red_then_yellow_alert_thread_and_parent_edit(bot) -> None:
     assert len(alerts(bot)) == 1, "a recovery edits the alert, it posts no new one"
     assert any("yellow" in e["text"] and "save plan" in e["text"] for e in bot.sandbox.ephemerals)
 
-    from bot.jobs.runner import run_job
-
     before = len(bot.sandbox.calls_to("chat.postMessage"))
     run_job(bot.ctx, "red-alerts")
     run_job(bot.ctx, "red-alerts")
@@ -180,18 +185,31 @@ def test_account_name_is_escaped_and_pings_nobody(bot) -> None:
 
 
 def test_alert_missed_while_slack_was_down_is_posted_by_the_job_once(bot) -> None:
-    from bot.jobs.runner import run_job
-
     add_account(bot.ctx.sessions)
     bot.sandbox.fail_next("chat.postMessage", "internal_error", http_status=500)
     rate(bot, "U0TA001", "acme red outage")
     wait_for(lambda: len(bot.sandbox.calls_to("chat.postMessage")) >= 1, what="the failed post")
     with bot.ctx.sessions() as session:
         wait_for(lambda: session.scalars(select(RedEpisode)).first(), what="the episode")
-    # the failed attempt's claim lapses after a few minutes; the job then posts it
-    import datetime as dt
-
+    # the job posts what the failed attempt could not
     later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=6)
     run_job(bot.ctx, "red-alerts", at=later)
     run_job(bot.ctx, "red-alerts", at=later + dt.timedelta(minutes=10))
     assert len(alerts(bot)) == 1
+
+
+def test_picking_an_account_in_the_modal_shows_its_rating_and_traits(bot) -> None:
+    globex = add_account(bot.ctx.sessions, name="Globex", salesforce_id="001G")
+    with transaction(bot.ctx.sessions) as session:
+        record_rating(session, session.get(Account, globex), rating=Health.YELLOW, reason="slow rollout",
+                      source=RatingSource.MANUAL, by="U0AE001", now=dt.datetime.now(dt.UTC), ta_pulse=TaPulse.POOR,
+                      active_champion=True, access_to_buyer=False)
+    view = open_modal(bot, "U0TA001", "")
+    reply = bot.slack.pick("U0TA001", view["id"], "account", str(globex))
+    assert reply.status == 200
+    wait_for(lambda: bot.sandbox.calls_to("views.update"), what="the modal update")
+    updated = bot.sandbox.views[view["id"]]
+    text = str(updated["blocks"])
+    assert "yellow" in text and "<@U0AE001>" in text
+    pulse = next(b for b in updated["blocks"] if b.get("block_id") == "ta_pulse")
+    assert pulse["element"]["initial_option"]["value"] == "poor"

@@ -48,9 +48,10 @@ CONTACT_COLUMNS = ("salesforce_id", "name", "title", "email", "roles", "instance
 USAGE_COLUMNS = ("salesforce_id", "month", "dau", "mau", "versions_behind", "precise_intel", "defect_tickets_90d",
                  "help_tickets_90d", "last_activity")
 SEGMENTS = choices_of(list(Segment)) | {"midmarket": Segment.MID_MARKET, "mm": Segment.MID_MARKET}
-STAGES = choices_of(list(LifecycleStage)) | choices_of([s.value.split(". ", 1)[1] for s in LifecycleStage])
-STAGES = {k: (LifecycleStage(v) if isinstance(v, LifecycleStage) else next(s for s in LifecycleStage if s.value.endswith(v)))
-          for k, v in STAGES.items()}
+# "1. Onboarding" or just "Onboarding"
+STAGES = choices_of(list(LifecycleStage)) | {
+    key: stage for stage in LifecycleStage for key in choices_of([stage.value.split(". ", 1)[1]])
+}
 STATUSES = choices_of(list(AccountStatus))
 HEALTHS = choices_of(list(Health))
 ROLES = choices_of(list(ContactRole))
@@ -70,6 +71,27 @@ def _load_by_salesforce_id(session: Session, ids: list[str]) -> dict[str, Accoun
         chunk = ids[start:start + CHUNK]
         found.update({a.salesforce_id: a for a in session.scalars(select(Account).where(Account.salesforce_id.in_(chunk)))})
     return found
+
+
+def _update(summary: ImportSummary, record: Any, fields: dict[str, Any], also_changed: bool = False) -> bool:
+    """Apply `fields` to an existing record, counting it updated or unchanged."""
+    if also_changed or any(getattr(record, k) != v for k, v in fields.items()):
+        for key, value in fields.items():
+            setattr(record, key, value)
+        summary.updated += 1
+        return True
+    summary.unchanged += 1
+    return False
+
+
+def _accounts_named(session: Session, rows: list[tuple[int, dict[str, Any]]]) -> dict[str, Account]:
+    """The accounts the rows name; any unknown salesforce_id rejects the file."""
+    accounts = _load_by_salesforce_id(session, sorted({v["salesforce_id"] for _, v in rows}))
+    missing = [RowError(line, f'salesforce_id "{v["salesforce_id"]}" is not an imported account')
+               for line, v in rows if v["salesforce_id"] not in accounts]
+    if missing:
+        raise ImportRejected(missing)
+    return accounts
 
 
 def _validated(source, required, optional, parse_row) -> list[tuple[int, dict[str, Any]]]:
@@ -181,12 +203,8 @@ def import_accounts(session: Session, source: str | Path | IO[str], resolve_user
             account = Account(salesforce_id=values["salesforce_id"], **fields)
             session.add(account)
             summary.created += 1
-        elif any(getattr(account, k) != v for k, v in fields.items()):
-            for key, value in fields.items():
-                setattr(account, key, value)
-            summary.updated += 1
         else:
-            summary.unchanged += 1
+            _update(summary, account, fields)
         if health is not None:
             session.flush()
             now_rating = current.get(account.id)
@@ -205,11 +223,7 @@ def import_contacts(session: Session, source: str | Path | IO[str]) -> ImportSum
         "title": lambda c, v: v or None, "email": parse_email, "roles": roles, "instance_admin": parse_bool,
     }
     rows = _validated(source, CONTACT_COLUMNS, (), lambda line, row: _cells(row, parsers))
-    accounts = _load_by_salesforce_id(session, sorted({v["salesforce_id"] for _, v in rows}))
-    missing = [RowError(line, f'salesforce_id "{v["salesforce_id"]}" is not an imported account')
-               for line, v in rows if v["salesforce_id"] not in accounts]
-    if missing:
-        raise ImportRejected(missing)
+    accounts = _accounts_named(session, rows)
     contacts = {
         (c.account_id, c.email.lower()): c
         for c in session.scalars(select(Contact).where(Contact.account_id.in_([a.id for a in accounts.values()])))
@@ -225,13 +239,8 @@ def import_contacts(session: Session, source: str | Path | IO[str]) -> ImportSum
             session.add(contact)
             contacts[(account.id, v["email"])] = contact
             summary.created += 1
-        elif any(getattr(contact, k) != val for k, val in fields.items()) or sorted(contact.roles) != sorted(set(v["roles"])):
-            for key, value in fields.items():
-                setattr(contact, key, value)
+        elif _update(summary, contact, fields, also_changed=sorted(contact.roles) != sorted(set(v["roles"]))):
             contact.roles = v["roles"]
-            summary.updated += 1
-        else:
-            summary.unchanged += 1
     session.flush()
     return summary
 
@@ -260,11 +269,7 @@ def import_usage(session: Session, source: str | Path | IO[str]) -> tuple[Import
         return values
 
     rows = _validated(source, USAGE_COLUMNS, (), parse_row)
-    accounts = _load_by_salesforce_id(session, sorted({v["salesforce_id"] for _, v in rows}))
-    missing = [RowError(line, f'salesforce_id "{v["salesforce_id"]}" is not an imported account')
-               for line, v in rows if v["salesforce_id"] not in accounts]
-    if missing:
-        raise ImportRejected(missing)
+    accounts = _accounts_named(session, rows)
     ids = [a.id for a in accounts.values()]
     existing = {
         (u.account_id, u.month): u
@@ -279,12 +284,8 @@ def import_usage(session: Session, source: str | Path | IO[str]) -> tuple[Import
             session.add(snapshot)
             existing[(account.id, v["month"])] = snapshot
             summary.created += 1
-        elif any(getattr(snapshot, k) != val for k, val in v.items()):
-            for key, value in v.items():
-                setattr(snapshot, key, value)
-            summary.updated += 1
         else:
-            summary.unchanged += 1
+            _update(summary, snapshot, v)
     session.flush()
     return summary, ids
 

@@ -148,6 +148,26 @@ class SlackDriver:
             payload["view"] = self.sandbox.views[view_id]
         return self._payload(payload)
 
+    def pick(self, user: str, view_id: str, block_id: str, value: str) -> BotReply:
+        """Choose `value` in a select of an open modal whose input dispatches actions."""
+        view = self.sandbox.views[view_id]
+        element = _elements(view)[block_id]
+        state = state_for(view, {block_id: value})
+        action = {"type": element["type"], "action_id": element["action_id"], "block_id": block_id,
+                  "selected_option": _option(element, value), "action_ts": f"{time.time():.6f}"}
+        return self._payload(
+            {
+                "type": "block_actions",
+                "team": TEAM,
+                "user": self._user(user),
+                "api_app_id": "A0TABOT",
+                "trigger_id": self._trigger_id(),
+                "container": {"type": "view", "view_id": view_id},
+                "view": {**view, "state": {"values": state}},
+                "actions": [action],
+            }
+        )
+
     def options(self, user: str, action_id: str, query: str, view_id: str, block_id: str) -> BotReply:
         """Type into an external select: Slack asks the bot for options."""
         return self._payload(
