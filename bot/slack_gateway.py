@@ -58,13 +58,15 @@ class Subject:
 class SlackGateway:
     client: WebClient
     _channel_ids: dict[str, str] = field(default_factory=dict)
+    _names: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- channels ---------------------------------------------------------------------------
     def channel_id(self, name_or_id: str) -> str:
-        """Resolve a channel setting (`C0123`, `red-accounts` or `#red-accounts`) to its ID."""
+        """Resolve a channel setting (`C0123`, `red-accounts` or `#red-accounts`) to its ID;
+        a user id (`U0123`) passes through, as Slack posts to it in the bot's DM."""
         name = name_or_id.lstrip("#")
-        if name[:1] in ("C", "G", "D") and name[1:].isalnum() and name.upper() == name:
+        if name[:1] in ("C", "G", "D", "U", "W") and name[1:].isalnum() and name.upper() == name:
             return name
         with self._lock:
             if name not in self._channel_ids:
@@ -84,6 +86,19 @@ class SlackGateway:
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 return
+
+    # --- people ------------------------------------------------------------------------------
+    def display_name(self, user_id: str | None) -> str:
+        """A person's name for documents (which cannot render Slack mentions); cached."""
+        if not user_id:
+            return "unassigned"
+        if user_id not in self._names:
+            try:
+                user = self.client.users_info(user=user_id)["user"]
+                self._names[user_id] = user.get("real_name") or user.get("name") or user_id
+            except SlackApiError:
+                self._names[user_id] = user_id
+        return self._names[user_id]
 
     # --- messages the bot keeps track of ----------------------------------------------------
     def post(

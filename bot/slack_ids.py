@@ -9,10 +9,14 @@ class Command(enum.StrEnum):
     """The slash commands the bot answers (app.yaml must list exactly these)."""
 
     HEALTH = "/health"
+    SAVE_PLAN = "/saveplan"
 
 
 class Callback(enum.StrEnum):
     HEALTH_MODAL = "health_rating"
+    SAVE_PLAN_MODAL = "save_plan"
+    SAVE_STEP_MODAL = "save_step"
+    PLAN_UPDATE_MODAL = "plan_update"
 
 
 class Action(enum.StrEnum):
@@ -22,6 +26,26 @@ class Action(enum.StrEnum):
     TA_PULSE = "ta_pulse"
     TRAITS = "traits"
     UPDATE_HEALTH = "update_health"
+    OPEN_SAVE_PLAN = "open_save_plan"
+    ADD_STEP = "add_step"
+    POST_UPDATE = "post_update"
+    PROPOSE_EXIT = "propose_exit"
+    APPROVE_EXIT = "approve_exit"
+    PLAN_ENTRY = "plan_entry"
+    PROBLEM = "problem"
+    GOAL = "goal"
+    CRITERIA = "criteria"
+    EXEC_SPONSOR = "exec_sponsor"
+    CRITERION = "criterion"
+    STEP = "step"
+    OWNER = "owner"
+    DUE = "due"
+    WHAT_HAPPENED = "what_happened"
+    BLOCKERS = "blockers"
+    RISKS = "risks"
+    ASKS = "asks"
+    CRITERIA_MET = "criteria_met"
+    STEPS_DONE = "steps_done"
 
 
 class Block(enum.StrEnum):
@@ -31,3 +55,19 @@ class Block(enum.StrEnum):
     TA_PULSE = "ta_pulse"
     TRAITS = "traits"
     NOTICE = "notice"
+    PLAN_ENTRY = "plan_entry"
+    PROBLEM = "problem"
+    GOAL = "goal"
+    CRITERIA = "criteria"
+    EXEC_SPONSOR = "exec_sponsor"
+    CRITERION = "criterion"
+    STEP = "step"
+    OWNER = "owner"
+    DUE = "due"
+    WHAT_HAPPENED = "what_happened"
+    BLOCKERS = "blockers"
+    RISKS = "risks"
+    ASKS = "asks"
+    CRITERIA_MET = "criteria_met"
+    STEPS_DONE = "steps_done"
+    PLAN_ACTIONS = "plan_actions"

@@ -8,7 +8,7 @@ from ..context import BotContext
 
 
 def register_all(app: App, ctx: BotContext) -> None:
-    from . import health, home
+    from . import health, home, save_plan
 
-    for module in (health, home):
+    for module in (health, home, save_plan):
         module.register(app, ctx)

@@ -18,6 +18,7 @@ from ..models import Account, Health, HealthRating, RatingSource, TaPulse
 from ..rules.health import may_rate, parse_health_command, reason_error
 from ..slack_ids import Action, Block, Callback, Command
 from ..store import health as health_store
+from ..store.save_plans import open_plan
 from ..store.accounts import get_account, match_accounts, search_accounts
 from ..text import escape_mrkdwn, truncate
 
@@ -162,9 +163,10 @@ def register(app: App, ctx: BotContext) -> None:
             new = session.get(HealthRating, change.rating_id)
             previous = session.get(HealthRating, change.previous_id) if change.previous_id else None
             confirmation = msg.rating_confirmation(account, previous, new)
-            follow_up = msg.yellow_next_step(account) if form.rating == Health.YELLOW else None
+            has_plan = open_plan(session, account.id) is not None
+            follow_up = None if has_plan else msg.next_step(account, form.rating)
         private = form.channel_id or user
         ctx.slack.ephemeral(private, user, text=confirmation)
         if follow_up:
-            ctx.slack.ephemeral(private, user, text=follow_up)
+            ctx.slack.ephemeral(private, user, text=follow_up[0], blocks=follow_up[1])
         announce_rating(ctx, change, now)

@@ -60,3 +60,79 @@ def actions(elements: list[dict[str, Any]], *, block_id: str | None = None) -> d
     if block_id:
         block["block_id"] = block_id
     return block
+
+
+# --- modal inputs ------------------------------------------------------------------------------
+def input_block(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False,
+                hint: str | None = None, dispatch: bool = False) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "input", "block_id": block_id, "label": plain(label, 2000), "element": element,
+                             "optional": optional}
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    if dispatch:
+        block["dispatch_action"] = True
+    return block
+
+
+def text_element(action_id: str, *, multiline: bool = False, initial: str | None = None,
+                 max_length: int = 3000, placeholder: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "plain_text_input", "action_id": action_id, "multiline": multiline,
+                               "max_length": max_length}
+    if initial:
+        element["initial_value"] = initial[:max_length]
+    if placeholder:
+        element["placeholder"] = plain(placeholder)
+    return element
+
+
+def select_element(action_id: str, options: list[dict[str, Any]], *, initial: str | None = None,
+                   kind: str = "static_select") -> dict[str, Any]:
+    element: dict[str, Any] = {"type": kind, "action_id": action_id, "options": options[:100]}
+    chosen = next((o for o in options if o["value"] == initial), None)
+    if chosen:
+        element["initial_option"] = chosen
+    return element
+
+
+def multi_select_element(action_id: str, options: list[dict[str, Any]], initial: list[str]) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "multi_static_select", "action_id": action_id, "options": options[:100]}
+    chosen = [o for o in options[:100] if o["value"] in set(initial)]
+    if chosen:
+        element["initial_options"] = chosen
+    return element
+
+
+def user_element(action_id: str, initial: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "users_select", "action_id": action_id}
+    if initial:
+        element["initial_user"] = initial
+    return element
+
+
+def date_element(action_id: str, initial: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "datepicker", "action_id": action_id}
+    if initial:
+        element["initial_date"] = initial
+    return element
+
+
+def modal(callback_id: str, title: str, blocks: list[dict[str, Any]], *, submit: str | None = "Save",
+          private_metadata: str = "") -> dict[str, Any]:
+    view: dict[str, Any] = {"type": "modal", "callback_id": callback_id, "title": plain(title, 24),
+                            "close": plain("Cancel"), "blocks": blocks, "private_metadata": private_metadata}
+    if submit:
+        view["submit"] = plain(submit, 24)
+    return view
+
+
+def state_value(values: dict[str, Any], block_id: str, action_id: str) -> Any:
+    """The value of one input in a submitted view's state, whatever its element type."""
+    entry = (values.get(block_id) or {}).get(action_id) or {}
+    if "selected_option" in entry:
+        return (entry["selected_option"] or {}).get("value")
+    if "selected_options" in entry:
+        return [o["value"] for o in entry["selected_options"] or []]
+    for key in ("selected_user", "selected_date", "selected_users", "value"):
+        if key in entry:
+            return entry[key]
+    return None

@@ -120,11 +120,20 @@ def rating_confirmation(account: Account, previous: HealthRating | None, new: He
     return f"{EMOJI[new.rating]} *{escape_mrkdwn(account.name)}*: {before} → {new.rating.value}. Saved."
 
 
-def yellow_next_step(account: Account) -> str:
-    return (
-        f":large_yellow_circle: *{escape_mrkdwn(account.name)}* is yellow. The handbook's next step is a "
-        "save plan, handled in your 1:1s with your manager."
-    )
+def next_step(account: Account, rating: Health) -> tuple[str, list[dict[str, Any]]] | None:
+    """The handbook's next step after a rating, offered privately with a button:
+    yellow → a save plan handled with the manager; red → the Lighthouse program."""
+    name = escape_mrkdwn(account.name)
+    if rating == Health.YELLOW:
+        text = (f":large_yellow_circle: *{name}* is yellow. The handbook's next step is a save plan, "
+                "handled in your 1:1s with your manager.")
+        label = "Open a save plan"
+    elif rating == Health.RED:
+        text = f":red_circle: *{name}* is red: enter it into the *Lighthouse* program with a save plan."
+        label = "Enter Lighthouse"
+    else:
+        return None
+    return text, [section(text), actions([button(label, Action.OPEN_SAVE_PLAN, str(account.id), style="primary")])]
 
 
 def not_allowed(account: Account, leadership: list[str]) -> str:
@@ -190,7 +199,10 @@ def red_alert_ask(account: Account) -> tuple[str, list[dict[str, Any]]]:
     )
     blocks = [
         section(text),
-        actions([button("Update health", Action.UPDATE_HEALTH, str(account.id))], block_id="red_alert_actions"),
+        actions([
+            button("Open a save plan", Action.OPEN_SAVE_PLAN, str(account.id), style="primary"),
+            button("Update health", Action.UPDATE_HEALTH, str(account.id)),
+        ], block_id="red_alert_actions"),
     ]
     return text, blocks
 

@@ -1,0 +1,43 @@
+"""Documents rendered from the Jinja templates in `templates/`.
+
+Markdown documents render without HTML escaping (they are files people read as text);
+anything rendered to HTML or PDF uses an autoescaping environment, so user text such as
+`<script>` or `{{ 7*7 }}` comes out literally.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def _money(amount: Any) -> str:
+    return "n/a" if amount is None else f"${amount:,.0f}"
+
+
+def _date(value: Any) -> str:
+    return "n/a" if value is None else f"{value:%Y-%m-%d}"
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html", "htm", "xml"), default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["money"] = _money
+    env.filters["date"] = _date
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(**context)

@@ -1,0 +1,213 @@
+"""Save plans: store, announce, update, add steps, and the two-party Lighthouse exit.
+
+Each function writes in the caller's session and posts through the gateway; the plan's card
+(the message with its buttons) lives in the account's red-alert thread when there is one,
+else in the TA's DM, and every later event of the plan is a reply to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from ..documents import render
+from ..messages import save_plan as msg
+from ..models import (
+    ApproverRole,
+    ExitApproval,
+    PlanEntry,
+    PlanStatus,
+    PlanUpdate,
+    SavePlan,
+    SaveStep,
+    SlackMessage,
+    SuccessCriterion,
+)
+from ..rules.lighthouse import approver_role, enters_lighthouse, exit_agreed
+from ..settings import Settings
+from ..slack_gateway import SlackGateway, Subject
+from ..store import health as health_store
+from ..store.save_plans import get_plan
+from ..text import escape_mrkdwn, mention
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PlanForm:
+    account_id: int
+    plan_id: int | None
+    entry: PlanEntry
+    problem: str
+    goal: str
+    criteria: list[str]
+    exec_sponsor: str | None
+    channel: str | None
+
+
+def _card_subject(plan: SavePlan) -> Subject:
+    return Subject("save_plan", plan.id, "plan_card")
+
+
+def plan_card_message(session: Session, plan: SavePlan) -> SlackMessage | None:
+    return SlackGateway.find(session, _card_subject(plan))
+
+
+def store_plan(session: Session, form: PlanForm, user: str, now: dt.datetime) -> tuple[SavePlan, bool]:
+    """Create the account's plan, or edit its open one; returns (plan, created)."""
+    if form.plan_id:
+        plan = get_plan(session, form.plan_id)
+        created = False
+    else:
+        current = health_store.current_rating(session, form.account_id)
+        in_lighthouse = enters_lighthouse(current.rating.value if current else None)
+        plan = SavePlan(account_id=form.account_id, entry=form.entry, in_lighthouse=in_lighthouse,
+                        opened_by=user, opened_at=now, entered_lighthouse_at=now if in_lighthouse else None,
+                        problem_statement="")
+        session.add(plan)
+        created = True
+    plan.entry, plan.problem_statement, plan.goal = form.entry, form.problem, form.goal
+    plan.exec_sponsor_user_id = form.exec_sponsor
+    # keep criteria whose text is unchanged (with their steps and progress); add the new ones
+    kept = {c.description: c for c in plan.criteria}
+    plan.criteria = [kept.get(text) or SuccessCriterion(description=text, position=0) for text in form.criteria]
+    for position, criterion in enumerate(plan.criteria):
+        criterion.position = position
+    session.flush()
+    return get_plan(session, plan.id), created
+
+
+def render_plan(plan: SavePlan, names) -> str:
+    return render("save_plan.md.j2", plan=plan, account=plan.account, names=names)
+
+
+def announce_plan(session: Session, slack: SlackGateway, settings: Settings, plan: SavePlan, opener: str,
+                  created: bool, names) -> SlackMessage:
+    """Post the plan's card (red thread or DMs), tell the RSD and TA director, attach the file."""
+    account = plan.account
+    text, blocks = msg.plan_card(plan, headline=msg.plan_headline(plan, opener, edited=not created))
+    card = plan_card_message(session, plan)
+    if card is not None and not created:
+        slack.update(card, text=text, blocks=blocks)
+        slack.reply(session, card, Subject("save_plan", plan.id, "plan_edited"),
+                    text=msg.plan_headline(plan, opener, edited=True))
+    else:
+        episode = health_store.open_red_episode(session, account.id)
+        thread = episode.alert_message if episode else None
+        if thread is not None:
+            card = slack.post(session, thread.channel, _card_subject(plan), text=text, blocks=blocks, thread=thread)
+        else:
+            people = [u for u in (account.ta_user_id, account.ae_user_id) if u] or [opener]
+            card = slack.post(session, people[0], _card_subject(plan), text=text, blocks=blocks)
+            for other in people[1:]:
+                slack.post(session, other, Subject("save_plan", plan.id, "plan_card_copy"), text=text, blocks=blocks)
+    if created:
+        for person in dict.fromkeys([*settings.rsd, *settings.ta_director]):
+            slack.dm(person, text=f":memo: {mention(opener)} opened a save plan for *{escape_mrkdwn(account.name)}*"
+                                  f"{' (Lighthouse)' if plan.in_lighthouse else ''}: "
+                                  f"{escape_mrkdwn(plan.problem_statement[:300])}")
+    slack.upload(card.channel, content=render_plan(plan, names), filename=f"save-plan-{account.salesforce_id}.md",
+                 title=f"Save plan: {account.name}", thread=card)
+    return card
+
+
+def refresh_card(session: Session, slack: SlackGateway, plan: SavePlan) -> None:
+    card = plan_card_message(session, plan)
+    if card is not None:
+        text, blocks = msg.plan_card(plan, headline=msg.plan_headline(plan, plan.opened_by, edited=False))
+        slack.update(card, text=text, blocks=blocks)
+
+
+def add_step(session: Session, slack: SlackGateway, plan: SavePlan, criterion_id: int, description: str,
+             owner: str | None, due: dt.date | None, user: str) -> None:
+    criterion = next(c for c in plan.criteria if c.id == criterion_id)
+    criterion.steps.append(SaveStep(description=description, owner_user_id=owner, due_date=due,
+                                    position=len(criterion.steps)))
+    session.flush()
+    plan = get_plan(session, plan.id)
+    refresh_card(session, slack, plan)
+    card = plan_card_message(session, plan)
+    if card is not None:
+        slack.reply(session, card, Subject("save_plan", plan.id, "step_added"),
+                    text=f":heavy_plus_sign: {mention(user)} added a step: {escape_mrkdwn(description)} "
+                         f"(owner {mention(owner)}, due {due.isoformat() if due else 'n/a'})")
+
+
+@dataclass
+class UpdateForm:
+    plan_id: int
+    what_happened: str
+    blockers: str
+    risks: str
+    asks: str
+    criteria_met: set[int]
+    steps_done: set[int]
+
+
+def record_update(session: Session, slack: SlackGateway, form: UpdateForm, user: str, now: dt.datetime) -> PlanUpdate:
+    plan = get_plan(session, form.plan_id)
+    update = PlanUpdate(plan_id=plan.id, author=user, posted_at=now, what_happened=form.what_happened,
+                        blockers=form.blockers, risks=form.risks, asks=form.asks)
+    session.add(update)
+    newly_met, newly_done = [], []
+    for criterion in plan.criteria:
+        if criterion.id in form.criteria_met and criterion.met_at is None:
+            criterion.met_at = now
+            newly_met.append(criterion.description)
+        elif criterion.id not in form.criteria_met:
+            criterion.met_at = None
+        for step in criterion.steps:
+            if step.id in form.steps_done and step.done_at is None:
+                step.done_at = now
+                newly_done.append(step.description)
+            elif step.id not in form.steps_done:
+                step.done_at = None
+    session.flush()
+    plan = get_plan(session, plan.id)
+    card = plan_card_message(session, plan)
+    if card is not None:
+        slack.reply(session, card, Subject("save_plan", plan.id, "plan_update"),
+                    text=msg.update_posted(plan, update, newly_met, newly_done))
+        refresh_card(session, slack, plan)
+    return update
+
+
+def propose_exit(session: Session, slack: SlackGateway, plan: SavePlan, user: str, now: dt.datetime) -> None:
+    plan.exit_proposed_by, plan.exit_proposed_at = user, now
+    card = plan_card_message(session, plan)
+    text, blocks = msg.exit_proposal(plan, user)
+    if card is not None:
+        slack.reply(session, card, Subject("save_plan", plan.id, "exit_proposal"), text=text, blocks=blocks)
+
+
+def approve_exit(session: Session, slack: SlackGateway, settings: Settings, plan: SavePlan, user: str,
+                 now: dt.datetime) -> str:
+    """Record one leader's approval; exit when Sales and TS leadership have both approved.
+    Returns "not_allowed", "already", "approved" or "exited"."""
+    role = approver_role(user, settings.sales_leadership, settings.ta_leadership)
+    if role is None or plan.status != PlanStatus.OPEN:
+        return "not_allowed"
+    if any(a.approver == user for a in plan.approvals):
+        return "already"
+    plan.approvals.append(ExitApproval(approver=user, role=ApproverRole(role), approved_at=now))
+    session.flush()
+    card = plan_card_message(session, plan)
+    side = "Sales" if role == "sales" else "TS"
+    if card is not None:
+        slack.reply(session, card, Subject("save_plan", plan.id, "exit_approval"),
+                    text=f":ballot_box_with_check: {mention(user)} approved the exit for {side} leadership.")
+    if not exit_agreed({a.role.value for a in plan.approvals}):
+        return "approved"
+    plan.status, plan.closed_at = PlanStatus.EXITED, now
+    session.flush()
+    if card is not None:
+        program = "the Lighthouse program" if plan.in_lighthouse else "its save plan"
+        slack.reply(session, card, Subject("save_plan", plan.id, "exited"),
+                    text=f":tada: *{escape_mrkdwn(plan.account.name)}* exited {program} on {now:%Y-%m-%d}: "
+                         "Sales and TS leadership agree the customer is healthy.")
+        text, blocks = msg.plan_card(plan, headline=f":tada: Exited on {now:%Y-%m-%d}: *{escape_mrkdwn(plan.account.name)}*")
+        slack.update(card, text=text, blocks=blocks)
+    return "exited"

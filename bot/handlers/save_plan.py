@@ -1,0 +1,238 @@
+"""`/saveplan [update] [account]`, the *Open a save plan* buttons, and the plan's own buttons:
+Add step, Post update, Propose exit, Approve exit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from typing import Any
+
+from slack_bolt import App
+
+from ..context import BotContext
+from ..db import transaction
+from ..flows import save_plan as flow
+from ..messages import save_plan as msg
+from ..messages.blocks import state_value
+from ..models import Account, PlanEntry, PlanStatus
+from ..rules.health import reason_error
+from ..rules.lighthouse import criteria_error, enters_lighthouse, may_open_plan, may_propose_exit, parse_criteria
+from ..slack_ids import Action, Block, Callback, Command
+from ..store import health as health_store
+from ..store.accounts import get_account, match_accounts
+from ..store.save_plans import get_plan, open_plan
+from ..text import escape_mrkdwn, mention, truncate
+
+log = logging.getLogger(__name__)
+
+USAGE = "Use `/saveplan ACCOUNT` to open (or edit) an account's save plan, `/saveplan update ACCOUNT` to post an update."
+
+
+def _not_allowed(account: Account) -> str:
+    team = ", ".join(mention(u) for u in account.team) or "nobody assigned yet"
+    return (f":no_entry: Only the account team ({team}) or Sales / TS leadership can work on the save plan "
+            f"for *{escape_mrkdwn(account.name)}*. Nothing was saved.")
+
+
+def parse_plan_form(view: dict[str, Any]) -> flow.PlanForm:
+    values = view["state"]["values"]
+    meta = json.loads(view.get("private_metadata") or "{}")
+    entry = state_value(values, Block.PLAN_ENTRY, Action.PLAN_ENTRY)
+    return flow.PlanForm(
+        account_id=int(meta["account_id"]), plan_id=meta.get("plan_id"),
+        entry=PlanEntry(entry) if entry in {e.value for e in PlanEntry} else PlanEntry.AD_HOC,
+        problem=(state_value(values, Block.PROBLEM, Action.PROBLEM) or "").strip(),
+        goal=(state_value(values, Block.GOAL, Action.GOAL) or "").strip(),
+        criteria=parse_criteria(state_value(values, Block.CRITERIA, Action.CRITERIA) or ""),
+        exec_sponsor=state_value(values, Block.EXEC_SPONSOR, Action.EXEC_SPONSOR),
+        channel=meta.get("channel"),
+    )
+
+
+def parse_update_form(view: dict[str, Any]) -> flow.UpdateForm:
+    values = view["state"]["values"]
+    meta = json.loads(view.get("private_metadata") or "{}")
+
+    def text(block: str, action: str) -> str:
+        return (state_value(values, block, action) or "").strip()
+
+    return flow.UpdateForm(
+        plan_id=int(meta["plan_id"]), what_happened=text(Block.WHAT_HAPPENED, Action.WHAT_HAPPENED),
+        blockers=text(Block.BLOCKERS, Action.BLOCKERS), risks=text(Block.RISKS, Action.RISKS),
+        asks=text(Block.ASKS, Action.ASKS),
+        criteria_met={int(v) for v in state_value(values, Block.CRITERIA_MET, Action.CRITERIA_MET) or []},
+        steps_done={int(v) for v in state_value(values, Block.STEPS_DONE, Action.STEPS_DONE) or []},
+    )
+
+
+def register(app: App, ctx: BotContext) -> None:
+    settings = ctx.settings
+
+    def plan_modal_for(session, account: Account, channel: str | None) -> dict[str, Any]:
+        plan = open_plan(session, account.id)
+        if plan is not None:
+            return msg.save_plan_modal(account, plan, in_lighthouse=plan.in_lighthouse, channel_id=channel)
+        current = health_store.current_rating(session, account.id)
+        return msg.save_plan_modal(account, None, in_lighthouse=enters_lighthouse(current.rating.value if current else None),
+                                   channel_id=channel)
+
+    @app.command(Command.SAVE_PLAN)
+    def saveplan_command(ack, body: dict, client, respond) -> None:
+        ack()
+        words = (body.get("text") or "").split()
+        wants_update = bool(words) and words[0].lower() == "update"
+        query = " ".join(words[1:] if wants_update else words)
+        if not query:
+            respond(USAGE, response_type="ephemeral")
+            return
+        with ctx.sessions() as session:
+            matches = match_accounts(session, query)
+            if len(matches) != 1:
+                found = ", ".join(escape_mrkdwn(a.name) for a in matches[:8])
+                respond(f"“{escape_mrkdwn(truncate(query, 80))}” matches {len(matches)} accounts"
+                        + (f": {found}. Be more specific." if matches else ". Check the name or Salesforce id."),
+                        response_type="ephemeral")
+                return
+            account = matches[0]
+            if not may_open_plan(body["user_id"], account.team, settings.leadership):
+                respond(_not_allowed(account), response_type="ephemeral")
+                return
+            if wants_update:
+                plan = open_plan(session, account.id)
+                if plan is None:
+                    respond(f"*{escape_mrkdwn(account.name)}* has no open save plan. `/saveplan {escape_mrkdwn(account.name)}` opens one.",
+                            response_type="ephemeral")
+                    return
+                view = msg.update_modal(plan)
+            else:
+                view = plan_modal_for(session, account, body.get("channel_id"))
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.action(Action.OPEN_SAVE_PLAN)
+    def open_save_plan_button(ack, body: dict, client, respond) -> None:
+        ack()
+        user = body["user"]["id"]
+        with ctx.sessions() as session:
+            account = get_account(session, int(body["actions"][0]["value"]))
+            if account is None or not may_open_plan(user, account.team, settings.leadership):
+                ctx.slack.dm(user, text=_not_allowed(account) if account else "That account no longer exists.")
+                return
+            view = plan_modal_for(session, account, (body.get("channel") or {}).get("id"))
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.view(Callback.SAVE_PLAN_MODAL)
+    def save_plan_submitted(ack, body: dict, view: dict) -> None:
+        user = body["user"]["id"]
+        form = parse_plan_form(view)
+        errors: dict[str, str] = {}
+        if not form.problem:
+            errors[Block.PROBLEM] = "Say why the account is at risk: what is the current problem?"
+        elif problem := reason_error(form.problem):
+            errors[Block.PROBLEM] = problem
+        if problem := criteria_error(form.criteria):
+            errors[Block.CRITERIA] = problem
+        with ctx.sessions() as session:
+            account = get_account(session, form.account_id)
+            existing = open_plan(session, form.account_id)
+            if not may_open_plan(user, account.team, settings.leadership):
+                errors[Block.PROBLEM] = "Only the account team or Sales / TS leadership can save this plan."
+            elif existing is not None and existing.id != form.plan_id:
+                errors[Block.PROBLEM] = "This account already has an open save plan: run /saveplan again to edit it."
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        now = dt.datetime.now(dt.UTC)
+        with transaction(ctx.sessions) as session:
+            plan, created = flow.store_plan(session, form, user, now)
+            plan_id = plan.id
+        with transaction(ctx.sessions) as session:
+            flow.announce_plan(session, ctx.slack, settings, get_plan(session, plan_id), user, created,
+                               ctx.slack.display_name)
+
+    @app.action(Action.ADD_STEP)
+    def add_step_button(ack, body: dict, client) -> None:
+        ack()
+        with ctx.sessions() as session:
+            plan = get_plan(session, int(body["actions"][0]["value"]))
+            view = msg.add_step_modal(plan)
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.view(Callback.SAVE_STEP_MODAL)
+    def step_submitted(ack, body: dict, view: dict) -> None:
+        user = body["user"]["id"]
+        values = view["state"]["values"]
+        plan_id = json.loads(view["private_metadata"])["plan_id"]
+        criterion = state_value(values, Block.CRITERION, Action.CRITERION)
+        step = (state_value(values, Block.STEP, Action.STEP) or "").strip()
+        owner = state_value(values, Block.OWNER, Action.OWNER)
+        due = state_value(values, Block.DUE, Action.DUE)
+        errors = {}
+        if not criterion:
+            errors[Block.CRITERION] = "Pick the criterion this step serves."
+        if not step:
+            errors[Block.STEP] = "Describe the step."
+        if not owner:
+            errors[Block.OWNER] = "Every step has an owner."
+        if not due:
+            errors[Block.DUE] = "Every step has a due date."
+        with ctx.sessions() as session:
+            plan = get_plan(session, plan_id)
+            if not may_open_plan(user, plan.account.team, settings.leadership):
+                errors[Block.STEP] = "Only the account team or Sales / TS leadership can add steps."
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        with transaction(ctx.sessions) as session:
+            flow.add_step(session, ctx.slack, get_plan(session, plan_id), int(criterion), step, owner,
+                          dt.date.fromisoformat(due), user)
+
+    @app.action(Action.POST_UPDATE)
+    def post_update_button(ack, body: dict, client) -> None:
+        ack()
+        with ctx.sessions() as session:
+            view = msg.update_modal(get_plan(session, int(body["actions"][0]["value"])))
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.view(Callback.PLAN_UPDATE_MODAL)
+    def update_submitted(ack, body: dict, view: dict) -> None:
+        user = body["user"]["id"]
+        form = parse_update_form(view)
+        with ctx.sessions() as session:
+            plan = get_plan(session, form.plan_id)
+            allowed = may_open_plan(user, plan.account.team, settings.leadership)
+            closed = plan.status != PlanStatus.OPEN
+        if not form.what_happened or not allowed or closed:
+            reason = ("Say what happened since the last update." if not form.what_happened
+                      else "This plan is closed." if closed
+                      else "Only the account team or Sales / TS leadership can post updates.")
+            ack(response_action="errors", errors={Block.WHAT_HAPPENED: reason})
+            return
+        ack()
+        with transaction(ctx.sessions) as session:
+            flow.record_update(session, ctx.slack, form, user, dt.datetime.now(dt.UTC))
+
+    @app.action(Action.PROPOSE_EXIT)
+    def propose_exit_button(ack, body: dict) -> None:
+        ack()
+        user = body["user"]["id"]
+        with transaction(ctx.sessions) as session:
+            plan = get_plan(session, int(body["actions"][0]["value"]))
+            if not may_propose_exit(user, plan.account.ta_user_id, plan.account.ae_user_id):
+                ctx.slack.dm(user, text=f"Only the TA or AE of *{escape_mrkdwn(plan.account.name)}* can propose its exit.")
+                return
+            flow.propose_exit(session, ctx.slack, plan, user, dt.datetime.now(dt.UTC))
+
+    @app.action(Action.APPROVE_EXIT)
+    def approve_exit_button(ack, body: dict) -> None:
+        ack()
+        user = body["user"]["id"]
+        with transaction(ctx.sessions) as session:
+            plan = get_plan(session, int(body["actions"][0]["value"]))
+            outcome = flow.approve_exit(session, ctx.slack, settings, plan, user, dt.datetime.now(dt.UTC))
+        if outcome == "not_allowed":
+            sales = ", ".join(mention(u) for u in settings.sales_leadership) or "none configured"
+            ts = ", ".join(mention(u) for u in settings.ta_leadership) or "none configured"
+            ctx.slack.dm(user, text=f"Exits are approved by Sales leadership ({sales}) and TS leadership ({ts}).")

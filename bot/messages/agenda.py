@@ -1,0 +1,130 @@
+"""The Lighthouse agenda: what goes in it (`build_agenda`) and its Slack messages.
+
+The agenda is a short parent message plus one threaded reply per account, and the whole
+agenda as an attached Markdown file, so 40 accounts never make a truncated or rejected
+message (each reply stays under 50 blocks and 3,000 characters a text).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ..models import Account, PlanUpdate, SavePlan
+from ..rules.lighthouse import is_new_entrant, recent
+from ..store.save_plans import last_update_at
+from ..text import day, escape_mrkdwn, mention, money, truncate
+from .blocks import context, header, section
+
+MAX_BLOCKS = 50
+SECTION_TEXT = 2900
+RECENT_DAYS = 14
+
+
+@dataclass
+class AgendaItem:
+    plan: SavePlan
+    account: Account
+    new: bool
+    recent_updates: list[PlanUpdate]
+    stale: bool
+    met: int
+    total: int
+    days_in_program: int
+
+
+@dataclass
+class Agenda:
+    meeting: dt.date
+    new_entrants: list[AgendaItem] = field(default_factory=list)
+    existing: list[AgendaItem] = field(default_factory=list)
+    ready: list[AgendaItem] = field(default_factory=list)
+    exited: list[SavePlan] = field(default_factory=list)
+
+    @property
+    def items(self) -> list[AgendaItem]:
+        return self.new_entrants + self.existing
+
+    @property
+    def arr_at_stake(self) -> Decimal:
+        return sum((i.account.arr or Decimal(0) for i in self.items), Decimal(0))
+
+    @property
+    def summary(self) -> str:
+        stale = sum(1 for i in self.existing if i.stale)
+        return (f"{len(self.items)} accounts in the program, {money(self.arr_at_stake)} ARR at stake: "
+                f"{len(self.new_entrants)} new, {len(self.existing)} existing ({stale} with no update in 2 weeks), "
+                f"{len(self.ready)} ready to exit, {len(self.exited)} exited since the last meeting.")
+
+
+def build_agenda(plans: list[SavePlan], exited: list[SavePlan], meeting: dt.date,
+                 previous_meeting_at: dt.datetime | None, now: dt.datetime) -> Agenda:
+    agenda = Agenda(meeting=meeting, exited=exited)
+    for plan in sorted(plans, key=lambda p: (p.entered_lighthouse_at or p.opened_at, p.id)):
+        entered = plan.entered_lighthouse_at or plan.opened_at
+        updates = [u for u in plan.updates if recent(u.posted_at, now, RECENT_DAYS)]
+        item = AgendaItem(
+            plan=plan, account=plan.account, new=is_new_entrant(entered, previous_meeting_at),
+            recent_updates=sorted(updates, key=lambda u: u.posted_at, reverse=True),
+            stale=not recent(last_update_at(plan), now, RECENT_DAYS),
+            met=sum(1 for c in plan.criteria if c.met_at), total=len(plan.criteria),
+            days_in_program=(now - entered).days,
+        )
+        (agenda.new_entrants if item.new else agenda.existing).append(item)
+        if item.total and item.met == item.total:
+            agenda.ready.append(item)
+    return agenda
+
+
+def _chunks(text: str) -> list[str]:
+    return [text[i:i + SECTION_TEXT] for i in range(0, len(text), SECTION_TEXT)] or [""]
+
+
+def agenda_parent(agenda: Agenda, meeting_at: dt.datetime) -> tuple[str, list[dict[str, Any]]]:
+    ready = ", ".join(escape_mrkdwn(i.account.name) for i in agenda.ready) or "none"
+    exited = ", ".join(escape_mrkdwn(p.account.name) for p in agenda.exited) or "none"
+    blocks = [
+        header(f"Lighthouse meeting {meeting_at:%A %Y-%m-%d %H:%M %Z}"),
+        section(escape_mrkdwn(agenda.summary)),
+        section(truncate(f"*Ready to exit:* {ready}\n*Exited since the last meeting:* {exited}", SECTION_TEXT)),
+        context("One reply per account in this thread: new entrants first, then existing accounts. "
+                "The full agenda is attached as a file."),
+    ]
+    return escape_mrkdwn(f"Lighthouse agenda for {agenda.meeting}: {agenda.summary}"), blocks
+
+
+def agenda_item(item: AgendaItem) -> tuple[str, list[dict[str, Any]]]:
+    account, plan = item.account, item.plan
+    name = escape_mrkdwn(account.name)
+    facts = (f"ARR {money(account.arr)} · renews {day(account.renewal_date)} · TA {mention(account.ta_user_id)} · "
+             f"AE {mention(account.ae_user_id)} · exec sponsor {mention(plan.exec_sponsor_user_id)}")
+    blocks: list[dict[str, Any]] = []
+    if item.new:
+        blocks.append(section(f":new: *{name}*: new entrant"))
+        blocks.append(context(facts))
+        blocks += [section(c) for c in _chunks(f"*Problem statement & goal*\n{escape_mrkdwn(plan.problem_statement)}"
+                                               + (f"\n_Goal:_ {escape_mrkdwn(plan.goal)}" if plan.goal else ""))]
+        lines = []
+        for i, criterion in enumerate(plan.criteria, 1):
+            lines.append(f"*{i}. {escape_mrkdwn(criterion.description)}*")
+            lines += [f"      • {escape_mrkdwn(s.description)} ({mention(s.owner_user_id)}, due {day(s.due_date)})"
+                      for s in criterion.steps]
+        blocks += [section(c) for c in _chunks("*Success criteria and save plan*\n" + "\n".join(lines))]
+    else:
+        flag = " :warning: *no update in 2 weeks*" if item.stale else ""
+        blocks.append(section(f"*{name}*: {item.days_in_program} days in the program, "
+                              f"{item.met}/{item.total} criteria met{flag}"))
+        blocks.append(context(facts))
+        for update in item.recent_updates:
+            text = f"*{update.posted_at:%Y-%m-%d}* {mention(update.author)}: {escape_mrkdwn(update.what_happened)}"
+            for label, value in (("Blockers", update.blockers), ("Risks", update.risks), ("Asks", update.asks)):
+                if value:
+                    text += f"\n*{label}:* {escape_mrkdwn(value)}"
+            blocks += [section(c) for c in _chunks(text)]
+        if not item.recent_updates:
+            blocks.append(section("_No updates in the last 2 weeks._"))
+    if len(blocks) > MAX_BLOCKS:
+        blocks = blocks[:MAX_BLOCKS - 1] + [context("More in the attached agenda file.")]
+    return escape_mrkdwn(f"Lighthouse: {account.name}"), blocks

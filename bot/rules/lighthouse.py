@@ -1,0 +1,133 @@
+"""Lighthouse (the churn-save program) rules: who enters, the bi-weekly meeting calendar, who
+is a new entrant, when a TA's updates are stale, and the two-party exit.
+
+Plain values in, plain values out: no Slack, no database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+MAX_CRITERIA = 20
+CRITERION_MAX = 500
+
+
+# --- entry -------------------------------------------------------------------------------------
+def enters_lighthouse(current_health: str | None) -> bool:
+    """A plan for a red account enters Lighthouse; a yellow one is handled with the manager."""
+    return current_health == "red"
+
+
+def may_open_plan(user_id: str, account_team: list[str], leadership: set[str]) -> bool:
+    """Entry is by the AE, TA (the account team) or Sales / TS leadership."""
+    return user_id in account_team or user_id in leadership
+
+
+def parse_criteria(text: str) -> list[str]:
+    """One success criterion per line; blank lines and list markers ("1.", "-", "•") dropped."""
+    criteria = []
+    for line in text.splitlines():
+        line = line.strip().lstrip("-•*").strip()
+        head, _, rest = line.partition(". ")
+        if head.isdigit() and rest:
+            line = rest.strip()
+        if line:
+            criteria.append(line)
+    return criteria
+
+
+def criteria_error(criteria: list[str]) -> str | None:
+    if not criteria:
+        return "Add at least one success criterion (one per line): what must be true to exit?"
+    if len(criteria) > MAX_CRITERIA:
+        return f"Keep it to {MAX_CRITERIA} criteria or fewer (there are {len(criteria)})."
+    long = [i + 1 for i, c in enumerate(criteria) if len(c) > CRITERION_MAX]
+    if long:
+        return f"Criterion {long[0]} is over {CRITERION_MAX} characters; split it."
+    return None
+
+
+# --- the meeting calendar ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class MeetingCalendar:
+    anchor: dt.date
+    interval_days: int
+    time: dt.time
+    post_hours_before: int
+    tz: dt.tzinfo
+
+    def meeting_at(self, date: dt.date) -> dt.datetime:
+        return dt.datetime.combine(date, self.time, tzinfo=self.tz)
+
+    def is_meeting_day(self, date: dt.date) -> bool:
+        return date >= self.anchor and (date - self.anchor).days % self.interval_days == 0
+
+    def next_meeting(self, now: dt.datetime) -> dt.date:
+        """The first meeting that has not started at `now`."""
+        local = now.astimezone(self.tz)
+        offset = max(0, (local.date() - self.anchor).days)
+        date = self.anchor + dt.timedelta(days=offset - offset % self.interval_days)
+        while self.meeting_at(date) <= local:
+            date += dt.timedelta(days=self.interval_days)
+        return date
+
+    def previous_meeting(self, meeting: dt.date) -> dt.date | None:
+        previous = meeting - dt.timedelta(days=self.interval_days)
+        return previous if previous >= self.anchor else None
+
+    def post_at(self, meeting: dt.date) -> dt.datetime:
+        return self.meeting_at(meeting) - dt.timedelta(hours=self.post_hours_before)
+
+    def agenda_due(self, now: dt.datetime) -> dt.date | None:
+        """The meeting whose agenda should be up at `now` (its posting time has come and the
+        meeting has not started), or None."""
+        meeting = self.next_meeting(now)
+        return meeting if self.post_at(meeting) <= now.astimezone(self.tz) else None
+
+
+def is_new_entrant(entered_at: dt.datetime, previous_meeting_at: dt.datetime | None) -> bool:
+    """Entered since the previous meeting (or no meeting has been held yet)."""
+    return previous_meeting_at is None or entered_at > previous_meeting_at
+
+
+# --- weekly updates ----------------------------------------------------------------------------
+def days_since(last: dt.datetime, now: dt.datetime) -> int:
+    return (now - last).days
+
+
+@dataclass(frozen=True)
+class StaleStep:
+    remind_ta: bool
+    tell_manager: bool
+
+
+def update_staleness(last_update: dt.datetime, now: dt.datetime, stale_days: int, escalation_days: int) -> StaleStep:
+    """Remind the TA from day `stale_days` without an update; tell the manager from day
+    `escalation_days`. (The job records each once per quiet spell.)"""
+    quiet = days_since(last_update, now)
+    return StaleStep(remind_ta=quiet >= stale_days, tell_manager=quiet >= escalation_days)
+
+
+def recent(when: dt.datetime, now: dt.datetime, days: int = 14) -> bool:
+    """Within the last `days` days (the agenda lists updates of the last 2 weeks)."""
+    return now - dt.timedelta(days=days) <= when <= now
+
+
+# --- exit --------------------------------------------------------------------------------------
+def approver_role(user_id: str, sales_leadership: list[str], ts_leadership: list[str]) -> str | None:
+    """Which side of the exit a user approves for: "sales", "ts", or None if neither."""
+    if user_id in sales_leadership:
+        return "sales"
+    if user_id in ts_leadership:
+        return "ts"
+    return None
+
+
+def exit_agreed(approval_roles: set[str]) -> bool:
+    """Sales leadership and TS leadership together agree the customer is healthy."""
+    return {"sales", "ts"} <= approval_roles
+
+
+def may_propose_exit(user_id: str, ta: str | None, ae: str | None) -> bool:
+    return user_id in {ta, ae} - {None}

@@ -1,0 +1,56 @@
+"""Save plans and everything the agenda and the weekly prompts read about them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ..models import PlanStatus, SavePlan, SuccessCriterion
+
+
+def _with_everything():
+    return (
+        selectinload(SavePlan.account),
+        selectinload(SavePlan.criteria).selectinload(SuccessCriterion.steps),
+        selectinload(SavePlan.updates),
+        selectinload(SavePlan.approvals),
+    )
+
+
+def open_plan(session: Session, account_id: int) -> SavePlan | None:
+    """The account's open plan (an account has at most one)."""
+    return session.scalars(
+        select(SavePlan).options(*_with_everything())
+        .where(SavePlan.account_id == account_id, SavePlan.status == PlanStatus.OPEN)
+    ).first()
+
+
+def get_plan(session: Session, plan_id: int) -> SavePlan | None:
+    return session.scalars(select(SavePlan).options(*_with_everything()).where(SavePlan.id == plan_id)).first()
+
+
+def open_plans(session: Session) -> list[SavePlan]:
+    return list(session.scalars(
+        select(SavePlan).options(*_with_everything()).where(SavePlan.status == PlanStatus.OPEN).order_by(SavePlan.id)
+    ))
+
+
+def lighthouse_plans(session: Session) -> list[SavePlan]:
+    """Open plans in the Lighthouse program, everything the agenda shows loaded up front."""
+    return [p for p in open_plans(session) if p.in_lighthouse]
+
+
+def plans_exited_since(session: Session, since: dt.datetime | None) -> list[SavePlan]:
+    query = select(SavePlan).options(selectinload(SavePlan.account)).where(
+        SavePlan.status == PlanStatus.EXITED, SavePlan.in_lighthouse.is_(True)
+    )
+    if since is not None:
+        query = query.where(SavePlan.closed_at > since)
+    return list(session.scalars(query.order_by(SavePlan.closed_at)))
+
+
+def last_update_at(plan: SavePlan) -> dt.datetime:
+    """When the plan last heard from its TA (its opening counts)."""
+    return max([plan.opened_at, *(u.posted_at for u in plan.updates)])
