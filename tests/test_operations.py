@@ -52,7 +52,7 @@ def test_jobs_list_and_run(env) -> None:
     result = CliRunner().invoke(main, ["jobs", "run", "red-alerts", "--at", "2026-12-01T09:00", "--dry-run"])
     assert result.exit_code == 0 and "red-alerts: ok, 0 sent (dry run" in result.output
     result = CliRunner().invoke(main, ["jobs", "run", "nope"])
-    assert result.exit_code != 0 and "jobs: red-alerts" in result.output
+    assert result.exit_code != 0 and "red-alerts" in result.output and "no job named" in result.output
     result = CliRunner().invoke(main, ["jobs", "run", "red-alerts", "--at", "tomorrow"])
     assert result.exit_code != 0 and "not an ISO date-time" in result.output
 
