@@ -21,8 +21,10 @@ from .context import BotContext
 from .db import ensure_schema, transaction
 from .flows.imports import announce_all, record_imported_health
 from .importer import import_accounts, slack_user_resolver
+from .jobs.lighthouse_agenda import calendar as lighthouse_calendar
 from .jobs.runner import run_job
-from .models import Account, HealthRating, RedEpisode, SlackMessage
+from .store.save_plans import get_plan
+from .models import Account, HealthRating, NudgeSent, RedEpisode, SavePlan, SlackMessage
 from .sandbox import Sandbox
 from .sandbox.driver import SlackDriver
 from .sandbox.transcript import readable
@@ -54,6 +56,11 @@ def reset_sample_accounts(session) -> None:
     lived in that run's sandbox); other accounts in the database are left alone."""
     accounts = select(Account.id).where(Account.salesforce_id.startswith(SAMPLE_PREFIX))
     episodes = list(session.scalars(select(RedEpisode.id).where(RedEpisode.account_id.in_(accounts))))
+    plans = list(session.scalars(select(SavePlan.id).where(SavePlan.account_id.in_(accounts))))
+    session.execute(delete(SlackMessage).where(SlackMessage.subject_type == "save_plan", SlackMessage.subject_id.in_(plans)))
+    session.execute(delete(SavePlan).where(SavePlan.id.in_(plans)))
+    session.execute(delete(SlackMessage).where(SlackMessage.subject_type == "agenda"))
+    session.execute(delete(NudgeSent).where(NudgeSent.job == "lighthouse-agenda"))
     session.execute(delete(RedEpisode).where(RedEpisode.id.in_(episodes)))
     session.execute(delete(SlackMessage).where(SlackMessage.subject_type == "red_episode",
                                                SlackMessage.subject_id.in_(episodes)))
@@ -153,6 +160,39 @@ def run_demo(database_url: str, echo: Callable[[str], None] = print) -> None:
         step("The red-alerts job runs (every 10 minutes): every red account already has its alert")
         run = run_job(ctx, "red-alerts")
         echo(f"  red-alerts: {run.status}, {run.sent} posted")
+        show()
+
+        step("Tara enters '<!channel> & Sons' into Lighthouse from the alert thread: /saveplan")
+        view = modal_after(lambda: slack.command(TA, "/saveplan", "<!channel> & Sons"))
+        show()
+        slack.submit_view(TA, view, {
+            "problem": "Budget cut; the platform team is consolidating tools",
+            "goal": "Renew flat with the platform team as champion",
+            "criteria": "Platform team lead named as champion\nMAU/seats above 80% for 4 weeks",
+            "exec_sponsor": "U0DIR01", "plan_entry": "ad_hoc"})
+        _wait(lambda: len(sandbox.files) >= 1)
+        show()
+
+        step("Tara adds a step from the plan's card, then posts her weekly update")
+        card = [m for m in sandbox.messages("red-accounts")
+                if any(b.get("block_id") == "plan_actions" for b in m.get("blocks") or [])][-1]
+        plan_id = card["blocks"][-1]["elements"][0]["value"]
+        with ctx.sessions() as session:
+            criterion_id = str(get_plan(session, int(plan_id)).criteria[0].id)
+        view = modal_after(lambda: slack.click(TA, "add_step", plan_id, message=card))
+        slack.submit_view(TA, view, {"criterion": criterion_id, "step": "Run a roadmap session with the platform team",
+                                     "owner": "U0CE001", "due": (now + dt.timedelta(days=14)).date().isoformat()})
+        _wait(lambda: any("added a step" in m["text"] for m in sandbox.messages("red-accounts")))
+        view = modal_after(lambda: slack.command(TA, "/saveplan", "update <!channel> & Sons"))
+        slack.submit_view(TA, view, {"what_happened": "Met the platform lead; she will sponsor the renewal internally",
+                                     "asks": "A roadmap session with Product", "criteria_met": [criterion_id]})
+        _wait(lambda: any("posted an update" in m["text"] for m in sandbox.messages("red-accounts")))
+        show()
+
+        step("The lighthouse-agenda job posts the next meeting's agenda (run as if at posting time)")
+        meeting = lighthouse_calendar(settings).next_meeting(now)
+        run = run_job(ctx, "lighthouse-agenda", at=lighthouse_calendar(settings).post_at(meeting))
+        echo(f"  lighthouse-agenda: {run.status}, {run.sent} messages")
         show()
         echo("\nDone. Run `tabot --help` for the real thing; README.md says how to connect a Slack workspace.")
     finally:

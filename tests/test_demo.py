@@ -20,3 +20,5 @@ def test_demo_prints_the_red_account_story_and_can_run_again(tmp_path, monkeypat
     assert "&lt;!channel&gt; &amp; Sons" in out
     assert "Only the account team" in out
     assert "red-alerts: ok, 0 posted" in out
+    assert "entered the *Lighthouse* program" in out and "posted an update" in out
+    assert "#lighthouse  tabot:" in out and "new entrant" in out and "uploaded lighthouse-agenda-" in out

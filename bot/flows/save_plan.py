@@ -147,7 +147,15 @@ class UpdateForm:
     steps_done: set[int]
 
 
-def record_update(session: Session, slack: SlackGateway, form: UpdateForm, user: str, now: dt.datetime) -> PlanUpdate:
+@dataclass
+class UpdateRecorded:
+    update_id: int
+    newly_met: list[str]
+    newly_done: list[str]
+
+
+def store_update(session: Session, form: UpdateForm, user: str, now: dt.datetime) -> UpdateRecorded:
+    """Store the update and the criteria met / steps done it reports (database only)."""
     plan = get_plan(session, form.plan_id)
     update = PlanUpdate(plan_id=plan.id, author=user, posted_at=now, what_happened=form.what_happened,
                         blockers=form.blockers, risks=form.risks, asks=form.asks)
@@ -166,13 +174,18 @@ def record_update(session: Session, slack: SlackGateway, form: UpdateForm, user:
             elif step.id not in form.steps_done:
                 step.done_at = None
     session.flush()
-    plan = get_plan(session, plan.id)
+    return UpdateRecorded(update.id, newly_met, newly_done)
+
+
+def announce_update(session: Session, slack: SlackGateway, recorded: UpdateRecorded) -> None:
+    """Post a stored update into the plan's thread and refresh the plan's card."""
+    update = session.get(PlanUpdate, recorded.update_id)
+    plan = get_plan(session, update.plan_id)
     card = plan_card_message(session, plan)
     if card is not None:
         slack.reply(session, card, Subject("save_plan", plan.id, "plan_update"),
-                    text=msg.update_posted(plan, update, newly_met, newly_done))
+                    text=msg.update_posted(plan, update, recorded.newly_met, recorded.newly_done))
         refresh_card(session, slack, plan)
-    return update
 
 
 def propose_exit(session: Session, slack: SlackGateway, plan: SavePlan, user: str, now: dt.datetime) -> None:

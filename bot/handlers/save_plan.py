@@ -211,8 +211,10 @@ def register(app: App, ctx: BotContext) -> None:
             ack(response_action="errors", errors={Block.WHAT_HAPPENED: reason})
             return
         ack()
+        with transaction(ctx.sessions) as session:  # stored first: Slack never shows an unsaved update
+            recorded = flow.store_update(session, form, user, dt.datetime.now(dt.UTC))
         with transaction(ctx.sessions) as session:
-            flow.record_update(session, ctx.slack, form, user, dt.datetime.now(dt.UTC))
+            flow.announce_update(session, ctx.slack, recorded)
 
     @app.action(Action.PROPOSE_EXIT)
     def propose_exit_button(ack, body: dict) -> None:

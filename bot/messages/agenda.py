@@ -54,7 +54,8 @@ class Agenda:
     @property
     def summary(self) -> str:
         stale = sum(1 for i in self.existing if i.stale)
-        return (f"{len(self.items)} accounts in the program, {money(self.arr_at_stake)} ARR at stake: "
+        accounts = "1 account" if len(self.items) == 1 else f"{len(self.items)} accounts"
+        return (f"{accounts} in the program, {money(self.arr_at_stake)} ARR at stake: "
                 f"{len(self.new_entrants)} new, {len(self.existing)} existing ({stale} with no update in 2 weeks), "
                 f"{len(self.ready)} ready to exit, {len(self.exited)} exited since the last meeting.")
 
