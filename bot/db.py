@@ -52,7 +52,10 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn) -> None:
-            conn.exec_driver_sql("BEGIN")
+            # a write transaction takes the write lock up front (BEGIN IMMEDIATE): a deferred
+            # one that read first fails at once with "database is locked" if another
+            # connection committed meanwhile, instead of waiting its turn
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -62,10 +65,19 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+WRITE = "tabot_write"
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's transaction as a writer (on SQLite, BEGIN IMMEDIATE)."""
+    session.connection(execution_options={WRITE: True})
+
+
 @contextlib.contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session that commits when the block ends and rolls back on any error."""
+    """A write transaction: commits when the block ends, rolls back on any error."""
     with factory() as session, session.begin():
+        begin_write(session)
         yield session
 
 

@@ -43,6 +43,7 @@ class BotServer:
     """A waitress server for the bot, startable in a thread (tests, demo) or in the foreground."""
 
     def __init__(self, app: App, engine: Engine, host: str = "127.0.0.1", port: int = 3000, threads: int = 16):
+        self._app = app
         self._server = create_server(
             make_wsgi_app(app, engine), host=host, port=port, threads=threads, ident="tabot"
         )
@@ -65,8 +66,10 @@ class BotServer:
         return self
 
     def stop(self) -> None:
-        # let running requests finish, then close the sockets from the server's own loop
+        # let running requests finish, and the work listeners do after ack(), then close the
+        # sockets from the server's own loop
         self._server.task_dispatcher.shutdown(cancel_pending=False, timeout=5)
+        self._app.listener_runner.listener_executor.shutdown(wait=True)
         if self._thread is None:
             self._server.close()
             return

@@ -21,40 +21,27 @@ class Callback(enum.StrEnum):
 
 class Action(enum.StrEnum):
     ACCOUNT_PICKER = "account_picker"
-    RATING = "rating"
-    REASON = "reason"
-    TA_PULSE = "ta_pulse"
-    TRAITS = "traits"
     UPDATE_HEALTH = "update_health"
     OPEN_SAVE_PLAN = "open_save_plan"
     ADD_STEP = "add_step"
     POST_UPDATE = "post_update"
     PROPOSE_EXIT = "propose_exit"
     APPROVE_EXIT = "approve_exit"
-    PLAN_ENTRY = "plan_entry"
-    PROBLEM = "problem"
-    GOAL = "goal"
-    CRITERIA = "criteria"
-    EXEC_SPONSOR = "exec_sponsor"
-    CRITERION = "criterion"
-    STEP = "step"
-    OWNER = "owner"
-    DUE = "due"
-    WHAT_HAPPENED = "what_happened"
-    BLOCKERS = "blockers"
-    RISKS = "risks"
-    ASKS = "asks"
-    CRITERIA_MET = "criteria_met"
-    STEPS_DONE = "steps_done"
 
 
 class Block(enum.StrEnum):
     ACCOUNT = "account"
+    NOTICE = "notice"
+    PLAN_ACTIONS = "plan_actions"
+
+
+class Input(enum.StrEnum):
+    """A modal input: used as both its block_id and its element's action_id."""
+
     RATING = "rating"
     REASON = "reason"
     TA_PULSE = "ta_pulse"
     TRAITS = "traits"
-    NOTICE = "notice"
     PLAN_ENTRY = "plan_entry"
     PROBLEM = "problem"
     GOAL = "goal"
@@ -70,4 +57,3 @@ class Block(enum.StrEnum):
     ASKS = "asks"
     CRITERIA_MET = "criteria_met"
     STEPS_DONE = "steps_done"
-    PLAN_ACTIONS = "plan_actions"

@@ -46,3 +46,14 @@ def add_account(sessions, **fields: Any) -> int:
         session.add(account)
         session.flush()
         return account.id
+
+
+def eventually(sessions, query: Callable[[Any], T], timeout: float = 5.0, what: str = "the database") -> T:
+    """Poll the database with a fresh session each time (a long-lived session can keep an
+    old snapshot and never see the bot's commit)."""
+
+    def look() -> T:
+        with sessions() as session:
+            return query(session)
+
+    return wait_for(look, timeout, what)

@@ -13,7 +13,7 @@ from bot.models import Health, RatingSource, TaPulse
 
 from bot.models import Account, HealthRating, RedEpisode
 from bot.sandbox import CHANNELS
-from support import add_account, wait_for
+from support import add_account, eventually, wait_for
 
 RED = "C0RED0001"
 assert CHANNELS[RED] == "red-accounts"
@@ -139,8 +139,7 @@ def test_leadership_may_rate_any_account(bot) -> None:
     add_account(bot.ctx.sessions)
     result = rate(bot, "U0LEAD1", "acme yellow renewal at risk")
     assert result == {}
-    with bot.ctx.sessions() as session:
-        assert wait_for(lambda: session.scalars(select(HealthRating.rated_by)).all()) == ["U0LEAD1"]
+    assert eventually(bot.ctx.sessions, lambda s: s.scalars(select(HealthRating.rated_by)).all()) == ["U0LEAD1"]
 
 
 def test_empty_reason_is_an_inline_error_and_nothing_is_stored(bot) -> None:
@@ -160,10 +159,9 @@ def test_empty_reason_is_an_inline_error_and_nothing_is_stored(bot) -> None:
 def test_traits_are_stored_and_prefilled_next_time(bot) -> None:
     add_account(bot.ctx.sessions)
     rate(bot, "U0TA001", "acme yellow quiet quarter", ta_pulse="concerning", traits=["access_to_buyer"])
-    with bot.ctx.sessions() as session:
-        rating = wait_for(lambda: session.scalars(select(HealthRating)).first())
-        assert (rating.ta_pulse.value, rating.active_champion, rating.access_to_buyer) == ("concerning", False, True)
-        assert rating.source.value == "manual" and rating.rated_by == "U0TA001"
+    rating = eventually(bot.ctx.sessions, lambda s: s.scalars(select(HealthRating)).first())
+    assert (rating.ta_pulse.value, rating.active_champion, rating.access_to_buyer) == ("concerning", False, True)
+    assert rating.source.value == "manual" and rating.rated_by == "U0TA001"
     view = open_modal(bot, "U0TA001", "acme")
     blocks = {b.get("block_id"): b for b in view["blocks"]}
     assert blocks["ta_pulse"]["element"]["initial_option"]["value"] == "concerning"
@@ -189,8 +187,7 @@ def test_alert_missed_while_slack_was_down_is_posted_by_the_job_once(bot) -> Non
     bot.sandbox.fail_next("chat.postMessage", "internal_error", http_status=500)
     rate(bot, "U0TA001", "acme red outage")
     wait_for(lambda: len(bot.sandbox.calls_to("chat.postMessage")) >= 1, what="the failed post")
-    with bot.ctx.sessions() as session:
-        wait_for(lambda: session.scalars(select(RedEpisode)).first(), what="the episode")
+    eventually(bot.ctx.sessions, lambda s: s.scalars(select(RedEpisode)).first(), what="the episode")
     # the job posts what the failed attempt could not
     later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=6)
     run_job(bot.ctx, "red-alerts", at=later)

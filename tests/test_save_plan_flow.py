@@ -10,7 +10,7 @@ from bot.db import transaction
 from bot.flows.health import post_red_alert, record_rating
 from bot.models import Account, Health, PlanStatus, PlanUpdate, RatingSource, SavePlan
 from bot.store.save_plans import get_plan
-from support import add_account, wait_for
+from support import add_account, eventually, wait_for
 
 RED = "C0RED0001"
 
@@ -51,8 +51,8 @@ def plan_card(bot, channel: str) -> dict:
 
 
 def the_plan(bot) -> SavePlan:
+    plan_id = eventually(bot.ctx.sessions, lambda s: s.scalars(select(SavePlan.id)).first(), what="the stored plan")
     with bot.ctx.sessions() as session:
-        plan_id = wait_for(lambda: session.scalars(select(SavePlan.id)).first(), what="the stored plan")
         return get_plan(session, plan_id)
 
 

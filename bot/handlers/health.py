@@ -11,12 +11,13 @@ from typing import Any
 from slack_bolt import App
 
 from ..context import BotContext
+from .common import ack_submission
 from ..db import transaction
 from ..flows.health import announce_rating, record_rating
 from ..messages import health as msg
 from ..models import Account, Health, HealthRating, RatingSource, TaPulse
 from ..rules.health import may_rate, parse_health_command, reason_error
-from ..slack_ids import Action, Block, Callback, Command
+from ..slack_ids import Action, Block, Callback, Command, Input
 from ..store import health as health_store
 from ..store.save_plans import open_plan
 from ..store.accounts import get_account, match_accounts, search_accounts
@@ -46,17 +47,17 @@ class HealthForm:
             return chosen["value"] if chosen else None
 
         account = selected(Block.ACCOUNT, Action.ACCOUNT_PICKER)
-        rating = selected(Block.RATING, Action.RATING)
-        pulse = selected(Block.TA_PULSE, Action.TA_PULSE)
+        rating = selected(Input.RATING, Input.RATING)
+        pulse = selected(Input.TA_PULSE, Input.TA_PULSE)
         traits = {
             o["value"]
-            for o in (values.get(Block.TRAITS, {}).get(Action.TRAITS) or {}).get("selected_options") or []
+            for o in (values.get(Input.TRAITS, {}).get(Input.TRAITS) or {}).get("selected_options") or []
         }
         metadata = json.loads(view.get("private_metadata") or "{}")
         return cls(
             account_id=int(account) if account and account.isdigit() else None,
             rating=Health(rating) if rating in {h.value for h in Health} else None,
-            reason=(values.get(Block.REASON, {}).get(Action.REASON) or {}).get("value") or "",
+            reason=(values.get(Input.REASON, {}).get(Input.REASON) or {}).get("value") or "",
             ta_pulse=TaPulse(pulse) if pulse in {p.value for p in TaPulse} else None,
             active_champion=msg.TRAIT_CHAMPION in traits,
             access_to_buyer=msg.TRAIT_BUYER in traits,
@@ -143,13 +144,11 @@ def register(app: App, ctx: BotContext) -> None:
                     "Only this account's TA, AE and CE, or leadership, can rate it. Nothing was saved."
                 )
         if form.rating is None:
-            errors[Block.RATING] = "Choose green, yellow or red."
+            errors[Input.RATING] = "Choose green, yellow or red."
         if problem := reason_error(form.reason):
-            errors[Block.REASON] = problem
-        if errors:
-            ack(response_action="errors", errors=errors)
+            errors[Input.REASON] = problem
+        if not ack_submission(ack, errors):
             return
-        ack()
         now = dt.datetime.now(dt.UTC)
         with transaction(ctx.sessions) as session:
             account = get_account(session, form.account_id)

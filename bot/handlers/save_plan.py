@@ -11,6 +11,7 @@ from typing import Any
 from slack_bolt import App
 
 from ..context import BotContext
+from .common import ack_submission
 from ..db import transaction
 from ..flows import save_plan as flow
 from ..messages import save_plan as msg
@@ -18,7 +19,7 @@ from ..messages.blocks import state_value
 from ..models import Account, PlanEntry, PlanStatus
 from ..rules.health import reason_error
 from ..rules.lighthouse import criteria_error, enters_lighthouse, may_open_plan, may_propose_exit, parse_criteria
-from ..slack_ids import Action, Block, Callback, Command
+from ..slack_ids import Action, Block, Callback, Command, Input
 from ..store import health as health_store
 from ..store.accounts import get_account, match_accounts
 from ..store.save_plans import get_plan, open_plan
@@ -38,14 +39,14 @@ def _not_allowed(account: Account) -> str:
 def parse_plan_form(view: dict[str, Any]) -> flow.PlanForm:
     values = view["state"]["values"]
     meta = json.loads(view.get("private_metadata") or "{}")
-    entry = state_value(values, Block.PLAN_ENTRY, Action.PLAN_ENTRY)
+    entry = state_value(values, Input.PLAN_ENTRY)
     return flow.PlanForm(
         account_id=int(meta["account_id"]), plan_id=meta.get("plan_id"),
         entry=PlanEntry(entry) if entry in {e.value for e in PlanEntry} else PlanEntry.AD_HOC,
-        problem=(state_value(values, Block.PROBLEM, Action.PROBLEM) or "").strip(),
-        goal=(state_value(values, Block.GOAL, Action.GOAL) or "").strip(),
-        criteria=parse_criteria(state_value(values, Block.CRITERIA, Action.CRITERIA) or ""),
-        exec_sponsor=state_value(values, Block.EXEC_SPONSOR, Action.EXEC_SPONSOR),
+        problem=(state_value(values, Input.PROBLEM) or "").strip(),
+        goal=(state_value(values, Input.GOAL) or "").strip(),
+        criteria=parse_criteria(state_value(values, Input.CRITERIA) or ""),
+        exec_sponsor=state_value(values, Input.EXEC_SPONSOR),
         channel=meta.get("channel"),
     )
 
@@ -54,15 +55,15 @@ def parse_update_form(view: dict[str, Any]) -> flow.UpdateForm:
     values = view["state"]["values"]
     meta = json.loads(view.get("private_metadata") or "{}")
 
-    def text(block: str, action: str) -> str:
-        return (state_value(values, block, action) or "").strip()
+    def text(input_id: str) -> str:
+        return (state_value(values, input_id) or "").strip()
 
     return flow.UpdateForm(
-        plan_id=int(meta["plan_id"]), what_happened=text(Block.WHAT_HAPPENED, Action.WHAT_HAPPENED),
-        blockers=text(Block.BLOCKERS, Action.BLOCKERS), risks=text(Block.RISKS, Action.RISKS),
-        asks=text(Block.ASKS, Action.ASKS),
-        criteria_met={int(v) for v in state_value(values, Block.CRITERIA_MET, Action.CRITERIA_MET) or []},
-        steps_done={int(v) for v in state_value(values, Block.STEPS_DONE, Action.STEPS_DONE) or []},
+        plan_id=int(meta["plan_id"]), what_happened=text(Input.WHAT_HAPPENED),
+        blockers=text(Input.BLOCKERS), risks=text(Input.RISKS),
+        asks=text(Input.ASKS),
+        criteria_met={int(v) for v in state_value(values, Input.CRITERIA_MET) or []},
+        steps_done={int(v) for v in state_value(values, Input.STEPS_DONE) or []},
     )
 
 
@@ -127,22 +128,20 @@ def register(app: App, ctx: BotContext) -> None:
         form = parse_plan_form(view)
         errors: dict[str, str] = {}
         if not form.problem:
-            errors[Block.PROBLEM] = "Say why the account is at risk: what is the current problem?"
+            errors[Input.PROBLEM] = "Say why the account is at risk: what is the current problem?"
         elif problem := reason_error(form.problem):
-            errors[Block.PROBLEM] = problem
+            errors[Input.PROBLEM] = problem
         if problem := criteria_error(form.criteria):
-            errors[Block.CRITERIA] = problem
+            errors[Input.CRITERIA] = problem
         with ctx.sessions() as session:
             account = get_account(session, form.account_id)
             existing = open_plan(session, form.account_id)
             if not may_open_plan(user, account.team, settings.leadership):
-                errors[Block.PROBLEM] = "Only the account team or Sales / TS leadership can save this plan."
+                errors[Input.PROBLEM] = "Only the account team or Sales / TS leadership can save this plan."
             elif existing is not None and existing.id != form.plan_id:
-                errors[Block.PROBLEM] = "This account already has an open save plan: run /saveplan again to edit it."
-        if errors:
-            ack(response_action="errors", errors=errors)
+                errors[Input.PROBLEM] = "This account already has an open save plan: run /saveplan again to edit it."
+        if not ack_submission(ack, errors):
             return
-        ack()
         now = dt.datetime.now(dt.UTC)
         with transaction(ctx.sessions) as session:
             plan, created = flow.store_plan(session, form, user, now)
@@ -164,27 +163,25 @@ def register(app: App, ctx: BotContext) -> None:
         user = body["user"]["id"]
         values = view["state"]["values"]
         plan_id = json.loads(view["private_metadata"])["plan_id"]
-        criterion = state_value(values, Block.CRITERION, Action.CRITERION)
-        step = (state_value(values, Block.STEP, Action.STEP) or "").strip()
-        owner = state_value(values, Block.OWNER, Action.OWNER)
-        due = state_value(values, Block.DUE, Action.DUE)
+        criterion = state_value(values, Input.CRITERION)
+        step = (state_value(values, Input.STEP) or "").strip()
+        owner = state_value(values, Input.OWNER)
+        due = state_value(values, Input.DUE)
         errors = {}
         if not criterion:
-            errors[Block.CRITERION] = "Pick the criterion this step serves."
+            errors[Input.CRITERION] = "Pick the criterion this step serves."
         if not step:
-            errors[Block.STEP] = "Describe the step."
+            errors[Input.STEP] = "Describe the step."
         if not owner:
-            errors[Block.OWNER] = "Every step has an owner."
+            errors[Input.OWNER] = "Every step has an owner."
         if not due:
-            errors[Block.DUE] = "Every step has a due date."
+            errors[Input.DUE] = "Every step has a due date."
         with ctx.sessions() as session:
             plan = get_plan(session, plan_id)
             if not may_open_plan(user, plan.account.team, settings.leadership):
-                errors[Block.STEP] = "Only the account team or Sales / TS leadership can add steps."
-        if errors:
-            ack(response_action="errors", errors=errors)
+                errors[Input.STEP] = "Only the account team or Sales / TS leadership can add steps."
+        if not ack_submission(ack, errors):
             return
-        ack()
         with transaction(ctx.sessions) as session:
             flow.add_step(session, ctx.slack, get_plan(session, plan_id), int(criterion), step, owner,
                           dt.date.fromisoformat(due), user)
@@ -208,7 +205,7 @@ def register(app: App, ctx: BotContext) -> None:
             reason = ("Say what happened since the last update." if not form.what_happened
                       else "This plan is closed." if closed
                       else "Only the account team or Sales / TS leadership can post updates.")
-            ack(response_action="errors", errors={Block.WHAT_HAPPENED: reason})
+            ack(response_action="errors", errors={Input.WHAT_HAPPENED: reason})
             return
         ack()
         with transaction(ctx.sessions) as session:  # stored first: Slack never shows an unsaved update

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 
 from ..context import BotContext
-from ..db import transaction
+from ..db import begin_write, transaction
 from ..models import JobRun
 from ..slack_gateway import SlackGateway
 from .dry_run import DryRunClient
@@ -42,6 +42,7 @@ def run_job(
     session = ctx.sessions()
     try:
         with session.begin():
+            begin_write(session)
             run.sent = spec.run(session, slack, now, ctx.settings)
             if dry_run:
                 session.rollback()

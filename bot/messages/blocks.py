@@ -125,8 +125,10 @@ def modal(callback_id: str, title: str, blocks: list[dict[str, Any]], *, submit:
     return view
 
 
-def state_value(values: dict[str, Any], block_id: str, action_id: str) -> Any:
-    """The value of one input in a submitted view's state, whatever its element type."""
+def state_value(values: dict[str, Any], block_id: str, action_id: str | None = None) -> Any:
+    """The value of one input in a submitted view's state, whatever its element type
+    (the action id defaults to the block id, as for every `Input`)."""
+    action_id = action_id or block_id
     entry = (values.get(block_id) or {}).get(action_id) or {}
     if "selected_option" in entry:
         return (entry["selected_option"] or {}).get("value")

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..models import Account, Health, HealthRating, RatingSource, TaPulse
 from ..rules.health import REASON_MAX, describe_days_to
-from ..slack_ids import Action, Block, Callback
+from ..slack_ids import Action, Block, Callback, Input
 from ..text import day, escape_mrkdwn, mention, money, truncate
 from .blocks import actions, button, context, fields_section, option, plain, section
 
@@ -61,35 +61,35 @@ def health_modal(state: HealthModalState) -> dict[str, Any]:
     if state.account:
         blocks.append(context(current_health_line(state.account, state.current)))
     ratings = [option(f"{EMOJI[h]} {h.value.capitalize()}", h.value) for h in Health]
-    rating_element: dict[str, Any] = {"type": "radio_buttons", "action_id": Action.RATING, "options": ratings}
+    rating_element: dict[str, Any] = {"type": "radio_buttons", "action_id": Input.RATING, "options": ratings}
     if state.rating in {h.value for h in Health}:
         rating_element["initial_option"] = ratings[[h.value for h in Health].index(state.rating)]
-    blocks.append({"type": "input", "block_id": Block.RATING, "label": plain("Health"), "element": rating_element})
+    blocks.append({"type": "input", "block_id": Input.RATING, "label": plain("Health"), "element": rating_element})
     reason: dict[str, Any] = {
         "type": "plain_text_input",
-        "action_id": Action.REASON,
+        "action_id": Input.REASON,
         "multiline": True,
         "max_length": REASON_MAX,
         "placeholder": plain("What changed, and what the account team should know"),
     }
     if state.reason:
         reason["initial_value"] = state.reason[:REASON_MAX]
-    blocks.append({"type": "input", "block_id": Block.REASON, "label": plain("Why"), "element": reason})
+    blocks.append({"type": "input", "block_id": Input.REASON, "label": plain("Why"), "element": reason})
     pulses = [option(label, p.value) for p, label in PULSE_LABELS.items()]
-    pulse: dict[str, Any] = {"type": "static_select", "action_id": Action.TA_PULSE, "options": pulses}
+    pulse: dict[str, Any] = {"type": "static_select", "action_id": Input.TA_PULSE, "options": pulses}
     if state.traits and state.traits.ta_pulse:
         pulse["initial_option"] = pulses[list(PULSE_LABELS).index(state.traits.ta_pulse)]
     blocks.append(
-        {"type": "input", "block_id": Block.TA_PULSE, "optional": True, "label": plain("TA pulse"), "element": pulse}
+        {"type": "input", "block_id": Input.TA_PULSE, "optional": True, "label": plain("TA pulse"), "element": pulse}
     )
     trait_options = [option("Active champion", TRAIT_CHAMPION), option("Access to the economic buyer", TRAIT_BUYER)]
-    checkboxes: dict[str, Any] = {"type": "checkboxes", "action_id": Action.TRAITS, "options": trait_options}
+    checkboxes: dict[str, Any] = {"type": "checkboxes", "action_id": Input.TRAITS, "options": trait_options}
     if state.traits:
         chosen = [o for o, on in zip(trait_options, (state.traits.active_champion, state.traits.access_to_buyer)) if on]
         if chosen:
             checkboxes["initial_options"] = chosen
     blocks.append(
-        {"type": "input", "block_id": Block.TRAITS, "optional": True, "label": plain("Relationships"), "element": checkboxes}
+        {"type": "input", "block_id": Input.TRAITS, "optional": True, "label": plain("Relationships"), "element": checkboxes}
     )
     if state.account and state.traits and state.traits.active_champion is False:
         blocks.append(context(":warning: No active champion on record: the handbook marks such an account red."))

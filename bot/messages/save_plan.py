@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from ..models import Account, PlanEntry, PlanUpdate, SavePlan
-from ..slack_ids import Action, Block, Callback
+from ..slack_ids import Action, Block, Callback, Input
 from ..text import day, escape_mrkdwn, mention, money, truncate
 from .blocks import (
     actions,
@@ -39,23 +39,23 @@ def save_plan_modal(account: Account, plan: SavePlan | None, *, in_lighthouse: b
     blocks = [
         section(f"*{escape_mrkdwn(account.name)}* {program}."
                 + (" Editing the open plan." if plan else "")),
-        input_block(Block.PLAN_ENTRY, "How the account enters", select_element(
-            Action.PLAN_ENTRY, [option(label, entry.value) for entry, label in ENTRY_LABELS.items()],
+        input_block(Input.PLAN_ENTRY, "How the account enters", select_element(
+            Input.PLAN_ENTRY, [option(label, entry.value) for entry, label in ENTRY_LABELS.items()],
             initial=(plan.entry.value if plan else PlanEntry.AD_HOC.value), kind="radio_buttons")),
-        input_block(Block.PROBLEM, "Problem statement", text_element(
-            Action.PROBLEM, multiline=True, initial=plan.problem_statement if plan else None,
+        input_block(Input.PROBLEM, "Problem statement", text_element(
+            Input.PROBLEM, multiline=True, initial=plan.problem_statement if plan else None,
             placeholder="Why is the account entering? What is the current problem?")),
-        input_block(Block.GOAL, "Goal", text_element(
-            Action.GOAL, multiline=True, initial=plan.goal if plan else None,
+        input_block(Input.GOAL, "Goal", text_element(
+            Input.GOAL, multiline=True, initial=plan.goal if plan else None,
             placeholder="The result or results we want to achieve"), optional=True),
-        input_block(Block.CRITERIA, "Success criteria, one per line", text_element(
-            Action.CRITERIA, multiline=True,
+        input_block(Input.CRITERIA, "Success criteria, one per line", text_element(
+            Input.CRITERIA, multiline=True,
             initial="\n".join(c.description for c in plan.criteria) if plan else None,
             placeholder="MAU/seats back above 80% for 4 weeks\nExec sponsor meeting held"),
             hint="As quantitative as possible: what must be true to exit? Steps with owners and due dates "
                  "are added per criterion from the plan's message."),
-        input_block(Block.EXEC_SPONSOR, "Exec sponsor", user_element(
-            Action.EXEC_SPONSOR, plan.exec_sponsor_user_id if plan else None), optional=True),
+        input_block(Input.EXEC_SPONSOR, "Exec sponsor", user_element(
+            Input.EXEC_SPONSOR, plan.exec_sponsor_user_id if plan else None), optional=True),
     ]
     return modal(Callback.SAVE_PLAN_MODAL, "Account save plan", blocks, submit="Save plan",
                  private_metadata=_metadata(account_id=account.id, plan_id=plan.id if plan else None,
@@ -65,11 +65,11 @@ def save_plan_modal(account: Account, plan: SavePlan | None, *, in_lighthouse: b
 def add_step_modal(plan: SavePlan) -> dict[str, Any]:
     criteria = [option(f"{i}. {truncate(c.description, 70)}", str(c.id)) for i, c in enumerate(plan.criteria, 1)]
     blocks = [
-        input_block(Block.CRITERION, "For criterion", select_element(
-            Action.CRITERION, criteria, initial=criteria[0]["value"] if len(criteria) == 1 else None)),
-        input_block(Block.STEP, "Step", text_element(Action.STEP, max_length=500)),
-        input_block(Block.OWNER, "Owner", user_element(Action.OWNER)),
-        input_block(Block.DUE, "Due", date_element(Action.DUE)),
+        input_block(Input.CRITERION, "For criterion", select_element(
+            Input.CRITERION, criteria, initial=criteria[0]["value"] if len(criteria) == 1 else None)),
+        input_block(Input.STEP, "Step", text_element(Input.STEP, max_length=500)),
+        input_block(Input.OWNER, "Owner", user_element(Input.OWNER)),
+        input_block(Input.DUE, "Due", date_element(Input.DUE)),
     ]
     return modal(Callback.SAVE_STEP_MODAL, "Add a save plan step", blocks, submit="Add step",
                  private_metadata=_metadata(plan_id=plan.id))
@@ -81,16 +81,16 @@ def update_modal(plan: SavePlan) -> dict[str, Any]:
     steps = [option(truncate(s.description, 75), str(s.id)) for c in plan.criteria for s in c.steps]
     blocks = [
         section(f"Weekly update for *{escape_mrkdwn(account.name)}*"),
-        input_block(Block.WHAT_HAPPENED, "What happened this week", text_element(Action.WHAT_HAPPENED, multiline=True)),
-        input_block(Block.BLOCKERS, "Blockers", text_element(Action.BLOCKERS, multiline=True), optional=True),
-        input_block(Block.RISKS, "Risks", text_element(Action.RISKS, multiline=True), optional=True),
-        input_block(Block.ASKS, "Asks of the business", text_element(Action.ASKS, multiline=True), optional=True),
-        input_block(Block.CRITERIA_MET, "Success criteria met", multi_select_element(
-            Action.CRITERIA_MET, criteria, [str(c.id) for c in plan.criteria if c.met_at]), optional=True),
+        input_block(Input.WHAT_HAPPENED, "What happened this week", text_element(Input.WHAT_HAPPENED, multiline=True)),
+        input_block(Input.BLOCKERS, "Blockers", text_element(Input.BLOCKERS, multiline=True), optional=True),
+        input_block(Input.RISKS, "Risks", text_element(Input.RISKS, multiline=True), optional=True),
+        input_block(Input.ASKS, "Asks of the business", text_element(Input.ASKS, multiline=True), optional=True),
+        input_block(Input.CRITERIA_MET, "Success criteria met", multi_select_element(
+            Input.CRITERIA_MET, criteria, [str(c.id) for c in plan.criteria if c.met_at]), optional=True),
     ]
     if steps:
-        blocks.append(input_block(Block.STEPS_DONE, "Steps done", multi_select_element(
-            Action.STEPS_DONE, steps, [str(s.id) for c in plan.criteria for s in c.steps if s.done_at]), optional=True))
+        blocks.append(input_block(Input.STEPS_DONE, "Steps done", multi_select_element(
+            Input.STEPS_DONE, steps, [str(s.id) for c in plan.criteria for s in c.steps if s.done_at]), optional=True))
     return modal(Callback.PLAN_UPDATE_MODAL, "Save plan update", blocks, submit="Post update",
                  private_metadata=_metadata(plan_id=plan.id))
 
