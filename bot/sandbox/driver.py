@@ -67,8 +67,8 @@ class SlackDriver:
     def _payload(self, payload: dict[str, Any], **kw: Any) -> BotReply:
         return self._form({"payload": json.dumps(payload)}, **kw)
 
-    def _trigger_id(self) -> str:
-        return self.sandbox.new_trigger_id()
+    def _trigger_id(self, user: str, view_id: str | None = None) -> str:
+        return self.sandbox.new_trigger_id(user, view_id)
 
     # --- what a user does -----------------------------------------------------------------
     def command(self, user: str, command: str, text: str = "", channel: str = "general", **kw: Any) -> BotReply:
@@ -87,7 +87,7 @@ class SlackDriver:
                 "api_app_id": "A0TABOT",
                 "is_enterprise_install": "false",
                 "response_url": self.sandbox.new_response_url(channel_id, user),
-                "trigger_id": self._trigger_id(),
+                "trigger_id": self._trigger_id(user),
             },
             **kw,
         )
@@ -101,7 +101,7 @@ class SlackDriver:
             "team": TEAM,
             "user": self._user(user),
             "api_app_id": "A0TABOT",
-            "trigger_id": self._trigger_id(),
+            "trigger_id": self._trigger_id(user, view_id),
             "view": {**view, "state": {"values": state}},
             "response_urls": [],
         }
@@ -126,7 +126,7 @@ class SlackDriver:
             "team": TEAM,
             "user": self._user(user),
             "api_app_id": "A0TABOT",
-            "trigger_id": self._trigger_id(),
+            "trigger_id": self._trigger_id(user, view_id),
             "actions": [
                 {
                     "type": "button",
@@ -161,7 +161,7 @@ class SlackDriver:
                 "team": TEAM,
                 "user": self._user(user),
                 "api_app_id": "A0TABOT",
-                "trigger_id": self._trigger_id(),
+                "trigger_id": self._trigger_id(user, view_id),
                 "container": {"type": "view", "view_id": view_id},
                 "view": {**view, "state": {"values": state}},
                 "actions": [action],

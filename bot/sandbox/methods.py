@@ -1,15 +1,20 @@
 """The Web API methods the sandbox answers: `method(sandbox, params) -> response fields`.
 
-Each raises `SlackError(code)` where Slack answers `{"ok": false, "error": code}`.
+Each runs with the workspace lock held and raises `SlackError(code)` where Slack answers
+`{"ok": false, "error": code}`. Limits are Slack's documented ones.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import mimetypes
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .workspace import BOT_ID, BOT_USER_ID, TEAM_ID, SlackError
+from .workspace import APP_ID, BOT_ID, BOT_NAME, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID, TEAM_NAME, Channel, SlackError
 
 if TYPE_CHECKING:
     from .server import Sandbox
@@ -17,9 +22,14 @@ if TYPE_CHECKING:
 Method = Callable[["Sandbox", dict[str, Any]], dict[str, Any]]
 METHODS: dict[str, Method] = {}
 
-MODAL_BLOCKS_MAX = 100
 MESSAGE_BLOCKS_MAX = 50
-TITLE_MAX = 24
+SECTION_TEXT_MAX = 3000
+HEADER_TEXT_MAX = 150
+VIEW_BLOCKS_MAX = 100
+VIEW_TITLE_MAX = 24  # also submit and close labels
+PRIVATE_METADATA_MAX = 3000
+VIEW_STACK_MAX = 3
+WORKSPACE_URL = f"https://{TEAM_DOMAIN}.slack.test/"
 
 
 def method(name: str) -> Callable[[Method], Method]:
@@ -32,20 +42,45 @@ def method(name: str) -> Callable[[Method], Method]:
 
 def _blocks(params: dict[str, Any]) -> list[dict[str, Any]]:
     blocks = params.get("blocks") or []
-    if not isinstance(blocks, list):
+    if not isinstance(blocks, list) or not all(isinstance(b, dict) for b in blocks):
         raise SlackError("invalid_blocks_format")
     if len(blocks) > MESSAGE_BLOCKS_MAX:
-        raise SlackError("invalid_blocks")
-    for block in blocks:
+        raise SlackError("invalid_blocks", messages=[f"[ERROR] no more than {MESSAGE_BLOCKS_MAX} items allowed [json-pointer:/blocks]"])
+    for i, block in enumerate(blocks):
         text = (block.get("text") or {}).get("text", "")
-        if block.get("type") == "section" and len(text) > 3000:
-            raise SlackError("invalid_blocks")
+        limit = {"section": SECTION_TEXT_MAX, "header": HEADER_TEXT_MAX}.get(block.get("type", ""))
+        if limit and len(text) > limit:
+            raise SlackError("invalid_blocks", messages=[f"[ERROR] must be less than {limit + 1} characters [json-pointer:/blocks/{i}/text]"])
     return blocks
+
+
+def _page(items: list[Any], params: dict[str, Any], key: Callable[[Any], str], default_limit: int) -> tuple[list[Any], str]:
+    """Slack's cursor pagination: an opaque cursor naming the next item; "" when done."""
+    limit = int(params.get("limit") or 0) or default_limit
+    start = 0
+    if params.get("cursor"):
+        try:
+            next_key = base64.b64decode(str(params["cursor"]), validate=True).decode().split(":", 1)[1]
+            start = next(i for i, item in enumerate(items) if key(item) == next_key)
+        except (binascii.Error, UnicodeDecodeError, IndexError, StopIteration):
+            raise SlackError("invalid_cursor") from None
+    page, rest = items[start:start + limit], items[start + limit:]
+    cursor = base64.b64encode(f"next:{key(rest[0])}".encode()).decode() if rest else ""
+    return page, cursor
+
+
+def _bot_message(params: dict[str, Any], blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    message = {"user": BOT_USER_ID, "bot_id": BOT_ID, "app_id": APP_ID, "team": TEAM_ID,
+               "text": params.get("text") or "", "blocks": blocks}
+    for extra in ("attachments", "metadata"):
+        if params.get(extra):
+            message[extra] = params[extra]
+    return message
 
 
 @method("auth.test")
 def auth_test(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
-    return {"url": "https://sandbox.slack.test/", "team": "Sandbox", "user": "tabot", "team_id": TEAM_ID,
+    return {"url": WORKSPACE_URL, "team": TEAM_NAME, "user": BOT_NAME, "team_id": TEAM_ID,
             "user_id": BOT_USER_ID, "bot_id": BOT_ID, "is_enterprise_install": False}
 
 
@@ -54,17 +89,9 @@ def auth_test(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
 def chat_post_message(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
     channel = sb.workspace.channel(params.get("channel") or "")
     blocks = _blocks(params)
-    if not params.get("text") and not blocks:
+    if not params.get("text") and not blocks and not params.get("attachments"):
         raise SlackError("no_text")
-    thread_ts = params.get("thread_ts") or None
-    if thread_ts:
-        try:
-            sb.workspace.find_message(channel, thread_ts)
-        except SlackError:
-            raise SlackError("thread_not_found") from None
-    message = sb.workspace.add_message(
-        channel, {"user": BOT_USER_ID, "bot_id": BOT_ID, "text": params.get("text", ""), "blocks": blocks}, thread_ts
-    )
+    message = sb.workspace.add_message(channel, _bot_message(params, blocks), params.get("thread_ts") or None)
     return {"channel": channel.id, "ts": message["ts"], "message": message}
 
 
@@ -74,12 +101,24 @@ def chat_update(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
     message = sb.workspace.find_message(channel, params.get("ts") or "")
     if message.get("user") != BOT_USER_ID:
         raise SlackError("cant_update_message")
-    if "text" in params:
-        message["text"] = params["text"]
     if "blocks" in params:
         message["blocks"] = _blocks(params)
+    if "text" in params:
+        message["text"] = params["text"] or ""
+    if not message.get("text") and not message.get("blocks"):
+        raise SlackError("no_text")
     message["edited"] = {"user": BOT_USER_ID, "ts": sb.workspace.new_ts()}
     return {"channel": channel.id, "ts": message["ts"], "text": message["text"], "message": message}
+
+
+@method("chat.delete")
+def chat_delete(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
+    channel = sb.workspace.channel(params.get("channel") or "")
+    message = sb.workspace.find_message(channel, params.get("ts") or "")
+    if message.get("user") != BOT_USER_ID:
+        raise SlackError("cant_delete_message")
+    channel.messages.remove(message)
+    return {"channel": channel.id, "ts": message["ts"]}
 
 
 @method("chat.postEphemeral")
@@ -88,12 +127,14 @@ def chat_post_ephemeral(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]
     user = params.get("user") or ""
     if user not in sb.workspace.users:
         raise SlackError("user_not_found")
+    if channel.is_im and channel.user != user:
+        raise SlackError("user_not_in_channel")
     blocks = _blocks(params)
     if not params.get("text") and not blocks:
         raise SlackError("no_text")
     ts = sb.workspace.new_ts()
-    sb.workspace.ephemerals.append({"channel": channel.id, "user": user, "text": params.get("text", ""),
-                                    "blocks": blocks, "ts": ts})
+    sb.workspace.ephemerals.append({"channel": channel.id, "user": user, "text": params.get("text") or "",
+                                    "blocks": blocks, "ts": ts, "thread_ts": params.get("thread_ts")})
     return {"message_ts": ts}
 
 
@@ -101,47 +142,58 @@ def chat_post_ephemeral(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]
 def chat_get_permalink(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
     channel = sb.workspace.channel(params.get("channel") or "")
     message = sb.workspace.find_message(channel, params.get("message_ts") or "")
-    return {"channel": channel.id, "permalink": f"https://sandbox.slack.test/archives/{channel.id}/p{message['ts'].replace('.', '')}"}
+    link = f"{WORKSPACE_URL}archives/{channel.id}/p{message['ts'].replace('.', '')}"
+    if message.get("thread_ts") not in (None, message["ts"]):
+        link += f"?thread_ts={message['thread_ts']}&cid={channel.id}"
+    return {"channel": channel.id, "permalink": link}
 
 
 # --- conversations ---------------------------------------------------------------------------
+def _of_types(channel: Channel, types: set[str]) -> bool:
+    if channel.is_im:
+        return "im" in types
+    return ("private_channel" if channel.is_private else "public_channel") in types
+
+
 @method("conversations.list")
 def conversations_list(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
-    types = set((params.get("types") or "public_channel").split(","))
-    channels = [
-        c for c in sb.workspace.channels.values()
-        if (c.is_im and "im" in types) or (c.is_private and "private_channel" in types)
-        or (not c.is_im and not c.is_private and "public_channel" in types)
-    ]
-    limit = max(1, min(int(params.get("limit") or 100), 1000))
-    start = int(params.get("cursor") or 0)
-    page = channels[start:start + limit]
-    next_cursor = str(start + limit) if start + limit < len(channels) else ""
-    return {"channels": [c.info() for c in page], "response_metadata": {"next_cursor": next_cursor}}
+    types = {t.strip() for t in (params.get("types") or "public_channel").split(",")}
+    channels = [c for c in sb.workspace.channels.values() if _of_types(c, types)]
+    page, cursor = _page(channels, params, lambda c: c.id, default_limit=100)
+    return {"channels": [c.info() for c in page], "response_metadata": {"next_cursor": cursor}}
 
 
 @method("conversations.info")
 def conversations_info(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
-    return {"channel": sb.workspace.channel(params.get("channel") or "").info()}
+    channel = sb.workspace.channels.get(params.get("channel") or "")  # IDs only, as in Slack
+    if channel is None:
+        raise SlackError("channel_not_found")
+    return {"channel": channel.info()}
 
 
 @method("conversations.history")
 def conversations_history(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
     channel = sb.workspace.channel(params.get("channel") or "")
-    return {"messages": list(reversed(sb.workspace.top_level(channel))), "has_more": False}
+    newest_first = list(reversed(sb.workspace.top_level(channel)))
+    page, cursor = _page(newest_first, params, lambda m: m["ts"], default_limit=100)
+    return {"messages": page, "has_more": bool(cursor), "response_metadata": {"next_cursor": cursor}}
 
 
 @method("conversations.replies")
 def conversations_replies(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
     channel = sb.workspace.channel(params.get("channel") or "")
-    return {"messages": sb.workspace.thread(channel, params.get("ts") or ""), "has_more": False}
+    thread = sb.workspace.thread(channel, params.get("ts") or "")
+    page, cursor = _page(thread, params, lambda m: m["ts"], default_limit=1000)
+    return {"messages": page, "has_more": bool(cursor), "response_metadata": {"next_cursor": cursor}}
 
 
 @method("conversations.open")
 def conversations_open(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
-    users = [u for u in (params.get("users") or "").split(",") if u]
-    if len(users) != 1:
-        raise SlackError("invalid_arguments")
+    users = [u.strip() for u in (params.get("users") or "").split(",") if u.strip()]
+    if params.get("channel"):
+        return {"channel": {"id": sb.workspace.channel(params["channel"]).id}}
+    if len(users) != 1:  # group DMs are not part of the sandbox
+        raise SlackError("users_list_not_supplied" if not users else "invalid_arguments")
     return {"channel": {"id": sb.workspace.dm_with(users[0]).id}}
 
 
@@ -161,32 +213,61 @@ def users_lookup_by_email(sb: "Sandbox", params: dict[str, Any]) -> dict[str, An
 
 @method("users.list")
 def users_list(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
-    return {"members": list(sb.workspace.users.values()), "response_metadata": {"next_cursor": ""}}
+    page, cursor = _page(list(sb.workspace.users.values()), params, lambda u: u["id"], default_limit=1000)
+    return {"members": page, "cache_ts": int(time.time()), "response_metadata": {"next_cursor": cursor}}
 
 
 # --- views -----------------------------------------------------------------------------------
 def _checked_view(params: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The `view` argument, or invalid_arguments saying what is wrong (as Slack does)."""
     view = params.get("view")
     if isinstance(view, str):
-        view = json.loads(view)
-    if not isinstance(view, dict) or view.get("type") != kind:
-        raise SlackError("invalid_arguments")
-    if len(view.get("blocks") or []) > MODAL_BLOCKS_MAX:
-        raise SlackError("invalid_arguments")
-    title = (view.get("title") or {}).get("text", "")
-    if kind == "modal" and (not title or len(title) > TITLE_MAX):
-        raise SlackError("invalid_arguments")
+        try:
+            view = json.loads(view)
+        except ValueError:
+            view = None
+    if not isinstance(view, dict):
+        raise SlackError("invalid_arguments", messages=["[ERROR] missing required field: view"])
+    problems = []
+    if view.get("type") != kind:
+        problems.append(f"[ERROR] must be '{kind}' [json-pointer:/view/type]")
+    blocks = view.get("blocks")
+    if not isinstance(blocks, list):
+        problems.append("[ERROR] missing required field: blocks [json-pointer:/view]")
+        blocks = []
+    if len(blocks) > VIEW_BLOCKS_MAX:
+        problems.append(f"[ERROR] no more than {VIEW_BLOCKS_MAX} items allowed [json-pointer:/view/blocks]")
+    block_ids = [b.get("block_id") for b in blocks if isinstance(b, dict) and b.get("block_id")]
+    if len(block_ids) != len(set(block_ids)):
+        problems.append("[ERROR] duplicate block_id [json-pointer:/view/blocks]")
+    if kind == "modal":
+        if not (view.get("title") or {}).get("text"):
+            problems.append("[ERROR] missing required field: title [json-pointer:/view]")
+        if any(isinstance(b, dict) and b.get("type") == "input" for b in blocks) and not view.get("submit"):
+            problems.append("[ERROR] missing required field: submit [json-pointer:/view]")
+        for part in ("title", "submit", "close"):
+            if len((view.get(part) or {}).get("text", "")) > VIEW_TITLE_MAX:
+                problems.append(f"[ERROR] must be less than {VIEW_TITLE_MAX + 1} characters [json-pointer:/view/{part}/text]")
+    if len(view.get("private_metadata") or "") > PRIVATE_METADATA_MAX:
+        problems.append(f"[ERROR] must be less than {PRIVATE_METADATA_MAX + 1} characters [json-pointer:/view/private_metadata]")
+    if problems:
+        raise SlackError("invalid_arguments", messages=problems)
     return view
 
 
-def _store_view(sb: "Sandbox", view: dict[str, Any], view_id: str | None = None, **extra: Any) -> dict[str, Any]:
+def _store_view(sb: "Sandbox", view: dict[str, Any], view_id: str | None = None, *,
+                root_view_id: str | None = None, previous_view_id: str | None = None) -> dict[str, Any]:
     view_id = view_id or sb.workspace.new_id("V")
+    external_id = view.get("external_id") or ""
+    if external_id and any(v.get("external_id") == external_id and v["id"] != view_id for v in sb.workspace.views.values()):
+        raise SlackError("duplicate_external_id")
     stored = {
-        "id": view_id, "team_id": TEAM_ID, "app_id": "A0TABOT", "bot_id": BOT_ID,
-        "callback_id": view.get("callback_id", ""), "private_metadata": view.get("private_metadata", ""),
-        "external_id": view.get("external_id", ""), "hash": sb.workspace.new_ts(),
-        "state": {"values": {}}, "root_view_id": extra.pop("root_view_id", view_id),
-        "previous_view_id": extra.pop("previous_view_id", None), **view, **extra,
+        "id": view_id, "team_id": TEAM_ID, "app_id": APP_ID, "bot_id": BOT_ID, "app_installed_team_id": TEAM_ID,
+        "callback_id": "", "private_metadata": "", "external_id": "", "state": {"values": {}},
+        "clear_on_close": False, "notify_on_close": False, "close": None, "submit": None,
+        **view,
+        "hash": f"{int(time.time())}.{sb.workspace.new_id('H')}",
+        "root_view_id": root_view_id or view_id, "previous_view_id": previous_view_id,
     }
     sb.workspace.views[view_id] = stored
     return stored
@@ -194,14 +275,26 @@ def _store_view(sb: "Sandbox", view: dict[str, Any], view_id: str | None = None,
 
 @method("views.open")
 def views_open(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
-    sb.use_trigger(params.get("trigger_id"))
-    return {"view": _store_view(sb, _checked_view(params, "modal"))}
+    trigger = sb.use_trigger(params.get("trigger_id"))
+    view = _store_view(sb, _checked_view(params, "modal"))
+    sb.view_users[view["id"]] = trigger.user
+    return {"view": view}
 
 
 @method("views.push")
 def views_push(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
-    sb.use_trigger(params.get("trigger_id"))
-    return {"view": _store_view(sb, _checked_view(params, "modal"))}
+    trigger = sb.use_trigger(params.get("trigger_id"))
+    below = sb.workspace.views.get(trigger.view_id or "")
+    depth, cursor = 0, below
+    while cursor is not None:
+        depth += 1
+        cursor = sb.workspace.views.get(cursor.get("previous_view_id") or "")
+    if depth >= VIEW_STACK_MAX:
+        raise SlackError("push_limit_reached")
+    view = _store_view(sb, _checked_view(params, "modal"), root_view_id=below["root_view_id"] if below else None,
+                       previous_view_id=below["id"] if below else None)
+    sb.view_users[view["id"]] = trigger.user
+    return {"view": view}
 
 
 @method("views.update")
@@ -214,8 +307,9 @@ def views_update(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
         raise SlackError("not_found")
     if params.get("hash") and params["hash"] != current["hash"]:
         raise SlackError("hash_conflict")
-    return {"view": _store_view(sb, _checked_view(params, current["type"]), current["id"],
-                                root_view_id=current["root_view_id"])}
+    view = _store_view(sb, _checked_view(params, current["type"]), current["id"],
+                       root_view_id=current["root_view_id"], previous_view_id=current["previous_view_id"])
+    return {"view": view}
 
 
 @method("views.publish")
@@ -223,12 +317,16 @@ def views_publish(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
     user = params.get("user_id") or ""
     if user not in sb.workspace.users:
         raise SlackError("user_not_found")
-    view = _store_view(sb, _checked_view(params, "home"))
+    current = sb.workspace.home_views.get(user)
+    if current and params.get("hash") and params["hash"] != current["hash"]:
+        raise SlackError("hash_conflict")
+    view = _store_view(sb, _checked_view(params, "home"), current["id"] if current else None)
     sb.workspace.home_views[user] = view
+    sb.view_users[view["id"]] = user
     return {"view": view}
 
 
-# --- files (files_upload_v2's three calls) ---------------------------------------------------
+# --- files (files_upload_v2's three calls; the middle one is a POST to the upload URL) ----------
 @method("files.getUploadURLExternal")
 def files_get_upload_url(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
     if not params.get("filename") or not str(params.get("length") or "").isdigit():
@@ -240,29 +338,52 @@ def files_get_upload_url(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any
     return {"upload_url": f"{sb.base_url}/upload/v1/{key}", "file_id": file_id}
 
 
+def _file_object(upload: dict[str, Any], title: str | None, channels: list[str]) -> dict[str, Any]:
+    name = upload["name"]
+    mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else "binary"
+    now = int(time.time())
+    return {
+        "id": upload["id"], "created": now, "timestamp": now, "name": name, "title": title or name,
+        "mimetype": mimetype, "filetype": extension, "pretty_type": extension.upper(), "user": BOT_USER_ID,
+        "size": len(upload["bytes"]), "is_external": False, "is_public": any(c.startswith("C") for c in channels),
+        "url_private": f"https://files.{TEAM_DOMAIN}.slack.test/files-pri/{TEAM_ID}-{upload['id']}/{name}",
+        "permalink": f"{WORKSPACE_URL}files/{BOT_USER_ID}/{upload['id']}/{name}",
+        "channels": [c for c in channels if c[0] == "C"], "groups": [c for c in channels if c[0] == "G"],
+        "ims": [c for c in channels if c[0] == "D"],
+    }
+
+
 @method("files.completeUploadExternal")
 def files_complete_upload(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
     entries = params.get("files")
     if isinstance(entries, str):
-        entries = json.loads(entries)
-    pending = {p["id"]: p for p in sb.workspace.pending_uploads.values()}
-    shared = []
-    channel_ref = params.get("channel_id") or (params.get("channels") or "").split(",")[0] or None
-    channel = sb.workspace.channel(channel_ref) if channel_ref else None
-    for entry in entries or []:
-        upload = pending.get(entry.get("id"))
+        try:
+            entries = json.loads(entries)
+        except ValueError:
+            entries = None
+    if not isinstance(entries, list) or not entries:
+        raise SlackError("invalid_arguments")
+    refs = [params["channel_id"]] if params.get("channel_id") else [c for c in (params.get("channels") or "").split(",") if c]
+    channels = [sb.workspace.channel(ref) for ref in refs]
+    thread_ts = params.get("thread_ts") or None
+    if thread_ts and len(channels) != 1:
+        raise SlackError("invalid_arguments")
+    pending = {p["id"]: (key, p) for key, p in sb.workspace.pending_uploads.items()}
+    uploads = []
+    for entry in entries:
+        key, upload = pending.get(entry.get("id"), (None, None))
         if upload is None or not upload["uploaded"]:
             raise SlackError("file_not_found")
-        shared.append({"id": upload["id"], "name": upload["name"], "title": entry.get("title") or upload["name"],
-                       "size": len(upload["bytes"]), "bytes": upload["bytes"]})
-    for file in shared:
-        sb.workspace.files.append({**file, "channels": [channel.id] if channel else [],
-                                   "initial_comment": params.get("initial_comment"), "thread_ts": params.get("thread_ts")})
-    if channel is not None:
-        sb.workspace.add_message(
-            channel,
-            {"user": BOT_USER_ID, "bot_id": BOT_ID, "text": params.get("initial_comment") or "",
-             "files": [{k: v for k, v in f.items() if k != "bytes"} for f in shared]},
-            params.get("thread_ts") or None,
-        )
-    return {"files": [{k: v for k, v in f.items() if k != "bytes"} for f in shared]}
+        uploads.append((key, upload, entry.get("title")))
+    shared = [_file_object(upload, title, [c.id for c in channels]) for _, upload, title in uploads]
+    comment = params.get("initial_comment") or ""
+    for channel in channels:
+        message = {"user": BOT_USER_ID, "bot_id": BOT_ID, "app_id": APP_ID, "team": TEAM_ID, "text": comment,
+                   "blocks": [], "files": shared, "upload": True, "display_as_bot": False}
+        sb.workspace.add_message(channel, message, thread_ts)
+    for (key, upload, _), file in zip(uploads, shared, strict=True):
+        del sb.workspace.pending_uploads[key]
+        sb.workspace.files.append({**file, "bytes": upload["bytes"], "channels": [c.id for c in channels],
+                                   "initial_comment": params.get("initial_comment"), "thread_ts": thread_ts})
+    return {"files": shared}

@@ -1,39 +1,61 @@
 """A local stand-in for Slack's Web API, on 127.0.0.1.
 
-It answers the methods the bot calls the way Slack does (form or JSON bodies, `{"ok": false,
-"error": ...}` with HTTP 200, 429 with `Retry-After` for `chat.postMessage` bursts, the three
-calls of `files_upload_v2`), keeps a small workspace, and records every call so tests and
-`tabot demo` can show what Slack would show.
+It answers the methods the bot calls the way Slack does (form, JSON or query-string
+arguments; `{"ok": false, "error": ...}` with HTTP 200; 429 with `Retry-After` when
+`chat.postMessage` bursts into one channel; the three calls of `files_upload_v2`), keeps a
+small workspace, and records every call so tests and `tabot demo` can show what Slack would.
+
+    sb = Sandbox().start()
+    client = WebClient(base_url=sb.api_url, token="xoxb-sandbox")
+    client.chat_postMessage(channel="#red-accounts", text="hello")
+    sb.messages("red-accounts")[-1]["text"]   # "hello"
+    sb.stop()
 """
 
 from __future__ import annotations
 
 import json
+import math
+import sys
 import threading
 import time
-import urllib.parse
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
+from .handler import make_handler
 from .methods import METHODS
-from .workspace import Channel, SlackError, Workspace
+from .workspace import BOT_ID, BOT_USER_ID, SlackError, Workspace
 
 TRIGGER_TTL = 3.0  # seconds a trigger_id stays valid, as in Slack
+POSTS_PER_SECOND = 1.0  # chat.postMessage, per channel: Slack's "about one message a second"
+POST_BURST = 3  # ... allowing short bursts of this many
 
 
 @dataclass
 class RecordedCall:
-    method: str
-    params: dict[str, Any]
-    body_kind: str  # json / form / query / raw
-    status: int
-    response: dict[str, Any]
-    at: float = field(default_factory=time.time)
+    """One request as the sandbox saw it and what it answered."""
+
+    method: str  # "chat.postMessage", ...; "upload" for the POST of a file's bytes to its upload URL
+    params: dict[str, Any]  # arguments, with JSON-in-form fields (blocks, view, files, ...) decoded
+    body_kind: str  # "json" | "form" | "query" | "raw"
+    status: int  # HTTP status
+    response: dict[str, Any]  # the JSON answered (a snapshot; for "upload", {"ok": bool})
+    at: float = field(default_factory=time.time)  # arrival, epoch seconds
+    raw: bytes = b""  # the request body as received, for "upload" calls
+
+
+@dataclass
+class Trigger:
+    """What a trigger_id stands for: who acted, and in which view (for views.push)."""
+
+    user: str | None = None
+    view_id: str | None = None
+    expires: float = 0.0
 
 
 class TokenBucket:
-    """About `rate` posts a second per channel, with bursts of `burst`."""
+    """`rate` posts a second per key (channel), with bursts of up to `burst`."""
 
     def __init__(self, rate: float, burst: int) -> None:
         self.rate, self.burst = rate, burst
@@ -41,7 +63,7 @@ class TokenBucket:
         self._lock = threading.Lock()
 
     def wait_time(self, key: str) -> float:
-        """0 if a post may go now (and takes a token), else seconds until one may."""
+        """0 if a post may go now (and takes a token), else the seconds until one may."""
         with self._lock:
             now = time.monotonic()
             tokens, last = self._state.get(key, (float(self.burst), now))
@@ -53,60 +75,158 @@ class TokenBucket:
             return (1 - tokens) / self.rate
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # a client that hung up: nothing to report
+        super().handle_error(request, client_address)
+
+
 class Sandbox:
-    def __init__(self, bot_token: str = "xoxb-sandbox", *, rate_limit: bool = True,
-                 rate_per_second: float = 1.0, burst: int = 3) -> None:
+    """Slack's Web API on 127.0.0.1, with a workspace and a record of every call.
+
+    With `rate_limit`, `chat.postMessage` allows `rate_per_second` posts a second per channel
+    after a burst of `burst` (default: 1 a second, bursts of 3) and answers HTTP 429 with an
+    integer `Retry-After` (at least 1) beyond that; other methods are not limited.
+    """
+
+    def __init__(self, bot_token: str = "xoxb-sandbox", rate_limit: bool = True, *,
+                 rate_per_second: float = POSTS_PER_SECOND, burst: int = POST_BURST) -> None:
         self.bot_token = bot_token
         self.workspace = Workspace()
         self.calls: list[RecordedCall] = []
-        self.submissions: list[tuple[str, dict[str, Any]]] = []
-        self.responses: list[dict[str, Any]] = []  # what the bot sent to response_urls
+        self.submissions: list[tuple[str, dict[str, Any]]] = []  # (view id, the bot's reply) per submission
+        self.responses: list[dict[str, Any]] = []  # what the bot posted to response_urls
+        self.view_users: dict[str, str | None] = {}  # view id -> whom it was opened for, when known
         self.limiter = TokenBucket(rate_per_second, burst) if rate_limit else None
-        self._failures: dict[str, list[tuple[str | None, int]]] = {}
-        self._triggers: dict[str, float] = {}
+        self._failures: dict[str, list[tuple[str, int]]] = {}
+        self._triggers: dict[str, Trigger] = {}
         self._response_urls: dict[str, tuple[str, str]] = {}
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._port: int | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
     def start(self, port: int = 0) -> "Sandbox":
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _make_handler(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="slack-sandbox", daemon=True)
+        """Serve on 127.0.0.1:`port` (0: a free one) in a background thread."""
+        self._server = _Server(("127.0.0.1", port), make_handler(self))
+        self._port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="slack-sandbox", daemon=True)
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        if self._server:
+        if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+            if self._thread is not None:
+                self._thread.join(timeout=5)
+            self._server = self._thread = None
+
+    def __enter__(self) -> "Sandbox":
+        return self if self._server else self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
     @property
     def base_url(self) -> str:
-        assert self._server, "start() the sandbox first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        assert self._port is not None, "start() the sandbox first"
+        return f"http://127.0.0.1:{self._port}"
 
     @property
     def api_url(self) -> str:
+        """The WebClient `base_url`, e.g. "http://127.0.0.1:54321/api/"."""
         return self.base_url + "/api/"
 
-    # --- for drivers and tests ----------------------------------------------------------
-    def add_user(self, *args: Any, **kw: Any) -> None:
-        self.workspace.add_user(*args, **kw)
+    # --- the workspace --------------------------------------------------------------------
+    def add_user(self, id: str, name: str, email: str, real_name: str | None = None, is_admin: bool = False) -> None:
+        self.workspace.add_user(id, name, email, real_name, is_admin)
 
     def add_channel(self, name: str, id: str | None = None, is_private: bool = False) -> str:
+        """Add a channel the bot is a member of; returns its id."""
         return self.workspace.add_channel(name, id, is_private)
 
-    def new_trigger_id(self) -> str:
-        trigger = f"{int(time.time())}.{self.workspace.new_id('TRG')}"
-        self._triggers[trigger] = time.monotonic() + TRIGGER_TTL
-        return trigger
+    @property
+    def views(self) -> dict[str, dict[str, Any]]:
+        """view id -> the view as Slack returned it last (modals and Home tabs)."""
+        return self.workspace.views
 
-    def use_trigger(self, trigger_id: str | None) -> None:
-        """A trigger_id works once, within 3 seconds."""
-        expires = self._triggers.pop(trigger_id or "", None)
-        if expires is None or time.monotonic() > expires:
-            raise SlackError("expired_trigger_id" if expires else "invalid_trigger_id")
+    @property
+    def home_views(self) -> dict[str, dict[str, Any]]:
+        """user id -> the Home tab published for that user."""
+        return self.workspace.home_views
+
+    @property
+    def ephemerals(self) -> list[dict[str, Any]]:
+        """{channel, user, text, blocks, ts}: chat.postEphemeral and ephemeral response_url replies."""
+        return self.workspace.ephemerals
+
+    @property
+    def files(self) -> list[dict[str, Any]]:
+        """Shared files: {id, name, title, bytes, channels, initial_comment, thread_ts, ...}."""
+        return self.workspace.files
+
+    # --- what happened ------------------------------------------------------------------------
+    def calls_to(self, method: str) -> list[RecordedCall]:
+        return [c for c in self.calls if c.method == method]
+
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """Every message in a channel (id, name, or a user id for the bot's DM with that user),
+        thread replies included, in the order they were posted."""
+        with self.workspace.lock:
+            found = self.workspace.find_channel(channel, open_dm=False)
+            if found is None:
+                if channel in self.workspace.users:
+                    return []  # no DM yet
+                raise SlackError("channel_not_found")
+            return [dict(m) for m in found.messages]
+
+    def thread(self, channel: str, ts: str) -> list[dict[str, Any]]:
+        """A thread's parent and its replies, oldest first."""
+        with self.workspace.lock:
+            return [dict(m) for m in self.workspace.thread(self.workspace.channel(channel), ts)]
+
+    def reset_records(self) -> None:
+        """Forget calls, messages, ephemerals, views, files and responses; keep people and channels."""
+        with self.workspace.lock:
+            self.calls.clear()
+            self.submissions.clear()
+            self.responses.clear()
+            self.view_users.clear()
+            self.workspace.clear_records()
+
+    def transcript(self, since: int = 0) -> str:
+        """What people in Slack saw, from call number `since` on (see transcript.py)."""
+        from .transcript import render_transcript
+
+        return render_transcript(self, since)
+
+    # --- Slack's side of interactions (used by SlackDriver) ----------------------------------
+    def new_trigger_id(self, user: str | None = None, view_id: str | None = None) -> str:
+        """A trigger_id as Slack sends with an interaction: usable once, within 3 seconds."""
+        with self.workspace.lock:
+            trigger_id = f"{int(time.time())}.{self.workspace.new_id('TRG').lower()}"
+            self._triggers[trigger_id] = Trigger(user, view_id, time.monotonic() + TRIGGER_TTL)
+            return trigger_id
+
+    def use_trigger(self, trigger_id: str | None) -> Trigger:
+        """Exchange a trigger_id (views.open / views.push). One this sandbox issued works once
+        and expires after 3 seconds; any other non-empty one is taken as it comes."""
+        if not trigger_id:
+            raise SlackError("invalid_arguments", messages=["[ERROR] missing required field: trigger_id"])
+        trigger = self._triggers.get(trigger_id)
+        if trigger is None:
+            return Trigger()
+        if trigger.expires == 0:
+            raise SlackError("exchanged_trigger_id")
+        if time.monotonic() > trigger.expires:
+            raise SlackError("expired_trigger_id")
+        trigger.expires = 0  # exchanged
+        return trigger
 
     def new_response_url(self, channel_id: str, user: str) -> str:
         key = self.workspace.new_id("R")
@@ -116,174 +236,92 @@ class Sandbox:
     def record_submission(self, view_id: str, reply: dict[str, Any]) -> None:
         self.submissions.append((view_id, reply))
 
-    def fail_next(self, method: str, error: str | None = "internal_error", http_status: int = 200) -> None:
-        """Make the next call of `method` fail once (Slack down, missing channel, ...)."""
-        self._failures.setdefault(method, []).append((error, http_status))
+    def fail_next(self, method: str, error: str | None = None, http_status: int = 200) -> None:
+        """Make the next call of `method` (or "upload") fail once: `fail_next("chat.postMessage",
+        "channel_not_found")`, or Slack being down: `fail_next("views.open", http_status=500)`."""
+        default = {429: "ratelimited", 200: "internal_error"}.get(http_status, "internal_error")
+        with self.workspace.lock:
+            self._failures.setdefault(method, []).append((error or default, http_status))
 
-    def take_failure(self, method: str) -> tuple[str | None, int] | None:
+    def _take_failure(self, method: str) -> SlackError | None:
         queue = self._failures.get(method)
-        return queue.pop(0) if queue else None
+        if not queue:
+            return None
+        error, status = queue.pop(0)
+        return SlackError(error, status, {"Retry-After": "1"} if status == 429 else None)
 
-    def calls_to(self, method: str) -> list[RecordedCall]:
-        return [c for c in self.calls if c.method == method]
-
-    def messages(self, channel: str) -> list[dict[str, Any]]:
-        """Every message in a channel (ID, name, or a user id for the bot's DM), threads included."""
+    # --- answering --------------------------------------------------------------------------
+    def call(self, method: str, params: dict[str, Any], kind: str, token: str | None,
+             unreadable: str | None = None) -> tuple[int, bytes, dict[str, str]]:
+        """Answer one Web API request and record it; returns (HTTP status, JSON body, headers).
+        `unreadable` is the error for a body that could not be parsed (invalid_json, ...)."""
+        arrived = time.time()
         with self.workspace.lock:
-            return [dict(m) for m in self.workspace.channel(channel).messages]
+            try:
+                if unreadable:
+                    raise SlackError(unreadable)
+                body, status, headers = {"ok": True, **self._answer(method, params, token)}, 200, {}
+            except SlackError as exc:
+                body, status, headers = exc.body(), exc.status, exc.headers
+            if body.get("error") == "unknown_method":
+                body["req_method"] = method
+            payload = json.dumps(body)
+            self.calls.append(RecordedCall(method, params, kind, status, json.loads(payload), arrived))
+        return status, payload.encode(), headers
 
-    def thread(self, channel: str, ts: str) -> list[dict[str, Any]]:
-        with self.workspace.lock:
-            return [dict(m) for m in self.workspace.thread(self.workspace.channel(channel), ts)]
-
-    @property
-    def views(self) -> dict[str, dict[str, Any]]:
-        return self.workspace.views
-
-    @property
-    def home_views(self) -> dict[str, dict[str, Any]]:
-        return self.workspace.home_views
-
-    @property
-    def ephemerals(self) -> list[dict[str, Any]]:
-        return self.workspace.ephemerals
-
-    @property
-    def files(self) -> list[dict[str, Any]]:
-        return self.workspace.files
-
-    def reset_records(self) -> None:
-        with self.workspace.lock:
-            self.calls.clear()
-            self.submissions.clear()
-            self.workspace.ephemerals.clear()
-            self.workspace.views.clear()
-            self.workspace.home_views.clear()
-            self.workspace.files.clear()
-            for channel in self.workspace.channels.values():
-                channel.messages.clear()
-
-    def transcript(self, since: int = 0) -> str:
-        from .transcript import render_transcript
-
-        return render_transcript(self, since)
-
-    # --- answering -------------------------------------------------------------------------
-    def answer(self, method: str, params: dict[str, Any], token: str | None) -> tuple[int, dict[str, Any], dict[str, str]]:
-        failure = self.take_failure(method)
+    def _answer(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
+        failure = self._take_failure(method)
         if failure is not None:
-            error, status = failure
-            return status, {"ok": False, "error": error or "internal_error"}, {}
+            raise failure
         if method not in METHODS:
-            return 200, {"ok": False, "error": "unknown_method"}, {}
+            raise SlackError("unknown_method")
         if not token:
-            return 200, {"ok": False, "error": "not_authed"}, {}
+            raise SlackError("not_authed")
         if token != self.bot_token:
-            return 200, {"ok": False, "error": "invalid_auth"}, {}
-        try:
-            if method == "chat.postMessage" and self.limiter is not None:
-                channel = params.get("channel") or ""
-                wait = self.limiter.wait_time(channel)
-                if wait > 0:
-                    raise SlackError("ratelimited", 429, {"Retry-After": str(max(1, round(wait + 0.49)))})
-            with self.workspace.lock:
-                return 200, {"ok": True, **METHODS[method](self, params)}, {}
-        except SlackError as exc:
-            return exc.status, {"ok": False, "error": exc.error}, exc.headers
+            raise SlackError("invalid_auth")
+        if method == "chat.postMessage" and self.limiter is not None:
+            ref = str(params.get("channel") or "")
+            channel = self.workspace.find_channel(ref)  # "#general", "C0GENERAL" and "general" share a limit
+            wait = self.limiter.wait_time(channel.id if channel else ref)
+            if wait > 0:
+                raise SlackError("ratelimited", 429, {"Retry-After": str(max(1, math.ceil(wait)))})
+        return METHODS[method](self, params)
 
-    def upload(self, key: str, data: bytes) -> int:
+    def upload(self, path: str, data: bytes) -> tuple[int, str]:
+        """The POST of a file's bytes to the URL files.getUploadURLExternal gave out."""
+        arrived = time.time()
+        key = path.rstrip("/").rsplit("/", 1)[-1]
         with self.workspace.lock:
             pending = self.workspace.pending_uploads.get(key)
-            if pending is None:
-                return 404
-            pending["bytes"] = data
-            pending["uploaded"] = True
-            return 200
+            failure = self._take_failure("upload")
+            if failure is not None:
+                status, text = failure.status if failure.status != 200 else 500, failure.error
+            elif pending is None:
+                status, text = 404, "Not Found"
+            else:
+                pending.update(bytes=data, uploaded=True)
+                status, text = 200, f"OK - {len(data)}"
+            params = {"url": path, "file_id": pending and pending["id"], "filename": pending and pending["name"],
+                      "length": len(data)}
+            self.calls.append(RecordedCall("upload", params, "raw", status, {"ok": status == 200}, arrived, data))
+        return status, text
 
     def respond(self, key: str, body: dict[str, Any]) -> int:
-        """What Bolt's `respond()` posts to a response_url: ephemeral by default."""
-        target = self._response_urls.get(key)
-        if target is None:
-            return 404
-        channel, user = target
-        self.responses.append(body)
+        """What Bolt's `respond()` posts to a response_url: ephemeral unless `in_channel`."""
         with self.workspace.lock:
+            target = self._response_urls.get(key)
+            if target is None:
+                return 404
+            channel_id, user = target
+            self.responses.append(body)
+            blocks = body.get("blocks") or []
             if body.get("response_type") == "in_channel":
-                self.workspace.add_message(
-                    self.workspace.channel(channel),
-                    {"user": "U0TABOT", "bot_id": "B0TABOT", "text": body.get("text", ""), "blocks": body.get("blocks", [])},
-                    None,
-                )
+                message = {"user": BOT_USER_ID, "bot_id": BOT_ID, "text": body.get("text", ""), "blocks": blocks}
+                self.workspace.add_message(self.workspace.channel(channel_id), message, body.get("thread_ts"))
             else:
-                self.workspace.ephemerals.append(
-                    {"channel": channel, "user": user, "text": body.get("text", ""),
-                     "blocks": body.get("blocks", []), "ts": self.workspace.new_ts()}
-                )
-        return 200
+                self.workspace.ephemerals.append({"channel": channel_id, "user": user, "text": body.get("text", ""),
+                                                  "blocks": blocks, "ts": self.workspace.new_ts()})
+            return 200
 
 
-def _parse_body(headers: Any, body: bytes, query: str) -> tuple[dict[str, Any], str]:
-    content_type = (headers.get("Content-Type") or "").split(";")[0].strip()
-    if content_type == "application/json":
-        return (json.loads(body or b"{}"), "json")
-    params: dict[str, Any] = {k: v[-1] for k, v in urllib.parse.parse_qs(query).items()}
-    if content_type == "application/x-www-form-urlencoded":
-        params.update({k: v[-1] for k, v in urllib.parse.parse_qs(body.decode()).items()})
-        return params, "form"
-    return params, "query" if query else "raw"
-
-
-JSON_FIELDS = ("blocks", "view", "files", "attachments", "metadata")
-
-
-def _make_handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: Any) -> None:  # quiet: the transcript is the log
-            pass
-
-        def _reply(self, status: int, payload: dict[str, Any] | str, headers: dict[str, str] | None = None) -> None:
-            body = (json.dumps(payload) if isinstance(payload, dict) else payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8" if isinstance(payload, dict) else "text/plain")
-            self.send_header("Content-Length", str(len(body)))
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(body)
-
-        def _handle(self) -> None:
-            parsed = urllib.parse.urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            if parsed.path.startswith("/upload/v1/"):
-                status = sandbox.upload(parsed.path.rsplit("/", 1)[-1], raw)
-                sandbox.calls.append(RecordedCall("upload", {"url": parsed.path, "length": len(raw)}, "raw", status, {"ok": status == 200}))
-                return self._reply(status, f"OK - {len(raw)}" if status == 200 else "Not Found")
-            if parsed.path.startswith("/response/"):
-                status = sandbox.respond(parsed.path.rsplit("/", 1)[-1], json.loads(raw or b"{}"))
-                return self._reply(status, {"ok": status == 200})
-            if not parsed.path.startswith("/api/"):
-                return self._reply(404, "Not Found")
-            method = parsed.path[len("/api/"):]
-            params, kind = _parse_body(self.headers, raw, parsed.query)
-            for key in JSON_FIELDS:
-                if isinstance(params.get(key), str):
-                    try:
-                        params[key] = json.loads(params[key])
-                    except ValueError:
-                        pass
-            auth = self.headers.get("Authorization") or ""
-            token = auth[len("Bearer "):] if auth.startswith("Bearer ") else params.get("token")
-            status, response, headers = sandbox.answer(method, params, token)
-            sandbox.calls.append(RecordedCall(method, params, kind, status, response))
-            self._reply(status, response, headers)
-
-        do_POST = _handle
-        do_GET = _handle
-
-    return Handler
-
-
-__all__ = ["Channel", "RecordedCall", "Sandbox", "SlackError"]
+__all__ = ["RecordedCall", "Sandbox", "SlackError", "TokenBucket", "Trigger"]
