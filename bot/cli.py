@@ -220,6 +220,48 @@ def import_usage(path: Path) -> None:
     _run_import("usage", path)
 
 
+# --- documents ------------------------------------------------------------------------------
+@main.group()
+def render() -> None:
+    """Print an account's document, rendered from its template in templates/."""
+
+
+def render_target(query: str):
+    """(context, session, account, names) for `tabot render KIND ACCOUNT`: the one account the
+    text names (name, case- and accent-insensitive, or Salesforce id), or a clear error."""
+    from .store.accounts import match_accounts
+
+    ctx = _context()
+    session = ctx.sessions()
+    matches = match_accounts(session, query)
+    if len(matches) != 1:
+        session.close()
+        found = "; ".join(a.name for a in matches[:8])
+        raise click.ClickException(f"{query!r} matches {len(matches)} accounts" + (f": {found}" if found else ""))
+    # Documents show people by name: from Slack when a token is set, else their Slack ids.
+    names = ctx.slack.display_name if ctx.settings.slack_bot_token else (lambda user_id: user_id or "unassigned")
+    return ctx, session, matches[0], names
+
+
+@render.command("save-plan")
+@click.argument("account")
+def render_save_plan(account: str) -> None:
+    """The account's open (else latest) save plan as Markdown."""
+    from sqlalchemy import select
+
+    from .flows.save_plan import render_plan
+    from .models import SavePlan
+    from .store.save_plans import get_plan
+
+    _, session, found, names = render_target(account)
+    with session:
+        plan_id = session.scalars(select(SavePlan.id).where(SavePlan.account_id == found.id)
+                                  .order_by(SavePlan.status == "open", SavePlan.id)).all()
+        if not plan_id:
+            raise click.ClickException(f"{found.name} has no save plan")
+        click.echo(render_plan(get_plan(session, plan_id[-1]), names), nl=False)
+
+
 # --- jobs -----------------------------------------------------------------------------------
 @main.group()
 def jobs() -> None:

@@ -17,6 +17,7 @@ from .save_plan import (
     SuccessCriterion,
 )
 from .slack_message import SlackMessage
+from .touchpoint import Touchpoint
 
 __all__ = [
     "Account", "AccountPlan", "AccountStatus", "ApproverRole", "Base", "ChurnRetro", "ChurnType",
@@ -24,5 +25,5 @@ __all__ = [
     "JobRun", "LifecycleStage", "NudgeSent", "PlanEntry", "PlanStatus", "PlanUpdate",
     "RatingSource", "RedEpisode", "RetroAction", "RetroActionKind", "RetroStatus", "SavePlan",
     "SaveStep", "SchedulerLock", "Segment", "SlackMessage", "SuccessCriterion", "SuccessPlan",
-    "TaPulse", "UsageSnapshot", "utcnow",
+    "TaPulse", "Touchpoint", "UsageSnapshot", "utcnow",
 ]
