@@ -103,6 +103,8 @@ class Settings(BaseSettings):
     )
     save_plan_update_weekday: int = Field(0, ge=0, le=6, alias="TABOT_SAVE_PLAN_UPDATE_WEEKDAY")
     save_plan_update_time: dt.time = Field(dt.time(9, 0), alias="TABOT_SAVE_PLAN_UPDATE_TIME")
+    # the App Home lists a save plan as due for its weekly update once its last one is this old
+    save_plan_update_every_days: int = Field(7, ge=1, alias="TABOT_SAVE_PLAN_UPDATE_EVERY_DAYS")
     save_plan_stale_days: int = Field(14, ge=1, alias="TABOT_SAVE_PLAN_STALE_DAYS")
     save_plan_escalation_days: int = Field(21, ge=1, alias="TABOT_SAVE_PLAN_ESCALATION_DAYS")
 

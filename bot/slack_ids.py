@@ -10,6 +10,8 @@ class Command(enum.StrEnum):
 
     HEALTH = "/health"
     SAVE_PLAN = "/saveplan"
+    ACCOUNT_PLAN = "/accountplan"
+    SUCCESS_PLAN = "/successplan"
 
 
 class Callback(enum.StrEnum):
@@ -17,6 +19,8 @@ class Callback(enum.StrEnum):
     SAVE_PLAN_MODAL = "save_plan"
     SAVE_STEP_MODAL = "save_step"
     PLAN_UPDATE_MODAL = "plan_update"
+    ACCOUNT_PLAN_MODAL = "account_plan"
+    SUCCESS_PLAN_MODAL = "success_plan"
 
 
 class Action(enum.StrEnum):
@@ -27,6 +31,9 @@ class Action(enum.StrEnum):
     POST_UPDATE = "post_update"
     PROPOSE_EXIT = "propose_exit"
     APPROVE_EXIT = "approve_exit"
+    OPEN_ACCOUNT_PLAN = "open_account_plan"
+    OPEN_SUCCESS_PLAN = "open_success_plan"
+    HOME_PAGE = "home_page"
 
 
 class Block(enum.StrEnum):
@@ -57,3 +64,15 @@ class Input(enum.StrEnum):
     ASKS = "asks"
     CRITERIA_MET = "criteria_met"
     STEPS_DONE = "steps_done"
+    USE_CASES = "use_cases"
+    PRODUCT_USAGE = "product_usage"
+    EXPANSION = "expansion"
+    FEEDBACK = "feedback"
+    OBJECTIVES = "objectives"
+    NEXT_STEPS = "next_steps"
+    OBJECTIVE_REVIEW = "objective_review"  # + "_<n>": how last quarter's objective n went
+    NORTH_STAR = "north_star"  # + "_<n>": North Star goal n
+    GOAL_ACTIONS = "goal_actions"  # + "_<n>": the action plan for goal n
+    RELATIONSHIPS = "relationships"
+    CHAMPION_TARGETS = "champion_targets"
+    CHAMPION_WIN = "champion_win"

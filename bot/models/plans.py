@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from .account import Account
@@ -21,6 +21,7 @@ class _QuarterlyPlan:
     author: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime | None]
+    updated_by: Mapped[str | None] = mapped_column(String(32))
     # The plan's sections as the modal collected them (section name -> text or list).
     sections: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
@@ -34,7 +35,13 @@ class _QuarterlyPlan:
 
     @declared_attr.directive
     def __table_args__(cls) -> tuple:
-        return (UniqueConstraint("account_id", "fiscal_year", "fiscal_quarter"),)
+        # the planning job and the Home tab look plans up by quarter
+        return (UniqueConstraint("account_id", "fiscal_year", "fiscal_quarter"),
+                Index(f"ix_{cls.__tablename__}_quarter", "fiscal_year", "fiscal_quarter"))
+
+    @property
+    def label(self) -> str:
+        return f"FY{self.fiscal_year}-Q{self.fiscal_quarter}"
 
 
 class AccountPlan(_QuarterlyPlan, Base):

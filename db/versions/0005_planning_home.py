@@ -4,7 +4,7 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-25 10:00:00
 
-Reserved for account and success planning, App Home; schema changes for that work go here (an empty step until then).
+Quarterly plans remember who last edited them and are looked up by fiscal quarter.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -17,8 +17,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    for table in ('account_plans', 'success_plans'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column('updated_by', sa.String(length=32), nullable=True))
+            batch_op.create_index(f'ix_{table}_quarter', ['fiscal_year', 'fiscal_quarter'], unique=False)
 
 
 def downgrade() -> None:
-    pass
+    for table in ('success_plans', 'account_plans'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_index(f'ix_{table}_quarter')
+            batch_op.drop_column('updated_by')

@@ -1,0 +1,142 @@
+"""Quarterly plans: check a submitted form, store the plan for its quarter (a second submission
+edits it), render its document and send it to the account's TA and AE."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ..documents import render
+from ..messages import plans as msg
+from ..models import AccountPlan, SuccessPlan
+from ..rules.planning import FiscalQuarter, PlanKind
+from ..slack_gateway import SlackGateway, Subject
+from ..slack_ids import Input
+from ..store import health as health_store
+from ..store.plans import PLAN_MODELS, get_plan, plan_for
+
+TEXT_MAX = msg.INPUT_MAX
+OBJECTIVE_MAX = 500
+TEMPLATES = {PlanKind.ACCOUNT: "account_plan.md.j2", PlanKind.SUCCESS: "success_plan.md.j2"}
+
+
+@dataclass
+class PlanForm:
+    """A submitted plan modal, parsed: which account and quarter, and its sections."""
+
+    kind: PlanKind
+    account_id: int
+    quarter: FiscalQuarter
+    sections: dict[str, Any]
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _too_long(errors: dict[str, str], values: dict[str, str]) -> None:
+    for input_id, value in values.items():
+        if len(value) > TEXT_MAX:
+            errors.setdefault(input_id, f"At most {TEXT_MAX} characters (this has {len(value)}).")
+
+
+def check_account_plan(texts: dict[str, str], reviews: list[tuple[str, str]], review_of: str | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """(sections, errors) of an account plan form: `texts` by input id, `reviews` as
+    (last quarter's objective, how it went) in order."""
+    errors: dict[str, str] = {}
+    objectives = [line.strip(" \t-•*") for line in texts.get(Input.OBJECTIVES, "").splitlines()]
+    objectives = [o for o in objectives if o]
+    if not objectives:
+        errors[Input.OBJECTIVES] = "Set at least one objective for the quarter (one per line)."
+    elif len(objectives) > msg.MAX_OBJECTIVES:
+        errors[Input.OBJECTIVES] = f"At most {msg.MAX_OBJECTIVES} objectives: keep the ones that matter most."
+    elif long := next((o for o in objectives if len(o) > OBJECTIVE_MAX), None):
+        errors[Input.OBJECTIVES] = f"Keep each objective under {OBJECTIVE_MAX} characters: “{long[:40]}…” is longer."
+    if not texts.get(Input.USE_CASES):
+        errors[Input.USE_CASES] = "Say what the customer uses the product for."
+    if not texts.get(Input.NEXT_STEPS):
+        errors[Input.NEXT_STEPS] = "Every account plan ends with clear next steps."
+    for n, (_, outcome) in enumerate(reviews):
+        if not outcome:
+            errors[msg.review_input(n)] = "Say how this objective went (met, partly met or missed, and why)."
+        elif len(outcome) > TEXT_MAX:
+            errors[msg.review_input(n)] = f"At most {TEXT_MAX} characters."
+    _too_long(errors, texts)
+    sections = {
+        "use_cases": texts.get(Input.USE_CASES, ""), "product_usage": texts.get(Input.PRODUCT_USAGE, ""),
+        "expansion": texts.get(Input.EXPANSION, ""), "risks": texts.get(Input.RISKS, ""),
+        "feedback": texts.get(Input.FEEDBACK, ""), "objectives": objectives,
+        "next_steps": texts.get(Input.NEXT_STEPS, ""),
+        "review_of": review_of if reviews else None,
+        "review": [{"objective": o, "outcome": r} for o, r in reviews],
+    }
+    return sections, errors
+
+
+def check_success_plan(texts: dict[str, str], goals: list[tuple[str, str]]) -> tuple[dict[str, Any], dict[str, str]]:
+    """(sections, errors) of a success plan form; `goals` as (goal, action plan) per slot."""
+    errors: dict[str, str] = {}
+    if not goals or not goals[0][0]:
+        errors[msg.goal_input(0)] = "Set at least one measurable North Star goal for the quarter."
+    for n, (goal, actions) in enumerate(goals):
+        if actions and not goal:
+            errors[msg.goal_input(n)] = "Name the goal this action plan serves."
+        for input_id, value in ((msg.goal_input(n), goal), (msg.goal_actions_input(n), actions)):
+            if len(value) > TEXT_MAX:
+                errors.setdefault(input_id, f"At most {TEXT_MAX} characters.")
+    if not texts.get(Input.RELATIONSHIPS):
+        errors[Input.RELATIONSHIPS] = "Say which relationships we have, with whom, and their sentiment."
+    _too_long(errors, texts)
+    sections = {
+        "goals": [{"goal": g, "actions": a} for g, a in goals if g],
+        "relationships": texts.get(Input.RELATIONSHIPS, ""), "champion_targets": texts.get(Input.CHAMPION_TARGETS, ""),
+        "champion_win": texts.get(Input.CHAMPION_WIN, ""), "asks": texts.get(Input.ASKS, ""),
+    }
+    return sections, errors
+
+
+def store_plan(session: Session, form: PlanForm, user: str, now: dt.datetime) -> tuple[int, bool]:
+    """Write the plan for its account and quarter (editing the quarter's plan if there is one);
+    returns (plan id, created). The health at the time of writing is kept with it."""
+    plan = plan_for(session, form.kind, form.account_id, form.quarter)
+    created = plan is None
+    rating = health_store.current_rating(session, form.account_id)
+    sections = {**form.sections, "health": {
+        "rating": rating.rating.value, "reason": rating.reason, "rated_at": rating.rated_at.date().isoformat(),
+    } if rating else None}
+    if plan is None:
+        plan = PLAN_MODELS[form.kind](account_id=form.account_id, fiscal_year=form.quarter.year,
+                                      fiscal_quarter=form.quarter.quarter, author=user, created_at=now)
+        session.add(plan)
+    else:
+        plan.updated_at, plan.updated_by = now, user
+    plan.sections = sections
+    session.flush()
+    return plan.id, created
+
+
+def render_plan(kind: PlanKind, plan: AccountPlan | SuccessPlan, names) -> str:
+    """The plan as Markdown (`templates/account_plan.md.j2` / `success_plan.md.j2`)."""
+    return render(TEMPLATES[kind], plan=plan, account=plan.account, sections=plan.sections, names=names,
+                  contacts=plan.account.contacts, health=plan.sections.get("health"))
+
+
+def filename(kind: PlanKind, plan) -> str:
+    return f"{kind.value.replace('_', '-')}-{plan.account.salesforce_id}-{plan.label}.md"
+
+
+def announce_plan(session: Session, slack: SlackGateway, kind: PlanKind, plan_id: int, user: str, created: bool,
+                  names) -> list[str]:
+    """DM the plan to the account's TA and AE (the author when neither is set), each with the
+    rendered document attached; returns the DM channels."""
+    plan = get_plan(session, kind, plan_id)
+    account = plan.account
+    document = render_plan(kind, plan, names)
+    text, blocks = msg.plan_posted(kind, account, plan.label, user, edited=not created)
+    channels = []
+    for person in dict.fromkeys(u for u in (account.ta_user_id, account.ae_user_id) if u) or [user]:
+        message = slack.post(session, person, Subject(kind.value, plan.id, f"posted:{person}"), text=text, blocks=blocks)
+        slack.upload(message.channel, content=document, filename=filename(kind, plan),
+                     title=f"{msg.KIND_WORDS[kind].capitalize()} {plan.label}: {account.name}")
+        channels.append(message.channel)
+    return channels

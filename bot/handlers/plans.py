@@ -1,0 +1,145 @@
+"""`/accountplan [account]` and `/successplan [account]`, the *Write … plan* buttons (planning
+nudges, the App Home, a posted plan), and saving either plan for its fiscal quarter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from typing import Any
+
+from slack_bolt import App
+
+from ..context import BotContext
+from ..db import transaction
+from ..flows import plans as flow
+from ..messages import plans as msg
+from ..messages.blocks import state_value
+from ..models import Account
+from ..rules.health import local_today, may_rate
+from ..rules.planning import FiscalQuarter, PlanKind, PlanningCadence, planning_quarter
+from ..slack_ids import Action, Callback, Command, Input
+from ..store import health as health_store
+from ..store.accounts import get_account, match_accounts
+from ..store.plans import account_contacts, get_plan, plan_for, previous_plan
+from ..text import escape_mrkdwn, mention, truncate
+from .common import ack_submission
+
+log = logging.getLogger(__name__)
+
+COMMANDS = {PlanKind.ACCOUNT: Command.ACCOUNT_PLAN, PlanKind.SUCCESS: Command.SUCCESS_PLAN}
+ACCOUNT_TEXTS = (Input.USE_CASES, Input.PRODUCT_USAGE, Input.EXPANSION, Input.RISKS, Input.FEEDBACK,
+                 Input.OBJECTIVES, Input.NEXT_STEPS)
+SUCCESS_TEXTS = (Input.RELATIONSHIPS, Input.CHAMPION_TARGETS, Input.CHAMPION_WIN, Input.ASKS)
+
+
+def _not_allowed(kind: PlanKind, account: Account) -> str:
+    team = ", ".join(mention(u) for u in account.team) or "nobody assigned yet"
+    return (f":no_entry: Only the account team ({team}) or leadership can write the {msg.KIND_WORDS[kind]} "
+            f"for *{escape_mrkdwn(account.name)}*.")
+
+
+def _contacts_line(session, account_id: int) -> str:
+    people = [f"{escape_mrkdwn(c.name)}" + (f" ({', '.join(r.value for r in c.roles)})" if c.roles else "")
+              for c in account_contacts(session, account_id)]
+    return truncate(", ".join(people), 1500)
+
+
+def parse_plan_form(kind: PlanKind, view: dict[str, Any], session, start_month: int) -> flow.PlanForm:
+    """A submitted plan modal, in one place: its account, its quarter and its checked sections."""
+    values = view["state"]["values"]
+    meta = json.loads(view.get("private_metadata") or "{}")
+
+    def text(input_id: str) -> str:
+        return (state_value(values, input_id) or "").strip()
+
+    quarter = FiscalQuarter(int(meta["year"]), int(meta["quarter"]), start_month)
+    if kind is PlanKind.ACCOUNT:
+        previous = get_plan(session, kind, meta["previous_id"]) if meta.get("previous_id") else None
+        objectives = list((previous.sections.get("objectives") if previous else None) or [])[:msg.MAX_OBJECTIVES]
+        reviews = [(o, text(msg.review_input(n))) for n, o in enumerate(objectives)]
+        sections, errors = flow.check_account_plan({i: text(i) for i in ACCOUNT_TEXTS}, reviews,
+                                                   previous.label if previous else None)
+    else:
+        goals = [(text(msg.goal_input(n)), text(msg.goal_actions_input(n))) for n in range(msg.GOAL_SLOTS)]
+        sections, errors = flow.check_success_plan({i: text(i) for i in SUCCESS_TEXTS}, goals)
+    return flow.PlanForm(kind, int(meta["account_id"]), quarter, sections, errors)
+
+
+def register(app: App, ctx: BotContext) -> None:
+    settings = ctx.settings
+
+    def plan_modal(session, kind: PlanKind, account: Account) -> dict[str, Any]:
+        cadence = PlanningCadence.from_settings(settings)
+        quarter = planning_quarter(kind, account.tier, local_today(dt.datetime.now(dt.UTC), settings.tz), cadence)
+        plan = plan_for(session, kind, account.id, quarter)
+        previous = previous_plan(session, kind, account.id, quarter)
+        rating = health_store.current_rating(session, account.id)
+        if kind is PlanKind.ACCOUNT:
+            return msg.account_plan_modal(account, quarter, plan, previous, rating, _contacts_line(session, account.id))
+        return msg.success_plan_modal(account, quarter, plan, previous, rating)
+
+    def on_command(kind: PlanKind):
+        def handler(ack, body: dict, client, respond) -> None:
+            ack()
+            query = (body.get("text") or "").strip()
+            command = COMMANDS[kind]
+            if not query:
+                respond(f"Use `{command} ACCOUNT` (a name or Salesforce id) to write this quarter's "
+                        f"{msg.KIND_WORDS[kind]}, or edit it.", response_type="ephemeral")
+                return
+            with ctx.sessions() as session:
+                matches = match_accounts(session, query)
+                if len(matches) != 1:
+                    found = ", ".join(escape_mrkdwn(a.name) for a in matches[:8])
+                    respond(f"“{escape_mrkdwn(truncate(query, 80))}” matches {len(matches)} accounts"
+                            + (f": {found}. Be more specific." if matches else ". Check the name or Salesforce id."),
+                            response_type="ephemeral")
+                    return
+                account = matches[0]
+                if not may_rate(body["user_id"], account.team, settings.leadership):
+                    respond(_not_allowed(kind, account), response_type="ephemeral")
+                    return
+                view = plan_modal(session, kind, account)
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+        return handler
+
+    def on_button(kind: PlanKind):
+        def handler(ack, body: dict, client) -> None:
+            ack()
+            user = body["user"]["id"]
+            with ctx.sessions() as session:
+                account = get_account(session, int(body["actions"][0]["value"]))
+                if account is None or not may_rate(user, account.team, settings.leadership):
+                    ctx.slack.dm(user, text=_not_allowed(kind, account) if account else "That account no longer exists.")
+                    return
+                view = plan_modal(session, kind, account)
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+        return handler
+
+    def on_submit(kind: PlanKind):
+        first_input = Input.OBJECTIVES if kind is PlanKind.ACCOUNT else msg.goal_input(0)
+
+        def handler(ack, body: dict, view: dict) -> None:
+            user = body["user"]["id"]
+            with ctx.sessions() as session:
+                form = parse_plan_form(kind, view, session, settings.fiscal_year_start_month)
+                account = get_account(session, form.account_id)
+                if account is None:
+                    form.errors = {first_input: "This account no longer exists. Nothing was saved."}
+                elif not may_rate(user, account.team, settings.leadership):
+                    form.errors = {first_input: "Only the account team or leadership can write this plan. Nothing was saved."}
+            if not ack_submission(ack, form.errors):
+                return
+            with transaction(ctx.sessions) as session:
+                plan_id, created = flow.store_plan(session, form, user, dt.datetime.now(dt.UTC))
+            with transaction(ctx.sessions) as session:
+                flow.announce_plan(session, ctx.slack, kind, plan_id, user, created, ctx.slack.display_name)
+        return handler
+
+    app.command(Command.ACCOUNT_PLAN)(on_command(PlanKind.ACCOUNT))
+    app.command(Command.SUCCESS_PLAN)(on_command(PlanKind.SUCCESS))
+    app.action(Action.OPEN_ACCOUNT_PLAN)(on_button(PlanKind.ACCOUNT))
+    app.action(Action.OPEN_SUCCESS_PLAN)(on_button(PlanKind.SUCCESS))
+    app.view(Callback.ACCOUNT_PLAN_MODAL)(on_submit(PlanKind.ACCOUNT))
+    app.view(Callback.SUCCESS_PLAN_MODAL)(on_submit(PlanKind.SUCCESS))
