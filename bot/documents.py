@@ -28,7 +28,10 @@ def _date(value: Any) -> str:
 def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(enabled_extensions=("html", "htm", "xml"), default_for_string=False),
+        # `report.html.j2` is HTML too: select_autoescape matches the name's ending, so list both
+        autoescape=select_autoescape(
+            enabled_extensions=("html", "htm", "xml", "html.j2", "htm.j2", "xml.j2"), default_for_string=False
+        ),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -93,6 +93,9 @@ class Settings(BaseSettings):
         ],
         alias="TABOT_CLOSED_LOST_CATEGORIES",
     )
+    # A Unicode TrueType font for PDFs (e.g. DejaVuSans.ttf); empty: the core font, with
+    # characters outside Latin-1 replaced by their plain form or "?"
+    pdf_font: str | None = Field(None, alias="TABOT_PDF_FONT")
 
     # Lighthouse
     lighthouse_anchor_date: dt.date = Field(dt.date(2026, 1, 7), alias="TABOT_LIGHTHOUSE_ANCHOR_DATE")

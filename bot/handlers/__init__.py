@@ -8,7 +8,7 @@ from ..context import BotContext
 
 
 def register_all(app: App, ctx: BotContext) -> None:
-    from . import health, home, plans, save_plan
+    from . import churn_retro, health, home, plans, save_plan
 
-    for module in (health, home, save_plan, plans):
+    for module in (health, home, save_plan, plans, churn_retro):
         module.register(app, ctx)

@@ -19,6 +19,7 @@ class ChurnType(enum.StrEnum):
 
 
 class RetroStatus(enum.StrEnum):
+    NOT_NEEDED = "not_needed"  # churn realised but below the rule: recorded, nobody asked (may be forced)
     REQUESTED = "requested"  # churn realised, the TA was asked to start it
     COMPLETED = "completed"  # the TA filled it in; review to book
     REVIEW_HELD = "review_held"
@@ -47,15 +48,19 @@ class ChurnRetro(Base):
     sponsor_user_id: Mapped[str | None] = mapped_column(String(32))
     ta_user_id: Mapped[str | None] = mapped_column(String(32))
     forced: Mapped[bool] = mapped_column(default=False)
+    # the day the churn was realised (a renewal outcome imported), when the bot learned of it
+    realised_on: Mapped[dt.date | None]
     requested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[dt.datetime | None]
+    completed_by: Mapped[str | None] = mapped_column(String(32))
     review_held_at: Mapped[dt.datetime | None]
     published_at: Mapped[dt.datetime | None]
+    published_by: Mapped[str | None] = mapped_column(String(32))
     published_file_id: Mapped[str | None] = mapped_column(String(32))
 
     account: Mapped[Account] = relationship()
     actions: Mapped[list[RetroAction]] = relationship(
-        cascade="all, delete-orphan", order_by="RetroAction.id"
+        cascade="all, delete-orphan", order_by="RetroAction.id", back_populates="retro"
     )
 
     @property
@@ -63,6 +68,20 @@ class ChurnRetro(Base):
         if self.arr_before is None or self.arr_after is None:
             return None
         return self.arr_before - self.arr_after
+
+    @property
+    def seats_lost(self) -> int | None:
+        if self.seats_before is None or self.seats_after is None:
+            return None
+        return self.seats_before - self.seats_after
+
+    @property
+    def lessons(self) -> list[RetroAction]:
+        return [a for a in self.actions if a.kind == RetroActionKind.LESSON]
+
+    @property
+    def calls_to_action(self) -> list[RetroAction]:
+        return [a for a in self.actions if a.kind == RetroActionKind.CALL_TO_ACTION]
 
 
 class RetroAction(Base):
@@ -76,3 +95,6 @@ class RetroAction(Base):
     text: Mapped[str] = mapped_column(Text)
     owner_user_id: Mapped[str | None] = mapped_column(String(32))
     done_at: Mapped[dt.datetime | None]
+    done_by: Mapped[str | None] = mapped_column(String(32))
+
+    retro: Mapped[ChurnRetro] = relationship(back_populates="actions")

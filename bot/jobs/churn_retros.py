@@ -1,0 +1,60 @@
+"""`churn-retros`: asks for any retro whose ask Slack missed, reminds the TA weekly until the
+retro is completed, and reminds the owner of each lesson or call to action of a published
+retro weekly (with *Mark done*) until it is done. Each reminder once per week."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..flows.churn_retro import JOB, action_subject, ask_for_retro, retro_subject, send_action_reminder
+from ..messages.churn_retro import ta_reminder
+from ..models import NudgeSent
+from ..rules.churn_retro import weekly_reminder_period
+from ..rules.health import local_today
+from ..settings import Settings
+from ..slack_gateway import SlackGateway
+from ..store.churn_retros import open_published_actions, retros_awaiting_ta
+from .nudges import record_sent
+from .registry import JobSpec, daily_at, register_job
+
+
+def _sent(session: Session) -> set[tuple[str, str, str]]:
+    """Every (rule, subject, period) this job recorded, in one statement, so checking what is
+    due costs no statement per retro."""
+    return set(session.execute(select(NudgeSent.rule, NudgeSent.subject, NudgeSent.period)
+                               .where(NudgeSent.job == JOB)).tuples())
+
+
+def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Settings) -> int:
+    today = local_today(now, settings.tz)
+    sent_before = _sent(session)
+    sent = 0
+    for retro in retros_awaiting_ta(session):
+        subject = retro_subject(retro.id)
+        if ("ask", subject, "realised") not in sent_before:
+            sent += ask_for_retro(session, slack, retro, now)
+            continue
+        since = retro.realised_on or local_today(retro.requested_at, settings.tz)
+        period = weekly_reminder_period(since, today)
+        if period is None or not retro.ta_user_id or ("weekly", subject, period) in sent_before:
+            continue
+        if record_sent(session, JOB, "weekly", subject, period, recipient=retro.ta_user_id, now=now):
+            text, blocks = ta_reminder(retro, (today - since).days // 7)
+            slack.dm(retro.ta_user_id, text=text, blocks=blocks)
+            sent += 1
+    for action in open_published_actions(session):
+        period = weekly_reminder_period(local_today(action.retro.published_at, settings.tz), today)
+        if period is None or ("weekly", action_subject(action.id), period) in sent_before:
+            continue
+        sent += send_action_reminder(session, slack, action, rule="weekly", period=period, now=now)
+    return sent
+
+
+register_job(JobSpec(
+    name=JOB, run=run, trigger=lambda s: daily_at(s.daily_jobs_time, s),
+    schedule=lambda s: f"daily at {s.daily_jobs_time:%H:%M}",
+    description="Churn retros: the TA weekly until the retro is done; owners weekly until each action is done",
+))

@@ -1,0 +1,203 @@
+"""Block Kit for churn retros: the retro modal, the asks and reminders, the review and
+publication buttons, and the summary posted with the PDF."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from ..models import Account, ChurnRetro, ChurnType, RetroAction, RetroActionKind
+from ..slack_ids import Action, Block, Callback, Input
+from ..text import escape_mrkdwn, mention, money, truncate
+from .blocks import (
+    actions,
+    button,
+    context,
+    input_block,
+    modal,
+    option,
+    section,
+    select_element,
+    text_element,
+    user_element,
+)
+
+CALLS_TO_ACTION = (
+    (Input.CALL_TO_ACTION_1, Input.CALL_TO_ACTION_OWNER_1),
+    (Input.CALL_TO_ACTION_2, Input.CALL_TO_ACTION_OWNER_2),
+    (Input.CALL_TO_ACTION_3, Input.CALL_TO_ACTION_OWNER_3),
+)
+FORCE = "force"
+CHURN_TYPE_LABELS = {ChurnType.FULL: "Full churn", ChurnType.PARTIAL: "Partial churn"}
+TOP_LESSONS = 3
+
+
+def churn_type_label(churn_type: ChurnType | None) -> str:
+    return CHURN_TYPE_LABELS.get(churn_type, "n/a") if churn_type else "n/a"
+
+
+def _amount(value) -> str | None:
+    return None if value is None else f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
+
+
+def _count(value: int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+@dataclass
+class RetroModalState:
+    account: Account
+    retro: ChurnRetro | None
+    notice: str
+    sponsor: str | None
+    categories: list[str]
+
+
+def retro_modal(state: RetroModalState) -> dict[str, Any]:
+    """The Churn Retro form, pre-filled from the retro being worked on (or the account's figures)."""
+    account, retro = state.account, state.retro
+    arr_before = retro.arr_before if retro and retro.arr_before is not None else account.arr
+    seats_before = retro.seats_before if retro and retro.seats_before is not None else account.seats
+    lessons = "\n".join(a.text for a in retro.lessons) if retro else None
+    ctas = list(retro.calls_to_action) if retro else []
+    blocks = [
+        section(state.notice, block_id=Block.NOTICE),
+        input_block(Input.CHURN_TYPE, "Churn", select_element(
+            Input.CHURN_TYPE, [option(label, kind.value) for kind, label in CHURN_TYPE_LABELS.items()],
+            initial=retro.churn_type.value if retro and retro.churn_type else None, kind="radio_buttons")),
+        input_block(Input.ARR_BEFORE, "ARR before", text_element(
+            Input.ARR_BEFORE, initial=_amount(arr_before), max_length=20, placeholder="500,000")),
+        input_block(Input.ARR_AFTER, "ARR after", text_element(
+            Input.ARR_AFTER, initial=_amount(retro.arr_after) if retro else None, max_length=20,
+            placeholder="300,000"), optional=True,
+            hint="0 for a full churn. Or leave empty and give the churned ARR below."),
+        input_block(Input.CHURNED_ARR, "Churned ARR (instead of ARR after)", text_element(
+            Input.CHURNED_ARR, max_length=20, placeholder="200,000"), optional=True),
+        input_block(Input.SEATS_BEFORE, "Seats before", text_element(
+            Input.SEATS_BEFORE, initial=_count(seats_before), max_length=10)),
+        input_block(Input.SEATS_AFTER, "Seats after", text_element(
+            Input.SEATS_AFTER, initial=_count(retro.seats_after) if retro else None, max_length=10),
+            optional=True, hint="Empty for a full churn means 0."),
+        input_block(Input.CLOSED_LOST_CATEGORY, "Closed Lost category", select_element(
+            Input.CLOSED_LOST_CATEGORY, [option(c, c) for c in state.categories],
+            initial=retro.closed_lost_category if retro else None)),
+        input_block(Input.CLOSED_LOST_REASON, "Closed Lost reason", text_element(
+            Input.CLOSED_LOST_REASON, multiline=True, initial=retro.closed_lost_reason if retro else None),
+            hint="As the account team agreed it from the closed lost opportunity."),
+        input_block(Input.TIMELINE, "Timeline: what happened", text_element(
+            Input.TIMELINE, multiline=True, initial=retro.timeline if retro else None)),
+        input_block(Input.LESSONS, "Lessons learned, one per line", text_element(
+            Input.LESSONS, multiline=True, initial=lessons),
+            hint="The TS churn retro sponsor owns the lessons learned."),
+    ]
+    for i, (text_id, owner_id) in enumerate(CALLS_TO_ACTION):
+        cta = ctas[i] if i < len(ctas) else None
+        blocks.append(input_block(text_id, f"Call to action {i + 1}", text_element(
+            text_id, initial=cta.text if cta else None, max_length=500), optional=i > 0))
+        blocks.append(input_block(owner_id, f"Owner of call to action {i + 1}", user_element(
+            owner_id, cta.owner_user_id if cta else None), optional=True))
+    blocks.append(input_block(Input.RETRO_SPONSOR, "TS churn retro sponsor", user_element(
+        Input.RETRO_SPONSOR, (retro.sponsor_user_id if retro else None) or state.sponsor)))
+    blocks.append(input_block(Input.FORCE_RETRO, "Below the rule?", select_element(
+        Input.FORCE_RETRO, [option("Force a retro anyway (the TS churn retro sponsor only)", FORCE)],
+        kind="checkboxes"), optional=True))
+    metadata = json.dumps({"account_id": account.id, "retro_id": retro.id if retro else None})
+    return modal(Callback.CHURN_RETRO_MODAL, "Churn retro", blocks, submit="Complete retro", private_metadata=metadata)
+
+
+def figures(retro: ChurnRetro) -> str:
+    """"ARR $500,000 → $300,000 ($200,000 lost), seats 500 → 300" from what is known."""
+    parts = []
+    if retro.arr_before is not None or retro.arr_after is not None:
+        lost = f" ({money(retro.churned_arr)} lost)" if retro.churned_arr is not None else ""
+        parts.append(f"ARR {money(retro.arr_before)} → {money(retro.arr_after)}{lost}")
+    if retro.seats_before is not None or retro.seats_after is not None:
+        parts.append(f"seats {retro.seats_before if retro.seats_before is not None else 'n/a'} → "
+                     f"{retro.seats_after if retro.seats_after is not None else 'n/a'}")
+    return ", ".join(parts) or "no figures recorded"
+
+
+# --- asks and reminders -----------------------------------------------------------------------
+def _start_button(retro: ChurnRetro) -> dict[str, Any]:
+    return actions([button("Start the retro", Action.START_RETRO, str(retro.id), style="primary")],
+                   block_id=Block.RETRO_ACTIONS)
+
+
+def retro_request(retro: ChurnRetro, *, to_sponsor: bool) -> tuple[str, list[dict[str, Any]]]:
+    account = retro.account
+    name = escape_mrkdwn(account.name)
+    kind = churn_type_label(retro.churn_type).lower()
+    if to_sponsor:
+        text = (f":chart_with_downwards_trend: *{name}* realised a {kind} ({figures(retro)}): above the churn retro "
+                f"threshold with fewer seats, so it gets a retro. {mention(retro.ta_user_id)} (TA) has been asked "
+                "to start it; you review it with them and the AE, then publish the PDF.")
+    else:
+        text = (f":chart_with_downwards_trend: *{name}* realised a {kind} ({figures(retro)}). Please start the churn "
+                f"retro: timeline, Closed Lost category and reason (agree them with {mention(account.ae_user_id)}), "
+                f"lessons learned and calls to action. Sponsor: {mention(retro.sponsor_user_id)}.")
+    return text, [section(text), _start_button(retro)]
+
+
+def ta_reminder(retro: ChurnRetro, weeks: int) -> tuple[str, list[dict[str, Any]]]:
+    text = (f":hourglass: Reminder: the churn retro for *{escape_mrkdwn(retro.account.name)}* is still to do "
+            f"({weeks} week{'s' if weeks != 1 else ''} since the churn was realised).")
+    return text, [section(text), _start_button(retro)]
+
+
+def review_request(retro: ChurnRetro, completed_by: str) -> tuple[str, list[dict[str, Any]]]:
+    account = retro.account
+    forced = " (a forced retro)" if retro.forced else ""
+    text = (f":white_check_mark: {mention(completed_by)} completed the churn retro for *{escape_mrkdwn(account.name)}*"
+            f"{forced}. {mention(retro.ta_user_id)}, please book the review call with {mention(account.ae_user_id)} (AE) "
+            f"and {mention(retro.sponsor_user_id)} (TS churn retro sponsor) and click *Review held* once you have "
+            "held it. The document is attached.")
+    return text, [section(text), actions([button("Review held", Action.RETRO_REVIEW_HELD, str(retro.id), style="primary")],
+                                         block_id=Block.RETRO_ACTIONS)]
+
+
+def publish_request(retro: ChurnRetro, held_by: str, channel: str) -> tuple[str, list[dict[str, Any]]]:
+    text = (f":busts_in_silhouette: {mention(held_by)} held the review of the churn retro for "
+            f"*{escape_mrkdwn(retro.account.name)}*. Publish its PDF in #{escape_mrkdwn(channel.lstrip('#'))}?")
+    return text, [section(text), actions([button("Publish", Action.PUBLISH_RETRO, str(retro.id), style="primary")],
+                                         block_id=Block.RETRO_ACTIONS)]
+
+
+def done_note(text: str) -> tuple[str, list[dict[str, Any]]]:
+    """A message whose button has done its job: the text stays, the button goes."""
+    return text, [section(text)]
+
+
+def publication_summary(retro: ChurnRetro) -> str:
+    """The comment posted with the PDF: account, churn type, ARR lost, seats lost, category, top lessons."""
+    lost_seats = retro.seats_lost
+    lines = [
+        f":page_facing_up: *Churn retro: {escape_mrkdwn(retro.account.name)}*"
+        + (" (forced: below the handbook's rule)" if retro.forced else ""),
+        f"*Churn:* {churn_type_label(retro.churn_type)} · *ARR lost:* {money(retro.churned_arr)} · *Seats lost:* "
+        f"{lost_seats if lost_seats is not None else 'n/a'}"
+        + (f" ({retro.seats_before} → {retro.seats_after})" if lost_seats is not None else ""),
+        f"*Closed Lost:* {escape_mrkdwn(retro.closed_lost_category or 'n/a')}",
+    ]
+    lessons = retro.lessons[:TOP_LESSONS]
+    if lessons:
+        lines.append("*Top lessons:*")
+        lines += [f"{i}. {escape_mrkdwn(truncate(lesson.text, 300))}" for i, lesson in enumerate(lessons, 1)]
+    lines.append(f"Sponsor {mention(retro.sponsor_user_id)} owns the lessons learned and calls to action.")
+    return truncate("\n".join(lines), 3000)
+
+
+def _kind(action: RetroAction) -> str:
+    return "lesson learned" if action.kind == RetroActionKind.LESSON else "call to action"
+
+
+def action_reminder(action: RetroAction, *, first: bool) -> tuple[str, list[dict[str, Any]]]:
+    retro = action.retro
+    lead = (f":pushpin: You own a {_kind(action)} from the churn retro for *{escape_mrkdwn(retro.account.name)}*:"
+            if first else
+            f":hourglass: Still open, a {_kind(action)} of yours from the churn retro for "
+            f"*{escape_mrkdwn(retro.account.name)}*:")
+    text = f"{lead}\n> {escape_mrkdwn(truncate(action.text, 2000))}"
+    return text, [section(text), actions([button("Mark done", Action.RETRO_ACTION_DONE, str(action.id), style="primary")],
+                                         block_id=Block.RETRO_ACTIONS),
+                  context("Click *Mark done* once it is acted on; until then you hear from me weekly.")]
