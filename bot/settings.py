@@ -75,6 +75,7 @@ class Settings(BaseSettings):
     # Renewal
     renewal_assessment_days: int = Field(120, ge=0, alias="TABOT_RENEWAL_ASSESSMENT_DAYS")
     renewal_review_days: int = Field(180, ge=0, alias="TABOT_RENEWAL_REVIEW_DAYS")
+    renewals_review_weekday: int = Field(0, ge=0, le=6, alias="TABOT_RENEWALS_REVIEW_WEEKDAY")
 
     # Churn retro
     churn_retro_arr_threshold: Decimal = Field(

@@ -23,6 +23,7 @@ class Callback(enum.StrEnum):
     CHURN_RETRO_MODAL = "churn_retro"
     ACCOUNT_PLAN_MODAL = "account_plan"
     SUCCESS_PLAN_MODAL = "success_plan"
+    HEALTH_ASSESSMENT_MODAL = "health_assessment"
 
 
 class Action(enum.StrEnum):
@@ -40,6 +41,8 @@ class Action(enum.StrEnum):
     OPEN_ACCOUNT_PLAN = "open_account_plan"
     OPEN_SUCCESS_PLAN = "open_success_plan"
     HOME_PAGE = "home_page"
+    OPEN_ASSESSMENT = "open_assessment"
+    KNOWLEDGE_TRANSFER_HELD = "knowledge_transfer_held"
 
 
 class Block(enum.StrEnum):
@@ -47,6 +50,8 @@ class Block(enum.StrEnum):
     NOTICE = "notice"
     PLAN_ACTIONS = "plan_actions"
     RETRO_ACTIONS = "retro_actions"
+    HANDOFF_ACTIONS = "handoff_actions"
+    CHAMPION_WARNING = "champion_warning"
 
 
 class Input(enum.StrEnum):
@@ -89,6 +94,8 @@ class Input(enum.StrEnum):
     CALL_TO_ACTION_OWNER_3 = "call_to_action_owner_3"
     RETRO_SPONSOR = "retro_sponsor"
     FORCE_RETRO = "force_retro"
+    RATIONALE = "rationale"
+    OUTCOME = "projected_outcome"
     USE_CASES = "use_cases"
     PRODUCT_USAGE = "product_usage"
     EXPANSION = "expansion"

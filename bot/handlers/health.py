@@ -19,6 +19,7 @@ from ..models import Account, Health, HealthRating, RatingSource, TaPulse
 from ..rules.health import may_rate, parse_health_command, reason_error
 from ..slack_ids import Action, Block, Callback, Command, Input
 from ..store import health as health_store
+from ..store import lifecycle as lifecycle_store
 from ..store.save_plans import open_plan
 from ..store.accounts import get_account, match_accounts, search_accounts
 from ..text import escape_mrkdwn, truncate
@@ -72,6 +73,8 @@ def modal_state_for(session, account: Account | None, **kw: Any) -> msg.HealthMo
         account=account,
         current=health_store.current_rating(session, account.id),
         traits=health_store.last_traits(session, account.id),
+        champion_trait=lifecycle_store.last_champion_trait(session, account.id),
+        champion_contact=lifecycle_store.has_champion_contact(session, account.id),
         **kw,
     )
 

@@ -31,6 +31,8 @@ class DryRunClient(WebClient):
             body = {"ok": True, "channels": [], "response_metadata": {"next_cursor": ""}}
         elif api_method == "files.getUploadURLExternal":
             body = {"ok": True, "upload_url": "http://dry-run.invalid/upload", "file_id": f"F0DRY{ts[-6:]}"}
+        elif api_method == "users.info":
+            body = {"ok": True, "user": {"id": args.get("user"), "name": args.get("user")}}
         elif api_method == "files.completeUploadExternal":
             body = {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in _files(args)]}
         return SlackResponse(client=self, http_verb=http_verb, api_url=api_method, req_args=args, data=body,

@@ -35,6 +35,8 @@ class HealthModalState:
     reason: str = ""
     notice: str | None = None
     channel_id: str | None = None
+    champion_trait: bool | None = None  # the last recorded "active champion?" answer
+    champion_contact: bool | None = None  # a contact is tagged Champion
 
 
 def health_modal(state: HealthModalState) -> dict[str, Any]:
@@ -91,8 +93,8 @@ def health_modal(state: HealthModalState) -> dict[str, Any]:
     blocks.append(
         {"type": "input", "block_id": Input.TRAITS, "optional": True, "label": plain("Relationships"), "element": checkboxes}
     )
-    if state.account and state.traits and state.traits.active_champion is False:
-        blocks.append(context(":warning: No active champion on record: the handbook marks such an account red."))
+    if state.account and (warning := no_champion_warning(state)):
+        blocks.append(context(warning, block_id=Block.CHAMPION_WARNING))
     return {
         "type": "modal",
         "callback_id": Callback.HEALTH_MODAL,
@@ -102,6 +104,20 @@ def health_modal(state: HealthModalState) -> dict[str, Any]:
         "private_metadata": json.dumps({"channel": state.channel_id}),
         "blocks": blocks,
     }
+
+
+def no_champion_warning(state: HealthModalState) -> str | None:
+    """The handbook: no active champion → mark the account red."""
+    reasons = []
+    if state.champion_trait is False or (state.champion_trait is None and state.traits
+                                         and state.traits.active_champion is False):
+        reasons.append("the last rating recorded no active champion")
+    if state.champion_contact is False:
+        reasons.append("no contact is tagged Champion")
+    if not reasons:
+        return None
+    return (":warning: *No active champion*: " + " and ".join(reasons)
+            + ". The handbook marks an account without an active champion red.")
 
 
 def current_health_line(account: Account, current: HealthRating | None) -> str:

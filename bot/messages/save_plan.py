@@ -32,16 +32,18 @@ def _metadata(**values: Any) -> str:
 
 
 # --- modals ----------------------------------------------------------------------------------
-def save_plan_modal(account: Account, plan: SavePlan | None, *, in_lighthouse: bool, channel_id: str | None) -> dict[str, Any]:
+def save_plan_modal(account: Account, plan: SavePlan | None, *, in_lighthouse: bool, channel_id: str | None,
+                    entry: PlanEntry | None = None) -> dict[str, Any]:
     """The Account Save Plan form. Criteria are one per line, so ten criteria cost one block;
-    steps are added from the plan's message (each with owner and due date)."""
+    steps are added from the plan's message (each with owner and due date). `entry` presets how
+    a new plan enters (the renewal assessment offers the plan with "Renewal assessment")."""
     program = "enters the *Lighthouse* program" if in_lighthouse else "is a *save plan* handled with the TA's manager (the account is not red)"
     blocks = [
         section(f"*{escape_mrkdwn(account.name)}* {program}."
                 + (" Editing the open plan." if plan else "")),
         input_block(Input.PLAN_ENTRY, "How the account enters", select_element(
             Input.PLAN_ENTRY, [option(label, entry.value) for entry, label in ENTRY_LABELS.items()],
-            initial=(plan.entry.value if plan else PlanEntry.AD_HOC.value), kind="radio_buttons")),
+            initial=(plan.entry.value if plan else (entry or PlanEntry.AD_HOC).value), kind="radio_buttons")),
         input_block(Input.PROBLEM, "Problem statement", text_element(
             Input.PROBLEM, multiline=True, initial=plan.problem_statement if plan else None,
             placeholder="Why is the account entering? What is the current problem?")),

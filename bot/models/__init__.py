@@ -5,6 +5,7 @@ from .base import Base, utcnow
 from .churn_retro import ChurnRetro, ChurnType, RetroAction, RetroActionKind, RetroStatus
 from .health import Health, HealthRating, RatingSource, RedEpisode, TaPulse, UsageSnapshot
 from .jobs import JobRun, NudgeSent, SchedulerLock
+from .lifecycle import HandoffTask, HealthAssessment, ProjectedOutcome
 from .plans import AccountPlan, SuccessPlan
 from .save_plan import (
     ApproverRole,
@@ -21,7 +22,8 @@ from .touchpoint import Touchpoint
 
 __all__ = [
     "Account", "AccountPlan", "AccountStatus", "ApproverRole", "Base", "ChurnRetro", "ChurnType",
-    "Contact", "ContactRole", "ContactRoleTag", "ExitApproval", "Health", "HealthRating",
+    "Contact", "ContactRole", "ContactRoleTag", "ExitApproval", "HandoffTask", "Health", "HealthAssessment",
+    "HealthRating", "ProjectedOutcome",
     "JobRun", "LifecycleStage", "NudgeSent", "PlanEntry", "PlanStatus", "PlanUpdate",
     "RatingSource", "RedEpisode", "RetroAction", "RetroActionKind", "RetroStatus", "SavePlan",
     "SaveStep", "SchedulerLock", "Segment", "SlackMessage", "SuccessCriterion", "SuccessPlan",

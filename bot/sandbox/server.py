@@ -234,7 +234,23 @@ class Sandbox:
         return f"{self.base_url}/response/{key}"
 
     def record_submission(self, view_id: str, reply: dict[str, Any]) -> None:
+        """Note the bot's answer to a view submission and do what Slack does with it:
+        `response_action="update"` replaces the submitted view, `"push"` stacks a new one."""
+        from .methods import _checked_view, _store_view
+
         self.submissions.append((view_id, reply))
+        action = reply.get("response_action")
+        if action not in ("update", "push"):
+            return
+        with self.workspace.lock:
+            current = self.workspace.views[view_id]
+            view = _checked_view({"view": reply.get("view")}, "modal")
+            if action == "update":
+                _store_view(self, view, view_id, root_view_id=current["root_view_id"],
+                            previous_view_id=current["previous_view_id"])
+            else:
+                pushed = _store_view(self, view, root_view_id=current["root_view_id"], previous_view_id=view_id)
+                self.view_users[pushed["id"]] = self.view_users.get(view_id)
 
     def fail_next(self, method: str, error: str | None = None, http_status: int = 200) -> None:
         """Make the next call of `method` (or "upload") fail once: `fail_next("chat.postMessage",

@@ -1,0 +1,72 @@
+"""The renewal health assessment: request it (120 days before renewal), remind whoever has
+not done it, and record a submitted one as the account's rating (source: assessment)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from ..messages import renewal as msg
+from ..models import Account, Health, HealthAssessment, ProjectedOutcome, RatingSource, TaPulse
+from ..settings import Settings
+from ..slack_gateway import SlackGateway
+from .health import RatingChange, record_rating
+
+
+def assessment_people(account: Account, settings: Settings) -> list[str]:
+    """The TA and the AE; TA leadership when the account has neither."""
+    return [u for u in (account.ta_user_id, account.ae_user_id) if u] or list(settings.ta_leadership)
+
+
+def request_assessment(session: Session, slack: SlackGateway, settings: Settings, account: Account,
+                       today: dt.date, now: dt.datetime) -> int:
+    """Store the request for this renewal, then DM the TA and AE its button; returns DMs sent."""
+    assessment = HealthAssessment(account_id=account.id, renewal_date=account.renewal_date, requested_at=now)
+    session.add(assessment)
+    session.flush()
+    text, blocks = msg.assessment_request(account, assessment, today)
+    people = assessment_people(account, settings)
+    for person in people:
+        slack.dm(person, text=text, blocks=blocks)
+    return len(people)
+
+
+def remind_assessment(slack: SlackGateway, settings: Settings, assessment: HealthAssessment, today: dt.date) -> int:
+    text, blocks = msg.assessment_request(assessment.account, assessment, today, reminder=True)
+    people = assessment_people(assessment.account, settings)
+    for person in people:
+        slack.dm(person, text=text, blocks=blocks)
+    return len(people)
+
+
+@dataclass
+class AssessmentForm:
+    assessment_id: int
+    ta_pulse: TaPulse | None
+    active_champion: bool
+    access_to_buyer: bool
+    risks: str
+    rating: Health | None
+    rationale: str
+    outcome: ProjectedOutcome | None
+
+
+def submit_assessment(session: Session, assessment: HealthAssessment, form: AssessmentForm, user: str,
+                      now: dt.datetime) -> RatingChange:
+    """Store the assessment and record its rating (database only, in the caller's transaction)."""
+    assessment.submitted_at, assessment.submitted_by = now, user
+    assessment.ta_pulse, assessment.active_champion = form.ta_pulse, form.active_champion
+    assessment.access_to_buyer, assessment.risks = form.access_to_buyer, form.risks
+    assessment.rating, assessment.rationale, assessment.projected_outcome = form.rating, form.rationale, form.outcome
+    reason = f"Renewal health assessment: {form.rationale}"
+    if form.risks:
+        reason += f"\nRisks: {form.risks}"
+    change = record_rating(
+        session, assessment.account, rating=form.rating, reason=reason, source=RatingSource.ASSESSMENT, by=user,
+        now=now, ta_pulse=form.ta_pulse, active_champion=form.active_champion, access_to_buyer=form.access_to_buyer,
+    )
+    assessment.rating_id = change.rating_id
+    session.flush()
+    return change

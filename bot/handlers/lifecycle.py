@@ -1,0 +1,149 @@
+"""Lifecycle buttons and modals: *Knowledge transfer held* on the CE's handoff task, and the
+renewal health assessment (its button, its modal, and where a submitted one leads: red opens
+the Lighthouse save plan at once, yellow offers a save plan, green is monitored)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from typing import Any
+
+from slack_bolt import App
+from sqlalchemy import select
+
+from ..context import BotContext
+from ..db import transaction
+from ..flows.handoff import close_handoff
+from ..flows.health import announce_rating
+from ..flows.renewal import AssessmentForm, assessment_people, submit_assessment
+from ..messages import health as health_msg
+from ..messages import lifecycle as msg
+from ..messages import renewal as renewal_msg
+from ..messages.blocks import state_value
+from ..messages.save_plan import save_plan_modal
+from ..models import Health, HealthAssessment, PlanEntry, ProjectedOutcome, TaPulse
+from ..rules.health import may_rate, reason_error
+from ..slack_ids import Action, Callback, Input
+from ..store import health as health_store
+from ..store.lifecycle import get_assessment, get_handoff_task
+from ..store.save_plans import open_plan
+
+log = logging.getLogger(__name__)
+
+
+def parse_assessment_form(view: dict[str, Any]) -> AssessmentForm:
+    values = view["state"]["values"]
+    meta = json.loads(view.get("private_metadata") or "{}")
+    pulse = state_value(values, Input.TA_PULSE)
+    traits = set(state_value(values, Input.TRAITS) or [])
+    rating = state_value(values, Input.RATING)
+    outcome = state_value(values, Input.OUTCOME)
+    return AssessmentForm(
+        assessment_id=int(meta["assessment_id"]),
+        ta_pulse=TaPulse(pulse) if pulse in {p.value for p in TaPulse} else None,
+        active_champion=health_msg.TRAIT_CHAMPION in traits,
+        access_to_buyer=health_msg.TRAIT_BUYER in traits,
+        risks=(state_value(values, Input.RISKS) or "").strip(),
+        rating=Health(rating) if rating in {h.value for h in Health} else None,
+        rationale=(state_value(values, Input.RATIONALE) or "").strip(),
+        outcome=ProjectedOutcome(outcome) if outcome in {o.value for o in ProjectedOutcome} else None,
+    )
+
+
+def register(app: App, ctx: BotContext) -> None:
+    settings = ctx.settings
+
+    @app.action(Action.KNOWLEDGE_TRANSFER_HELD)
+    def knowledge_transfer_held(ack, body: dict) -> None:
+        ack()
+        user = body["user"]["id"]
+        with transaction(ctx.sessions) as session:
+            task = get_handoff_task(session, int(body["actions"][0]["value"]))
+            if task is None:
+                return
+            account = task.account
+            if not may_rate(user, account.team, settings.leadership):
+                ctx.slack.dm(user, text=msg.handoff_not_allowed(account))
+                return
+            if not close_handoff(session, ctx.slack, task, user, dt.datetime.now(dt.UTC)):
+                ctx.slack.dm(user, text=msg.handoff_already_done(account, task))
+
+    @app.action(Action.OPEN_ASSESSMENT)
+    def open_assessment(ack, body: dict, client) -> None:
+        ack()
+        user = body["user"]["id"]
+        with ctx.sessions() as session:
+            assessment = get_assessment(session, int(body["actions"][0]["value"]))
+            if assessment is None:
+                return
+            account = assessment.account
+            refusal = None
+            if not may_rate(user, account.team, settings.leadership):
+                refusal = renewal_msg.not_allowed(account)
+            elif assessment.submitted_at is not None:
+                refusal = renewal_msg.already_submitted(account, assessment)
+            else:
+                view = renewal_msg.assessment_modal(account, assessment, health_store.last_traits(session, account.id),
+                                                    health_store.current_rating(session, account.id))
+        if refusal:
+            ctx.slack.dm(user, text=refusal)
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.view(Callback.HEALTH_ASSESSMENT_MODAL)
+    def assessment_submitted(ack, body: dict, view: dict) -> None:
+        user = body["user"]["id"]
+        form = parse_assessment_form(view)
+        errors: dict[str, str] = {}
+        if form.ta_pulse is None:
+            errors[Input.TA_PULSE] = "Choose the TA pulse."
+        if form.rating is None:
+            errors[Input.RATING] = "Propose green, yellow or red."
+        if problem := reason_error(form.rationale):
+            errors[Input.RATIONALE] = problem
+        if form.outcome is None:
+            errors[Input.OUTCOME] = "The AE's projection: full churn, partial churn, flat or incremental."
+        now = dt.datetime.now(dt.UTC)
+        next_view = None
+        with transaction(ctx.sessions) as session:
+            assessment = session.scalars(select(HealthAssessment).where(HealthAssessment.id == form.assessment_id)
+                                         .with_for_update()).first()
+            if assessment is None:
+                errors[Input.RATIONALE] = "This assessment no longer exists. Nothing was saved."
+            elif not may_rate(user, assessment.account.team, settings.leadership):
+                errors[Input.RATIONALE] = "Only the account team or leadership can submit it. Nothing was saved."
+            elif assessment.submitted_at is not None:
+                errors[Input.RATIONALE] = (f"Already submitted by a colleague on {assessment.submitted_at:%Y-%m-%d} "
+                                           f"({assessment.rating.value}). Nothing was saved.")
+            if errors:
+                ack(response_action="errors", errors=errors)
+                return
+            change = submit_assessment(session, assessment, form, user, now)
+            account = assessment.account
+            if form.rating == Health.RED:  # red enters Lighthouse: the save plan modal replaces this one
+                plan = open_plan(session, account.id)
+                next_view = save_plan_modal(account, plan, in_lighthouse=plan.in_lighthouse if plan else True,
+                                            channel_id=None, entry=PlanEntry.RENEWAL_ASSESSMENT)
+        if next_view is not None:
+            ack(response_action="update", view=next_view)
+        else:
+            ack()
+        announce_rating(ctx, change, now)
+        _tell_outcome(ctx, form.assessment_id, user)
+
+    def _tell_outcome(ctx: BotContext, assessment_id: int, user: str) -> None:
+        with ctx.sessions() as session:
+            assessment = get_assessment(session, assessment_id)
+            account = assessment.account
+            people = list(dict.fromkeys([*assessment_people(account, settings), user]))
+            summary = renewal_msg.assessment_recorded(account, assessment)
+            follow: tuple[str, list[dict[str, Any]]] | None = None
+            if assessment.rating == Health.GREEN:
+                follow = (renewal_msg.green_monitor(account), [])
+            elif assessment.rating == Health.YELLOW:
+                follow = renewal_msg.yellow_save_plan(account, open_plan(session, account.id) is not None)
+        for person in people:
+            ctx.slack.dm(person, text=summary)
+            if follow:
+                ctx.slack.dm(person, text=follow[0], blocks=follow[1] or None)
