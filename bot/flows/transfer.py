@@ -1,0 +1,123 @@
+"""TA-to-TA transfer: store the request with the handoff notes, ask the TA manager, and on the
+manager's decision reassign the account (and its open tasks) or leave everything as it was.
+
+Each step writes in the caller's session; the announcements run after the write commits, so
+Slack never shows a transfer the database does not hold."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from ..documents import render
+from ..messages import transfer as msg
+from ..models import TaTransfer, TransferStatus
+from ..rules.transfer import moved_in_words
+from ..slack_gateway import SlackGateway, Subject
+from ..store import health as health_store
+from ..store import journey as journey_store
+from ..store.save_plans import open_plan
+from ..store.transfers import approval_requests, reassign_open_tasks
+
+Names = Callable[[str | None], str]
+
+
+@dataclass
+class TransferForm:
+    account_id: int | None
+    new_ta: str | None
+    account_state: str
+    open_plans: str
+    relationships: str
+    risks: str
+    next_steps: str
+    channel: str | None
+
+
+class Decision(enum.StrEnum):
+    APPROVED = "approved"
+    DECLINED = "declined"
+    ALREADY_DECIDED = "already_decided"
+    TA_CHANGED = "ta_changed"  # the account's TA changed since the request: nothing done
+
+
+def store_request(session: Session, form: TransferForm, current_ta: str | None, user: str,
+                  now: dt.datetime) -> TaTransfer:
+    transfer = TaTransfer(
+        account_id=form.account_id, from_user_id=current_ta, to_user_id=form.new_ta, requested_by=user,
+        requested_at=now, status=TransferStatus.REQUESTED, account_state=form.account_state,
+        open_plans=form.open_plans, relationships=form.relationships, risks=form.risks,
+        next_steps=form.next_steps, moved="",
+    )
+    session.add(transfer)
+    session.flush()
+    return transfer
+
+
+def render_transfer(session: Session, transfer: TaTransfer, names: Names) -> str:
+    account = journey_store.with_contacts(session, [transfer.account_id])[transfer.account_id]
+    return render(
+        "ta_transfer.md.j2", transfer=transfer, account=account, names=names,
+        rating=health_store.current_rating(session, account.id), save_plan=open_plan(session, account.id),
+        account_plan=journey_store.latest_account_plans(session, [account.id]).get(account.id),
+        contacts=account.contacts, touchpoints=journey_store.recent_touchpoints(session, [account.id]).get(account.id, []),
+    )
+
+
+def _filename(transfer: TaTransfer) -> str:
+    return f"ta-transfer-{transfer.account.salesforce_id}-{transfer.requested_at:%Y-%m-%d}.md"
+
+
+def announce_request(session: Session, slack: SlackGateway, transfer: TaTransfer, approvers: list[str],
+                     names: Names) -> None:
+    """Each approver gets the request with *Approve transfer* / *Decline* and the handoff notes."""
+    text, blocks = msg.approval_request(transfer)
+    document = render_transfer(session, transfer, names)
+    for approver in approvers:
+        posted = slack.post(session, approver, Subject("ta_transfer", transfer.id, "approval_request"),
+                            text=text, blocks=blocks)
+        slack.upload(posted.channel, content=document, filename=_filename(transfer),
+                     title=f"TA transfer: {transfer.account.name}")
+
+
+def decide(session: Session, transfer: TaTransfer, user: str, approve: bool, now: dt.datetime) -> Decision:
+    """Record the manager's decision. Approval hands the account and its open tasks to the new
+    TA; a decline changes nothing but the request's status."""
+    if transfer.status is not TransferStatus.REQUESTED:
+        return Decision.ALREADY_DECIDED
+    if approve and transfer.account.ta_user_id != transfer.from_user_id:
+        return Decision.TA_CHANGED
+    transfer.decided_by, transfer.decided_at = user, now
+    if not approve:
+        transfer.status = TransferStatus.DECLINED
+        return Decision.DECLINED
+    transfer.status = TransferStatus.APPROVED
+    transfer.account.ta_user_id = transfer.to_user_id
+    if transfer.from_user_id:
+        transfer.moved = moved_in_words(
+            reassign_open_tasks(session, transfer.account_id, transfer.from_user_id, transfer.to_user_id))
+    session.flush()
+    return Decision.APPROVED
+
+
+def announce_decision(session: Session, slack: SlackGateway, transfer: TaTransfer, names: Names) -> None:
+    """Replace the buttons on every approval request; on approval tell the new TA (handoff
+    notes attached) and the rest of the account team; on a decline tell who asked."""
+    text, blocks = msg.decided(transfer)
+    for request in approval_requests(session, transfer.id):
+        slack.update(request, text=text, blocks=blocks)
+    account = transfer.account
+    if transfer.status is TransferStatus.APPROVED:
+        channel, _ = slack.dm_in(transfer.to_user_id, text=msg.announce_to_new_ta(transfer))
+        slack.upload(channel, content=render_transfer(session, transfer, names), filename=_filename(transfer),
+                     title=f"TA transfer: {account.name}")
+        team = [transfer.from_user_id, account.ae_user_id, account.ce_user_id, transfer.requested_by]
+        for person in dict.fromkeys(u for u in team if u and u != transfer.to_user_id):
+            slack.dm(person, text=msg.announce_to_team(transfer, transfer.moved))
+    else:
+        for person in dict.fromkeys(u for u in (transfer.requested_by, transfer.from_user_id) if u):
+            slack.dm(person, text=msg.declined_notice(transfer))

@@ -1,0 +1,138 @@
+"""`/transfer [account] [@new-ta]`: the outgoing TA's handoff modal, then the TA manager's
+*Approve transfer* / *Decline*. Only the account's TA or leadership may start one; only the TA
+manager or TS leadership decide."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from typing import Any
+
+from slack_bolt import App
+
+from ..context import BotContext
+from ..db import transaction
+from ..flows import transfer as flow
+from ..messages import transfer as msg
+from ..messages.blocks import state_value
+from ..rules.touchpoints import find_user_mention
+from ..rules.transfer import may_decide_transfer, may_start_transfer, new_ta_error, transfer_approvers
+from ..slack_ids import Action, Block, Callback, Command, Input
+from ..store.accounts import get_account, match_accounts
+from ..store.transfers import get_transfer, pending_transfer
+from ..text import escape_mrkdwn, mention, truncate
+from .common import ack_submission
+
+log = logging.getLogger(__name__)
+
+
+def parse_transfer_form(view: dict[str, Any]) -> flow.TransferForm:
+    values = view["state"]["values"]
+    meta = json.loads(view.get("private_metadata") or "{}")
+    account = state_value(values, Block.ACCOUNT, Action.ACCOUNT_PICKER)
+
+    def text(input_id: str) -> str:
+        return (state_value(values, input_id) or "").strip()
+
+    return flow.TransferForm(
+        account_id=int(account) if account and str(account).isdigit() else None,
+        new_ta=state_value(values, Input.NEW_TA), account_state=text(Input.ACCOUNT_STATE),
+        open_plans=text(Input.OPEN_PLANS), relationships=text(Input.RELATIONSHIPS), risks=text(Input.RISKS),
+        next_steps=text(Input.NEXT_STEPS), channel=meta.get("channel"),
+    )
+
+
+def register(app: App, ctx: BotContext) -> None:
+    settings = ctx.settings
+
+    def approvers() -> list[str]:
+        return transfer_approvers(settings.ta_manager, settings.ta_leadership)
+
+    @app.command(Command.TRANSFER)
+    def transfer_command(ack, body: dict, client, respond) -> None:
+        ack()
+        user = body["user_id"]
+        mentioned = find_user_mention(body.get("text") or "")
+        new_ta = mentioned.user_id or (ctx.slack.user_by_handle(mentioned.handle) if mentioned.handle else None)
+        query, notice, account = mentioned.rest, None, None
+        if mentioned.handle and new_ta is None:
+            notice = f"Nobody in Slack is called @{escape_mrkdwn(truncate(mentioned.handle, 40))}: pick the new TA below."
+        with ctx.sessions() as session:
+            matches = match_accounts(session, query) if query else []
+            if len(matches) == 1:
+                account = matches[0]
+                if not may_start_transfer(user, account.ta_user_id, settings.leadership):
+                    respond(msg.not_allowed(account), response_type="ephemeral")
+                    return
+            elif query:
+                found = ", ".join(escape_mrkdwn(a.name) for a in matches[:5])
+                notice = (f"“{escape_mrkdwn(truncate(query, 80))}” matches {len(matches)} accounts"
+                          + (f" ({found}…)" if matches else "") + ": pick one below.")
+            view = msg.transfer_modal(account, new_ta, notice=notice, channel=body.get("channel_id"))
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.view(Callback.TA_TRANSFER_MODAL)
+    def transfer_submitted(ack, body: dict, view: dict) -> None:
+        user = body["user"]["id"]
+        form = parse_transfer_form(view)
+        errors: dict[str, str] = {}
+        with ctx.sessions() as session:
+            account = get_account(session, form.account_id) if form.account_id else None
+            current_ta = account.ta_user_id if account else None
+            if account is None:
+                errors[Block.ACCOUNT] = "Pick the account to transfer."
+            elif not may_start_transfer(user, current_ta, settings.leadership):
+                errors[Block.ACCOUNT] = "Only the account's TA or leadership can start a transfer. Nothing was saved."
+            elif (pending := pending_transfer(session, account.id)) is not None:
+                errors[Block.ACCOUNT] = (f"A transfer of this account to {ctx.slack.display_name(pending.to_user_id)} "
+                                         f"is waiting for approval.")
+            elif not approvers():
+                errors[Block.ACCOUNT] = "No TA manager is set (TABOT_TA_MANAGER, else TABOT_TA_LEADERSHIP) to approve it."
+        if account is not None and (problem := new_ta_error(current_ta, form.new_ta)):
+            errors[Input.NEW_TA] = problem
+        for input_id, label, _, optional in msg.NOTES:
+            if not optional and not getattr(form, str(input_id)):
+                errors[input_id] = f"The new TA needs this: {label.lower()}."
+        if not ack_submission(ack, errors):
+            return
+        now = dt.datetime.now(dt.UTC)
+        with transaction(ctx.sessions) as session:
+            transfer_id = flow.store_request(session, form, current_ta, user, now).id
+        with transaction(ctx.sessions) as session:
+            transfer = get_transfer(session, transfer_id)
+            flow.announce_request(session, ctx.slack, transfer, approvers(), ctx.slack.display_name)
+            confirmation = msg.requested(transfer, approvers())
+        ctx.slack.ephemeral(form.channel or user, user, text=confirmation)
+
+    def decide(body: dict, approve: bool) -> None:
+        user = body["user"]["id"]
+        transfer_id = int(body["actions"][0]["value"])
+        if not may_decide_transfer(user, settings.ta_manager, settings.ta_leadership, settings.ta_director):
+            who = ", ".join(mention(u) for u in approvers()) or "the TA manager"
+            ctx.slack.dm(user, text=f"Only {who} or TS leadership can approve or decline a TA transfer.")
+            return
+        with transaction(ctx.sessions) as session:
+            transfer = get_transfer(session, transfer_id, for_update=True)
+            decision = flow.decide(session, transfer, user, approve, dt.datetime.now(dt.UTC))
+            name = escape_mrkdwn(transfer.account.name)
+            decided_by, status, current = transfer.decided_by, transfer.status.value, transfer.account.ta_user_id
+        if decision is flow.Decision.ALREADY_DECIDED:
+            ctx.slack.dm(user, text=f"The transfer of *{name}* was already {status} by {mention(decided_by)}.")
+            return
+        if decision is flow.Decision.TA_CHANGED:
+            ctx.slack.dm(user, text=f"*{name}*'s TA changed since this request (now {mention(current)}): "
+                                    f"nothing was changed. Ask for a new transfer if it still stands.")
+            return
+        with transaction(ctx.sessions) as session:
+            flow.announce_decision(session, ctx.slack, get_transfer(session, transfer_id), ctx.slack.display_name)
+
+    @app.action(Action.APPROVE_TRANSFER)
+    def approve_transfer(ack, body: dict) -> None:
+        ack()
+        decide(body, approve=True)
+
+    @app.action(Action.DECLINE_TRANSFER)
+    def decline_transfer(ack, body: dict) -> None:
+        ack()
+        decide(body, approve=False)

@@ -1,0 +1,31 @@
+"""Who may hand an account to another TA, and who decides. Plain values in and out."""
+
+from __future__ import annotations
+
+
+def may_start_transfer(user: str, current_ta: str | None, leadership: set[str]) -> bool:
+    """The account's current TA, or leadership."""
+    return user == current_ta or user in leadership
+
+
+def transfer_approvers(ta_manager: list[str], ta_leadership: list[str]) -> list[str]:
+    """Whom the request goes to: the TA manager, else TA leadership."""
+    return list(dict.fromkeys(ta_manager or ta_leadership))
+
+
+def may_decide_transfer(user: str, ta_manager: list[str], ta_leadership: list[str], ta_director: list[str]) -> bool:
+    """The TA manager and TS leadership (TA leadership, the TA director) approve or decline."""
+    return user in {*ta_manager, *ta_leadership, *ta_director}
+
+
+def new_ta_error(current_ta: str | None, new_ta: str | None) -> str | None:
+    if not new_ta:
+        return "Pick the TA who takes the account over."
+    if new_ta == current_ta:
+        return "That is already the account's TA: pick the TA who takes it over."
+    return None
+
+
+def moved_in_words(moved: dict[str, int]) -> str:
+    """{"save-plan step": 2, "onboarding task": 1} -> "2 save-plan steps, 1 onboarding task"."""
+    return ", ".join(f"{n} {what}{'s' if n != 1 else ''}" for what, n in moved.items())
