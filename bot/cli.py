@@ -175,11 +175,13 @@ def _run_import(kind: str, path: Path) -> None:
 
     ctx = _context()
     now = dt.datetime.now(dt.UTC)
+    stage_changes = []
     try:
         with transaction(ctx.sessions) as session:
             if kind == "accounts":
                 summary = importer.import_accounts(session, path, importer.slack_user_resolver(ctx.slack.client))
                 changes = record_imported_health(session, summary.health_changes, now)
+                stage_changes = summary.stage_changes
             elif kind == "contacts":
                 summary, changes = importer.import_contacts(session, path), []
             else:
@@ -195,6 +197,22 @@ def _run_import(kind: str, path: Path) -> None:
         turned_red = sum(1 for c in changes if c.started_episode_id)
         click.echo(f"{len(changes)} health rating(s) changed, {turned_red} account(s) turned red")
         announce_all(ctx, changes, now)  # what Slack misses now, the red-alerts job posts later
+    if stage_changes:
+        _announce_stages(ctx, stage_changes, now)
+
+
+def _announce_stages(ctx, stage_changes, now: dt.datetime) -> None:
+    """Stage 6 sends the engagement plan, stage 7 the kick-off ask (once per account)."""
+    from .db import transaction
+    from .flows.onboarding import announce_stage_changes
+
+    click.echo(f"{len(stage_changes)} sales stage(s) changed")
+    with transaction(ctx.sessions) as session:
+        announced = announce_stage_changes(session, ctx.slack, ctx.settings, stage_changes, now, ctx.slack.display_name)
+    for item in announced:
+        what = "engagement plan sent" if item.stage == "6" else "kick-off ask sent"
+        click.echo(f"  {item.name}: stage {item.stage}, "
+                   + (what if item.posted else "Slack refused the message: tell the AE and CE by hand"))
 
 
 @import_.command("accounts")
@@ -260,6 +278,21 @@ def render_save_plan(account: str) -> None:
         if not plan_id:
             raise click.ClickException(f"{found.name} has no save plan")
         click.echo(render_plan(get_plan(session, plan_id[-1]), names), nl=False)
+
+
+@render.command("engagement-plan")
+@click.argument("account")
+def render_engagement_plan(account: str) -> None:
+    """The Account Engagement Plan for the account's tier, dated from its close date."""
+    from .flows.onboarding import render_engagement_plan as render_document
+    from .rules.health import local_today
+    from .store.onboarding import accounts_with_contacts
+
+    ctx, session, found, names = render_target(account)
+    with session:
+        loaded = accounts_with_contacts(session, [found.id])[found.id]
+        today = local_today(dt.datetime.now(dt.UTC), ctx.settings.tz)
+        click.echo(render_document(loaded, today, ctx.settings, names), nl=False)
 
 
 # --- jobs -----------------------------------------------------------------------------------

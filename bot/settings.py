@@ -71,6 +71,15 @@ class Settings(BaseSettings):
     onboarding_seat_goal: Decimal = Field(
         Decimal("0.80"), ge=0, le=1, alias="TABOT_ONBOARDING_SEAT_GOAL"
     )
+    # onboarding days on which the TA hears if MAU/seats is below the goal
+    onboarding_check_days: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: [30, 45], alias="TABOT_ONBOARDING_CHECK_DAYS"
+    )
+
+    @field_validator("onboarding_check_days", mode="before")
+    @classmethod
+    def _check_days(cls, value: object) -> object:
+        return _split_list(value)
 
     # Renewal
     renewal_assessment_days: int = Field(120, ge=0, alias="TABOT_RENEWAL_ASSESSMENT_DAYS")

@@ -22,3 +22,7 @@ def test_demo_prints_the_red_account_story_and_can_run_again(tmp_path, monkeypat
     assert "red-alerts: ok, 0 posted" in out
     assert "entered the *Lighthouse* program" in out and "posted an update" in out
     assert "#lighthouse  tabot:" in out and "new entrant" in out and "uploaded lighthouse-agenda-" in out
+    assert "Hooli reached stage 6" in out and "uploaded engagement-plan-0015e00000HOOL.md" in out
+    assert "Q2 of the contract" in out and "Hooli reached stage 7" in out and "no stage reached" in out
+    assert "Kick-off held, recorded by @Abe Executive" in out and "[Meetings booked]" in out
+    assert "please issue the production license" in out and "Production license issued, recorded by @Tara" in out

@@ -25,6 +25,7 @@ from ..models import Account, ChurnRetro, ChurnType, RetroAction, RetroActionKin
 from ..pdf import html_to_pdf
 from ..rules.churn_retro import (
     Eligibility,
+    RealisedChurn,
     RenewalOutcome,
     is_sponsor,
     may_start_retro,
@@ -116,17 +117,17 @@ def store_retro(session: Session, form: RetroForm, user: str, settings: Settings
 
 
 # --- the document --------------------------------------------------------------------------------
-def _document_context(retro: ChurnRetro, settings: Settings, names: Names) -> dict:
+def document_context(retro: ChurnRetro, settings: Settings, names: Names) -> dict:
     return {"retro": retro, "account": retro.account, "names": names, "eligibility": eligibility(retro, settings),
             "churn_type": msg.churn_type_label(retro.churn_type), "status": retro.status.value.replace("_", " ")}
 
 
 def render_markdown(retro: ChurnRetro, settings: Settings, names: Names) -> str:
-    return render("churn_retro.md.j2", **_document_context(retro, settings, names))
+    return render("churn_retro.md.j2", **document_context(retro, settings, names))
 
 
 def render_pdf(retro: ChurnRetro, settings: Settings, names: Names) -> bytes:
-    html = render("churn_retro.html.j2", **_document_context(retro, settings, names))  # autoescaped
+    html = render("churn_retro.html.j2", **document_context(retro, settings, names))  # autoescaped
     return html_to_pdf(html, title=f"Churn retro: {retro.account.name}", font_path=settings.pdf_font)
 
 
@@ -237,17 +238,6 @@ def mark_action_done(session: Session, slack: SlackGateway, settings: Settings, 
 
 
 # --- realised churn ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class RealisedChurn:
-    """A renewal outcome an import recorded: the account's ARR and seats before (its `arr` and
-    `seats`) and after."""
-
-    account_id: int
-    outcome: RenewalOutcome
-    arr_after: Decimal | None
-    seats_after: int | None
-
-
 def record_realised_churn(session: Session, settings: Settings, outcomes: list[RealisedChurn],
                           today: dt.date) -> list[int]:
     """Record each full or partial churn as a retro: REQUESTED when the handbook asks for one,

@@ -8,7 +8,7 @@ from ..context import BotContext
 
 
 def register_all(app: App, ctx: BotContext) -> None:
-    from . import churn_retro, health, home, lifecycle, plans, save_plan
+    from . import churn_retro, health, home, lifecycle, onboarding, plans, save_plan
 
-    for module in (health, home, save_plan, plans, churn_retro, lifecycle):
+    for module in (health, home, save_plan, plans, churn_retro, lifecycle, onboarding):
         module.register(app, ctx)

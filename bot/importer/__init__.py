@@ -16,7 +16,9 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Account, AccountStatus, Contact, ContactRole, Health, LifecycleStage, Segment, UsageSnapshot
+from ..models import (
+    Account, AccountStatus, Contact, ContactRole, Health, LifecycleStage, SalesStage, Segment, UsageSnapshot,
+)
 from ..store.health import current_ratings
 from ..text import name_key
 from .csv_rows import (
@@ -43,7 +45,7 @@ __all__ = [
 
 ACCOUNT_COLUMNS = ("salesforce_id", "name", "tier", "segment", "arr", "seats", "close_date", "contract_start",
                    "renewal_date", "ta", "ae", "ce")
-ACCOUNT_OPTIONAL = ("pooled", "scaled", "lifecycle_stage", "status", "health")
+ACCOUNT_OPTIONAL = ("pooled", "scaled", "lifecycle_stage", "status", "health", "stage")
 CONTACT_COLUMNS = ("salesforce_id", "name", "title", "email", "roles", "instance_admin")
 USAGE_COLUMNS = ("salesforce_id", "month", "dau", "mau", "versions_behind", "precise_intel", "defect_tickets_90d",
                  "help_tickets_90d", "last_activity")
@@ -53,6 +55,7 @@ STAGES = choices_of(list(LifecycleStage)) | {
     key: stage for stage in LifecycleStage for key in choices_of([stage.value.split(". ", 1)[1]])
 }
 STATUSES = choices_of(list(AccountStatus))
+SALES_STAGES = choices_of(list(SalesStage)) | {"lost": SalesStage.CLOSED_LOST, "closedwon": SalesStage.STAGE_7}
 HEALTHS = choices_of(list(Health))
 ROLES = choices_of(list(ContactRole))
 CHUNK = 500
@@ -63,6 +66,9 @@ class AccountImport(ImportSummary):
     # (account id, rating) for every health the file sets that differs from the current one;
     # the caller records them through the health flow (so red opens an episode and an alert).
     health_changes: list[tuple[int, Health]] = field(default_factory=list)
+    # (account id, stage before, stage after) for every sales stage the file changes; the caller
+    # hands them to the onboarding flow (stage 6 and 7 start the onboarding playbook).
+    stage_changes: list[tuple[int, SalesStage | None, SalesStage | None]] = field(default_factory=list)
 
 
 def _load_by_salesforce_id(session: Session, ids: list[str]) -> dict[str, Account]:
@@ -167,6 +173,7 @@ def import_accounts(session: Session, source: str | Path | IO[str], resolve_user
         "ta": person, "ae": person, "ce": person, "pooled": parse_bool, "scaled": parse_bool,
         "lifecycle_stage": lambda c, v: parse_choice(c, v, STAGES),
         "status": lambda c, v: parse_choice(c, v, STATUSES), "health": lambda c, v: parse_choice(c, v, HEALTHS),
+        "stage": lambda c, v: parse_choice(c, v, SALES_STAGES),
     }
     seen: dict[str, int] = {}
 
@@ -177,6 +184,10 @@ def import_accounts(session: Session, source: str | Path | IO[str], resolve_user
             reasons.append(f'salesforce_id "{values["salesforce_id"]}" is repeated (first on line {seen[values["salesforce_id"]]})')
         if values["contract_start"] and values["renewal_date"] and values["renewal_date"] < values["contract_start"]:
             reasons.append(f'renewal_date {values["renewal_date"]} is before contract_start {values["contract_start"]}')
+        if values.get("stage") == SalesStage.CLOSED_LOST:
+            if values.get("status") not in (None, AccountStatus.CLOSED_LOST):
+                reasons.append(f'stage "closed lost" contradicts status "{values["status"]}"')
+            values["status"] = AccountStatus.CLOSED_LOST
         if reasons:
             raise _RowErrors(reasons)
         seen[values["salesforce_id"]] = line
@@ -186,6 +197,7 @@ def import_accounts(session: Session, source: str | Path | IO[str], resolve_user
     summary = AccountImport()
     existing = _load_by_salesforce_id(session, [values["salesforce_id"] for _, values in rows])
     current = current_ratings(session, [a.id for a in existing.values()])  # one statement
+    staged: list[tuple[Account, SalesStage | None, SalesStage]] = []
     for _, values in rows:
         health = values.pop("health", None)
         fields = {
@@ -198,19 +210,25 @@ def import_accounts(session: Session, source: str | Path | IO[str], resolve_user
         for optional in ("pooled", "scaled", "lifecycle_stage", "status"):
             if values.get(optional) is not None:
                 fields[optional] = values[optional]
+        if values.get("stage") is not None:
+            fields["sales_stage"] = values["stage"]
         account = existing.get(values["salesforce_id"])
+        before = account.sales_stage if account is not None else None
         if account is None:
             account = Account(salesforce_id=values["salesforce_id"], **fields)
             session.add(account)
             summary.created += 1
         else:
             _update(summary, account, fields)
+        if values.get("stage") is not None and values["stage"] != before:
+            staged.append((account, before, values["stage"]))
         if health is not None:
             session.flush()
             now_rating = current.get(account.id)
             if now_rating is None or now_rating.rating != health:
                 summary.health_changes.append((account.id, health))
     session.flush()
+    summary.stage_changes = [(account.id, before, after) for account, before, after in staged]
     return summary
 
 

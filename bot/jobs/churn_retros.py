@@ -24,8 +24,8 @@ from .registry import JobSpec, daily_at, register_job
 def _sent(session: Session) -> set[tuple[str, str, str]]:
     """Every (rule, subject, period) this job recorded, in one statement, so checking what is
     due costs no statement per retro."""
-    return set(session.execute(select(NudgeSent.rule, NudgeSent.subject, NudgeSent.period)
-                               .where(NudgeSent.job == JOB)).tuples())
+    rows = session.execute(select(NudgeSent.rule, NudgeSent.subject, NudgeSent.period).where(NudgeSent.job == JOB))
+    return {(rule, subject, period) for rule, subject, period in rows}
 
 
 def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Settings) -> int:

@@ -21,7 +21,7 @@ JobFunc = Callable[[Session, SlackGateway, dt.datetime, Settings], int]
 # Modules whose import registers their jobs.
 JOB_MODULES = ("bot.jobs.red_alerts", "bot.jobs.lighthouse_agenda", "bot.jobs.save_plan_updates", "bot.jobs.planning", "bot.jobs.churn_retros",
                "bot.jobs.handoffs", "bot.jobs.lifecycle_stages", "bot.jobs.contact_roles", "bot.jobs.renewals",
-               "bot.jobs.monthly_refresh")
+               "bot.jobs.monthly_refresh", "bot.jobs.onboarding")
 
 
 @dataclass(frozen=True)

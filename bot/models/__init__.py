@@ -1,11 +1,12 @@
 """SQLAlchemy models, one module per domain noun. Import from here."""
 
-from .account import Account, AccountStatus, Contact, ContactRole, ContactRoleTag, LifecycleStage, Segment
+from .account import Account, AccountStatus, Contact, ContactRole, ContactRoleTag, LifecycleStage, SalesStage, Segment
 from .base import Base, utcnow
 from .churn_retro import ChurnRetro, ChurnType, RetroAction, RetroActionKind, RetroStatus
 from .health import Health, HealthRating, RatingSource, RedEpisode, TaPulse, UsageSnapshot
 from .jobs import JobRun, NudgeSent, SchedulerLock
 from .lifecycle import HandoffTask, HealthAssessment, ProjectedOutcome
+from .onboarding import OnboardingTask, OnboardingTaskKind, Training, TrainingDelivery
 from .plans import AccountPlan, SuccessPlan
 from .save_plan import (
     ApproverRole,
@@ -28,4 +29,5 @@ __all__ = [
     "RatingSource", "RedEpisode", "RetroAction", "RetroActionKind", "RetroStatus", "SavePlan",
     "SaveStep", "SchedulerLock", "Segment", "SlackMessage", "SuccessCriterion", "SuccessPlan",
     "TaPulse", "Touchpoint", "UsageSnapshot", "utcnow",
+    "OnboardingTask", "OnboardingTaskKind", "SalesStage", "Training", "TrainingDelivery",
 ]

@@ -27,6 +27,19 @@ class LifecycleStage(enum.StrEnum):
     RENEWING = "4. Renewing"
 
 
+class SalesStage(enum.StrEnum):
+    """The opportunity's sales stage: 6 = the economic buyer signed off, 7 = closed won."""
+
+    STAGE_1 = "1"
+    STAGE_2 = "2"
+    STAGE_3 = "3"
+    STAGE_4 = "4"
+    STAGE_5 = "5"
+    STAGE_6 = "6"
+    STAGE_7 = "7"
+    CLOSED_LOST = "closed lost"
+
+
 class AccountStatus(enum.StrEnum):
     ACTIVE = "active"
     CLOSED_LOST = "closed_lost"
@@ -62,6 +75,7 @@ class Account(Base):
     lifecycle_stage: Mapped[LifecycleStage | None] = mapped_column(
         _enum(LifecycleStage, "lifecycle_stage")
     )
+    sales_stage: Mapped[SalesStage | None] = mapped_column(_enum(SalesStage, "sales_stage"))
     status: Mapped[AccountStatus] = mapped_column(
         _enum(AccountStatus, "account_status"), default=AccountStatus.ACTIVE
     )

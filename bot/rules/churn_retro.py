@@ -12,7 +12,7 @@ import datetime as dt
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 
 class RenewalOutcome(enum.StrEnum):
@@ -26,6 +26,17 @@ class RenewalOutcome(enum.StrEnum):
     @property
     def is_churn(self) -> bool:
         return self in (RenewalOutcome.FULL_CHURN, RenewalOutcome.PARTIAL_CHURN)
+
+
+@dataclass(frozen=True)
+class RealisedChurn:
+    """A renewal outcome an import recorded: the account's ARR and seats before (its `arr` and
+    `seats`) and after."""
+
+    account_id: int
+    outcome: RenewalOutcome
+    arr_after: Decimal | None
+    seats_after: int | None
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,9 @@ def weekly_reminder_period(since: dt.date, today: dt.date) -> str | None:
     return f"week-{waited // 7}"
 
 
+MAX_AMOUNT = Decimal("999999999999.99")  # what the database's ARR columns hold
+
+
 def parse_amount(text: str | None) -> Decimal | None:
     """"$200,000" / "200000" / "200k" -> Decimal; None when empty; ValueError when not an amount."""
     cleaned = (text or "").strip().replace("$", "").replace(",", "").replace(" ", "")
@@ -97,18 +111,18 @@ def parse_amount(text: str | None) -> Decimal | None:
         cleaned = cleaned[:-1]
     try:
         amount = Decimal(cleaned) * multiplier
-    except InvalidOperation:
+        if amount.is_finite() and 0 <= amount <= MAX_AMOUNT:
+            return amount.quantize(Decimal("0.01"))
+    except ArithmeticError:  # not a number, or too large to hold (decimal's InvalidOperation, Overflow)
         raise ValueError(f"“{text}” is not an amount (e.g. $200,000)") from None
-    if not amount.is_finite() or amount < 0:
-        raise ValueError(f"“{text}” must be an amount of 0 or more")
-    return amount.quantize(Decimal("0.01"))
+    raise ValueError(f"“{text}” must be an amount from 0 to {MAX_AMOUNT:,.0f}")
 
 
 def parse_seats(text: str | None) -> int | None:
     cleaned = (text or "").strip().replace(",", "")
     if not cleaned:
         return None
-    if not cleaned.isdigit():
+    if not cleaned.isdigit() or int(cleaned) > 100_000_000:
         raise ValueError(f"“{text}” is not a whole number of seats")
     return int(cleaned)
 

@@ -1,0 +1,145 @@
+"""The onboarding playbook's buttons (*Kick-off held*, *Meetings booked*, *License issued*, a
+training delivered) and `/training [account]` (the trainings checklist in a small modal).
+
+Only the account team records onboarding; anyone else gets an ephemeral refusal (a DM from a
+modal) and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from slack_bolt import App
+from sqlalchemy.exc import IntegrityError
+
+from ..context import BotContext
+from ..db import transaction
+from ..flows import onboarding as flow
+from ..messages import onboarding as msg
+from ..models import Account, OnboardingTaskKind, Training
+from ..rules.onboarding import may_work_on_onboarding
+from ..slack_ids import Action, Command
+from ..store.accounts import get_account, match_accounts
+from ..store.onboarding import delivered_trainings
+from ..text import escape_mrkdwn, truncate
+
+log = logging.getLogger(__name__)
+
+USAGE = "Use `/training ACCOUNT` to see and mark an account's standard trainings (Sourcegraph 101, 102, admin)."
+
+
+def _clicked(body: dict[str, Any]) -> tuple[str, str]:
+    """(user, the button's value)."""
+    return body["user"]["id"], body["actions"][0]["value"]
+
+
+def register(app: App, ctx: BotContext) -> None:
+    settings = ctx.settings
+
+    def refuse(body: dict[str, Any], respond, text: str) -> None:
+        user = body["user"]["id"]
+        if body.get("response_url"):
+            respond(text=text, response_type="ephemeral", replace_original=False)
+        else:
+            ctx.slack.dm(user, text=text)
+
+    def allowed(account: Account | None, user: str) -> bool:
+        return account is not None and may_work_on_onboarding(user, account.team)
+
+    @app.action(Action.KICKOFF_HELD)
+    def kickoff_held(ack, body: dict, respond) -> None:
+        ack()
+        user, value = _clicked(body)
+        try:
+            with transaction(ctx.sessions) as session:  # stored first: Slack never shows an unsaved kick-off
+                account = get_account(session, int(value))
+                if not allowed(account, user):
+                    refuse(body, respond, msg.refusal(account))
+                    return
+                already = flow.record_kickoff(session, account, user, dt.datetime.now(dt.UTC))
+                if already is not None:
+                    refuse(body, respond, msg.already_done(already, "The kick-off"))
+                    return
+        except IntegrityError:  # someone else pressed it at the same moment: their press counts
+            refuse(body, respond, "The kick-off was just recorded by someone else on the account team.")
+            return
+        with transaction(ctx.sessions) as session:
+            flow.announce_kickoff(session, ctx.slack, settings, get_account(session, int(value)))
+
+    def task_button(kind: OnboardingTaskKind, what: str):
+        def handle(ack, body: dict, respond) -> None:
+            ack()
+            user, value = _clicked(body)
+            with transaction(ctx.sessions) as session:
+                account = get_account(session, int(value))
+                if not allowed(account, user):
+                    refuse(body, respond, msg.refusal(account))
+                    return
+                already = flow.record_task_done(session, account, kind, user, dt.datetime.now(dt.UTC))
+                if already is not None:
+                    refuse(body, respond, msg.already_done(already, what))
+                    return
+            with transaction(ctx.sessions) as session:
+                flow.announce_task_done(session, ctx.slack, settings, get_account(session, int(value)), kind)
+        return handle
+
+    app.action(Action.MEETINGS_BOOKED)(task_button(OnboardingTaskKind.BOOK_MEETINGS, "Booking the meetings"))
+    app.action(Action.LICENSE_ISSUED)(task_button(OnboardingTaskKind.PRODUCTION_LICENSE, "The production license"))
+
+    @app.action(Action.TRAINING_DELIVERED)
+    def training_delivered(ack, body: dict, client, respond) -> None:
+        ack()
+        user, value = _clicked(body)
+        account_id, _, training = value.partition(":")
+        if training not in {t.value for t in Training}:
+            return
+        try:
+            with transaction(ctx.sessions) as session:
+                account = get_account(session, int(account_id))
+                if not allowed(account, user):
+                    refuse(body, respond, msg.refusal(account))
+                    return
+                delivered = flow.mark_training(session, account, Training(training), user, dt.datetime.now(dt.UTC))
+                checklist = msg.training_checklist(account, delivered)
+                view = msg.training_modal(account, delivered) if body.get("view") else None
+        except IntegrityError:  # marked at the same moment by someone else
+            with ctx.sessions() as session:
+                account = get_account(session, int(account_id))
+                delivered = delivered_trainings(session, [account.id])[account.id]
+                checklist = msg.training_checklist(account, delivered)
+                view = msg.training_modal(account, delivered) if body.get("view") else None
+        container = body.get("container") or {}
+        if view is not None:
+            client.views_update(view_id=body["view"]["id"], hash=body["view"].get("hash"), view=view)
+        elif container.get("type") == "message" and body.get("message"):
+            message = body["message"]
+            client.chat_update(channel=container["channel_id"], ts=container["message_ts"], text=message.get("text", ""),
+                               blocks=msg.replace_checklist(message.get("blocks") or [], checklist))
+
+    @app.command(Command.TRAINING)
+    def training_command(ack, body: dict, client, respond) -> None:
+        ack()
+        query = (body.get("text") or "").strip()
+        if not query:
+            respond(USAGE, response_type="ephemeral")
+            return
+        user = body["user_id"]
+        with ctx.sessions() as session:
+            matches = match_accounts(session, query)
+            if len(matches) != 1:
+                found = ", ".join(escape_mrkdwn(a.name) for a in matches[:8])
+                respond(f"“{escape_mrkdwn(truncate(query, 80))}” matches {len(matches)} accounts"
+                        + (f": {found}. Be more specific." if matches else ". Check the name or Salesforce id."),
+                        response_type="ephemeral")
+                return
+            account = matches[0]
+            if not allowed(account, user):
+                respond(msg.refusal(account), response_type="ephemeral")
+                return
+            view = msg.training_modal(account, delivered_trainings(session, [account.id])[account.id])
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+__all__ = ["register"]
