@@ -280,6 +280,34 @@ def render_save_plan(account: str) -> None:
         click.echo(render_plan(get_plan(session, plan_id[-1]), names), nl=False)
 
 
+def _render_quarterly_plan(account: str, kind_name: str) -> None:
+    from .flows.plans import render_plan
+    from .rules.planning import PlanKind
+    from .store.plans import latest_plan
+
+    kind = PlanKind(kind_name)
+    _, session, found, names = render_target(account)
+    with session:
+        plan = latest_plan(session, kind, found.id)
+        if plan is None:
+            raise click.ClickException(f"{found.name} has no {kind.value.replace('_', ' ')}")
+        click.echo(render_plan(kind, plan, names), nl=False)
+
+
+@render.command("account-plan")
+@click.argument("account")
+def render_account_plan(account: str) -> None:
+    """The account's latest account plan (its fiscal quarter's) as Markdown."""
+    _render_quarterly_plan(account, "account_plan")
+
+
+@render.command("success-plan")
+@click.argument("account")
+def render_success_plan(account: str) -> None:
+    """The account's latest success plan as Markdown."""
+    _render_quarterly_plan(account, "success_plan")
+
+
 @render.command("engagement-plan")
 @click.argument("account")
 def render_engagement_plan(account: str) -> None:

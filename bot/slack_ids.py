@@ -46,7 +46,8 @@ class Action(enum.StrEnum):
     RETRO_ACTION_DONE = "retro_action_done"
     OPEN_ACCOUNT_PLAN = "open_account_plan"
     OPEN_SUCCESS_PLAN = "open_success_plan"
-    HOME_PAGE = "home_page"
+    HOME_PAGE_NEXT = "home_page_next"  # value "<list>:<page>"
+    HOME_PAGE_PREVIOUS = "home_page_previous"
     OPEN_ASSESSMENT = "open_assessment"
     KNOWLEDGE_TRANSFER_HELD = "knowledge_transfer_held"
 

@@ -21,6 +21,13 @@ from ..store.plans import PLAN_MODELS, get_plan, plan_for
 TEXT_MAX = msg.INPUT_MAX
 OBJECTIVE_MAX = 500
 TEMPLATES = {PlanKind.ACCOUNT: "account_plan.md.j2", PlanKind.SUCCESS: "success_plan.md.j2"}
+# Every section a template reads, so a plan stored with fewer (an older form) still renders.
+SECTION_DEFAULTS: dict[PlanKind, dict[str, Any]] = {
+    PlanKind.ACCOUNT: {"use_cases": "", "product_usage": "", "expansion": "", "risks": "", "feedback": "",
+                       "objectives": [], "next_steps": "", "review_of": None, "review": [], "health": None},
+    PlanKind.SUCCESS: {"goals": [], "relationships": "", "champion_targets": "", "champion_win": "", "asks": "",
+                       "health": None},
+}
 
 
 @dataclass
@@ -117,8 +124,9 @@ def store_plan(session: Session, form: PlanForm, user: str, now: dt.datetime) ->
 
 def render_plan(kind: PlanKind, plan: AccountPlan | SuccessPlan, names) -> str:
     """The plan as Markdown (`templates/account_plan.md.j2` / `success_plan.md.j2`)."""
-    return render(TEMPLATES[kind], plan=plan, account=plan.account, sections=plan.sections, names=names,
-                  contacts=plan.account.contacts, health=plan.sections.get("health"))
+    sections = {**SECTION_DEFAULTS[kind], **plan.sections}
+    return render(TEMPLATES[kind], plan=plan, account=plan.account, sections=sections, names=names,
+                  contacts=plan.account.contacts, health=sections["health"])
 
 
 def filename(kind: PlanKind, plan) -> str:

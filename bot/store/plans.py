@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select, tuple_
+from sqlalchemy import Select, or_, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import Account, AccountPlan, AccountStatus, Contact, SuccessPlan
@@ -54,8 +54,9 @@ def get_plan(session: Session, kind: PlanKind, plan_id: int):
 
 
 def planned_accounts(session: Session, kind: PlanKind, quarters: Iterable[FiscalQuarter],
-                     account_ids: Iterable[int] | None = None) -> set[tuple[int, str]]:
-    """(account id, quarter label) of every plan written for those quarters, in one statement."""
+                     account_ids: Iterable[int] | Select | None = None) -> set[tuple[int, str]]:
+    """(account id, quarter label) of every plan written for those quarters (of those accounts:
+    ids or a select of them), in one statement."""
     model = PLAN_MODELS[kind]
     keys = list({(q.year, q.quarter) for q in quarters})
     if not keys:
@@ -63,7 +64,7 @@ def planned_accounts(session: Session, kind: PlanKind, quarters: Iterable[Fiscal
     query = select(model.account_id, model.fiscal_year, model.fiscal_quarter).where(
         tuple_(model.fiscal_year, model.fiscal_quarter).in_(keys))
     if account_ids is not None:
-        query = query.where(model.account_id.in_(list(account_ids)))
+        query = query.where(model.account_id.in_(account_ids if isinstance(account_ids, Select) else list(account_ids)))
     return {(account_id, f"FY{year}-Q{quarter}") for account_id, year, quarter in session.execute(query)}
 
 

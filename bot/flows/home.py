@@ -1,0 +1,34 @@
+"""The App Home: load what a user's Home tab shows (a constant number of statements) and
+publish it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ..messages.home import home_view
+from ..rules.health import local_today
+from ..rules.planning import PlanKind, PlanningCadence
+from ..settings import Settings
+from ..store.home import book_of_business, team_at_risk
+
+
+def home_view_for(session: Session, user_id: str, now: dt.datetime, settings: Settings,
+                  pages: dict[str, int] | None = None) -> dict[str, Any]:
+    """The Home view for `user_id`: their book of business as a TA and, for leadership, the
+    team's red and yellow accounts. Seven statements for a TA, one more for leadership."""
+    today = local_today(now, settings.tz)
+    current = PlanningCadence.from_settings(settings).quarter(today)
+    quarters = {PlanKind.ACCOUNT: [current, current.next()], PlanKind.SUCCESS: [current]}
+    book = book_of_business(session, user_id, quarters)
+    team = team_at_risk(session) if user_id in settings.leadership else None
+    return home_view(user_id, book, team, today, now, settings, pages or {})
+
+
+def publish_home(session: Session, client, user_id: str, settings: Settings, pages: dict[str, int] | None = None,
+                 now: dt.datetime | None = None) -> dict[str, Any]:
+    view = home_view_for(session, user_id, now or dt.datetime.now(dt.UTC), settings, pages)
+    client.views_publish(user_id=user_id, view=view)
+    return view
