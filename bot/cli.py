@@ -197,6 +197,8 @@ def _run_import(kind: str, path: Path) -> None:
         turned_red = sum(1 for c in changes if c.started_episode_id)
         click.echo(f"{len(changes)} health rating(s) changed, {turned_red} account(s) turned red")
         announce_all(ctx, changes, now)  # what Slack misses now, the red-alerts job posts later
+    if kind == "accounts" and summary.realised:
+        _ask_for_churn_retros(ctx, summary.realised, now)
     if stage_changes:
         _announce_stages(ctx, stage_changes, now)
 
@@ -213,6 +215,16 @@ def _announce_stages(ctx, stage_changes, now: dt.datetime) -> None:
         what = "engagement plan sent" if item.stage == "6" else "kick-off ask sent"
         click.echo(f"  {item.name}: stage {item.stage}, "
                    + (what if item.posted else "Slack refused the message: tell the AE and CE by hand"))
+
+
+def _ask_for_churn_retros(ctx, realised, now: dt.datetime) -> None:
+    """Realised churn: a retro where the handbook asks for one (the TA and sponsor get a DM)."""
+    from .flows.churn_retro import churn_realised
+    from .rules.health import local_today
+
+    asked = churn_realised(ctx.sessions, ctx.slack, ctx.settings, realised, now, local_today(now, ctx.settings.tz))
+    click.echo(f"{len(realised)} realised churn(s): {len(asked)} churn retro(s) asked for "
+               "(the rest are below the retro rule or recorded already)")
 
 
 @import_.command("accounts")
@@ -259,6 +271,43 @@ def render_target(query: str):
     # Documents show people by name: from Slack when a token is set, else their Slack ids.
     names = ctx.slack.display_name if ctx.settings.slack_bot_token else (lambda user_id: user_id or "unassigned")
     return ctx, session, matches[0], names
+
+
+@render.command("retro")
+@click.argument("account")
+@click.option("--pdf", "pdf_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the PDF (as posted in the retro channel) to this file.")
+def render_retro(account: str, pdf_path: Path | None) -> None:
+    """The account's latest churn retro as Markdown (and as PDF with --pdf FILE)."""
+    from .flows.churn_retro import render_markdown, render_pdf
+    from .store.churn_retros import latest_retro
+
+    ctx, session, found, names = render_target(account)
+    with session:
+        retro = latest_retro(session, found.id)
+        if retro is None:
+            raise click.ClickException(f"{found.name} has no churn retro")
+        click.echo(render_markdown(retro, ctx.settings, names), nl=False)
+        if pdf_path is not None:
+            pdf_path.write_bytes(render_pdf(retro, ctx.settings, names))
+            click.echo(f"PDF written to {pdf_path}", err=True)
+
+
+@render.command("handoff")
+@click.argument("account")
+def render_handoff_doc(account: str) -> None:
+    """The account's pre-to-post-sales handoff doc as Markdown (contacts and their roles included)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from .flows.handoff import render_handoff
+    from .models import Account, Contact
+
+    _, session, found, names = render_target(account)
+    with session:
+        found = session.scalars(
+            select(Account).where(Account.id == found.id).options(selectinload(Account.contacts).selectinload(Contact.role_rows))).one()
+        click.echo(render_handoff(found, names), nl=False)
 
 
 @render.command("save-plan")
@@ -321,6 +370,34 @@ def render_engagement_plan(account: str) -> None:
         loaded = accounts_with_contacts(session, [found.id])[found.id]
         today = local_today(dt.datetime.now(dt.UTC), ctx.settings.tz)
         click.echo(render_document(loaded, today, ctx.settings, names), nl=False)
+
+
+@render.command("business-review")
+@click.argument("account")
+def render_business_review(account: str) -> None:
+    """The business-review prep document for the account's current contract quarter."""
+    from .flows.journey import BusinessReviews
+    from .rules.health import local_today
+
+    ctx, session, found, names = render_target(account)
+    with session:
+        today = local_today(dt.datetime.now(dt.UTC), ctx.settings.tz)
+        click.echo(BusinessReviews(session, [found.id], names).render(found.id, today), nl=False)
+
+
+@render.command("ta-transfer")
+@click.argument("account")
+def render_ta_transfer(account: str) -> None:
+    """The account's latest TA-to-TA transfer (handoff notes) as Markdown."""
+    from .flows.transfer import render_transfer
+    from .store.transfers import latest_transfer
+
+    _, session, found, names = render_target(account)
+    with session:
+        transfer = latest_transfer(session, found.id)
+        if transfer is None:
+            raise click.ClickException(f"{found.name} has no TA transfer")
+        click.echo(render_transfer(session, transfer, names), nl=False)
 
 
 # --- jobs -----------------------------------------------------------------------------------

@@ -130,6 +130,9 @@ class Settings(BaseSettings):
     )
     contact_every_days: int = Field(30, ge=1, alias="TABOT_CONTACT_EVERY_DAYS")
     traits_refresh_days: int = Field(30, ge=1, alias="TABOT_TRAITS_REFRESH_DAYS")
+    # the customer journey's quarter nudges go out from a contract quarter's first day for this
+    # many days (a day the bot was down is caught up; a quarter half gone is not announced)
+    journey_catch_up_days: int = Field(7, ge=1, alias="TABOT_JOURNEY_CATCH_UP_DAYS")
 
     # Jobs
     red_alerts_every_minutes: int = Field(10, ge=1, alias="TABOT_RED_ALERTS_EVERY_MINUTES")

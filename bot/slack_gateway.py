@@ -96,9 +96,25 @@ class SlackGateway:
             try:
                 user = self.client.users_info(user=user_id)["user"]
                 self._names[user_id] = user.get("real_name") or user.get("name") or user_id
-            except SlackApiError:
+            except (SlackApiError, KeyError):  # unknown user, or a dry run's stand-in answer
                 self._names[user_id] = user_id
         return self._names[user_id]
+
+    def user_by_handle(self, handle: str) -> str | None:
+        """The id of the person a raw `@handle` names (username or display name, any case), or
+        None; `/transfer` gets raw handles since its command does not escape them."""
+        wanted = handle.lstrip("@").casefold()
+        cursor = None
+        while True:
+            page = self.client.users_list(limit=200, cursor=cursor)
+            for user in page.get("members", []):
+                profile = user.get("profile") or {}
+                names = {user.get("name"), profile.get("display_name"), profile.get("display_name_normalized")}
+                if not user.get("deleted") and wanted in {n.casefold() for n in names if n}:
+                    return user["id"]
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
 
     # --- messages the bot keeps track of ----------------------------------------------------
     def post(
@@ -169,8 +185,13 @@ class SlackGateway:
     # --- messages nobody needs to find again ---------------------------------------------
     def dm(self, user_id: str, *, text: str, blocks: list[dict[str, Any]] | None = None) -> str:
         """Send a direct message from the bot; returns its ts."""
+        return self.dm_in(user_id, text=text, blocks=blocks)[1]
+
+    def dm_in(self, user_id: str, *, text: str, blocks: list[dict[str, Any]] | None = None) -> tuple[str, str]:
+        """Send a direct message; returns (the DM's channel id, ts): `upload` needs the `D…` id,
+        as files.completeUploadExternal refuses a user id."""
         response = self.client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
-        return response["ts"]
+        return response["channel"], response["ts"]
 
     def ephemeral(
         self, channel: str, user_id: str, *, text: str, blocks: list[dict[str, Any]] | None = None

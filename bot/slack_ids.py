@@ -10,10 +10,18 @@ class Command(enum.StrEnum):
 
     HEALTH = "/health"
     SAVE_PLAN = "/saveplan"
-    CHURN_RETRO = "/churnretro"
-    TRAINING = "/training"
     ACCOUNT_PLAN = "/accountplan"
     SUCCESS_PLAN = "/successplan"
+    CHURN_RETRO = "/churnretro"
+    TOUCH = "/touch"
+    TRANSFER = "/transfer"
+    TRAINING = "/training"
+
+
+class Shortcut(enum.StrEnum):
+    """Message shortcuts (app.yaml `features.shortcuts`, type message)."""
+
+    LOG_TOUCHPOINT = "log_touchpoint"
 
 
 class Callback(enum.StrEnum):
@@ -22,10 +30,12 @@ class Callback(enum.StrEnum):
     SAVE_STEP_MODAL = "save_step"
     PLAN_UPDATE_MODAL = "plan_update"
     TRAINING_MODAL = "training_checklist"
-    CHURN_RETRO_MODAL = "churn_retro"
     ACCOUNT_PLAN_MODAL = "account_plan"
     SUCCESS_PLAN_MODAL = "success_plan"
+    CHURN_RETRO_MODAL = "churn_retro"
     HEALTH_ASSESSMENT_MODAL = "health_assessment"
+    TOUCHPOINT_MODAL = "touchpoint"
+    TA_TRANSFER_MODAL = "ta_transfer"
 
 
 class Action(enum.StrEnum):
@@ -40,16 +50,18 @@ class Action(enum.StrEnum):
     MEETINGS_BOOKED = "meetings_booked"
     LICENSE_ISSUED = "license_issued"
     TRAINING_DELIVERED = "training_delivered"
-    START_RETRO = "start_retro"
-    RETRO_REVIEW_HELD = "retro_review_held"
-    PUBLISH_RETRO = "publish_retro"
-    RETRO_ACTION_DONE = "retro_action_done"
     OPEN_ACCOUNT_PLAN = "open_account_plan"
     OPEN_SUCCESS_PLAN = "open_success_plan"
     HOME_PAGE_NEXT = "home_page_next"  # value "<list>:<page>"
     HOME_PAGE_PREVIOUS = "home_page_previous"
+    START_RETRO = "start_retro"
+    RETRO_REVIEW_HELD = "retro_review_held"
+    PUBLISH_RETRO = "publish_retro"
+    RETRO_ACTION_DONE = "retro_action_done"
     OPEN_ASSESSMENT = "open_assessment"
     KNOWLEDGE_TRANSFER_HELD = "knowledge_transfer_held"
+    APPROVE_TRANSFER = "approve_transfer"
+    DECLINE_TRANSFER = "decline_transfer"
 
 
 class Block(enum.StrEnum):
@@ -87,6 +99,18 @@ class Input(enum.StrEnum):
     ASKS = "asks"
     CRITERIA_MET = "criteria_met"
     STEPS_DONE = "steps_done"
+    USE_CASES = "use_cases"
+    PRODUCT_USAGE = "product_usage"
+    EXPANSION = "expansion"
+    FEEDBACK = "feedback"
+    OBJECTIVES = "objectives"
+    NEXT_STEPS = "next_steps"
+    OBJECTIVE_REVIEW = "objective_review"  # + "_<n>": how last quarter's objective n went
+    NORTH_STAR = "north_star"  # + "_<n>": North Star goal n
+    GOAL_ACTIONS = "goal_actions"  # + "_<n>": the action plan for goal n
+    RELATIONSHIPS = "relationships"
+    CHAMPION_TARGETS = "champion_targets"
+    CHAMPION_WIN = "champion_win"
     CHURN_TYPE = "churn_type"
     ARR_BEFORE = "arr_before"
     ARR_AFTER = "arr_after"
@@ -107,15 +131,7 @@ class Input(enum.StrEnum):
     FORCE_RETRO = "force_retro"
     RATIONALE = "rationale"
     OUTCOME = "projected_outcome"
-    USE_CASES = "use_cases"
-    PRODUCT_USAGE = "product_usage"
-    EXPANSION = "expansion"
-    FEEDBACK = "feedback"
-    OBJECTIVES = "objectives"
-    NEXT_STEPS = "next_steps"
-    OBJECTIVE_REVIEW = "objective_review"  # + "_<n>": how last quarter's objective n went
-    NORTH_STAR = "north_star"  # + "_<n>": North Star goal n
-    GOAL_ACTIONS = "goal_actions"  # + "_<n>": the action plan for goal n
-    RELATIONSHIPS = "relationships"
-    CHAMPION_TARGETS = "champion_targets"
-    CHAMPION_WIN = "champion_win"
+    NOTE = "note"
+    NEW_TA = "new_ta"
+    ACCOUNT_STATE = "account_state"
+    OPEN_PLANS = "open_plans"

@@ -26,3 +26,12 @@ def test_demo_prints_the_red_account_story_and_can_run_again(tmp_path, monkeypat
     assert "Q2 of the contract" in out and "Hooli reached stage 7" in out and "no stage reached" in out
     assert "Kick-off held, recorded by @Abe Executive" in out and "[Meetings booked]" in out
     assert "please issue the production license" in out and "Production license issued, recorded by @Tara" in out
+    assert "Touchpoint logged for *Acme Corp*" in out and "Touchpoint logged for *Globex*" in out
+    assert "starts Q4 of contract year 1" in out and "uploaded business-review-0015e00000ACME-" in out
+    assert "journey: ok, 3 sent (again the same day: 0 sent)" in out and "Monthly nurture and enablement" in out
+    assert "approved by @Lee Leader" in out and "you are now the TA of *Initech*" in out
+    assert "Only the account team (@Tina Newadvisor)" in out
+    assert "time for the *renewal health assessment*" in out and '(modal opened for @Tara Advisor: "Renewal assessment")' in out
+    assert "the modal becomes \"Account save plan\"" in out and "*Globex* turned red" in out
+    assert "submitted the renewal health assessment for *Globex*: *red*, projected outcome *Partial churn*" in out
+    assert "*Globex* entered the *Lighthouse* program" in out

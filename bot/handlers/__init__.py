@@ -8,7 +8,7 @@ from ..context import BotContext
 
 
 def register_all(app: App, ctx: BotContext) -> None:
-    from . import churn_retro, health, home, lifecycle, onboarding, plans, save_plan
+    from . import churn_retro, health, home, lifecycle, onboarding, plans, save_plan, touchpoints, transfer
 
-    for module in (health, home, save_plan, plans, churn_retro, lifecycle, onboarding):
+    for module in (health, home, save_plan, plans, lifecycle, churn_retro, onboarding, touchpoints, transfer):
         module.register(app, ctx)

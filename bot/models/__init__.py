@@ -20,6 +20,7 @@ from .save_plan import (
 )
 from .slack_message import SlackMessage
 from .touchpoint import Touchpoint
+from .transfer import TaTransfer, TransferStatus
 
 __all__ = [
     "Account", "AccountPlan", "AccountStatus", "ApproverRole", "Base", "ChurnRetro", "ChurnType",
@@ -28,6 +29,6 @@ __all__ = [
     "JobRun", "LifecycleStage", "NudgeSent", "PlanEntry", "PlanStatus", "PlanUpdate",
     "RatingSource", "RedEpisode", "RetroAction", "RetroActionKind", "RetroStatus", "SavePlan",
     "SaveStep", "SchedulerLock", "Segment", "SlackMessage", "SuccessCriterion", "SuccessPlan",
-    "TaPulse", "Touchpoint", "UsageSnapshot", "utcnow",
+    "TaPulse", "TaTransfer", "Touchpoint", "TransferStatus", "UsageSnapshot", "utcnow",
     "OnboardingTask", "OnboardingTaskKind", "SalesStage", "Training", "TrainingDelivery",
 ]

@@ -184,6 +184,28 @@ class SlackDriver:
             }
         )
 
+    def shortcut(self, user: str, callback_id: str, message: dict[str, Any], channel: str | None = None) -> BotReply:
+        """Run a message shortcut on `message` (as the sandbox stored it, or any dict with `ts`
+        and `text`): Slack sends a `message_action` with the message and where it was."""
+        channel_id = message.get("channel") or self.sandbox.workspace.channel_id(channel or "general")
+        return self._payload(
+            {
+                "type": "message_action",
+                "token": "verification-token-unused",
+                "action_ts": f"{time.time():.6f}",
+                "team": TEAM,
+                "user": self._user(user),
+                "channel": {"id": channel_id, "name": self.sandbox.workspace.channel_name(channel_id)},
+                "is_enterprise_install": False,
+                "enterprise": None,
+                "callback_id": callback_id,
+                "trigger_id": self._trigger_id(user),
+                "response_url": self.sandbox.new_response_url(channel_id, user),
+                "message_ts": message["ts"],
+                "message": {k: v for k, v in message.items() if k != "channel"},
+            }
+        )
+
     def event(self, event: dict[str, Any]) -> BotReply:
         body = {
             "token": "verification-token-unused",
