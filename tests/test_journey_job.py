@@ -129,3 +129,40 @@ def test_render_business_review_prints_the_document(sessions, database_url, monk
     assert result.exit_code == 0, result.output
     assert "# Business Review prep: Café <b>Über</b>" in result.output
     assert "No usage imported yet." in result.output and "U0TA001 (TA)" in result.output
+
+
+def test_journey_statements_do_not_grow_with_the_book(sessions, database_url) -> None:
+    """Every account at the start of Q2 (Tier 1: a business review with its document) and due
+    its monthly nurture: the job's SQL statements are the same for 5 and for 40 accounts."""
+    from sqlalchemy import event
+
+    from bot.jobs.dry_run import DryRunClient
+    from bot.models import NudgeSent
+    from bot.slack_gateway import SlackGateway
+
+    settings = make_settings(database_url)
+    slack = SlackGateway(DryRunClient(echo=lambda _: None))
+    counts = []
+    for size in (5, 40):
+        for n in range(size):
+            account_id = add_account(sessions, salesforce_id=f"00{size}J{n:04d}", name=f"Co {size} {n}", tier=1,
+                                     contract_start=dt.date(2026, 1, 31), ta_user_id=f"U0TA{n % 4:03d}")
+            with transaction(sessions) as session:
+                session.add(UsageSnapshot(account_id=account_id, month=dt.date(2026, 4, 1), dau=10, mau=40))
+        statements = []
+
+        def count(*_args) -> None:
+            statements.append(1)
+
+        engine = sessions.kw["bind"]
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            with transaction(sessions) as session:
+                sent = journey.run(session, slack, dt.datetime(2026, 4, 30, 14, tzinfo=dt.UTC), settings)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert sent > size  # TA and AE per account, and the nurture lists
+        counts.append(len(statements))
+        with transaction(sessions) as session:
+            session.execute(NudgeSent.__table__.delete())
+    assert counts[0] == counts[1], counts
