@@ -94,6 +94,35 @@ def contact_roles_nudge(account: Account, missing: MissingRoles, *, renewal: boo
     return truncate("\n".join(lines), SECTION_MAX)
 
 
+# --- summaries of what does not fit ---------------------------------------------------------
+SUMMARY_SECTIONS_MAX = 6
+
+
+def name_sections(names: list[str], max_sections: int) -> list[str]:
+    """"…and N more: A, B, C" over at most `max_sections` sections of 3,000 characters; names
+    beyond those are counted, not named."""
+    sections: list[str] = []
+    current = f"…and {len(names)} more: "
+    for index, name in enumerate(names):
+        piece = escape_mrkdwn(name) + ("" if index == len(names) - 1 else ", ")
+        if len(current) + len(piece) > SECTION_MAX - 40:
+            if len(sections) + 1 == max_sections:
+                current += f"and {len(names) - index} others"
+                break
+            sections.append(current)
+            current = ""
+        current += piece
+    sections.append(current)
+    return sections
+
+
+def _summary_size(rest: list) -> int:
+    """Blocks the summary of `rest` takes: its sections and a closing hint."""
+    if not rest:
+        return 0
+    return len(name_sections([i.account.name for i in rest], SUMMARY_SECTIONS_MAX)) + 1
+
+
 # --- the monthly refresh -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class RefreshItem:
@@ -119,15 +148,15 @@ def monthly_refresh(items: list[RefreshItem], today: dt.date, traits_days: int,
     intro = (f":calendar: Monthly refresh for {today:%B %Y}: {len(items)} of your accounts need you. Traits "
              f"(TA pulse, active champion, access to buyer) are refreshed every {traits_days} days, and every "
              f"customer is contacted at least every {contact_days} days.")
+    shown = len(items)
+    while 1 + shown + _summary_size(items[shown:]) > MESSAGE_BLOCKS_MAX:
+        shown -= 1
     blocks: list[dict[str, Any]] = [section(intro)]
-    room = MESSAGE_BLOCKS_MAX - 3  # the intro, and up to two summary blocks
-    shown = items if len(items) <= room + 1 else items[:room]
-    for item in shown:
+    for item in items[:shown]:
         blocks.append(section(truncate(_refresh_line(item, today), SECTION_MAX),
                               accessory=button("Update health", Action.UPDATE_HEALTH, str(item.account.id))))
-    rest = items[len(shown):]
+    rest = items[shown:]
     if rest:
-        text = f"…and {len(rest)} more: " + ", ".join(escape_mrkdwn(i.account.name) for i in rest)
-        blocks.append(section(truncate(text, SECTION_MAX)))
+        blocks.extend(section(text) for text in name_sections([i.account.name for i in rest], SUMMARY_SECTIONS_MAX))
         blocks.append(context("Use `/health ACCOUNT` for the accounts without a button."))
     return f"Monthly refresh: {len(items)} accounts need a health update or a customer contact", blocks
