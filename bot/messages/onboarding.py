@@ -7,7 +7,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from ..models import Account, OnboardingTask, OnboardingTaskKind, Training, TrainingDelivery, UsageSnapshot
+from ..models import Account, OnboardingTask, Training, TrainingDelivery, UsageSnapshot
 from ..rules.onboarding import percent
 from ..slack_ids import Action, Block, Callback
 from ..text import day, escape_mrkdwn, mention
@@ -167,7 +167,3 @@ def refusal(account: Account | None) -> str:
 def already_done(task: OnboardingTask, what: str) -> str:
     return f"{what} was already recorded by {mention(task.done_by)} on {day(task.done_at.date())}."
 
-
-def task_kind_label(kind: OnboardingTaskKind) -> str:
-    return {OnboardingTaskKind.KICKOFF: "Kick-off held", OnboardingTaskKind.BOOK_MEETINGS: "Meetings booked",
-            OnboardingTaskKind.PRODUCTION_LICENSE: "Production license issued"}[kind]
