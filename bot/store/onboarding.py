@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import (
@@ -53,18 +53,6 @@ def open_tasks_assigned_to(session: Session, user_id: str) -> list[OnboardingTas
         select(OnboardingTask).where(OnboardingTask.assignee_user_id == user_id, OnboardingTask.done_at.is_(None))
         .options(selectinload(OnboardingTask.account)).order_by(OnboardingTask.created_at, OnboardingTask.id)
     ))
-
-
-def reassign_open_tasks(session: Session, account_id: int, from_user: str, to_user: str) -> int:
-    """Move an account's open tasks from one person to another (a TA-to-TA transfer); one statement."""
-    result = session.execute(
-        update(OnboardingTask)
-        .where(OnboardingTask.account_id == account_id, OnboardingTask.assignee_user_id == from_user,
-               OnboardingTask.done_at.is_(None))
-        .values(assignee_user_id=to_user)
-        .execution_options(synchronize_session="fetch")
-    )
-    return result.rowcount or 0
 
 
 def delivered_trainings(session: Session, account_ids: list[int]) -> dict[int, dict[Training, TrainingDelivery]]:
