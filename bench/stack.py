@@ -39,11 +39,11 @@ def prepare_database(url: str) -> Engine:
     return engine
 
 
-def bench_settings(url: str, sandbox: Sandbox, **overrides: object) -> Settings:
+def bench_settings(url: str, sandbox: Sandbox | None = None, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "SLACK_BOT_TOKEN": TOKEN,
         "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": sandbox.api_url,
+        "SLACK_API_URL": sandbox.api_url if sandbox else "http://127.0.0.1:9/api/",
         "DATABASE_URL": url,
         "TABOT_TA_LEADERSHIP": LEADERSHIP,
     }
@@ -52,23 +52,33 @@ def bench_settings(url: str, sandbox: Sandbox, **overrides: object) -> Settings:
 
 
 class StatementCounter:
-    """Counts SQL statements sent to the database (a `before_cursor_execute` listener)."""
+    """Counts SQL statements sent to the database (a `before_cursor_execute` listener), and
+    among them the reads (SELECT); an executemany counts once."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.count = 0
+        self.count = self.reads = self.control = 0
         self.active = False
         self._lock = threading.Lock()
         event.listen(engine, "before_cursor_execute", self._seen)
 
-    def _seen(self, *_: Any) -> None:
+    def _seen(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
         if self.active:
             with self._lock:
                 self.count += 1
+                head = statement.lstrip()[:9].upper()
+                self.reads += head.startswith(("SELECT", "WITH"))
+                self.control += head.startswith(("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT"))
+
+    @property
+    def writes(self) -> int:
+        """Statements that change data (transaction control not counted)."""
+        return self.count - self.reads - self.control
 
     @contextlib.contextmanager
     def counting(self) -> Iterator["StatementCounter"]:
-        self.count, self.active = 0, True
+        self.count = self.reads = self.control = 0
+        self.active = True
         try:
             yield self
         finally:

@@ -112,8 +112,14 @@ def test_partial_churn_goes_from_command_to_a_pdf_in_the_retro_channel(bot) -> N
     done = eventually(bot.ctx.sessions, lambda s: s.scalars(select(ChurnRetro).where(
         ChurnRetro.status == RetroStatus.PUBLISHED)).first(), what="the published retro")
     assert done.published_by == SPONSOR and done.published_file_id == published["id"]
-    # the call to action's owner is told, with Mark done
-    assert button_message(bot, LEAD, "retro_action_done")
+    # the call to action's owner is told, with Mark done; clicking it records it done
+    reminder = button_message(bot, LEAD, "retro_action_done")
+    value = next(b["accessory"]["value"] for b in reminder["blocks"] if b.get("accessory"))
+    assert bot.slack.click(LEAD, "retro_action_done", value, message=reminder).status == 200
+    wait_for(lambda: bot.sandbox.messages(LEAD)[-1].get("edited"), what="the reminder marked done")
+    with bot.ctx.sessions() as session:
+        [cta] = session.get(ChurnRetro, done.id).calls_to_action
+        assert cta.done_by == LEAD and cta.done_at is not None
 
 
 def test_exactly_the_threshold_gets_the_inline_no_retro_needed_reason(bot) -> None:

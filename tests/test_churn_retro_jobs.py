@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.cli import main
 from bot.context import BotContext
 from bot.db import transaction
-from bot.flows.churn_retro import churn_realised
+from bot.flows.churn_retro import ClickedMessage, churn_realised, mark_action_done
 from bot.jobs.runner import run_job
 from bot.models import ChurnRetro, ChurnType, RetroAction, RetroActionKind, RetroStatus
 from bot.rules.churn_retro import RealisedChurn, RenewalOutcome
@@ -198,16 +198,19 @@ def test_owners_are_reminded_weekly_until_each_item_is_marked_done(team, fast_sa
         for user in reminded:
             if len(texts(fast_sandbox, user, "Still open")) > before[user]:
                 reminded[user].append(day)
-        if day == dt.date(2026, 3, 10):
-            from bot.flows.churn_retro import mark_action_done
-
+        if day == dt.date(2026, 3, 10):  # the CE marks it done on the reminder
+            reminder = fast_sandbox.messages(CE)[-1]
+            clicked = ClickedMessage(reminder["channel"], reminder["ts"], reminder["blocks"])
             with transaction(ctx.sessions) as session:
-                outcome = mark_action_done(session, ctx.slack, ctx.settings, session.get(RetroAction, cta_id), CE,
-                                           at(day))
-            assert outcome == "done"
+                action = session.get(RetroAction, cta_id)
+                assert mark_action_done(session, ctx.slack, ctx.settings, action, "U0OTHER",
+                                        at(day), clicked) == "not_allowed"
+                assert mark_action_done(session, ctx.slack, ctx.settings, action, CE, at(day), clicked) == "done"
+                assert mark_action_done(session, ctx.slack, ctx.settings, action, CE, at(day), clicked) == "already"
         day += dt.timedelta(days=1)
     assert reminded[SPONSOR] == [dt.date(2026, 3, 9), dt.date(2026, 3, 16), dt.date(2026, 3, 23)]
     assert reminded[CE] == [dt.date(2026, 3, 9)]  # done on the 10th: no more
-    reminder = [m for m in fast_sandbox.messages(CE) if "Add champion risk" in m["text"]][-1]
-    assert reminder.get("edited") and "Done" in reminder["text"]  # the button went away
-    assert "retro_action_done" in str([m for m in fast_sandbox.messages(SPONSOR)][-1]["blocks"])
+    reminder = fast_sandbox.messages(CE)[-1]
+    assert reminder.get("edited") and "retro_action_done" not in str(reminder["blocks"])  # the button went away
+    assert "~Add champion risk~ (done 2026-03-10, <@U0CE001>)" in str(reminder["blocks"])
+    assert "retro_action_done" in str(fast_sandbox.messages(SPONSOR)[-1]["blocks"])

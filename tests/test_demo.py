@@ -35,3 +35,7 @@ def test_demo_prints_the_red_account_story_and_can_run_again(tmp_path, monkeypat
     assert "the modal becomes \"Account save plan\"" in out and "*Globex* turned red" in out
     assert "submitted the renewal health assessment for *Globex*: *red*, projected outcome *Partial churn*" in out
     assert "*Globex* entered the *Lighthouse* program" in out
+    assert "realised a partial churn (ARR $480,000 → $260,000 ($220,000 lost), seats 1,200 → 700)" in out
+    assert "Only the TS churn retro sponsor (@Spencer Sponsor) publishes" in out
+    assert "#gtm-operations-review  tabot uploaded churn-retro-0015e00000ACME.pdf" in out and "*Top lessons:*" in out
+    assert "~Add champion risk to the monthly health check~ (done" in out

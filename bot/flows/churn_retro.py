@@ -204,36 +204,48 @@ def publish(session: Session, slack: SlackGateway, settings: Settings, retro: Ch
     _take_buttons_away(session, slack, retro, "publish_request",
                        f":white_check_mark: Published the churn retro for *{escape_mrkdwn(retro.account.name)}* "
                        f"in #{escape_mrkdwn(settings.retro_channel.lstrip('#'))}.")
-    for action in retro.actions:
-        if action.owner_user_id and action.done_at is None:
-            send_action_reminder(session, slack, action, rule="assigned", period="published", now=now)
+    send_owner_reminders(session, slack, retro.actions, rule="assigned", period="published", now=now)
     return "published"
 
 
-def send_action_reminder(session: Session, slack: SlackGateway, action: RetroAction, *, rule: str, period: str,
-                         now: dt.datetime) -> bool:
-    """DM the owner of a lesson or call to action, with *Mark done*; once per (rule, period)."""
-    if not record_sent(session, JOB, rule, action_subject(action.id), period, recipient=action.owner_user_id, now=now):
-        return False
-    text, blocks = msg.action_reminder(action, first=rule == "assigned")
-    slack.post(session, action.owner_user_id, Subject("retro_action", action.id, "reminder"), text=text, blocks=blocks)
-    return True
+def send_owner_reminders(session: Session, slack: SlackGateway, actions: list[RetroAction], *, rule: str,
+                         period: str, now: dt.datetime) -> int:
+    """DM each owner their open lessons and calls to action, one message per owner and retro,
+    each item with *Mark done*; an item goes once per (rule, period). Returns messages sent."""
+    due: dict[tuple[str, int], list[RetroAction]] = {}
+    for action in actions:
+        if action.owner_user_id and action.done_at is None and record_sent(
+                session, JOB, rule, action_subject(action.id), period, recipient=action.owner_user_id, now=now):
+            due.setdefault((action.owner_user_id, action.retro_id), []).append(action)
+    for (owner, _), items in due.items():
+        text, blocks = msg.owner_reminder(items[0].retro, items, first=rule == "assigned")
+        slack.dm(owner, text=text, blocks=blocks)
+    return len(due)
+
+
+@dataclass
+class ClickedMessage:
+    """The message a button was clicked on, as Slack sent it with the click."""
+
+    channel: str
+    ts: str
+    blocks: list
 
 
 def mark_action_done(session: Session, slack: SlackGateway, settings: Settings, action: RetroAction, user: str,
-                     now: dt.datetime) -> str:
-    """Returns "done", "already" or "not_allowed" (only the owner or the sponsor)."""
+                     now: dt.datetime, clicked: ClickedMessage | None = None) -> str:
+    """Returns "done", "already" or "not_allowed" (only the owner or the sponsor). The clicked
+    reminder shows the item done in place of its button."""
     if user != action.owner_user_id and not is_sponsor(user, sponsors(action.retro, settings)):
         return "not_allowed"
     if action.done_at is not None:
         return "already"
     action.done_at, action.done_by = now, user
     session.flush()
-    reminder = SlackGateway.find(session, Subject("retro_action", action.id, "reminder"))
-    if reminder is not None:
-        text, blocks = msg.done_note(f":white_check_mark: Done ({mention(user)}, {now:%Y-%m-%d}): "
-                                     f"{escape_mrkdwn(action.text)}")
-        slack.update(reminder, text=text, blocks=blocks)
+    if clicked is not None:
+        message = SlackMessage(channel=clicked.channel, ts=clicked.ts)  # not stored: only its address is needed
+        text = f":white_check_mark: Done: {escape_mrkdwn(action.text)}"
+        slack.update(message, text=text[:3000], blocks=msg.with_item_done(clicked.blocks, action))
     return "done"
 
 

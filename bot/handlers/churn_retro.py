@@ -33,6 +33,7 @@ from .common import ack_submission
 
 log = logging.getLogger(__name__)
 
+MAX_LESSONS = 15  # each is tracked with its own Mark done button in its owner's reminder
 USAGE = "Use `/churnretro ACCOUNT` to fill in the churn retro of an account that churned (full or partial)."
 
 
@@ -119,6 +120,8 @@ def read_retro_form(view: dict[str, Any], settings: Settings) -> tuple[flow.Retr
     lessons = parse_lines(text(Input.LESSONS))
     if not lessons:
         errors[Input.LESSONS] = "Write at least one lesson learned."
+    elif len(lessons) > MAX_LESSONS:
+        errors[Input.LESSONS] = f"Keep to the {MAX_LESSONS} lessons that matter most ({len(lessons)} given)."
     calls = []
     for text_id, owner_id in msg.CALLS_TO_ACTION:
         what, owner = text(text_id), state_value(values, owner_id)
@@ -277,6 +280,10 @@ def register(app: App, ctx: BotContext) -> None:
             if action is None:
                 ctx.slack.dm(user, text="That lesson or call to action no longer exists.")
                 return
-            outcome = flow.mark_action_done(session, ctx.slack, settings, action, user, dt.datetime.now(dt.UTC))
+            container = body.get("container") or {}
+            clicked = (flow.ClickedMessage(container["channel_id"], container["message_ts"],
+                                           (body.get("message") or {}).get("blocks") or [])
+                       if container.get("type") == "message" else None)
+            outcome = flow.mark_action_done(session, ctx.slack, settings, action, user, dt.datetime.now(dt.UTC), clicked)
         if outcome == "not_allowed":
             ctx.slack.dm(user, text="Only its owner or the TS churn retro sponsor can mark this done.")

@@ -9,7 +9,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..flows.churn_retro import JOB, action_subject, ask_for_retro, retro_subject, send_action_reminder
+from ..flows.churn_retro import JOB, action_subject, ask_for_retro, retro_subject, send_owner_reminders
 from ..messages.churn_retro import ta_reminder
 from ..models import NudgeSent
 from ..rules.churn_retro import weekly_reminder_period
@@ -45,11 +45,13 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
             text, blocks = ta_reminder(retro, (today - since).days // 7)
             slack.dm(retro.ta_user_id, text=text, blocks=blocks)
             sent += 1
+    by_period: dict[str, list] = {}
     for action in open_published_actions(session):
         period = weekly_reminder_period(local_today(action.retro.published_at, settings.tz), today)
-        if period is None or ("weekly", action_subject(action.id), period) in sent_before:
-            continue
-        sent += send_action_reminder(session, slack, action, rule="weekly", period=period, now=now)
+        if period is not None and ("weekly", action_subject(action.id), period) not in sent_before:
+            by_period.setdefault(period, []).append(action)
+    for period, actions in by_period.items():
+        sent += send_owner_reminders(session, slack, actions, rule="weekly", period=period, now=now)
     return sent
 
 

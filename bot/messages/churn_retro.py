@@ -106,6 +106,10 @@ def retro_modal(state: RetroModalState) -> dict[str, Any]:
     return modal(Callback.CHURN_RETRO_MODAL, "Churn retro", blocks, submit="Complete retro", private_metadata=metadata)
 
 
+def seats(count: int | None) -> str:
+    return "n/a" if count is None else f"{count:,}"
+
+
 def figures(retro: ChurnRetro) -> str:
     """"ARR $500,000 → $300,000 ($200,000 lost), seats 500 → 300" from what is known."""
     parts = []
@@ -113,8 +117,7 @@ def figures(retro: ChurnRetro) -> str:
         lost = f" ({money(retro.churned_arr)} lost)" if retro.churned_arr is not None else ""
         parts.append(f"ARR {money(retro.arr_before)} → {money(retro.arr_after)}{lost}")
     if retro.seats_before is not None or retro.seats_after is not None:
-        parts.append(f"seats {retro.seats_before if retro.seats_before is not None else 'n/a'} → "
-                     f"{retro.seats_after if retro.seats_after is not None else 'n/a'}")
+        parts.append(f"seats {seats(retro.seats_before)} → {seats(retro.seats_after)}")
     return ", ".join(parts) or "no figures recorded"
 
 
@@ -148,10 +151,10 @@ def ta_reminder(retro: ChurnRetro, weeks: int) -> tuple[str, list[dict[str, Any]
 def review_request(retro: ChurnRetro, completed_by: str) -> tuple[str, list[dict[str, Any]]]:
     account = retro.account
     forced = " (a forced retro)" if retro.forced else ""
-    text = (f":white_check_mark: {mention(completed_by)} completed the churn retro for *{escape_mrkdwn(account.name)}*"
-            f"{forced}. {mention(retro.ta_user_id)}, please book the review call with {mention(account.ae_user_id)} (AE) "
-            f"and {mention(retro.sponsor_user_id)} (TS churn retro sponsor) and click *Review held* once you have "
-            "held it. The document is attached.")
+    who = "You" if completed_by == retro.ta_user_id else mention(completed_by)
+    text = (f":white_check_mark: {who} completed the churn retro for *{escape_mrkdwn(account.name)}*{forced}. "
+            f"Please book the review call with {mention(account.ae_user_id)} (AE) and {mention(retro.sponsor_user_id)} "
+            "(TS churn retro sponsor), and click *Review held* once you have held it. The document is attached.")
     return text, [section(text), actions([button("Review held", Action.RETRO_REVIEW_HELD, str(retro.id), style="primary")],
                                          block_id=Block.RETRO_ACTIONS)]
 
@@ -175,8 +178,7 @@ def publication_summary(retro: ChurnRetro) -> str:
         f":page_facing_up: *Churn retro: {escape_mrkdwn(retro.account.name)}*"
         + (" (forced: below the handbook's rule)" if retro.forced else ""),
         f"*Churn:* {churn_type_label(retro.churn_type)} · *ARR lost:* {money(retro.churned_arr)} · *Seats lost:* "
-        f"{lost_seats if lost_seats is not None else 'n/a'}"
-        + (f" ({retro.seats_before} → {retro.seats_after})" if lost_seats is not None else ""),
+        f"{seats(lost_seats)}" + (f" ({seats(retro.seats_before)} → {seats(retro.seats_after)})" if lost_seats is not None else ""),
         f"*Closed Lost:* {escape_mrkdwn(retro.closed_lost_category or 'n/a')}",
     ]
     lessons = retro.lessons[:TOP_LESSONS]
@@ -191,13 +193,29 @@ def _kind(action: RetroAction) -> str:
     return "lesson learned" if action.kind == RetroActionKind.LESSON else "call to action"
 
 
-def action_reminder(action: RetroAction, *, first: bool) -> tuple[str, list[dict[str, Any]]]:
-    retro = action.retro
-    lead = (f":pushpin: You own a {_kind(action)} from the churn retro for *{escape_mrkdwn(retro.account.name)}*:"
-            if first else
-            f":hourglass: Still open, a {_kind(action)} of yours from the churn retro for "
-            f"*{escape_mrkdwn(retro.account.name)}*:")
-    text = f"{lead}\n> {escape_mrkdwn(truncate(action.text, 2000))}"
-    return text, [section(text), actions([button("Mark done", Action.RETRO_ACTION_DONE, str(action.id), style="primary")],
-                                         block_id=Block.RETRO_ACTIONS),
-                  context("Click *Mark done* once it is acted on; until then you hear from me weekly.")]
+def _open_item(action: RetroAction) -> dict[str, Any]:
+    return section(f"• _{_kind(action)}:_ {escape_mrkdwn(truncate(action.text, 2000))}",
+                   accessory=button("Mark done", Action.RETRO_ACTION_DONE, str(action.id), style="primary"))
+
+
+def done_item(action: RetroAction) -> dict[str, Any]:
+    return section(f":white_check_mark: ~{escape_mrkdwn(truncate(action.text, 2000))}~ "
+                   f"(done {action.done_at:%Y-%m-%d}, {mention(action.done_by)})")
+
+
+def owner_reminder(retro: ChurnRetro, items: list[RetroAction], *, first: bool) -> tuple[str, list[dict[str, Any]]]:
+    """One DM per owner and retro: each open lesson or call to action with its *Mark done*."""
+    name = escape_mrkdwn(retro.account.name)
+    lead = (f":pushpin: You own {len(items)} outcome{'s' if len(items) != 1 else ''} of the churn retro for *{name}*:"
+            if first else f":hourglass: Still open, from the churn retro for *{name}*:")
+    text = lead + "\n" + "\n".join(f"• {escape_mrkdwn(truncate(a.text, 300))}" for a in items)
+    blocks = [section(lead), *[_open_item(a) for a in items],
+              context("Click *Mark done* on each once it is acted on; until then you hear from me weekly.")]
+    return truncate(text, 3000), blocks
+
+
+def with_item_done(blocks: list[dict[str, Any]], action: RetroAction) -> list[dict[str, Any]]:
+    """A reminder's blocks with one item's button replaced by its done line."""
+    value = str(action.id)
+    return [done_item(action) if (b.get("accessory") or {}).get("value") == value
+            and (b.get("accessory") or {}).get("action_id") == Action.RETRO_ACTION_DONE else b for b in blocks]

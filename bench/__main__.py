@@ -1,0 +1,108 @@
+"""`python -m bench`: run the benchmarks, print the table, write it as JSON.
+
+    python -m bench                        # SQLite in a temporary file
+    python -m bench --database postgresql+psycopg://postgres@127.0.0.1:5432/tabot_bench
+    python -m bench --both                 # SQLite, then $BENCH_POSTGRES_URL
+    python -m bench --quick --only ack     # smaller runs, one scenario
+
+The database given is EMPTIED and filled with generated data: never point it at real data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from . import ack, modal, ratelimit, scale
+from .report import RESULTS, Report
+from .stack import bench_settings, prepare_database
+
+SCENARIOS = ("ack", "modal", "scale", "ratelimit")
+FULL = {"requests": 2000, "clients": 50, "submissions": 200, "submit_clients": 20, "sizes": "1000,5000,20000",
+        "alerts": 120}
+QUICK = {"requests": 300, "clients": 50, "submissions": 40, "submit_clients": 20, "sizes": "1000,2000,5000",
+         "alerts": 12}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", help="SQLAlchemy URL (default: SQLite in a temporary file); it is emptied")
+    parser.add_argument("--both", action="store_true", help="run on SQLite, then on $BENCH_POSTGRES_URL")
+    parser.add_argument("--quick", action="store_true", help="smaller runs (a minute or two instead of ~15)")
+    parser.add_argument("--only", action="append", choices=SCENARIOS, help="run only this scenario (repeatable)")
+    parser.add_argument("--requests", type=int, help="ack: /health requests (2000)")
+    parser.add_argument("--clients", type=int, help="ack: concurrent clients (50)")
+    parser.add_argument("--submissions", type=int, help="modal: submissions (200)")
+    parser.add_argument("--submit-clients", type=int, help="modal: concurrent clients (20)")
+    parser.add_argument("--sizes", help="scale: account counts, comma-separated (1000,5000,20000)")
+    parser.add_argument("--alerts", type=int, help="ratelimit: alerts into one channel (120)")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON goes (bench/results/)")
+    args = parser.parse_args(argv)
+    for key, value in (QUICK if args.quick else FULL).items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    return args
+
+
+def run_all(url: str, args: argparse.Namespace, progress: bool = True) -> Report:
+    database = make_url(url).get_backend_name()
+    options = {k: v for k, v in vars(args).items() if k not in ("database", "results", "both")}
+    report = Report(database, options)
+    engine = prepare_database(url)
+    chosen = args.only or SCENARIOS
+    try:
+        for name in chosen:
+            started = time.monotonic()
+            if progress:
+                print(f"[{database}] {name} ...", file=sys.stderr, flush=True)
+            if name == "ack":
+                report.extend(ack.run(engine, url, requests=args.requests, concurrency=args.clients))
+            elif name == "modal":
+                report.extend(modal.run(engine, url, submissions=args.submissions, concurrency=args.submit_clients))
+            elif name == "scale":
+                sizes = [int(s) for s in str(args.sizes).split(",")]
+                report.extend(scale.run(engine, bench_settings(url), sizes=sizes))
+            elif name == "ratelimit":
+                for mode in ("job", "handlers"):
+                    report.extend(ratelimit.run(engine, url, alerts=args.alerts, mode=mode))
+            if progress:
+                print(f"[{database}] {name} done in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    finally:
+        engine.dispose()
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    urls = []
+    with tempfile.TemporaryDirectory(prefix="tabot-bench-") as tmp:
+        sqlite = f"sqlite:///{tmp}/bench.db"
+        if args.both:
+            postgres = os.environ.get("BENCH_POSTGRES_URL")
+            if not postgres:
+                print("--both needs BENCH_POSTGRES_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/tabot_bench)",
+                      file=sys.stderr)
+                return 2
+            urls = [sqlite, postgres]
+        else:
+            urls = [args.database or sqlite]
+        missed = 0
+        for url in urls:
+            report = run_all(url, args)
+            print(report.table())
+            print(f"written to {report.write(args.results)}\n")
+            missed += len(report.misses)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
