@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session
 from ..models import (
     Account, AccountStatus, Contact, ContactRole, Health, LifecycleStage, SalesStage, Segment, UsageSnapshot,
 )
+from ..rules.churn_retro import RealisedChurn
 from ..store.health import current_ratings
 from ..text import name_key
+from .renewal_outcome import RENEWAL_COLUMNS, RENEWAL_PARSERS, realised_churn, renewal_reasons
 from .csv_rows import (
     SLACK_USER,
     ImportRejected,
@@ -46,6 +48,7 @@ __all__ = [
 ACCOUNT_COLUMNS = ("salesforce_id", "name", "tier", "segment", "arr", "seats", "close_date", "contract_start",
                    "renewal_date", "ta", "ae", "ce")
 ACCOUNT_OPTIONAL = ("pooled", "scaled", "lifecycle_stage", "status", "health", "stage")
+ACCOUNT_OPTIONAL += RENEWAL_COLUMNS  # how a renewal turned out: see renewal_outcome.py
 CONTACT_COLUMNS = ("salesforce_id", "name", "title", "email", "roles", "instance_admin")
 USAGE_COLUMNS = ("salesforce_id", "month", "dau", "mau", "versions_behind", "precise_intel", "defect_tickets_90d",
                  "help_tickets_90d", "last_activity")
@@ -66,6 +69,8 @@ class AccountImport(ImportSummary):
     # (account id, rating) for every health the file sets that differs from the current one;
     # the caller records them through the health flow (so red opens an episode and an alert).
     health_changes: list[tuple[int, Health]] = field(default_factory=list)
+    # every full or partial churn the file records (renewal_outcome); the caller asks for retros
+    realised: list[RealisedChurn] = field(default_factory=list)
     # (account id, stage before, stage after) for every sales stage the file changes; the caller
     # hands them to the onboarding flow (stage 6 and 7 start the onboarding playbook).
     stage_changes: list[tuple[int, SalesStage | None, SalesStage | None]] = field(default_factory=list)
@@ -174,6 +179,7 @@ def import_accounts(session: Session, source: str | Path | IO[str], resolve_user
         "lifecycle_stage": lambda c, v: parse_choice(c, v, STAGES),
         "status": lambda c, v: parse_choice(c, v, STATUSES), "health": lambda c, v: parse_choice(c, v, HEALTHS),
         "stage": lambda c, v: parse_choice(c, v, SALES_STAGES),
+        **RENEWAL_PARSERS,
     }
     seen: dict[str, int] = {}
 
@@ -188,6 +194,7 @@ def import_accounts(session: Session, source: str | Path | IO[str], resolve_user
             if values.get("status") not in (None, AccountStatus.CLOSED_LOST):
                 reasons.append(f'stage "closed lost" contradicts status "{values["status"]}"')
             values["status"] = AccountStatus.CLOSED_LOST
+        reasons += renewal_reasons(values)
         if reasons:
             raise _RowErrors(reasons)
         seen[values["salesforce_id"]] = line
@@ -198,6 +205,7 @@ def import_accounts(session: Session, source: str | Path | IO[str], resolve_user
     existing = _load_by_salesforce_id(session, [values["salesforce_id"] for _, values in rows])
     current = current_ratings(session, [a.id for a in existing.values()])  # one statement
     staged: list[tuple[Account, SalesStage | None, SalesStage]] = []
+    outcomes: list[tuple[Account, dict[str, Any]]] = []
     for _, values in rows:
         health = values.pop("health", None)
         fields = {
@@ -222,12 +230,15 @@ def import_accounts(session: Session, source: str | Path | IO[str], resolve_user
             _update(summary, account, fields)
         if values.get("stage") is not None and values["stage"] != before:
             staged.append((account, before, values["stage"]))
+        if values.get("renewal_outcome") is not None:
+            outcomes.append((account, values))
         if health is not None:
             session.flush()
             now_rating = current.get(account.id)
             if now_rating is None or now_rating.rating != health:
                 summary.health_changes.append((account.id, health))
     session.flush()
+    summary.realised = [c for a, v in outcomes if (c := realised_churn(a.id, v)) is not None]
     summary.stage_changes = [(account.id, before, after) for account, before, after in staged]
     return summary
 
