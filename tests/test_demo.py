@@ -39,3 +39,7 @@ def test_demo_prints_the_red_account_story_and_can_run_again(tmp_path, monkeypat
     assert "Only the TS churn retro sponsor (@Spencer Sponsor) publishes" in out
     assert "#gtm-operations-review  tabot uploaded churn-retro-0015e00000ACME.pdf" in out and "*Top lessons:*" in out
     assert "~Add champion risk to the monthly health check~ (done" in out
+    assert "*Last quarter's objectives (FY" in out and "uploaded account-plan-0015e00000ACME-FY" in out
+    assert "2. **Name a second champion**: Missed" in out and "(Home tab published for @Tara Advisor)" in out
+    assert "Your book of business" in out and "renewal health assessment" in out
+    assert "Quarterly planning: " in out and "planning: ok, 2 sent (again the same day: 0 sent)" in out
