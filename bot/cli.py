@@ -297,17 +297,12 @@ def render_retro(account: str, pdf_path: Path | None) -> None:
 @click.argument("account")
 def render_handoff_doc(account: str) -> None:
     """The account's pre-to-post-sales handoff doc as Markdown (contacts and their roles included)."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import selectinload
-
     from .flows.handoff import render_handoff
-    from .models import Account, Contact
+    from .store.lifecycle import contact_cards
 
     _, session, found, names = render_target(account)
     with session:
-        found = session.scalars(
-            select(Account).where(Account.id == found.id).options(selectinload(Account.contacts).selectinload(Contact.role_rows))).one()
-        click.echo(render_handoff(found, names), nl=False)
+        click.echo(render_handoff(found, contact_cards(session, [found.id]).get(found.id, []), names), nl=False)
 
 
 @render.command("save-plan")

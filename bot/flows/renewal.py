@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ..messages import renewal as msg
@@ -20,17 +21,24 @@ def assessment_people(account: Account, settings: Settings) -> list[str]:
     return [u for u in (account.ta_user_id, account.ae_user_id) if u] or list(settings.ta_leadership)
 
 
-def request_assessment(session: Session, slack: SlackGateway, settings: Settings, account: Account,
-                       today: dt.date, now: dt.datetime) -> int:
-    """Store the request for this renewal, then DM the TA and AE its button; returns DMs sent."""
-    assessment = HealthAssessment(account_id=account.id, renewal_date=account.renewal_date, requested_at=now)
-    session.add(assessment)
-    session.flush()
-    text, blocks = msg.assessment_request(account, assessment, today)
-    people = assessment_people(account, settings)
-    for person in people:
-        slack.dm(person, text=text, blocks=blocks)
-    return len(people)
+def request_assessments(session: Session, slack: SlackGateway, settings: Settings, accounts: list[Account],
+                        today: dt.date, now: dt.datetime) -> int:
+    """Store the request for each account's coming renewal (one statement for all), then DM the
+    TA and AE its button; returns the DMs sent."""
+    if not accounts:
+        return 0
+    session.execute(insert(HealthAssessment), [
+        {"account_id": a.id, "renewal_date": a.renewal_date, "requested_at": now, "risks": "", "rationale": ""}
+        for a in accounts])
+    stored = {(h.account_id, h.renewal_date): h for h in session.scalars(
+        select(HealthAssessment).where(HealthAssessment.account_id.in_([a.id for a in accounts])))}
+    sent = 0
+    for account in accounts:
+        text, blocks = msg.assessment_request(account, stored[(account.id, account.renewal_date)], today)
+        for person in assessment_people(account, settings):
+            slack.dm(person, text=text, blocks=blocks)
+            sent += 1
+    return sent
 
 
 def remind_assessment(slack: SlackGateway, settings: Settings, assessment: HealthAssessment, today: dt.date) -> int:

@@ -14,43 +14,41 @@ from ..rules.health import local_today
 from ..rules.lifecycle import contact_roles_due, missing_roles, renewal_window
 from ..settings import Settings
 from ..slack_gateway import SlackGateway
-from ..store.lifecycle import active_accounts_with_dates, sent_nudges
-from .nudges import record_sent
+from ..store.lifecycle import active_accounts_with_dates, contact_cards
+from .nudges import record_sent_many
 from .registry import JobSpec, daily_at, register_job
 
 JOB = "contact-roles"
-
-
-def _missing(account: Account):
-    return missing_roles((c.name, [r.value for r in c.roles]) for c in account.contacts)
 
 
 def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Settings) -> int:
     today = local_today(now, settings.tz)
     days_after, onboarding = settings.contact_roles_days_after_signature, settings.onboarding_days
     signed = active_accounts_with_dates(session, Account.close_date, today - dt.timedelta(days=max(onboarding, days_after + 1) - 1),
-                                        today - dt.timedelta(days=days_after), contacts=True)
+                                        today - dt.timedelta(days=days_after))
     renewing = active_accounts_with_dates(session, Account.renewal_date, today + dt.timedelta(days=1),
-                                          today + dt.timedelta(days=settings.renewal_assessment_days), contacts=True)
-    sent_before = sent_nudges(session, JOB, [f"account:{a.id}" for a in [*signed, *renewing]])
-    sent = 0
+                                          today + dt.timedelta(days=settings.renewal_assessment_days))
+    cards = contact_cards(session, [a.id for a in [*signed, *renewing]])
+
+    def _missing(account: Account):
+        return missing_roles((c.name, c.roles) for c in cards.get(account.id, []))
+
+    to_tell = []  # (rule, account, person, period)
     for account in signed:
-        subject, period = f"account:{account.id}", account.close_date.isoformat()
-        if not contact_roles_due(today, account.close_date, days_after, onboarding) or ("signature", subject, period) in sent_before:
-            continue
-        missing = _missing(account)
-        person = account.ce_user_id or account.ae_user_id or account.ta_user_id
-        if missing and person and record_sent(session, JOB, "signature", subject, period, recipient=person, now=now):
-            slack.dm(person, text=contact_roles_nudge(account, missing, renewal=False, today=today))
-            sent += 1
+        if contact_roles_due(today, account.close_date, days_after, onboarding) and _missing(account):
+            person = account.ce_user_id or account.ae_user_id or account.ta_user_id
+            to_tell.append(("signature", account, person, account.close_date.isoformat()))
     for account in renewing:
-        subject, period = f"account:{account.id}", account.renewal_date.isoformat()
-        if not renewal_window(today, account.renewal_date, settings.renewal_assessment_days) or ("renewal", subject, period) in sent_before:
-            continue
-        missing = _missing(account)
-        person = account.ta_user_id or account.ae_user_id
-        if missing and person and record_sent(session, JOB, "renewal", subject, period, recipient=person, now=now):
-            slack.dm(person, text=contact_roles_nudge(account, missing, renewal=True, today=today))
+        if renewal_window(today, account.renewal_date, settings.renewal_assessment_days) and _missing(account):
+            to_tell.append(("renewal", account, account.ta_user_id or account.ae_user_id, account.renewal_date.isoformat()))
+    to_tell = [t for t in to_tell if t[2]]
+    fresh = record_sent_many(session, JOB, [(rule, f"account:{a.id}", period, person)
+                                            for rule, a, person, period in to_tell], now)
+    sent = 0
+    for rule, account, person, period in to_tell:
+        if (rule, f"account:{account.id}", period) in fresh:
+            slack.dm(person, text=contact_roles_nudge(account, _missing(account), bool(cards.get(account.id)),
+                                                     renewal=rule == "renewal", today=today))
             sent += 1
     return sent
 

@@ -2,56 +2,59 @@
 sets the support level and segment (the account becomes a Prospect); 35 days before, TA
 leadership assigns a TA if none is set, and the CE gets the handoff doc and the task to hold
 the knowledge transfer. Each once per account and close date; closed-lost and churned
-accounts, and what is already done, are skipped."""
+accounts, and what is already done, are skipped. Its statements do not grow with the book."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from ..flows.handoff import start_handoff
+from ..flows.handoff import start_handoffs
 from ..messages import lifecycle as msg
 from ..models import Account, LifecycleStage
 from ..rules.health import local_today
 from ..rules.lifecycle import handoff_due, prospect_due
 from ..settings import Settings
 from ..slack_gateway import SlackGateway
-from ..store.lifecycle import active_accounts_with_dates, handoff_tasks_for, sent_nudges
-from .nudges import record_sent
+from ..store.lifecycle import active_accounts_with_dates, handoff_tasks_for
+from .nudges import record_sent_many
 from .registry import JobSpec, daily_at, register_job
 
 JOB = "handoffs"
+
+
+def _key(rule: str, account: Account) -> tuple[str, str, str]:
+    return rule, f"account:{account.id}", account.close_date.isoformat()
 
 
 def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Settings) -> int:
     today = local_today(now, settings.tz)
     horizon = max(settings.prospect_days_before_close, settings.handoff_days_before_close)
     deals = active_accounts_with_dates(session, Account.close_date, today + dt.timedelta(days=1),
-                                       today + dt.timedelta(days=horizon), contacts=True)
-    sent_before = sent_nudges(session, JOB, [f"account:{a.id}" for a in deals])
-    tasks = handoff_tasks_for(session, [a.id for a in deals])
+                                       today + dt.timedelta(days=horizon))
+    prospects = [a for a in deals if prospect_due(today, a.close_date, settings.prospect_days_before_close)]
+    handoffs = [a for a in deals if handoff_due(today, a.close_date, settings.handoff_days_before_close)]
+    newly_prospects = [a.id for a in prospects if a.lifecycle_stage != LifecycleStage.PROSPECT]
+    if newly_prospects:
+        session.execute(update(Account).where(Account.id.in_(newly_prospects))
+                        .values(lifecycle_stage=LifecycleStage.PROSPECT))
+    to_set_up = [a for a in prospects if not (a.support_level and a.segment)]
+    without_ta = [a for a in handoffs if a.ta_user_id is None]
+    fresh = record_sent_many(session, JOB, [(*_key("prospect", a), None) for a in to_set_up]
+                             + [(*_key("assign-ta", a), None) for a in without_ta], now)
     sent = 0
-    for account in deals:
-        subject, period = f"account:{account.id}", account.close_date.isoformat()
-        if prospect_due(today, account.close_date, settings.prospect_days_before_close):
-            account.lifecycle_stage = LifecycleStage.PROSPECT
-            done = account.support_level and account.segment
-            if not done and ("prospect", subject, period) not in sent_before and record_sent(
-                    session, JOB, "prospect", subject, period, now=now):
+    for rule, accounts, message in (("prospect", to_set_up, msg.prospect_reminder),
+                                    ("assign-ta", without_ta, msg.assign_ta_reminder)):
+        for account in accounts:
+            if _key(rule, account) in fresh:
                 for leader in settings.ta_leadership:
-                    slack.dm(leader, text=msg.prospect_reminder(account, today))
+                    slack.dm(leader, text=message(account, today))
                     sent += 1
-        if not handoff_due(today, account.close_date, settings.handoff_days_before_close):
-            continue
-        if account.ta_user_id is None and ("assign-ta", subject, period) not in sent_before and record_sent(
-                session, JOB, "assign-ta", subject, period, now=now):
-            for leader in settings.ta_leadership:
-                slack.dm(leader, text=msg.assign_ta_reminder(account, today))
-                sent += 1
-        if (account.id, account.close_date) not in tasks:
-            start_handoff(session, slack, settings, account, today, now)
-            sent += 1
+    tasks = handoff_tasks_for(session, [a.id for a in handoffs])
+    sent += start_handoffs(session, slack, settings, [a for a in handoffs if (a.id, a.close_date) not in tasks],
+                           today, now)
     return sent
 
 

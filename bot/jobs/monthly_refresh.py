@@ -15,9 +15,9 @@ from ..rules.health import local_today
 from ..rules.lifecycle import first_working_day, is_stale
 from ..settings import Settings
 from ..slack_gateway import SlackGateway
-from ..store.lifecycle import active_accounts, sent_nudges, trait_dates
+from ..store.lifecycle import active_accounts, trait_dates
 from ..store.touchpoints import last_touchpoints
-from .nudges import record_sent
+from .nudges import record_sent_many
 from .registry import JobSpec, daily_at, register_job
 
 JOB = "monthly-refresh"
@@ -55,12 +55,10 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
         return 0
     period = f"{today:%Y-%m}"
     by_ta = refresh_items(session, now, today, settings)
-    sent_before = sent_nudges(session, JOB, [f"ta:{ta}" for ta in by_ta])
+    fresh = record_sent_many(session, JOB, [("monthly", f"ta:{ta}", period, ta) for ta in by_ta], now)
     sent = 0
     for ta, items in sorted(by_ta.items()):
-        if ("monthly", f"ta:{ta}", period) in sent_before:
-            continue
-        if record_sent(session, JOB, "monthly", f"ta:{ta}", period, recipient=ta, now=now):
+        if ("monthly", f"ta:{ta}", period) in fresh:
             text, blocks = monthly_refresh(items, today, settings.traits_refresh_days, settings.contact_every_days)
             slack.dm(ta, text=text, blocks=blocks)
             sent += 1

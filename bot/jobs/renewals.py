@@ -9,7 +9,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from ..flows.renewal import assessment_people, remind_assessment, request_assessment
+from ..flows.renewal import assessment_people, remind_assessment, request_assessments
 from ..messages import renewal as msg
 from ..models import Account, Health
 from ..rules.health import local_today
@@ -21,10 +21,9 @@ from ..store.lifecycle import (
     active_accounts_with_dates,
     assessment_ratings_since,
     assessments_for,
-    sent_nudges,
     unfinished_assessments,
 )
-from .nudges import iso_week, record_sent
+from .nudges import iso_week, record_sent_many
 from .registry import JobSpec, daily_at, register_job
 
 JOB = "renewals"
@@ -36,72 +35,57 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
     horizon = max(settings.renewal_review_days, settings.renewal_assessment_days)
     accounts = active_accounts_with_dates(session, Account.renewal_date, today + dt.timedelta(days=1),
                                           today + dt.timedelta(days=horizon))
-    ids = [a.id for a in accounts]
-    ratings = current_ratings(session, ids)
-    sent_before = sent_nudges(session, JOB, [f"account:{i}" for i in ids] + [REVIEW_SUBJECT])
+    ratings = current_ratings(session, [a.id for a in accounts])
+    in_review = [(a, ratings[a.id]) for a in accounts
+                 if a.id in ratings and ratings[a.id].rating != Health.GREEN
+                 and renewal_window(today, a.renewal_date, settings.renewal_review_days)]
+    week = iso_week(today)
+    weekly_due = today.weekday() >= settings.renewals_review_weekday
+    unfinished = unfinished_assessments(session, today)
+    reminders_due = [a for a in unfinished if _reminder_due(a, today, settings)]
+    fresh = record_sent_many(session, JOB, [
+        *[("review", f"account:{a.id}", a.renewal_date.isoformat(), None) for a, _ in in_review],
+        *([("weekly-review", REVIEW_SUBJECT, week, None)] if weekly_due else []),
+        *[("assessment-reminder", f"assessment:{a.id}", week, None) for a in reminders_due],
+    ], now)
     sent = 0
-    in_review = []
-    for account in accounts:
-        rating = ratings.get(account.id)
-        if rating is None or rating.rating == Health.GREEN:
-            continue
-        if not renewal_window(today, account.renewal_date, settings.renewal_review_days):
-            continue
-        in_review.append((account, rating))
-        subject, period = f"account:{account.id}", account.renewal_date.isoformat()
-        if ("review", subject, period) not in sent_before and record_sent(session, JOB, "review", subject, period, now=now):
+    for account, rating in in_review:
+        if ("review", f"account:{account.id}", account.renewal_date.isoformat()) in fresh:
             for person in assessment_people(account, settings):
                 slack.dm(person, text=msg.review_entry(account, rating, today))
                 sent += 1
-    week = iso_week(today)
-    if today.weekday() >= settings.renewals_review_weekday and ("weekly-review", REVIEW_SUBJECT, week) not in sent_before \
-            and record_sent(session, JOB, "weekly-review", REVIEW_SUBJECT, week, now=now):
+    if ("weekly-review", REVIEW_SUBJECT, week) in fresh:
         text, blocks = msg.renewals_review(in_review, today, settings.renewal_review_days)
-        slack.post(session, settings.renewals_review_channel, Subject(REVIEW_SUBJECT, None, "weekly_review"), text=text, blocks=blocks)
+        slack.post(session, settings.renewals_review_channel, Subject(REVIEW_SUBJECT, None, "weekly_review"),
+                   text=text, blocks=blocks)
         sent += 1
-    sent += _request_assessments(session, slack, now, today, settings, accounts)
-    sent += _remind_assessments(session, slack, now, today, settings)
+    for assessment in reminders_due:
+        if ("assessment-reminder", f"assessment:{assessment.id}", week) in fresh:
+            sent += remind_assessment(slack, settings, assessment, today)
+    sent += request_assessments(session, slack, settings, _assessments_due(session, today, settings, accounts),
+                                today, now)
     return sent
 
 
-def _request_assessments(session: Session, slack: SlackGateway, now: dt.datetime, today: dt.date,
-                         settings: Settings, accounts: list[Account]) -> int:
+def _assessments_due(session: Session, today: dt.date, settings: Settings, accounts: list[Account]) -> list[Account]:
+    """Accounts in the assessment window with no assessment requested for this renewal and no
+    assessment rating recorded since the window opened."""
     days = settings.renewal_assessment_days
     due = [a for a in accounts if renewal_window(today, a.renewal_date, days)]
     if not due:
-        return 0
+        return []
     requested = assessments_for(session, [a.id for a in due])
     earliest = min(assessment_window_start(a.renewal_date, days) for a in due)
     since = dt.datetime.combine(earliest, dt.time(), tzinfo=settings.tz).astimezone(dt.UTC)
     assessed = assessment_ratings_since(session, [a.id for a in due], since)
-    sent = 0
-    for account in due:
-        if (account.id, account.renewal_date) in requested:
-            continue
-        start = assessment_window_start(account.renewal_date, days)
-        done_at = assessed.get(account.id)
-        if done_at is not None and local_today(done_at, settings.tz) >= start:
-            continue  # already assessed for this renewal
-        sent += request_assessment(session, slack, settings, account, today, now)
-    return sent
+    return [a for a in due if (a.id, a.renewal_date) not in requested and not (
+        a.id in assessed and local_today(assessed[a.id], settings.tz) >= assessment_window_start(a.renewal_date, days))]
 
 
-def _remind_assessments(session: Session, slack: SlackGateway, now: dt.datetime, today: dt.date,
-                        settings: Settings) -> int:
+def _reminder_due(assessment, today: dt.date, settings: Settings) -> bool:
     """Once a week, on the weekday the assessment was requested (or the first run after it)."""
-    week = iso_week(today)
-    sent = 0
-    unfinished = unfinished_assessments(session, today)
-    sent_before = sent_nudges(session, JOB, [f"assessment:{a.id}" for a in unfinished])
-    for assessment in unfinished:
-        asked = local_today(assessment.requested_at, settings.tz)
-        if iso_week(asked) == week or today.weekday() < asked.weekday():
-            continue
-        if ("assessment-reminder", f"assessment:{assessment.id}", week) in sent_before:
-            continue
-        if record_sent(session, JOB, "assessment-reminder", f"assessment:{assessment.id}", week, now=now):
-            sent += remind_assessment(slack, settings, assessment, today)
-    return sent
+    asked = local_today(assessment.requested_at, settings.tz)
+    return iso_week(asked) != iso_week(today) and today.weekday() >= asked.weekday()
 
 
 register_job(JobSpec(

@@ -73,7 +73,8 @@ def handoff_already_done(account: Account, task: HandoffTask) -> str:
 
 
 # --- contact roles -------------------------------------------------------------------------------
-def contact_roles_nudge(account: Account, missing: MissingRoles, *, renewal: bool, today: dt.date) -> str:
+def contact_roles_nudge(account: Account, missing: MissingRoles, has_contacts: bool, *, renewal: bool,
+                        today: dt.date) -> str:
     if renewal:
         opener = (f":busts_in_silhouette: {_name(account)} renews on {day(account.renewal_date)} "
                   f"({_in_days(account.renewal_date, today)}): check its contacts' roles before the renewal.")
@@ -81,7 +82,7 @@ def contact_roles_nudge(account: Account, missing: MissingRoles, *, renewal: boo
         opener = (f":busts_in_silhouette: {_name(account)} signed on {day(account.close_date)}: its contacts should be "
                   "tagged with their roles by now.")
     lines = [opener]
-    if not account.contacts:
+    if not has_contacts:
         lines.append("It has *no contacts* at all: add them with their roles.")
     if missing.roles:
         lines.append("No contact is tagged " + " or ".join(f"*{r}*" for r in missing.roles) + ".")

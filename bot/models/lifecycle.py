@@ -25,6 +25,9 @@ class HandoffTask(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     close_date: Mapped[dt.date]
     assignee: Mapped[str | None] = mapped_column(String(32))  # the CE (else whoever was told)
+    # the task's DM (its button is replaced when the knowledge transfer is held)
+    message_channel: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     done_at: Mapped[dt.datetime | None]
     done_by: Mapped[str | None] = mapped_column(String(32))

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from ..models import (
     Account,
@@ -19,12 +20,21 @@ from ..models import (
     HandoffTask,
     HealthAssessment,
     HealthRating,
-    NudgeSent,
     RatingSource,
     UsageSnapshot,
 )
 
-_CONTACTS = selectinload(Account.contacts).selectinload(Contact.role_rows)
+
+
+@dataclass(frozen=True)
+class ContactCard:
+    """A contact as documents and nudges show it: name, title, email, roles, instance admin."""
+
+    name: str
+    title: str | None
+    email: str
+    instance_admin: bool
+    roles: list[str] = field(default_factory=list)
 
 
 def _aware(value: dt.datetime | str | None) -> dt.datetime | None:
@@ -36,13 +46,30 @@ def _aware(value: dt.datetime | str | None) -> dt.datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def active_accounts_with_dates(session: Session, column, first: dt.date, last: dt.date,
-                               *, contacts: bool = False) -> list[Account]:
+def active_accounts_with_dates(session: Session, column, first: dt.date, last: dt.date) -> list[Account]:
     """Active accounts whose `column` (close_date or renewal_date) is in [first, last]."""
-    query = select(Account).where(Account.status == AccountStatus.ACTIVE, column >= first, column <= last)
-    if contacts:
-        query = query.options(_CONTACTS)
-    return list(session.scalars(query.order_by(column, Account.name_key)))
+    return list(session.scalars(
+        select(Account).where(Account.status == AccountStatus.ACTIVE, column >= first, column <= last)
+        .order_by(column, Account.name_key)))
+
+
+def contact_cards(session: Session, account_ids: Iterable[int]) -> dict[int, list[ContactCard]]:
+    """Each account's contacts with their roles, in one statement."""
+    ids = list(account_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Contact.account_id, Contact.id, Contact.name, Contact.title, Contact.email, Contact.instance_admin,
+               ContactRoleTag.role)
+        .outerjoin(ContactRoleTag, ContactRoleTag.contact_id == Contact.id)
+        .where(Contact.account_id.in_(ids)).order_by(Contact.account_id, Contact.id, ContactRoleTag.role)
+    )
+    cards: dict[int, dict[int, ContactCard]] = {}
+    for account_id, contact_id, name, title, email, admin, role in rows:
+        card = cards.setdefault(account_id, {}).setdefault(contact_id, ContactCard(name, title, email, admin))
+        if role is not None:
+            card.roles.append(role.value)
+    return {account_id: list(by_id.values()) for account_id, by_id in cards.items()}
 
 
 def active_accounts(session: Session) -> list[Account]:
@@ -116,7 +143,7 @@ def unfinished_assessments(session: Session, today: dt.date) -> list[HealthAsses
     """Requested, not submitted, for active accounts whose renewal is still ahead."""
     return list(session.scalars(
         select(HealthAssessment).join(HealthAssessment.account)
-        .options(selectinload(HealthAssessment.account))
+        .options(contains_eager(HealthAssessment.account))
         .where(HealthAssessment.submitted_at.is_(None), HealthAssessment.renewal_date > today,
                Account.status == AccountStatus.ACTIVE, HealthAssessment.renewal_date == Account.renewal_date)
         .order_by(HealthAssessment.id)
@@ -150,16 +177,3 @@ def get_handoff_task(session: Session, task_id: int) -> HandoffTask | None:
     return session.scalars(
         select(HandoffTask).options(selectinload(HandoffTask.account)).where(HandoffTask.id == task_id)
     ).first()
-
-
-def sent_nudges(session: Session, job: str, subjects: Iterable[str]) -> set[tuple[str, str, str]]:
-    """(rule, subject, period) of every nudge `job` already sent about `subjects`, in one
-    statement, so a job skips what it sent without asking once per account."""
-    subjects = list(subjects)
-    if not subjects:
-        return set()
-    rows = session.execute(
-        select(NudgeSent.rule, NudgeSent.subject, NudgeSent.period)
-        .where(NudgeSent.job == job, NudgeSent.subject.in_(subjects))
-    )
-    return {(rule, subject, period) for rule, subject, period in rows}

@@ -23,6 +23,8 @@ def upgrade() -> None:
     sa.Column('account_id', sa.Integer(), nullable=False),
     sa.Column('close_date', sa.Date(), nullable=False),
     sa.Column('assignee', sa.String(length=32), nullable=True),
+    sa.Column('message_channel', sa.String(length=32), nullable=True),
+    sa.Column('message_ts', sa.String(length=32), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('done_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('done_by', sa.String(length=32), nullable=True),
