@@ -103,3 +103,24 @@ def test_the_message_shortcut_logs_the_message_text(bot) -> None:
         assert last_touchpoints(session, [account_id])[account_id] == touch.happened_at
     confirmation = wait_for(lambda: bot.sandbox.ephemerals)[-1]
     assert confirmation["user"] == "U0AE001" and "&lt;@U0TA001&gt;" in confirmation["text"]
+
+
+def test_the_last_touchpoint_counts_as_last_activity_in_the_computed_score(sessions, settings) -> None:
+    from bot.db import transaction
+    from bot.flows.imports import record_computed_health
+    from bot.models import HealthRating, UsageSnapshot
+    from bot.store.touchpoints import record_touchpoint
+
+    quiet = add_account(sessions, name="Quiet Co", salesforce_id="001Q")
+    called = add_account(sessions, name="Called Co", salesforce_id="001C")
+    now = dt.datetime(2026, 11, 20, 15, tzinfo=dt.UTC)
+    with transaction(sessions) as session:
+        for account_id in (quiet, called):
+            session.add(UsageSnapshot(account_id=account_id, month=dt.date(2026, 10, 1), dau=150, mau=450,
+                                      last_activity=dt.date(2026, 9, 1)))  # 80 days ago: poor
+        record_touchpoint(session, called, "U0TA001", "Weekly sync", now - dt.timedelta(days=3))
+        record_touchpoint(session, quiet, "U0TA001", "Long ago", dt.datetime(2026, 8, 1, tzinfo=dt.UTC))
+        record_computed_health(session, settings, [quiet, called], now)
+    with sessions() as session:
+        traits = {r.account_id: r.components["traits"]["last activity"] for r in session.scalars(select(HealthRating))}
+    assert traits == {quiet: "poor", called: "healthy"}

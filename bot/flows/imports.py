@@ -15,6 +15,7 @@ from ..context import BotContext
 from ..models import Account, Health, RatingSource, UsageSnapshot
 from ..rules.health import ScoreThresholds, Traits, Usage, compute_health, local_today
 from ..store.health import current_ratings, last_traits
+from ..store.touchpoints import last_touchpoints
 from .health import RatingChange, announce_rating, record_rating
 
 
@@ -54,6 +55,7 @@ def record_computed_health(session: Session, settings, account_ids: list[int], n
     today = local_today(now, settings.tz)
     usage = latest_usage(session, account_ids)
     current = current_ratings(session, account_ids)
+    touched = last_touchpoints(session, account_ids)
     changes = []
     for account_id, snapshot in usage.items():
         account = session.get(Account, account_id)
@@ -63,9 +65,13 @@ def record_computed_health(session: Session, settings, account_ids: list[int], n
             active_champion=traits_row.active_champion if traits_row else None,
             access_to_buyer=traits_row.access_to_buyer if traits_row else None,
         )
+        # "last activity": the usage import's, or the team's last touchpoint if more recent
+        last_activity = max(filter(None, (snapshot.last_activity,
+                                          touched[account_id].astimezone(settings.tz).date()
+                                          if account_id in touched else None)), default=None)
         score = compute_health(
             Usage(snapshot.dau, snapshot.mau, account.seats, snapshot.defect_tickets_90d,
-                  snapshot.help_tickets_90d, snapshot.last_activity),
+                  snapshot.help_tickets_90d, last_activity),
             traits, today, thresholds,
         )
         rating = Health(score.rating)
