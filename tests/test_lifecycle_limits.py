@@ -98,3 +98,14 @@ def test_weekly_renewals_review_of_300_accounts_inside_the_limits(ctx, fast_sand
     assert "300 accounts renew within 180 days (150 red, 150 yellow)" in blocks[0]["text"]["text"]
     text = str(blocks)
     assert all(f"Account {i:03d}" in text for i in range(300))
+
+
+def test_a_review_channel_the_bot_cannot_post_in_does_not_stop_the_assessments(database_url, engine, fast_sandbox) -> None:
+    ctx = BotContext.from_settings(make_settings(database_url, fast_sandbox, TABOT_RENEWALS_REVIEW_CHANNEL="no-such-channel"),
+                                   engine)
+    add_many(ctx, 1, renewal_date=dt.date(2026, 9, 29))  # 120 days out
+    run = run_job(ctx, "renewals", at=NOW)
+    assert run.status == "ok" and run.sent == 2  # the TA and the AE get the assessment
+    assert {c.params["channel"] for c in fast_sandbox.calls_to("chat.postMessage")} == {"U0TA001", "U0AE001"}
+    fast_sandbox.add_channel("no-such-channel")  # once the bot is invited, the week's review goes out
+    assert run_job(ctx, "renewals", at=NOW + dt.timedelta(hours=1)).sent == 1

@@ -6,7 +6,9 @@ and an unfinished assessment is reminded once a week until it is submitted."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from ..flows.renewal import assessment_people, remind_assessment, request_assessments
@@ -15,7 +17,7 @@ from ..models import Account, Health
 from ..rules.health import local_today
 from ..rules.lifecycle import assessment_window_start, renewal_window
 from ..settings import Settings
-from ..slack_gateway import SlackGateway, Subject
+from ..slack_gateway import ChannelNotFound, SlackGateway, Subject
 from ..store.health import current_ratings
 from ..store.lifecycle import (
     active_accounts_with_dates,
@@ -25,6 +27,8 @@ from ..store.lifecycle import (
 )
 from .nudges import iso_week, record_sent_many
 from .registry import JobSpec, daily_at, register_job
+
+log = logging.getLogger(__name__)
 
 JOB = "renewals"
 REVIEW_SUBJECT = "renewals_review"
@@ -45,7 +49,6 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
     reminders_due = [a for a in unfinished if _reminder_due(a, today, settings)]
     fresh = record_sent_many(session, JOB, [
         *[("review", f"account:{a.id}", a.renewal_date.isoformat(), None) for a, _ in in_review],
-        *([("weekly-review", REVIEW_SUBJECT, week, None)] if weekly_due else []),
         *[("assessment-reminder", f"assessment:{a.id}", week, None) for a in reminders_due],
     ], now)
     sent = 0
@@ -54,17 +57,32 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
             for person in assessment_people(account, settings):
                 slack.dm(person, text=msg.review_entry(account, rating, today))
                 sent += 1
-    if ("weekly-review", REVIEW_SUBJECT, week) in fresh:
-        text, blocks = msg.renewals_review(in_review, today, settings.renewal_review_days)
-        slack.post(session, settings.renewals_review_channel, Subject(REVIEW_SUBJECT, None, "weekly_review"),
-                   text=text, blocks=blocks)
-        sent += 1
+    if weekly_due:
+        sent += _post_weekly_review(session, slack, now, today, settings, in_review)
     for assessment in reminders_due:
         if ("assessment-reminder", f"assessment:{assessment.id}", week) in fresh:
             sent += remind_assessment(slack, settings, assessment, today)
     sent += request_assessments(session, slack, settings, _assessments_due(session, today, settings, accounts),
                                 today, now)
     return sent
+
+
+def _post_weekly_review(session: Session, slack: SlackGateway, now: dt.datetime, today: dt.date, settings: Settings,
+                        in_review: list) -> int:
+    """The week's review post, once per ISO week. If the channel cannot be posted to, nothing is
+    recorded (the next run tries again) and the rest of the job goes on."""
+    week = iso_week(today)
+    try:
+        with session.begin_nested():
+            if not record_sent_many(session, JOB, [("weekly-review", REVIEW_SUBJECT, week, None)], now):
+                return 0
+            text, blocks = msg.renewals_review(in_review, today, settings.renewal_review_days)
+            slack.post(session, settings.renewals_review_channel, Subject(REVIEW_SUBJECT, None, "weekly_review"),
+                       text=text, blocks=blocks)
+    except (ChannelNotFound, SlackApiError) as exc:
+        log.warning("could not post the Yellow/Red renewals review in %s: %s", settings.renewals_review_channel, exc)
+        return 0
+    return 1
 
 
 def _assessments_due(session: Session, today: dt.date, settings: Settings, accounts: list[Account]) -> list[Account]:
