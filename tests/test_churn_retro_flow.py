@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from decimal import Decimal
 
 from pypdf import PdfReader
@@ -186,3 +187,35 @@ def test_refusals_usage_and_bad_input(bot) -> None:
     _, reply = submit_retro(bot, churn_type="full", arr_after="100", seats_after="")
     assert reply.json["errors"] == {"arr_after": "A full churn leaves no ARR: leave ARR after empty or 0 (or choose partial)."}
     assert retro_count(bot) == 0
+
+
+def test_a_failed_upload_publishes_nothing_and_publish_can_be_clicked_again(bot) -> None:
+    import datetime as dt
+
+    from bot.db import transaction
+    from bot.models import RetroAction, RetroActionKind
+
+    account_id = add_account(bot.ctx.sessions, arr=Decimal("500000"), seats=500)
+    with transaction(bot.ctx.sessions) as session:
+        retro = ChurnRetro(account_id=account_id, status=RetroStatus.REVIEW_HELD, churn_type=None,
+                           arr_before=Decimal("500000"), arr_after=Decimal("300000"), seats_before=500, seats_after=300,
+                           closed_lost_reason="Budget", timeline="Cut", sponsor_user_id=SPONSOR, ta_user_id=TA,
+                           review_held_at=dt.datetime.now(dt.UTC))
+        retro.actions = [RetroAction(kind=RetroActionKind.LESSON, text="Earlier exec contact", owner_user_id=SPONSOR)]
+        session.add(retro)
+        session.flush()
+        retro_id = retro.id
+    bot.sandbox.fail_next("files.completeUploadExternal", "internal_error")
+    bot.slack.click(SPONSOR, "publish_retro", str(retro_id))
+    wait_for(lambda: any("something went wrong" in m["text"] for m in bot.sandbox.messages(SPONSOR)), what="the error")
+    with bot.ctx.sessions() as session:
+        assert session.get(ChurnRetro, retro_id).status == RetroStatus.REVIEW_HELD
+    assert bot.sandbox.messages(RETRO_CHANNEL) == []
+    bot.slack.click(SPONSOR, "publish_retro", str(retro_id))
+    wait_for(lambda: bot.sandbox.messages(RETRO_CHANNEL), what="the publication")
+    eventually(bot.ctx.sessions, lambda s: s.get(ChurnRetro, retro_id).status == RetroStatus.PUBLISHED)
+    calls = len(bot.sandbox.calls)
+    bot.slack.click(SPONSOR, "publish_retro", str(retro_id))  # a late second click posts nothing more
+    time.sleep(0.5)  # the bot works after acknowledging: give it time to (not) post
+    assert len(bot.sandbox.messages(RETRO_CHANNEL)) == 1 and bot.sandbox.calls[calls:] == []
+    assert "Seats lost:* 200 (500 → 300)" in bot.sandbox.messages(RETRO_CHANNEL)[0]["text"]
