@@ -34,10 +34,10 @@ def _accounts_to_rate(engine: Engine, count: int) -> list[tuple[int, str, str]]:
 
 
 def run(engine: Engine, url: str, *, submissions: int = 200, concurrency: int = 20, accounts: int = 1000,
-        settle_timeout: float | None = None) -> list[Row]:
+        settle_timeout: float | None = None, burst: int = 3) -> list[Row]:
     book = generate(engine, accounts)
     targets = _accounts_to_rate(engine, submissions)
-    stack = start_stack(engine, url, users=tuple(book.tas))
+    stack = start_stack(engine, url, users=tuple(book.tas), burst=burst)
     sandbox = stack.sandbox
     host, port = stack.host_port
     try:

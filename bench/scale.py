@@ -154,8 +154,12 @@ def run(engine: Engine, settings: Settings, sizes: Sequence[int] = SIZES, only: 
     return _rows(found, sizes)
 
 
+def _size(accounts: int) -> str:
+    return f"{accounts // 1000}k" if accounts >= 1000 and accounts % 1000 == 0 else str(accounts)
+
+
 def _sizes(runs: list[dict[str, Any]], key: str, field: str) -> str:
-    return ", ".join(f"{r['accounts'] // 1000}k: {r[key][field]}" for r in runs)
+    return ", ".join(f"{_size(r['accounts'])}: {r[key][field]}" for r in runs)
 
 
 def _rows(found: dict[str, list[dict[str, Any]]], sizes: Sequence[int]) -> list[Row]:
@@ -181,7 +185,7 @@ def _rows(found: dict[str, list[dict[str, Any]]], sizes: Sequence[int]) -> list[
             rows.append(Row(scenario, "SQL statements, re-run (all sent already)", _sizes(runs, "again", "statements"),
                             "same at every size", check(again_same and not failed)))
         top = runs[-1]
-        label = f"time at {top['accounts'] // 1000}k accounts" + ("" if home else ", first run / re-run")
+        label = f"time at {_size(top['accounts'])} accounts" + ("" if home else ", first run / re-run")
         value = f"{top['first']['seconds'] * 1000:,.0f} ms" + (
             "" if home else f" / {top['again']['seconds'] * 1000:,.0f} ms")
         rows.append(Row(scenario, label, value, f"< {limit * 1000:,.0f} ms",
