@@ -70,7 +70,8 @@ def recipients(account: Account, activity: Activity) -> list[str]:
 
 def send_quarter_messages(session: Session, slack: SlackGateway, accounts: dict[int, Account],
                           due: dict[int, list[Due]], today: dt.date, names: Names) -> int:
-    """Tell each account's TA and AE what the quarter asks, the business-review prep attached."""
+    """Tell each account's TA and AE what the quarter asks, the business-review prep attached.
+    `accounts` may be whole accounts or the light rows of `store.journey.accounts_under_contract`."""
     reviews_for = [a for a, items in due.items() if any(d.activity is Activity.BUSINESS_REVIEW for d in items)]
     reviews = BusinessReviews(session, reviews_for, names) if reviews_for else None
     sent = 0

@@ -26,19 +26,20 @@ JOB = "journey"
 def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Settings) -> int:
     today = local_today(now, settings.tz)
     accounts = {a.id: a for a in accounts_under_contract(session)}
-    candidates: list[tuple[int, Due]] = []
+    candidates: list[tuple[int, Due, str]] = []  # (account id, what is due, whom it goes to first)
     for account in accounts.values():
-        for due in journey_due(account.tier, account.contract_start, account.renewal_date, today,
-                               settings.journey_catch_up_days):
-            if recipients(account, due.activity):  # nobody to tell: left for when someone is assigned
-                candidates.append((account.id, due))
+        dues = journey_due(account.tier, account.contract_start, account.renewal_date, today,
+                           settings.journey_catch_up_days)
+        for due in dues:
+            people = recipients(account, due.activity)
+            if people:  # nobody to tell: left for when someone is assigned
+                candidates.append((account.id, due, people[0]))
     fresh = record_sent_many(session, JOB, [
-        (due.activity.value, f"account:{account_id}", due.period, recipients(accounts[account_id], due.activity)[0])
-        for account_id, due in candidates
+        (due.activity.value, f"account:{account_id}", due.period, person) for account_id, due, person in candidates
     ], now)
     quarter: dict[int, list[Due]] = defaultdict(list)
     nurture = []
-    for account_id, due in candidates:
+    for account_id, due, _ in candidates:
         if (due.activity.value, f"account:{account_id}", due.period) not in fresh:
             continue
         if due.activity is Activity.MONTHLY_NURTURE:
