@@ -73,6 +73,14 @@ def sandbox() -> Iterator[Sandbox]:
     sb.stop()
 
 
+@pytest.fixture
+def fast_sandbox() -> Iterator[Sandbox]:
+    """The sandbox without its per-channel rate limit, for jobs that post a lot at once."""
+    sb = Sandbox(rate_limit=False).start()
+    yield sb
+    sb.stop()
+
+
 def make_settings(database_url: str, sandbox: Sandbox | None = None, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "SLACK_BOT_TOKEN": BOT_TOKEN,
@@ -93,6 +101,12 @@ def settings(database_url: str, sandbox: Sandbox) -> Settings:
 @pytest.fixture
 def ctx(settings: Settings, engine: Engine) -> BotContext:
     return BotContext.from_settings(settings, engine)
+
+
+@pytest.fixture
+def team(database_url: str, engine: Engine, fast_sandbox: Sandbox) -> BotContext:
+    """The bot's context for jobs, the team in New York (so daylight saving changes happen)."""
+    return BotContext.from_settings(make_settings(database_url, fast_sandbox, TABOT_TIMEZONE="America/New_York"), engine)
 
 
 @dataclass

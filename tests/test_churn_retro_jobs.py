@@ -12,14 +12,12 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from bot.cli import main
-from bot.context import BotContext
 from bot.db import transaction
 from bot.flows.churn_retro import ClickedMessage, churn_realised, mark_action_done
 from bot.jobs.runner import run_job
 from bot.models import ChurnRetro, ChurnType, RetroAction, RetroActionKind, RetroStatus
 from bot.rules.churn_retro import RealisedChurn, RenewalOutcome
-from bot.sandbox import Sandbox
-from conftest import BOT_TOKEN, SIGNING_SECRET, make_settings
+from conftest import BOT_TOKEN, SIGNING_SECRET
 from support import add_account, wait_for
 
 TA, SPONSOR, LEAD, CE = "U0TA001", "U0SPONS", "U0LEAD1", "U0CE001"
@@ -112,18 +110,6 @@ def test_bad_renewal_outcomes_reject_the_file(tabot, tmp_path, sessions) -> None
                      'line 6: renewal_outcome "shrunk" is not one of'):
         assert expected in result.output, expected
     assert retros(sessions) == {}
-
-
-@pytest.fixture
-def fast_sandbox():
-    sb = Sandbox(rate_limit=False).start()
-    yield sb
-    sb.stop()
-
-
-@pytest.fixture
-def team(database_url, engine, fast_sandbox) -> BotContext:
-    return BotContext.from_settings(make_settings(database_url, fast_sandbox, TABOT_TIMEZONE="America/New_York"), engine)
 
 
 def at(day: dt.date, hour: int = 9) -> dt.datetime:

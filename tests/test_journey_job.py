@@ -9,7 +9,6 @@ from collections import Counter
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
@@ -23,18 +22,6 @@ from support import add_account
 
 NY = "America/New_York"
 TA, AE = "U0TA001", "U0AE001"
-
-
-@pytest.fixture
-def fast_sandbox():
-    sb = Sandbox(rate_limit=False).start()
-    yield sb
-    sb.stop()
-
-
-@pytest.fixture
-def team(database_url, engine, fast_sandbox) -> BotContext:
-    return BotContext.from_settings(make_settings(database_url, fast_sandbox, TABOT_TIMEZONE=NY), engine)
 
 
 def walk(ctx: BotContext, first: dt.date, last: dt.date, hours=(9, 15)) -> int:

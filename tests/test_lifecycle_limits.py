@@ -14,19 +14,11 @@ from bot.db import transaction
 from bot.flows.health import record_rating
 from bot.jobs.runner import run_job
 from bot.models import Account, Health, RatingSource, TaPulse
-from bot.sandbox import Sandbox
 from bot.store.touchpoints import record_touchpoint
 from bot.text import name_key
 from conftest import make_settings
 
 NOW = dt.datetime(2026, 6, 1, 13, tzinfo=dt.UTC)  # Monday 1 June: a first working day
-
-
-@pytest.fixture
-def fast_sandbox():
-    sb = Sandbox(rate_limit=False).start()
-    yield sb
-    sb.stop()
 
 
 @pytest.fixture

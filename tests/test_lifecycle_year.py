@@ -13,9 +13,7 @@ from collections import defaultdict
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-import pytest
 
-from bot.context import BotContext
 from bot.db import transaction
 from bot.flows.health import record_rating
 from bot.flows.renewal import AssessmentForm, submit_assessment
@@ -33,9 +31,7 @@ from bot.models import (
     Segment,
     TaPulse,
 )
-from bot.sandbox import Sandbox
 from bot.text import name_key
-from conftest import make_settings
 
 NY = ZoneInfo("America/New_York")
 START, END = dt.date(2026, 1, 1), dt.date(2026, 12, 31)
@@ -46,19 +42,6 @@ TA, AE, CE, LEAD = "U0TA001", "U0AE001", "U0CE001", "U0LEAD1"
 
 def days(n: int) -> dt.timedelta:
     return dt.timedelta(days=n)
-
-
-@pytest.fixture
-def fast_sandbox():
-    sb = Sandbox(rate_limit=False).start()
-    yield sb
-    sb.stop()
-
-
-@pytest.fixture
-def team(database_url, engine, fast_sandbox) -> BotContext:
-    settings = make_settings(database_url, fast_sandbox, TABOT_TIMEZONE="America/New_York")
-    return BotContext.from_settings(settings, engine)
 
 
 # --- the book of business ---------------------------------------------------------------------

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 from slack_sdk.models.blocks import Block
-from sqlalchemy import select
 
 from bot.context import BotContext
 from bot.db import transaction
@@ -20,13 +19,6 @@ from support import add_account
 
 NY = "America/New_York"
 ANCHOR = dt.date(2026, 1, 7)  # a Wednesday; meetings at 16:00, agenda posted 24 h before
-
-
-@pytest.fixture
-def fast_sandbox():
-    sb = Sandbox(rate_limit=False).start()
-    yield sb
-    sb.stop()
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from ..slack_ids import Action, Callback, Command, Input
 from ..store.accounts import get_account, match_accounts
 from ..store.churn_retros import get_retro, open_retro
 from ..text import escape_mrkdwn, mention, money, truncate
-from .common import ack_submission
+from .common import ack_submission, not_exactly_one_account
 
 log = logging.getLogger(__name__)
 
@@ -188,11 +188,8 @@ def register(app: App, ctx: BotContext) -> None:
             return
         with ctx.sessions() as session:
             matches = match_accounts(session, query)
-            if len(matches) != 1:
-                found = ", ".join(escape_mrkdwn(a.name) for a in matches[:8])
-                respond(f"“{escape_mrkdwn(truncate(query, 80))}” matches {len(matches)} accounts"
-                        + (f": {found}. Be more specific." if matches else ". Check the name or Salesforce id."),
-                        response_type="ephemeral")
+            if problem := not_exactly_one_account(query, matches):
+                respond(problem, response_type="ephemeral")
                 return
             account = matches[0]
             if not may_work_on(body["user_id"], account, open_retro(session, account.id)):

@@ -21,9 +21,9 @@ from ..messages import onboarding as msg
 from ..models import Account, OnboardingTaskKind, Training
 from ..rules.onboarding import may_work_on_onboarding
 from ..slack_ids import Action, Command
+from .common import not_exactly_one_account
 from ..store.accounts import get_account, match_accounts
 from ..store.onboarding import delivered_trainings
-from ..text import escape_mrkdwn, truncate
 
 log = logging.getLogger(__name__)
 
@@ -128,11 +128,8 @@ def register(app: App, ctx: BotContext) -> None:
         user = body["user_id"]
         with ctx.sessions() as session:
             matches = match_accounts(session, query)
-            if len(matches) != 1:
-                found = ", ".join(escape_mrkdwn(a.name) for a in matches[:8])
-                respond(f"“{escape_mrkdwn(truncate(query, 80))}” matches {len(matches)} accounts"
-                        + (f": {found}. Be more specific." if matches else ". Check the name or Salesforce id."),
-                        response_type="ephemeral")
+            if problem := not_exactly_one_account(query, matches):
+                respond(problem, response_type="ephemeral")
                 return
             account = matches[0]
             if not allowed(account, user):

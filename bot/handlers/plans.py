@@ -23,7 +23,7 @@ from ..store import health as health_store
 from ..store.accounts import get_account, match_accounts
 from ..store.plans import account_contacts, get_plan, plan_for, previous_plan
 from ..text import escape_mrkdwn, mention, truncate
-from .common import ack_submission
+from .common import ack_submission, not_exactly_one_account
 
 log = logging.getLogger(__name__)
 
@@ -90,11 +90,8 @@ def register(app: App, ctx: BotContext) -> None:
                 return
             with ctx.sessions() as session:
                 matches = match_accounts(session, query)
-                if len(matches) != 1:
-                    found = ", ".join(escape_mrkdwn(a.name) for a in matches[:8])
-                    respond(f"“{escape_mrkdwn(truncate(query, 80))}” matches {len(matches)} accounts"
-                            + (f": {found}. Be more specific." if matches else ". Check the name or Salesforce id."),
-                            response_type="ephemeral")
+                if problem := not_exactly_one_account(query, matches):
+                    respond(problem, response_type="ephemeral")
                     return
                 account = matches[0]
                 if not may_rate(body["user_id"], account.team, settings.leadership):

@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt import App
 
 from ..context import BotContext
-from .common import ack_submission
+from .common import ack_submission, not_exactly_one_account
 from ..db import transaction
 from ..flows import save_plan as flow
 from ..messages import save_plan as msg
@@ -19,11 +19,11 @@ from ..messages.blocks import state_value
 from ..models import Account, PlanEntry, PlanStatus
 from ..rules.health import reason_error
 from ..rules.lighthouse import criteria_error, enters_lighthouse, may_open_plan, may_propose_exit, parse_criteria
-from ..slack_ids import Action, Block, Callback, Command, Input
+from ..slack_ids import Action, Callback, Command, Input
 from ..store import health as health_store
 from ..store.accounts import get_account, match_accounts
 from ..store.save_plans import get_plan, open_plan
-from ..text import escape_mrkdwn, mention, truncate
+from ..text import escape_mrkdwn, mention
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +89,8 @@ def register(app: App, ctx: BotContext) -> None:
             return
         with ctx.sessions() as session:
             matches = match_accounts(session, query)
-            if len(matches) != 1:
-                found = ", ".join(escape_mrkdwn(a.name) for a in matches[:8])
-                respond(f"“{escape_mrkdwn(truncate(query, 80))}” matches {len(matches)} accounts"
-                        + (f": {found}. Be more specific." if matches else ". Check the name or Salesforce id."),
-                        response_type="ephemeral")
+            if problem := not_exactly_one_account(query, matches):
+                respond(problem, response_type="ephemeral")
                 return
             account = matches[0]
             if not may_open_plan(body["user_id"], account.team, settings.leadership):

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from ..models import Account, Health, HealthAssessment, HealthRating, ProjectedOutcome, TaPulse
+from ..models import Account, Health, HealthAssessment, HealthRating, ProjectedOutcome
 from ..rules.health import REASON_MAX
 from ..slack_ids import Action, Callback, Input
 from ..text import day, escape_mrkdwn, mention, money, truncate
