@@ -54,6 +54,18 @@ def test_one_bad_row_is_reported_and_nothing_is_written(tabot, tmp_path, session
     assert count(sessions, Account) == 0
 
 
+def test_a_row_split_by_an_unquoted_comma_is_rejected(tabot, tmp_path, sessions) -> None:
+    """`$300,000` without quotes is two cells: the row no longer lines up with the header."""
+    path = write(tmp_path, "a.csv", HEADER
+                 + "001A,Acme,1,Enterprise,$300,000,500,,2026-01-01,2027-01-01,U0TA001,U0AE001,U0CE001\n"
+                 + '001B,Globex,1,Enterprise,"$300,000",500,,2026-01-01,2027-01-01,U0TA001,U0AE001,U0CE001\n')
+    result = tabot("import", "accounts", path)
+    assert result.exit_code == 1
+    assert "line 2: 1 more cell(s) than the header has columns" in result.output
+    assert "line 3" not in result.output  # the quoted amount is fine
+    assert count(sessions, Account) == 0
+
+
 def test_import_creates_then_updates_by_salesforce_id(tabot, tmp_path, sessions) -> None:
     first = write(tmp_path, "a.csv", HEADER
                   + '001A,Acme,1,mid market,"$1,200,000.50",500,2025-12-15,2026-01-01,2027-01-01,tara@example.com,U0AE001,\n'

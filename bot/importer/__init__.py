@@ -112,9 +112,13 @@ def _validated(source, required, optional, parse_row) -> list[tuple[int, dict[st
         if errors:
             raise ImportRejected(errors)
         good: list[tuple[int, dict[str, Any]]] = []
-        for line, row in rows:
-            if not any(row.values()):
+        for line, row, extra_cells in rows:
+            if not any(row.values()) and not extra_cells:
                 continue  # blank line
+            if extra_cells:
+                errors.append(RowError(line, f"{extra_cells} more cell(s) than the header has columns "
+                                             "(quote a value that contains a comma, like \"$300,000\")"))
+                continue
             try:
                 good.append((line, parse_row(line, row)))
             except Invalid as exc:

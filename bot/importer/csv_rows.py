@@ -41,17 +41,21 @@ class Invalid(ValueError):
     """A cell's value is unacceptable; the message says why."""
 
 
-def open_csv(source: str | Path | IO[str]) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]], Callable[[], None]]:
-    """Header, (line number, row) pairs, and a close function. Accepts a UTF-8 BOM."""
+def open_csv(source: str | Path | IO[str]) -> tuple[list[str], Iterator[tuple[int, dict[str, str], int]], Callable[[], None]]:
+    """Header, (line number, row, extra cells) triples, and a close function. Accepts a UTF-8 BOM.
+
+    Extra cells are non-empty cells beyond the header's columns: a row that has them was
+    mis-split (an unquoted `$300,000` is two cells) and must not be read as if it fitted."""
     handle = open(source, newline="", encoding="utf-8-sig") if isinstance(source, (str, Path)) else source
     reader = csv.DictReader(handle)
     header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
 
-    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+    def rows() -> Iterator[tuple[int, dict[str, str], int]]:
         for row in reader:
+            extra = [cell for cell in row.pop(None, None) or [] if cell.strip()]
             # line_num is the physical line where the row ends (quoted cells may span lines)
-            yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k is not None}
+            yield reader.line_num, {k: (v or "").strip() for k, v in row.items()}, len(extra)
 
     return header, rows(), (handle.close if isinstance(source, (str, Path)) else (lambda: None))
 
