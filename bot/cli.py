@@ -250,151 +250,6 @@ def import_usage(path: Path) -> None:
     _run_import("usage", path)
 
 
-# --- documents ------------------------------------------------------------------------------
-@main.group()
-def render() -> None:
-    """Print an account's document, rendered from its template in templates/."""
-
-
-def render_target(query: str):
-    """(context, session, account, names) for `tabot render KIND ACCOUNT`: the one account the
-    text names (name, case- and accent-insensitive, or Salesforce id), or a clear error."""
-    from .store.accounts import match_accounts
-
-    ctx = _context()
-    session = ctx.sessions()
-    matches = match_accounts(session, query)
-    if len(matches) != 1:
-        session.close()
-        found = "; ".join(a.name for a in matches[:8])
-        raise click.ClickException(f"{query!r} matches {len(matches)} accounts" + (f": {found}" if found else ""))
-    # Documents show people by name: from Slack when a token is set, else their Slack ids.
-    names = ctx.slack.display_name if ctx.settings.slack_bot_token else (lambda user_id: user_id or "unassigned")
-    return ctx, session, matches[0], names
-
-
-@render.command("retro")
-@click.argument("account")
-@click.option("--pdf", "pdf_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the PDF (as posted in the retro channel) to this file.")
-def render_retro(account: str, pdf_path: Path | None) -> None:
-    """The account's latest churn retro as Markdown (and as PDF with --pdf FILE)."""
-    from .flows.churn_retro import render_markdown, render_pdf
-    from .store.churn_retros import latest_retro
-
-    ctx, session, found, names = render_target(account)
-    with session:
-        retro = latest_retro(session, found.id)
-        if retro is None:
-            raise click.ClickException(f"{found.name} has no churn retro")
-        click.echo(render_markdown(retro, ctx.settings, names), nl=False)
-        if pdf_path is not None:
-            pdf_path.write_bytes(render_pdf(retro, ctx.settings, names))
-            click.echo(f"PDF written to {pdf_path}", err=True)
-
-
-@render.command("handoff")
-@click.argument("account")
-def render_handoff_doc(account: str) -> None:
-    """The account's pre-to-post-sales handoff doc as Markdown (contacts and their roles included)."""
-    from .flows.handoff import render_handoff
-    from .store.lifecycle import contact_cards
-
-    _, session, found, names = render_target(account)
-    with session:
-        click.echo(render_handoff(found, contact_cards(session, [found.id]).get(found.id, []), names), nl=False)
-
-
-@render.command("save-plan")
-@click.argument("account")
-def render_save_plan(account: str) -> None:
-    """The account's open (else latest) save plan as Markdown."""
-    from sqlalchemy import select
-
-    from .flows.save_plan import render_plan
-    from .models import SavePlan
-    from .store.save_plans import get_plan
-
-    _, session, found, names = render_target(account)
-    with session:
-        plan_id = session.scalars(select(SavePlan.id).where(SavePlan.account_id == found.id)
-                                  .order_by(SavePlan.status == "open", SavePlan.id)).all()
-        if not plan_id:
-            raise click.ClickException(f"{found.name} has no save plan")
-        click.echo(render_plan(get_plan(session, plan_id[-1]), names), nl=False)
-
-
-def _render_quarterly_plan(account: str, kind_name: str) -> None:
-    from .flows.plans import render_plan
-    from .rules.planning import PlanKind
-    from .store.plans import latest_plan
-
-    kind = PlanKind(kind_name)
-    _, session, found, names = render_target(account)
-    with session:
-        plan = latest_plan(session, kind, found.id)
-        if plan is None:
-            raise click.ClickException(f"{found.name} has no {kind.value.replace('_', ' ')}")
-        click.echo(render_plan(kind, plan, names), nl=False)
-
-
-@render.command("account-plan")
-@click.argument("account")
-def render_account_plan(account: str) -> None:
-    """The account's latest account plan (its fiscal quarter's) as Markdown."""
-    _render_quarterly_plan(account, "account_plan")
-
-
-@render.command("success-plan")
-@click.argument("account")
-def render_success_plan(account: str) -> None:
-    """The account's latest success plan as Markdown."""
-    _render_quarterly_plan(account, "success_plan")
-
-
-@render.command("engagement-plan")
-@click.argument("account")
-def render_engagement_plan(account: str) -> None:
-    """The Account Engagement Plan for the account's tier, dated from its close date."""
-    from .flows.onboarding import render_engagement_plan as render_document
-    from .rules.health import local_today
-    from .store.onboarding import accounts_with_contacts
-
-    ctx, session, found, names = render_target(account)
-    with session:
-        loaded = accounts_with_contacts(session, [found.id])[found.id]
-        today = local_today(dt.datetime.now(dt.UTC), ctx.settings.tz)
-        click.echo(render_document(loaded, today, ctx.settings, names), nl=False)
-
-
-@render.command("business-review")
-@click.argument("account")
-def render_business_review(account: str) -> None:
-    """The business-review prep document for the account's current contract quarter."""
-    from .flows.journey import BusinessReviews
-    from .rules.health import local_today
-
-    ctx, session, found, names = render_target(account)
-    with session:
-        today = local_today(dt.datetime.now(dt.UTC), ctx.settings.tz)
-        click.echo(BusinessReviews(session, [found.id], names).render(found.id, today), nl=False)
-
-
-@render.command("ta-transfer")
-@click.argument("account")
-def render_ta_transfer(account: str) -> None:
-    """The account's latest TA-to-TA transfer (handoff notes) as Markdown."""
-    from .flows.transfer import render_transfer
-    from .store.transfers import latest_transfer
-
-    _, session, found, names = render_target(account)
-    with session:
-        transfer = latest_transfer(session, found.id)
-        if transfer is None:
-            raise click.ClickException(f"{found.name} has no TA transfer")
-        click.echo(render_transfer(session, transfer, names), nl=False)
-
-
 # --- jobs -----------------------------------------------------------------------------------
 @main.group()
 def jobs() -> None:
@@ -437,6 +292,11 @@ def jobs_run(name: str, at: str | None, dry_run: bool) -> None:
     click.echo(f"{name}: {run.status}, {run.sent} sent{' (dry run: nothing recorded)' if dry_run else ''}")
     if run.status != "ok":
         sys.exit(1)
+
+
+from .cli_render import render  # noqa: E402  (the documents group, in its own module)
+
+main.add_command(render)
 
 
 def _handle_sigterm(*_: object) -> None:
