@@ -265,8 +265,10 @@ def jobs_list() -> None:
     rows = describe_jobs(settings, dt.datetime.now(dt.UTC))
     if not rows:
         click.echo("no jobs registered")
+    name_width = max((len(r[0]) for r in rows), default=0)
+    schedule_width = max((len(r[1]) for r in rows), default=0)
     for name, schedule, next_run in rows:
-        click.echo(f"{name:<20} {schedule:<40} next: {next_run:%Y-%m-%d %H:%M %Z}")
+        click.echo(f"{name:<{name_width}}  {schedule:<{schedule_width}}  next: {next_run:%Y-%m-%d %H:%M %Z}")
 
 
 @jobs.command("run")
