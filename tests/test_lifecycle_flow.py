@@ -119,6 +119,11 @@ def test_assessment_needs_its_fields_and_yellow_offers_a_save_plan(bot) -> None:
     offer = message_with(bot, "U0TA001", "open_save_plan")
     assert "yellow at the renewal assessment" in offer["text"]
     assert not [m for m in bot.sandbox.messages(RED)]  # yellow posts no red alert
+    button = offer["blocks"][-1]["elements"][0]
+    plan_view = new_view(bot, lambda: bot.slack.click("U0TA001", "open_save_plan", button["value"], message=offer))
+    entry = next(b for b in plan_view["blocks"] if b.get("block_id") == "plan_entry")["element"]
+    assert entry["initial_option"]["value"] == "renewal_assessment"  # the plan records how it entered
+    assert "handled with the TA's manager" in plan_view["blocks"][0]["text"]["text"]  # yellow: outside Lighthouse
 
 
 def test_knowledge_transfer_held_closes_the_handoff_task(bot) -> None:

@@ -70,13 +70,13 @@ def parse_update_form(view: dict[str, Any]) -> flow.UpdateForm:
 def register(app: App, ctx: BotContext) -> None:
     settings = ctx.settings
 
-    def plan_modal_for(session, account: Account, channel: str | None) -> dict[str, Any]:
+    def plan_modal_for(session, account: Account, channel: str | None, entry: PlanEntry | None = None) -> dict[str, Any]:
         plan = open_plan(session, account.id)
         if plan is not None:
             return msg.save_plan_modal(account, plan, in_lighthouse=plan.in_lighthouse, channel_id=channel)
         current = health_store.current_rating(session, account.id)
         return msg.save_plan_modal(account, None, in_lighthouse=enters_lighthouse(current.rating.value if current else None),
-                                   channel_id=channel)
+                                   channel_id=channel, entry=entry)
 
     @app.command(Command.SAVE_PLAN)
     def saveplan_command(ack, body: dict, client, respond) -> None:
@@ -111,12 +111,15 @@ def register(app: App, ctx: BotContext) -> None:
     def open_save_plan_button(ack, body: dict, client, respond) -> None:
         ack()
         user = body["user"]["id"]
+        # The button's value is the account id, and after a colon how a new plan enters.
+        account_id, _, entry = body["actions"][0]["value"].partition(":")
         with ctx.sessions() as session:
-            account = get_account(session, int(body["actions"][0]["value"]))
+            account = get_account(session, int(account_id))
             if account is None or not may_open_plan(user, account.team, settings.leadership):
                 ctx.slack.dm(user, text=_not_allowed(account) if account else "That account no longer exists.")
                 return
-            view = plan_modal_for(session, account, (body.get("channel") or {}).get("id"))
+            view = plan_modal_for(session, account, (body.get("channel") or {}).get("id"),
+                                  PlanEntry(entry) if entry in {e.value for e in PlanEntry} else None)
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view(Callback.SAVE_PLAN_MODAL)

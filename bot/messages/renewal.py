@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from ..models import Account, Health, HealthAssessment, HealthRating, ProjectedOutcome
+from ..models import Account, Health, HealthAssessment, HealthRating, PlanEntry, ProjectedOutcome
 from ..rules.health import REASON_MAX
 from ..slack_ids import Action, Callback, Input
 from ..text import day, escape_mrkdwn, mention, money, truncate
@@ -148,8 +148,9 @@ def yellow_save_plan(account: Account, has_plan: bool) -> tuple[str, list[dict[s
         return text, [section(text)]
     text = (f":large_yellow_circle: {_name(account)} is yellow at the renewal assessment: the handbook's next step is "
             "a *save plan*, handled in your 1:1s with your manager.")
-    return text, [section(text), actions([button("Open a save plan", Action.OPEN_SAVE_PLAN, str(account.id),
-                                                  style="primary")])]
+    # The button says how the plan enters, so the plan records that the renewal assessment opened it.
+    value = f"{account.id}:{PlanEntry.RENEWAL_ASSESSMENT.value}"
+    return text, [section(text), actions([button("Open a save plan", Action.OPEN_SAVE_PLAN, value, style="primary")])]
 
 
 def already_submitted(account: Account, assessment: HealthAssessment) -> str:
