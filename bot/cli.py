@@ -71,7 +71,7 @@ def serve(host: str, port: int, threads: int, no_scheduler: bool) -> None:
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
     scheduler = _start_scheduler(ctx, not no_scheduler)
-    server = BotServer(app, ctx.engine, host=host, port=port, threads=threads)
+    server = BotServer(app, ctx.engine, host=host, port=port, threads=threads, outbox=ctx.outbox)
     click.echo(f"tabot listening on {server.url}/slack/events (health: {server.url}/healthz)")
     try:
         server.serve_forever()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .db import make_engine, make_session_factory
+from .outbox import Outbox
 from .settings import Settings
 from .slack_gateway import SlackGateway, make_web_client
 
@@ -18,6 +19,8 @@ class BotContext:
     engine: Engine
     sessions: sessionmaker[Session]
     slack: SlackGateway
+    # Slack work that follows a person's action, off Bolt's listener threads (see outbox.py)
+    outbox: Outbox = field(default_factory=Outbox)
 
     @classmethod
     def from_settings(cls, settings: Settings, engine: Engine | None = None) -> "BotContext":

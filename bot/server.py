@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from waitress.server import create_server
 
 from .db import database_reachable
+from .outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +43,10 @@ def make_wsgi_app(app: App, engine: Engine) -> Callable:
 class BotServer:
     """A waitress server for the bot, startable in a thread (tests, demo) or in the foreground."""
 
-    def __init__(self, app: App, engine: Engine, host: str = "127.0.0.1", port: int = 3000, threads: int = 16):
+    def __init__(self, app: App, engine: Engine, host: str = "127.0.0.1", port: int = 3000, threads: int = 16,
+                 outbox: Outbox | None = None):
         self._app = app
+        self._outbox = outbox
         self._server = create_server(
             make_wsgi_app(app, engine), host=host, port=port, threads=threads, ident="tabot"
         )
@@ -70,6 +73,8 @@ class BotServer:
         # sockets from the server's own loop
         self._server.task_dispatcher.shutdown(cancel_pending=False, timeout=5)
         self._app.listener_runner.listener_executor.shutdown(wait=True)
+        if self._outbox is not None:
+            self._outbox.shutdown()
         if self._thread is None:
             self._server.close()
             return

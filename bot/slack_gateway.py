@@ -54,6 +54,28 @@ class Subject:
     purpose: str
 
 
+def _thread_of(message: SlackMessage | None) -> tuple[str, str, int] | None:
+    """(channel, thread parent's ts, parent's id) of the thread `message` starts or sits in.
+    Slack threads have one level: a reply's thread is its parent's (`thread_ts` must be the
+    parent's ts, never a reply's). Read from the row's own columns, so a row from a finished
+    session works too."""
+    if message is None:
+        return None
+    if message.parent_id is not None and message.thread_ts:
+        return message.channel, message.thread_ts, message.parent_id
+    return message.channel, message.ts, message.id
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A message Slack accepted: where it is, and the parent it was posted under."""
+
+    channel: str
+    ts: str
+    parent_id: int | None
+    thread_ts: str | None
+
+
 @dataclass
 class SlackGateway:
     client: WebClient
@@ -128,20 +150,33 @@ class SlackGateway:
         thread: SlackMessage | None = None,
     ) -> SlackMessage:
         """Post a message (into `thread` when given) and record it as the bot's."""
-        parent = thread.parent if thread is not None and thread.parent is not None else thread
+        return self.record(session, self.send(channel, text=text, blocks=blocks, thread=thread), subject)
+
+    def send(
+        self, channel: str, *, text: str, blocks: list[dict[str, Any]] | None = None, thread: SlackMessage | None = None,
+    ) -> "Sent":
+        """Post a message without recording it yet: callers that must not hold a database
+        transaction while Slack answers (or sleeps on a 429) post first and `record` after."""
+        where = _thread_of(thread)
         response = self.client.chat_postMessage(
-            channel=parent.channel if parent else self.channel_id(channel),
+            channel=where[0] if where else self.channel_id(channel),
             text=text,
             blocks=blocks,
-            thread_ts=parent.ts if parent else None,
+            thread_ts=where[1] if where else None,
             unfurl_links=False,
             unfurl_media=False,
         )
+        return Sent(channel=response["channel"], ts=response["ts"], parent_id=where[2] if where else None,
+                    thread_ts=where[1] if where else None)
+
+    @staticmethod
+    def record(session: Session, sent: "Sent", subject: Subject) -> SlackMessage:
+        """Remember a sent message as the bot's, about `subject`."""
         message = SlackMessage(
-            channel=response["channel"],
-            ts=response["ts"],
-            thread_ts=parent.ts if parent else None,
-            parent=parent,
+            channel=sent.channel,
+            ts=sent.ts,
+            thread_ts=sent.thread_ts,
+            parent_id=sent.parent_id,
             subject_type=subject.type,
             subject_id=subject.id,
             purpose=subject.purpose,
@@ -216,13 +251,13 @@ class SlackGateway:
         thread: SlackMessage | None = None,
     ) -> dict[str, Any]:
         """Upload a file with files_upload_v2 (its three calls); returns the file record."""
-        parent = thread.parent if thread is not None and thread.parent is not None else thread
+        where = _thread_of(thread)
         response = self.client.files_upload_v2(
-            channel=parent.channel if parent else self.channel_id(channel),
+            channel=where[0] if where else self.channel_id(channel),
             content=content,
             filename=filename,
             title=title,
             initial_comment=initial_comment,
-            thread_ts=parent.ts if parent else None,
+            thread_ts=where[1] if where else None,
         )
         return response["file"]

@@ -129,7 +129,7 @@ def run_demo(database_url: str, echo: Callable[[str], None] = print) -> None:
     )
     ctx = BotContext.from_settings(settings)
     ensure_schema(ctx.engine)
-    server = BotServer(create_app(ctx), ctx.engine, port=0, threads=4).start()
+    server = BotServer(create_app(ctx), ctx.engine, port=0, threads=4, outbox=ctx.outbox).start()
     demo = Demo(ctx, sandbox, SlackDriver(server.url, secret, sandbox), echo, dt.datetime.now(dt.UTC))
     try:
         echo(f"tabot demo: the bot at {server.url}/slack/events, Slack's stand-in at {sandbox.api_url}, "

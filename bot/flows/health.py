@@ -93,23 +93,64 @@ def record_rating(
     )
 
 
+def announce_rating_later(ctx: BotContext, change: RatingChange, now: dt.datetime) -> None:
+    """Hand `announce_rating` to the outbox: a handler answers the person at once, and alerts
+    reach the red-accounts channel one at a time, in the order the ratings were saved."""
+    ctx.outbox.submit(("channel", ctx.settings.red_accounts_channel), lambda: announce_rating(ctx, change, now))
+
+
 def announce_rating(ctx: BotContext, change: RatingChange, now: dt.datetime) -> None:
     """Post what a recorded rating means in Slack. Never raises for Slack being unavailable:
     a missing alert is posted later by the red-alerts job."""
     try:
         if change.started_episode_id is not None:
-            post_red_alert(ctx, change.started_episode_id, now)
+            post_pending_alerts(ctx, now)
         elif change.episode_id is not None:
             _post_in_thread(ctx, change, now)
     except SlackApiError as exc:
         log.warning("could not post to Slack for rating %s: %s", change.rating_id, exc.response.get("error"))
 
 
+def post_pending_alerts(ctx: BotContext, now: dt.datetime) -> int:
+    """Post every red episode's missing alert, oldest first: alerts appear in the order the
+    accounts turned red, however the ratings that started them were scheduled."""
+    with ctx.sessions() as session:
+        pending = [e.id for e in store.red_episodes_without_alert(session, now - ALERT_CLAIM_TIMEOUT)]
+    return sum(post_red_alert(ctx, episode_id, now) for episode_id in pending)
+
+
 def post_red_alert(ctx: BotContext, episode_id: int, now: dt.datetime) -> bool:
-    """Post a red episode's alert now (right after the rating that started it)."""
+    """Post a red episode's alert now (right after the rating that started it), at most once.
+
+    No database transaction stays open while Slack answers (which under its rate limit means
+    sleeping on 429s): the episode is claimed in one short transaction, the alert posted with
+    none open, and recorded in another; likewise its thread reply. Ratings saved meanwhile by
+    other people never wait on this post. If the alert fails, the claim lapses and the
+    red-alerts job posts it.
+    """
     with transaction(ctx.sessions) as session:
         episode = session.get(RedEpisode, episode_id)
-        return episode is not None and post_alert(session, ctx.slack, ctx.settings, episode, now)
+        if episode is None or episode.alert_message_id is not None:
+            return False
+        if not store.claim_alert(session, episode, now, now - ALERT_CLAIM_TIMEOUT):
+            return False
+        account = episode.account
+        alert_text, alert_blocks = msg.red_alert(account, episode.started_rating, local_today(now, ctx.settings.tz),
+                                                 ended=episode.ended_rating)
+        ask_text, ask_blocks = msg.red_alert_ask(account)
+    sent = ctx.slack.send(ctx.settings.red_accounts_channel, text=alert_text, blocks=alert_blocks)
+    with transaction(ctx.sessions) as session:
+        alert = ctx.slack.record(session, sent, Subject("red_episode", episode_id, "red_alert"))
+        session.get(RedEpisode, episode_id).alert_message_id = alert.id
+    try:
+        reply = ctx.slack.send(alert.channel, text=ask_text, blocks=ask_blocks, thread=alert)
+    except SlackApiError as exc:
+        log.warning("red alert %s posted, but its thread reply failed: %s", alert.ts, exc.response.get("error"))
+        return True
+    with transaction(ctx.sessions) as session:
+        ctx.slack.record(session, reply, Subject("red_episode", episode_id, "red_alert_ask"))
+    log.info("posted the red alert for episode %s", episode_id)
+    return True
 
 
 def post_alert(session, slack: SlackGateway, settings: Settings, episode: RedEpisode, now: dt.datetime) -> bool:

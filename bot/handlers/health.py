@@ -13,7 +13,7 @@ from slack_bolt import App
 from ..context import BotContext
 from .common import ack_submission
 from ..db import transaction
-from ..flows.health import announce_rating, record_rating
+from ..flows.health import announce_rating_later, record_rating
 from ..messages import health as msg
 from ..models import Account, Health, HealthRating, RatingSource, TaPulse
 from ..rules.health import may_rate, parse_health_command, reason_error
@@ -171,4 +171,4 @@ def register(app: App, ctx: BotContext) -> None:
         ctx.slack.ephemeral(private, user, text=confirmation)
         if follow_up:
             ctx.slack.ephemeral(private, user, text=follow_up[0], blocks=follow_up[1])
-        announce_rating(ctx, change, now)
+        announce_rating_later(ctx, change, now)

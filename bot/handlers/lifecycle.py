@@ -15,7 +15,7 @@ from sqlalchemy import select
 from ..context import BotContext
 from ..db import transaction
 from ..flows.handoff import close_handoff
-from ..flows.health import announce_rating
+from ..flows.health import announce_rating_later
 from ..flows.renewal import AssessmentForm, assessment_people, submit_assessment
 from ..messages import health as health_msg
 from ..messages import lifecycle as msg
@@ -129,7 +129,7 @@ def register(app: App, ctx: BotContext) -> None:
             ack(response_action="update", view=next_view)
         else:
             ack()
-        announce_rating(ctx, change, now)
+        announce_rating_later(ctx, change, now)
         _tell_outcome(ctx, form.assessment_id, user)
 
     def _tell_outcome(ctx: BotContext, assessment_id: int, user: str) -> None:

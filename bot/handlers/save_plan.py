@@ -146,9 +146,14 @@ def register(app: App, ctx: BotContext) -> None:
         with transaction(ctx.sessions) as session:
             plan, created = flow.store_plan(session, form, user, now)
             plan_id = plan.id
-        with transaction(ctx.sessions) as session:
-            flow.announce_plan(session, ctx.slack, settings, get_plan(session, plan_id), user, created,
-                               ctx.slack.display_name)
+
+        def announce() -> None:
+            with transaction(ctx.sessions) as session:
+                flow.announce_plan(session, ctx.slack, settings, get_plan(session, plan_id), user, created,
+                                   ctx.slack.display_name)
+
+        # after the account's red alert (same outbox key), and off Bolt's listener threads
+        ctx.outbox.submit(("channel", settings.red_accounts_channel), announce)
 
     @app.action(Action.ADD_STEP)
     def add_step_button(ack, body: dict, client) -> None:
@@ -210,8 +215,12 @@ def register(app: App, ctx: BotContext) -> None:
         ack()
         with transaction(ctx.sessions) as session:  # stored first: Slack never shows an unsaved update
             recorded = flow.store_update(session, form, user, dt.datetime.now(dt.UTC))
-        with transaction(ctx.sessions) as session:
-            flow.announce_update(session, ctx.slack, recorded)
+
+        def announce() -> None:
+            with transaction(ctx.sessions) as session:
+                flow.announce_update(session, ctx.slack, recorded)
+
+        ctx.outbox.submit(("channel", settings.red_accounts_channel), announce)
 
     @app.action(Action.PROPOSE_EXIT)
     def propose_exit_button(ack, body: dict) -> None:

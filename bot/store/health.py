@@ -67,7 +67,7 @@ def red_episodes_without_alert(session: Session, claimed_before: dt.datetime) ->
                 RedEpisode.alert_message_id.is_(None),
                 (RedEpisode.alert_claimed_at.is_(None)) | (RedEpisode.alert_claimed_at < claimed_before),
             )
-            .order_by(RedEpisode.started_at)
+            .order_by(RedEpisode.id)  # the order the episodes were recorded: the order accounts turned red
         )
     )
 
