@@ -160,6 +160,7 @@ def register(app: App, ctx: BotContext) -> None:
                 by=user, now=now, ta_pulse=form.ta_pulse, active_champion=form.active_champion,
                 access_to_buyer=form.access_to_buyer,
             )
+        announce_rating_later(ctx, change, now)  # first: whatever befalls the confirmation, the alert goes out
         with ctx.sessions() as session:
             account = get_account(session, change.account_id)
             new = session.get(HealthRating, change.rating_id)
@@ -168,7 +169,10 @@ def register(app: App, ctx: BotContext) -> None:
             has_plan = open_plan(session, account.id) is not None
             follow_up = None if has_plan else msg.next_step(account, form.rating)
         private = form.channel_id or user
-        ctx.slack.ephemeral(private, user, text=confirmation)
-        if follow_up:
-            ctx.slack.ephemeral(private, user, text=follow_up[0], blocks=follow_up[1])
-        announce_rating_later(ctx, change, now)
+
+        def confirm() -> None:
+            ctx.slack.ephemeral(private, user, text=confirmation)
+            if follow_up:
+                ctx.slack.ephemeral(private, user, text=follow_up[0], blocks=follow_up[1])
+
+        ctx.outbox.submit(("user", user), confirm)  # in order for this person, off Bolt's listener threads
