@@ -150,8 +150,12 @@ def register(app: App, ctx: BotContext) -> None:
             errors[Input.RATING] = "Choose green, yellow or red."
         if problem := reason_error(form.reason):
             errors[Input.REASON] = problem
-        if not ack_submission(ack, errors):
+        if errors:
+            ack_submission(ack, errors)
             return
+        # Stored before the modal closes: ratings are kept in the order people submit them, and
+        # if storing fails Slack keeps the modal open with what was typed (the error handler
+        # tells the person, with an error id) rather than closing it on a lost rating.
         now = dt.datetime.now(dt.UTC)
         with transaction(ctx.sessions) as session:
             account = get_account(session, form.account_id)
@@ -160,6 +164,7 @@ def register(app: App, ctx: BotContext) -> None:
                 by=user, now=now, ta_pulse=form.ta_pulse, active_champion=form.active_champion,
                 access_to_buyer=form.access_to_buyer,
             )
+        ack()
         announce_rating_later(ctx, change, now)  # first: whatever befalls the confirmation, the alert goes out
         with ctx.sessions() as session:
             account = get_account(session, change.account_id)
