@@ -110,6 +110,7 @@ def run(engine: Engine, url: str, *, alerts: int = 120, mode: str = "job", rate_
     counts = Counter(n for n in seen if n)
     arrived = sum(1 for n in expected if counts[n] >= 1)
     duplicates = sum(c - 1 for c in counts.values() if c > 1)
+    missing = [n for n in expected if not counts[n]]  # to look up in the database when it happens
     in_order = [n for n in seen if n] == [n for n in expected if counts[n]]
     probes = [s.latency for s in samples]
     probe_stats = summary_ms(probes)
@@ -117,8 +118,9 @@ def run(engine: Engine, url: str, *, alerts: int = 120, mode: str = "job", rate_
     limit = allowed * (1 + SLOWER_BY) + 1.0 / rate_per_second  # a post lands up to one interval late
     scenario = f"rate limit, {mode} ({alerts} alerts, {rate_per_second:g}/s burst {burst})"
     return [
-        Row(scenario, "alerts arrived once each", f"{arrived}/{alerts}, {duplicates} duplicates",
-            f"{alerts}/{alerts}, 0", check(arrived == alerts and duplicates == 0)),
+        Row(scenario, "alerts arrived once each", f"{arrived}/{alerts}, {duplicates} duplicates"
+            + (f" (missing: {', '.join(missing[:3])})" if missing else ""),
+            f"{alerts}/{alerts}, 0", check(arrived == alerts and duplicates == 0), details={"missing": missing}),
         Row(scenario, "in the order they turned red", "yes" if in_order else "no", "yes", check(in_order)),
         Row(scenario, "posting took (vs the limit)", f"{took:.1f} s for {len(posts)} posts (limit allows {allowed:.1f} s)",
             f"≤ {limit:.1f} s", check(bool(posts) and took <= limit),
