@@ -86,7 +86,7 @@ def test_red_then_yellow_alert_thread_and_parent_edit(bot) -> None:
         assert person in ask
     for item in ("Current status", "Asks of the business", "Action plan"):
         assert item in ask
-    assert any("not rated → red" in e["text"] for e in bot.sandbox.ephemerals)
+    wait_for(lambda: any("not rated → red" in e["text"] for e in bot.sandbox.ephemerals), what="the confirmation")
 
     rate(bot, "U0AE001", "acme yellow signed a renewal intent")
     wait_for(lambda: len(bot.sandbox.thread(RED, alert["ts"])) == 3, what="the yellow rating in the thread")
@@ -96,7 +96,8 @@ def test_red_then_yellow_alert_thread_and_parent_edit(bot) -> None:
     status = edited["blocks"][-1]["elements"][0]["text"]
     assert "back to yellow" in status
     assert len(alerts(bot)) == 1, "a recovery edits the alert, it posts no new one"
-    assert any("yellow" in e["text"] and "save plan" in e["text"] for e in bot.sandbox.ephemerals)
+    wait_for(lambda: any("yellow" in e["text"] and "save plan" in e["text"] for e in bot.sandbox.ephemerals),
+             what="the save plan offer")
 
     before = len(bot.sandbox.calls_to("chat.postMessage"))
     run_job(bot.ctx, "red-alerts")
