@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from ..context import BotContext
 from ..models import Account, Health, RatingSource, UsageSnapshot
 from ..rules.health import ScoreThresholds, Traits, Usage, compute_health, local_today
-from ..store.health import current_ratings, last_traits
+from ..store.health import accounts_by_id, current_ratings, last_traits_of
 from ..store.touchpoints import last_touchpoints
 from .health import RatingChange, announce_rating, record_rating
 
@@ -56,10 +56,12 @@ def record_computed_health(session: Session, settings, account_ids: list[int], n
     usage = latest_usage(session, account_ids)
     current = current_ratings(session, account_ids)
     touched = last_touchpoints(session, account_ids)
+    traits_rows = last_traits_of(session, account_ids)
+    accounts = accounts_by_id(session, usage)
     changes = []
     for account_id, snapshot in usage.items():
-        account = session.get(Account, account_id)
-        traits_row = last_traits(session, account_id)
+        account = accounts[account_id]
+        traits_row = traits_rows.get(account_id)
         traits = Traits(
             ta_pulse=traits_row.ta_pulse.value if traits_row and traits_row.ta_pulse else None,
             active_champion=traits_row.active_champion if traits_row else None,

@@ -23,6 +23,15 @@ def current_rating(session: Session, account_id: int) -> HealthRating | None:
 
 def current_ratings(session: Session, account_ids: Iterable[int]) -> dict[int, HealthRating]:
     """Latest rating of each account, in one statement."""
+    return _latest_ratings(session, account_ids)
+
+
+def last_traits_of(session: Session, account_ids: Iterable[int]) -> dict[int, HealthRating]:
+    """Each account's latest rating that recorded the TA-set traits, in one statement."""
+    return _latest_ratings(session, account_ids, HealthRating.ta_pulse.is_not(None))
+
+
+def _latest_ratings(session: Session, account_ids: Iterable[int], *where) -> dict[int, HealthRating]:
     ids = list(account_ids)
     if not ids:
         return {}
@@ -33,7 +42,7 @@ def current_ratings(session: Session, account_ids: Iterable[int]) -> dict[int, H
             .over(partition_by=HealthRating.account_id, order_by=(HealthRating.rated_at.desc(), HealthRating.id.desc()))
             .label("rank"),
         )
-        .where(HealthRating.account_id.in_(ids))
+        .where(HealthRating.account_id.in_(ids), *where)
         .subquery()
     )
     rows = session.scalars(select(HealthRating).join(ranked, ranked.c.id == HealthRating.id).where(ranked.c.rank == 1))
