@@ -44,6 +44,11 @@ def main(verbose: bool) -> None:
 
 
 # --- serving ------------------------------------------------------------------------------
+def _start_worker(ctx, enabled: bool):
+    """The delivery worker posts what the bot owes Slack (see `tabot worker`)."""
+    return ctx.delivery_worker() if enabled else None
+
+
 def _start_scheduler(ctx, enabled: bool):
     if not enabled:
         return None
@@ -59,7 +64,8 @@ def _start_scheduler(ctx, enabled: bool):
 @click.option("--port", default=3000, show_default=True, type=int)
 @click.option("--threads", default=16, show_default=True, type=int, help="Worker threads.")
 @click.option("--no-scheduler", is_flag=True, help="Do not run the scheduled jobs in this process.")
-def serve(host: str, port: int, threads: int, no_scheduler: bool) -> None:
+@click.option("--no-worker", is_flag=True, help="Do not deliver Slack messages in this process (run `tabot worker`).")
+def serve(host: str, port: int, threads: int, no_scheduler: bool, no_worker: bool) -> None:
     """Serve Slack's HTTP requests on POST /slack/events (and GET /healthz)."""
     from .app import create_app
     from .server import BotServer
@@ -71,7 +77,8 @@ def serve(host: str, port: int, threads: int, no_scheduler: bool) -> None:
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
     scheduler = _start_scheduler(ctx, not no_scheduler)
-    server = BotServer(app, ctx.engine, host=host, port=port, threads=threads, outbox=ctx.outbox)
+    server = BotServer(app, ctx.engine, host=host, port=port, threads=threads,
+                       worker=_start_worker(ctx, not no_worker))
     click.echo(f"tabot listening on {server.url}/slack/events (health: {server.url}/healthz)")
     try:
         server.serve_forever()
@@ -82,7 +89,8 @@ def serve(host: str, port: int, threads: int, no_scheduler: bool) -> None:
 
 @main.command()
 @click.option("--no-scheduler", is_flag=True, help="Do not run the scheduled jobs in this process.")
-def socket(no_scheduler: bool) -> None:
+@click.option("--no-worker", is_flag=True, help="Do not deliver Slack messages in this process (run `tabot worker`).")
+def socket(no_scheduler: bool, no_worker: bool) -> None:
     """Run the same app over Socket Mode (no public URL needed)."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -95,19 +103,33 @@ def socket(no_scheduler: bool) -> None:
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
     scheduler = _start_scheduler(ctx, not no_scheduler)
+    worker = _start_worker(ctx, not no_worker)
+    if worker:
+        worker.start()
     try:
         SocketModeHandler(app, ctx.settings.slack_app_token.get_secret_value()).start()
     finally:
         if scheduler:
             scheduler.shutdown(wait=False)
+        if worker:
+            worker.stop()
 
 
 @main.command()
-def scheduler() -> None:
+@click.option("--no-worker", is_flag=True, help="Do not deliver Slack messages in this process (run `tabot worker`).")
+def scheduler(no_worker: bool) -> None:
     """Run the scheduled jobs alone (one scheduler acts per database, by a leader lock)."""
     from .jobs.scheduler import run_scheduler_forever
 
-    run_scheduler_forever(_context())
+    ctx = _context()
+    worker = _start_worker(ctx, not no_worker)
+    if worker:
+        worker.start()
+    try:
+        run_scheduler_forever(ctx)
+    finally:
+        if worker:
+            worker.stop()
 
 
 @main.command()
@@ -170,61 +192,30 @@ def import_() -> None:
 
 def _run_import(kind: str, path: Path) -> None:
     from . import importer
-    from .db import transaction
-    from .flows.imports import announce_all, record_computed_health, record_imported_health
+    from .flows.imports import run_import
 
     ctx = _context()
     now = dt.datetime.now(dt.UTC)
-    stage_changes = []
     try:
-        with transaction(ctx.sessions) as session:
-            if kind == "accounts":
-                summary = importer.import_accounts(session, path, importer.slack_user_resolver(ctx.slack.client))
-                changes = record_imported_health(session, summary.health_changes, now)
-                stage_changes = summary.stage_changes
-            elif kind == "contacts":
-                summary, changes = importer.import_contacts(session, path), []
-            else:
-                summary, account_ids = importer.import_usage(session, path)
-                changes = record_computed_health(session, ctx.settings, account_ids, now)
+        outcome = run_import(ctx, kind, path, now)
     except importer.ImportRejected as exc:
         click.echo(f"{path}: nothing imported, {len(exc.errors)} bad row(s):", err=True)
         for error in exc.errors:
             click.echo(f"  {error}", err=True)
         sys.exit(1)
+    summary = outcome.summary
     click.echo(f"{path}: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged")
-    if changes:
-        turned_red = sum(1 for c in changes if c.started_episode_id)
-        click.echo(f"{len(changes)} health rating(s) changed, {turned_red} account(s) turned red")
-        announce_all(ctx, changes, now)  # what Slack misses now, the red-alerts job posts later
-    if kind == "accounts" and summary.realised:
-        _ask_for_churn_retros(ctx, summary.realised, now)
-    if stage_changes:
-        _announce_stages(ctx, stage_changes, now)
-
-
-def _announce_stages(ctx, stage_changes, now: dt.datetime) -> None:
-    """Stage 6 sends the engagement plan, stage 7 the kick-off ask (once per account)."""
-    from .db import transaction
-    from .flows.onboarding import announce_stage_changes
-
-    click.echo(f"{len(stage_changes)} sales stage(s) changed")
-    with transaction(ctx.sessions) as session:
-        announced = announce_stage_changes(session, ctx.slack, ctx.settings, stage_changes, now, ctx.slack.display_name)
-    for item in announced:
-        what = "engagement plan sent" if item.stage == "6" else "kick-off ask sent"
-        click.echo(f"  {item.name}: stage {item.stage}, "
-                   + (what if item.posted else "Slack refused the message: tell the AE and CE by hand"))
-
-
-def _ask_for_churn_retros(ctx, realised, now: dt.datetime) -> None:
-    """Realised churn: a retro where the handbook asks for one (the TA and sponsor get a DM)."""
-    from .flows.churn_retro import churn_realised
-    from .rules.health import local_today
-
-    asked = churn_realised(ctx.sessions, ctx.slack, ctx.settings, realised, now, local_today(now, ctx.settings.tz))
-    click.echo(f"{len(realised)} realised churn(s): {len(asked)} churn retro(s) asked for "
-               "(the rest are below the retro rule or recorded already)")
+    if outcome.ratings:
+        click.echo(f"{len(outcome.ratings)} health rating(s) changed, {outcome.turned_red} account(s) turned red")
+    if outcome.stages:
+        click.echo(f"{len(outcome.stages)} sales stage(s) changed")
+        for item in outcome.stages:
+            what = "engagement plan" if item.stage == "6" else "kick-off ask"
+            click.echo(f"  {item.name}: stage {item.stage}, {what} sent")
+    if outcome.realised:
+        click.echo(f"{outcome.realised} realised churn(s): {len(outcome.retros_asked)} churn retro(s) asked for "
+                   "(the rest are below the retro rule or recorded already)")
+    ctx.deliver_owed()  # what Slack refuses stays listed in `tabot deliveries list --failed`
 
 
 @import_.command("accounts")
@@ -303,3 +294,8 @@ main.add_command(render)
 
 def _handle_sigterm(*_: object) -> None:
     raise SystemExit(0)
+
+from .cli_deliveries import deliveries, worker  # noqa: E402  (delivery commands, in their own module)
+
+main.add_command(worker)
+main.add_command(deliveries)

@@ -18,7 +18,6 @@ from sqlalchemy import Engine
 from waitress.server import create_server
 
 from .db import database_reachable
-from .outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +43,9 @@ class BotServer:
     """A waitress server for the bot, startable in a thread (tests, demo) or in the foreground."""
 
     def __init__(self, app: App, engine: Engine, host: str = "127.0.0.1", port: int = 3000, threads: int = 16,
-                 outbox: Outbox | None = None):
+                 worker=None):
         self._app = app
-        self._outbox = outbox
+        self._worker = worker  # a DeliveryWorker started with the server and stopped after it
         self._server = create_server(
             make_wsgi_app(app, engine), host=host, port=port, threads=threads, ident="tabot"
         )
@@ -61,9 +60,17 @@ class BotServer:
         return f"http://{self._server.effective_host}:{self.port}"
 
     def serve_forever(self) -> None:
-        self._server.run()
+        if self._worker is not None:
+            self._worker.start()
+        try:
+            self._server.run()
+        finally:
+            if self._worker is not None:
+                self._worker.stop()
 
     def start(self) -> "BotServer":
+        if self._worker is not None:
+            self._worker.start()
         self._thread = threading.Thread(target=self._server.run, name="tabot-http", daemon=True)
         self._thread.start()
         return self
@@ -73,8 +80,8 @@ class BotServer:
         # sockets from the server's own loop
         self._server.task_dispatcher.shutdown(cancel_pending=False, timeout=5)
         self._app.listener_runner.listener_executor.shutdown(wait=True)
-        if self._outbox is not None:
-            self._outbox.shutdown()
+        if self._worker is not None:
+            self._worker.stop()
         if self._thread is None:
             self._server.close()
             return

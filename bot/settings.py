@@ -138,6 +138,11 @@ class Settings(BaseSettings):
     red_alerts_every_minutes: int = Field(10, ge=1, alias="TABOT_RED_ALERTS_EVERY_MINUTES")
     daily_jobs_time: dt.time = Field(dt.time(9, 0), alias="TABOT_DAILY_JOBS_TIME")
 
+    # Delivery (bot/deliveries): worker threads per process, and how long a claim on a delivery
+    # lasts before another worker may take it over (longer than one Slack call can take)
+    delivery_threads: int = Field(4, ge=1, le=32, alias="TABOT_DELIVERY_THREADS")
+    delivery_lease_seconds: int = Field(60, ge=1, alias="TABOT_DELIVERY_LEASE_SECONDS")
+
     # Computed health (handbook "later" score, 0-10)
     health_weight_ta_pulse: Decimal = Field(Decimal("0.05"), ge=0, alias="TABOT_HEALTH_WEIGHT_TA_PULSE")
     health_weight_technical: Decimal = Field(Decimal("0.15"), ge=0, alias="TABOT_HEALTH_WEIGHT_TECHNICAL")
@@ -201,6 +206,10 @@ class Settings(BaseSettings):
         if self.churn_retro_sponsor:
             people.add(self.churn_retro_sponsor)
         return people
+
+    @property
+    def bot_token(self) -> str | None:
+        return self.slack_bot_token.get_secret_value() if self.slack_bot_token else None
 
     def require(self, *names: str) -> None:
         """Fail with a clear message when a setting a command needs is missing."""

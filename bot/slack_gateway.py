@@ -1,9 +1,14 @@
-"""The one place that talks to Slack's Web API for the bot's own messages.
+"""The one place the bot's own messages go through.
 
-It posts, threads, edits and uploads, and remembers which Slack message belongs to which
-record (`SlackMessage`), so "post into the account's thread" is one call everywhere. Channel
-settings may hold a name or an ID; names are resolved through `conversations.list` once and
-cached. 429s are retried by slack_sdk's own retry handler, honouring `Retry-After`.
+Flows and jobs *owe* messages: `post`, `reply`, `update`, `upload`, `dm` and `ephemeral` record
+them (`bot/deliveries/record.py`) in the caller's transaction, with the change that owes
+them, and return at once; the delivery worker (`bot/deliveries/worker.py`) posts them after
+the commit, exactly once. Which Slack message belongs to which record is kept in
+`SlackMessage`, so "post into the account's thread" is one call everywhere.
+
+What talks to Slack directly lives here too, for the worker and the request path: channel
+names resolved to IDs (through `conversations.list`, once, cached), people's names, and
+`tell`, an immediate DM for answers to a click that change nothing (a refusal).
 """
 
 from __future__ import annotations
@@ -18,23 +23,40 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
 )
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import SlackMessage, utcnow
+from .deliveries import record
+from .models import Delivery, SlackMessage
 
 log = logging.getLogger(__name__)
 
 
 def make_web_client(token: str | None, base_url: str) -> WebClient:
-    """A WebClient for `base_url` (Slack, GovSlack or the local sandbox) that retries 429s."""
+    """A WebClient for `base_url` (Slack, GovSlack or the local sandbox) that retries 429s:
+    the request path's (views.open, ...)."""
     return WebClient(
         token=token,
         base_url=base_url,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=5),
+        ],
+    )
+
+
+def make_delivery_client(token: str | None, base_url: str, timeout: int = 15) -> WebClient:
+    """The delivery worker's client: network errors and Slack's 5xx are retried a little by
+    slack_sdk's handlers; a 429 is not slept on here but handed back, so the worker can turn
+    to other channels and come back after `Retry-After`."""
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        timeout=timeout,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2),
         ],
     )
 
@@ -52,28 +74,6 @@ class Subject:
     type: str
     id: int | None
     purpose: str
-
-
-def _thread_of(message: SlackMessage | None) -> tuple[str, str, int] | None:
-    """(channel, thread parent's ts, parent's id) of the thread `message` starts or sits in.
-    Slack threads have one level: a reply's thread is its parent's (`thread_ts` must be the
-    parent's ts, never a reply's). Read from the row's own columns, so a row from a finished
-    session works too."""
-    if message is None:
-        return None
-    if message.parent_id is not None and message.thread_ts:
-        return message.channel, message.thread_ts, message.parent_id
-    return message.channel, message.ts, message.id
-
-
-@dataclass(frozen=True)
-class Sent:
-    """A message Slack accepted: where it is, and the parent it was posted under."""
-
-    channel: str
-    ts: str
-    parent_id: int | None
-    thread_ts: str | None
 
 
 @dataclass
@@ -96,6 +96,17 @@ class SlackGateway:
             if name not in self._channel_ids:
                 raise ChannelNotFound(name)
             return self._channel_ids[name]
+
+    def conversation_id(self, name_or_id: str) -> str:
+        """Like `channel_id`, but a user id becomes the ID of the bot's DM with that person
+        (`conversations.open`): file uploads and history need the conversation itself."""
+        channel = self.channel_id(name_or_id)
+        if channel[:1] not in ("U", "W"):
+            return channel
+        with self._lock:
+            if channel not in self._channel_ids:
+                self._channel_ids[channel] = self.client.conversations_open(users=channel)["channel"]["id"]
+            return self._channel_ids[channel]
 
     def _load_channels(self) -> None:
         cursor = None
@@ -138,9 +149,9 @@ class SlackGateway:
             if not cursor:
                 return None
 
-    # --- messages the bot keeps track of ----------------------------------------------------
+    # --- messages the bot owes (recorded now, delivered after the commit) ------------------
+    @staticmethod
     def post(
-        self,
         session: Session,
         channel: str,
         subject: Subject,
@@ -149,45 +160,12 @@ class SlackGateway:
         blocks: list[dict[str, Any]] | None = None,
         thread: SlackMessage | None = None,
     ) -> SlackMessage:
-        """Post a message (into `thread` when given) and record it as the bot's."""
-        return self.record(session, self.send(channel, text=text, blocks=blocks, thread=thread), subject)
-
-    def send(
-        self, channel: str, *, text: str, blocks: list[dict[str, Any]] | None = None, thread: SlackMessage | None = None,
-    ) -> "Sent":
-        """Post a message without recording it yet: callers that must not hold a database
-        transaction while Slack answers (or sleeps on a 429) post first and `record` after."""
-        where = _thread_of(thread)
-        response = self.client.chat_postMessage(
-            channel=where[0] if where else self.channel_id(channel),
-            text=text,
-            blocks=blocks,
-            thread_ts=where[1] if where else None,
-            unfurl_links=False,
-            unfurl_media=False,
-        )
-        return Sent(channel=response["channel"], ts=response["ts"], parent_id=where[2] if where else None,
-                    thread_ts=where[1] if where else None)
+        """Owe a message in `channel` (into `thread` when given), about `subject`."""
+        return record.post(session, channel, subject.type, subject.id, subject.purpose,
+                           text=text, blocks=blocks, thread=thread)
 
     @staticmethod
-    def record(session: Session, sent: "Sent", subject: Subject) -> SlackMessage:
-        """Remember a sent message as the bot's, about `subject`."""
-        message = SlackMessage(
-            channel=sent.channel,
-            ts=sent.ts,
-            thread_ts=sent.thread_ts,
-            parent_id=sent.parent_id,
-            subject_type=subject.type,
-            subject_id=subject.id,
-            purpose=subject.purpose,
-            posted_at=utcnow(),
-        )
-        session.add(message)
-        session.flush()
-        return message
-
     def reply(
-        self,
         session: Session,
         parent: SlackMessage,
         subject: Subject,
@@ -195,69 +173,51 @@ class SlackGateway:
         text: str,
         blocks: list[dict[str, Any]] | None = None,
     ) -> SlackMessage:
-        return self.post(session, parent.channel, subject, text=text, blocks=blocks, thread=parent)
-
-    def update(
-        self, message: SlackMessage, *, text: str, blocks: list[dict[str, Any]] | None = None
-    ) -> None:
-        self.client.chat_update(channel=message.channel, ts=message.ts, text=text, blocks=blocks)
-        message.updated_at = utcnow()
+        """Owe a reply in the thread of `parent`."""
+        return record.post(session, "", subject.type, subject.id, subject.purpose, text=text, blocks=blocks,
+                           thread=parent)
 
     @staticmethod
-    def find(session: Session, subject: Subject) -> SlackMessage | None:
-        """The latest message the bot posted about `subject`."""
-        return session.scalars(
-            select(SlackMessage)
-            .where(
-                SlackMessage.subject_type == subject.type,
-                SlackMessage.subject_id == subject.id,
-                SlackMessage.purpose == subject.purpose,
-            )
-            .order_by(SlackMessage.id.desc())
-            .limit(1)
-        ).first()
+    def update(message: SlackMessage, *, text: str, blocks: list[dict[str, Any]] | None = None) -> Delivery:
+        """Owe an edit of `message` (in the session it was loaded in)."""
+        return record.update(message, text=text, blocks=blocks)
 
-    # --- messages nobody needs to find again ---------------------------------------------
-    def dm(self, user_id: str, *, text: str, blocks: list[dict[str, Any]] | None = None) -> str:
-        """Send a direct message from the bot; returns its ts."""
-        return self.dm_in(user_id, text=text, blocks=blocks)[1]
+    @staticmethod
+    def dm(session: Session, user_id: str, *, text: str, blocks: list[dict[str, Any]] | None = None) -> Delivery:
+        """Owe a direct message nobody needs to find again."""
+        return record.dm(session, user_id, text=text, blocks=blocks)
 
-    def dm_in(self, user_id: str, *, text: str, blocks: list[dict[str, Any]] | None = None) -> tuple[str, str]:
-        """Send a direct message; returns (the DM's channel id, ts): `upload` needs the `D…` id,
-        as files.completeUploadExternal refuses a user id."""
-        response = self.client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
-        return response["channel"], response["ts"]
+    @staticmethod
+    def ephemeral(session: Session, channel: str, user_id: str, *, text: str,
+                  blocks: list[dict[str, Any]] | None = None) -> Delivery:
+        """Owe a message only `user_id` sees (a DM where the bot cannot post one)."""
+        return record.ephemeral(session, channel, user_id, text=text, blocks=blocks)
 
-    def ephemeral(
-        self, channel: str, user_id: str, *, text: str, blocks: list[dict[str, Any]] | None = None
-    ) -> None:
-        """A message only `user_id` sees; falls back to a DM where the bot cannot post ephemerals
-        (a channel it is not in, or a DM between two other people)."""
-        try:
-            self.client.chat_postEphemeral(channel=channel, user=user_id, text=text, blocks=blocks)
-        except SlackApiError as exc:
-            if exc.response.get("error") not in {"channel_not_found", "not_in_channel", "user_not_in_channel"}:
-                raise
-            self.dm(user_id, text=text, blocks=blocks)
-
+    @staticmethod
     def upload(
-        self,
-        channel: str,
+        session: Session,
+        to: str | SlackMessage,
         *,
         content: bytes | str,
         filename: str,
         title: str,
         initial_comment: str | None = None,
         thread: SlackMessage | None = None,
-    ) -> dict[str, Any]:
-        """Upload a file with files_upload_v2 (its three calls); returns the file record."""
-        where = _thread_of(thread)
-        response = self.client.files_upload_v2(
-            channel=where[0] if where else self.channel_id(channel),
-            content=content,
-            filename=filename,
-            title=title,
-            initial_comment=initial_comment,
-            thread_ts=where[1] if where else None,
-        )
-        return response["file"]
+    ) -> Delivery:
+        """Owe a file in channel `to`, in the channel of message `to`, or in `thread`."""
+        return record.upload(session, to, content=content, filename=filename, title=title,
+                             initial_comment=initial_comment, thread=thread)
+
+    @staticmethod
+    def find(session: Session, subject: Subject) -> SlackMessage | None:
+        """The latest message the bot posted, or owes, about `subject`."""
+        return record.find(session, subject.type, subject.id, subject.purpose)
+
+    # --- answers that change nothing, sent at once -------------------------------------------
+    def tell(self, user_id: str, *, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        """A direct message now, for an answer to a click that records nothing (a refusal, an
+        error id). Call it with no transaction open; a failure is logged, not raised."""
+        try:
+            self.client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+        except SlackApiError as exc:
+            log.warning("could not tell %s: %s", user_id, exc.response.get("error"))

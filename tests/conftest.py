@@ -123,6 +123,6 @@ def bot(ctx: BotContext, sandbox: Sandbox) -> Iterator[RunningBot]:
     from bot.app import create_app
     from bot.server import BotServer
 
-    server = BotServer(create_app(ctx), ctx.engine, port=0, threads=8, outbox=ctx.outbox).start()
+    server = BotServer(create_app(ctx), ctx.engine, port=0, threads=8, worker=ctx.delivery_worker()).start()
     yield RunningBot(ctx, sandbox, SlackDriver(server.url, SIGNING_SECRET, sandbox), server.url)
     server.stop()

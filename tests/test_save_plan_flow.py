@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from bot.db import transaction
-from bot.flows.health import post_red_alert, record_rating
+from bot.flows.health import owe_rating_messages, record_rating
 from bot.models import Account, Health, PlanStatus, PlanUpdate, RatingSource, SavePlan
 from bot.store.save_plans import get_plan
 from support import add_account, eventually, wait_for
@@ -20,8 +20,8 @@ def rate_directly(ctx, account_id: int, rating: Health) -> None:
     with transaction(ctx.sessions) as session:
         change = record_rating(session, session.get(Account, account_id), rating=rating, reason="setup",
                                source=RatingSource.MANUAL, by="U0TA001", now=now)
-    if change.started_episode_id:
-        post_red_alert(ctx, change.started_episode_id, now)
+        owe_rating_messages(session, ctx.settings, change, now)
+    ctx.deliver_owed()
 
 
 def new_view(bot, action) -> dict:
@@ -88,7 +88,7 @@ def test_red_account_plan_enters_lighthouse_in_the_alert_thread_with_its_file(bo
     plan = wait_for(lambda: (p := the_plan(bot)).criteria[0].steps and p, what="the step")
     step = plan.criteria[0].steps[0]
     assert (step.owner_user_id, step.due_date) == ("U0CE001", dt.date(2026, 12, 15))
-    assert any("Weekly usage review" in m["text"] for m in bot.sandbox.messages(RED))
+    wait_for(lambda: any("Weekly usage review" in m["text"] for m in bot.sandbox.messages(RED)), what="the step")
 
 
 def test_yellow_account_plan_is_handled_outside_lighthouse_by_dm(bot) -> None:
@@ -175,5 +175,6 @@ def test_exit_needs_sales_and_ts_leadership(bot) -> None:
     assert the_plan(bot).status == PlanStatus.OPEN
     bot.slack.click("U0LEAD1", "approve_exit", str(plan_id), message=proposal)
     wait_for(lambda: the_plan(bot).status == PlanStatus.EXITED, what="the exit")
-    assert any("exited the Lighthouse program" in m["text"] for m in bot.sandbox.messages(RED))
+    wait_for(lambda: any("exited the Lighthouse program" in m["text"] for m in bot.sandbox.messages(RED)),
+             what="the exit announced")
     assert the_plan(bot).closed_at is not None

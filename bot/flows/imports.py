@@ -1,32 +1,78 @@
-"""What an import means beyond its rows: ratings it sets and the computed health it moves.
-
-Both go through the health flow, so an account an import turns red gets its alert like one
-rated red in the modal.
+"""An import and what it means beyond its rows, in one transaction: the ratings it sets and
+the computed health it moves (through the health flow, so an account an import turns red owes
+its alert like one rated red in the modal), the sales stages it reaches (engagement plan,
+kick-off ask) and the churn it realises (the retro asks). Everything it owes Slack commits with
+its rows; the caller delivers after (`ctx.deliver_owed()`), so a failed import posts nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..context import BotContext
+from ..db import transaction
 from ..models import Account, Health, RatingSource, UsageSnapshot
 from ..rules.health import ScoreThresholds, Traits, Usage, compute_health, local_today
 from ..store.health import accounts_by_id, current_ratings, last_traits_of
 from ..store.touchpoints import last_touchpoints
-from .health import RatingChange, announce_rating, record_rating
+from .health import RatingChange, owe_rating_messages, record_rating
 
 
-def record_imported_health(session: Session, changes: Iterable[tuple[int, Health]], now: dt.datetime) -> list[RatingChange]:
+@dataclass
+class ImportOutcome:
+    summary: Any
+    ratings: list[RatingChange] = field(default_factory=list)
+    stages: list[Any] = field(default_factory=list)  # StageAnnounced, one per account and stage reached
+    realised: int = 0  # realised churns in the file
+    retros_asked: list[int] = field(default_factory=list)
+
+    @property
+    def turned_red(self) -> int:
+        return sum(1 for change in self.ratings if change.started_episode_id)
+
+
+def run_import(ctx: BotContext, kind: str, path: Path, now: dt.datetime) -> ImportOutcome:
+    """Import `path` (accounts, contacts or usage) with all its follow-ups, or nothing at all
+    (raises `importer.ImportRejected` naming each bad row)."""
+    from .. import importer
+    from .churn_retro import churn_realised
+    from .onboarding import announce_stage_changes
+
+    with transaction(ctx.sessions) as session:
+        if kind == "accounts":
+            summary = importer.import_accounts(session, path, importer.slack_user_resolver(ctx.slack.client))
+            outcome = ImportOutcome(summary, record_imported_health(session, ctx.settings, summary.health_changes, now))
+            if summary.stage_changes:
+                outcome.stages = announce_stage_changes(session, ctx.slack, ctx.settings, summary.stage_changes, now,
+                                                        ctx.slack.display_name)
+            if summary.realised:
+                outcome.realised = len(summary.realised)
+                outcome.retros_asked = churn_realised(session, ctx.slack, ctx.settings, summary.realised, now,
+                                                      local_today(now, ctx.settings.tz))
+        elif kind == "contacts":
+            outcome = ImportOutcome(importer.import_contacts(session, path))
+        else:
+            summary, account_ids = importer.import_usage(session, path)
+            outcome = ImportOutcome(summary, record_computed_health(session, ctx.settings, account_ids, now))
+    return outcome
+
+
+def record_imported_health(session: Session, settings, changes: Iterable[tuple[int, Health]],
+                           now: dt.datetime) -> list[RatingChange]:
     recorded = []
     for account_id, rating in changes:
         account = session.get(Account, account_id)
-        recorded.append(
-            record_rating(session, account, rating=rating, reason="Set by account import",
-                          source=RatingSource.IMPORT, by=None, now=now)
-        )
+        change = record_rating(session, account, rating=rating, reason="Set by account import",
+                               source=RatingSource.IMPORT, by=None, now=now)
+        owe_rating_messages(session, settings, change, now)
+        recorded.append(change)
     return recorded
 
 
@@ -83,20 +129,15 @@ def record_computed_health(session: Session, settings, account_ids: list[int], n
         reason = f"Computed health score {score.score}/10 from {snapshot.month:%B %Y} usage"
         if pulled:
             reason += "; pulled down by " + ", ".join(pulled)
-        changes.append(
-            record_rating(
-                session, account, rating=rating, reason=reason, source=RatingSource.COMPUTED, by=None, now=now,
-                score=score.score,
-                components={**{k: str(v) for k, v in score.components.items()}, "pulled_down_by": pulled,
-                            "traits": score.traits},
-            )
+        change = record_rating(
+            session, account, rating=rating, reason=reason, source=RatingSource.COMPUTED, by=None, now=now,
+            score=score.score,
+            components={**{k: str(v) for k, v in score.components.items()}, "pulled_down_by": pulled,
+                        "traits": score.traits},
         )
+        owe_rating_messages(session, settings, change, now)
+        changes.append(change)
     return changes
 
 
-def announce_all(ctx: BotContext, changes: list[RatingChange], now: dt.datetime) -> None:
-    for change in changes:
-        announce_rating(ctx, change, now)
-
-
-__all__ = ["announce_all", "latest_usage", "record_computed_health", "record_imported_health"]
+__all__ = ["ImportOutcome", "latest_usage", "record_computed_health", "record_imported_health", "run_import"]

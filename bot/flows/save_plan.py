@@ -1,6 +1,7 @@
 """Save plans: store, announce, update, add steps, and the two-party Lighthouse exit.
 
-Each function writes in the caller's session and posts through the gateway; the plan's card
+Each function writes in the caller's session and owes its messages through the gateway (they
+are delivered after the caller commits); the plan's card
 (the message with its buttons) lives in the account's red-alert thread when there is one,
 else in the TA's DM, and every later event of the plan is a reply to it.
 """
@@ -98,7 +99,7 @@ def announce_plan(session: Session, slack: SlackGateway, settings: Settings, pla
         episode = health_store.open_red_episode(session, account.id)
         thread = episode.alert_message if episode else None
         if thread is not None:
-            card = slack.post(session, thread.channel, _card_subject(plan), text=text, blocks=blocks, thread=thread)
+            card = slack.post(session, "", _card_subject(plan), text=text, blocks=blocks, thread=thread)
         else:
             people = [u for u in (account.ta_user_id, account.ae_user_id) if u] or [opener]
             card = slack.post(session, people[0], _card_subject(plan), text=text, blocks=blocks)
@@ -106,10 +107,10 @@ def announce_plan(session: Session, slack: SlackGateway, settings: Settings, pla
                 slack.post(session, other, Subject("save_plan", plan.id, "plan_card_copy"), text=text, blocks=blocks)
     if created:
         for person in dict.fromkeys([*settings.rsd, *settings.ta_director]):
-            slack.dm(person, text=f":memo: {mention(opener)} opened a save plan for *{escape_mrkdwn(account.name)}*"
+            slack.dm(session, person, text=f":memo: {mention(opener)} opened a save plan for *{escape_mrkdwn(account.name)}*"
                                   f"{' (Lighthouse)' if plan.in_lighthouse else ''}: "
                                   f"{escape_mrkdwn(plan.problem_statement[:300])}")
-    slack.upload(card.channel, content=render_plan(plan, names), filename=f"save-plan-{account.salesforce_id}.md",
+    slack.upload(session, card, content=render_plan(plan, names), filename=f"save-plan-{account.salesforce_id}.md",
                  title=f"Save plan: {account.name}", thread=card)
     return card
 

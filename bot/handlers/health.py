@@ -13,7 +13,7 @@ from slack_bolt import App
 from ..context import BotContext
 from .common import ack_submission
 from ..db import transaction
-from ..flows.health import announce_rating_later, record_rating
+from ..flows.health import owe_rating_messages, record_rating
 from ..messages import health as msg
 from ..models import Account, Health, HealthRating, RatingSource, TaPulse
 from ..rules.health import may_rate, parse_health_command, reason_error
@@ -153,10 +153,12 @@ def register(app: App, ctx: BotContext) -> None:
         if errors:
             ack_submission(ack, errors)
             return
-        # Stored before the modal closes: ratings are kept in the order people submit them, and
-        # if storing fails Slack keeps the modal open with what was typed (the error handler
-        # tells the person, with an error id) rather than closing it on a lost rating.
+        # Stored, with everything it owes Slack, before the modal closes: ratings are kept in the
+        # order people submit them, and if storing fails Slack keeps the modal open with what was
+        # typed (the error handler tells the person, with an error id) rather than closing it on
+        # a lost rating. The delivery worker posts the alert and the confirmation after the commit.
         now = dt.datetime.now(dt.UTC)
+        private = form.channel_id or user
         with transaction(ctx.sessions) as session:
             account = get_account(session, form.account_id)
             change = record_rating(
@@ -164,20 +166,11 @@ def register(app: App, ctx: BotContext) -> None:
                 by=user, now=now, ta_pulse=form.ta_pulse, active_champion=form.active_champion,
                 access_to_buyer=form.access_to_buyer,
             )
-        ack()
-        announce_rating_later(ctx, change, now)  # first: whatever befalls the confirmation, the alert goes out
-        with ctx.sessions() as session:
-            account = get_account(session, change.account_id)
+            owe_rating_messages(session, settings, change, now)
             new = session.get(HealthRating, change.rating_id)
             previous = session.get(HealthRating, change.previous_id) if change.previous_id else None
-            confirmation = msg.rating_confirmation(account, previous, new)
-            has_plan = open_plan(session, account.id) is not None
-            follow_up = None if has_plan else msg.next_step(account, form.rating)
-        private = form.channel_id or user
-
-        def confirm() -> None:
-            ctx.slack.ephemeral(private, user, text=confirmation)
+            ctx.slack.ephemeral(session, private, user, text=msg.rating_confirmation(account, previous, new))
+            follow_up = None if open_plan(session, account.id) is not None else msg.next_step(account, form.rating)
             if follow_up:
-                ctx.slack.ephemeral(private, user, text=follow_up[0], blocks=follow_up[1])
-
-        ctx.outbox.submit(("user", user), confirm)  # in order for this person, off Bolt's listener threads
+                ctx.slack.ephemeral(session, private, user, text=follow_up[0], blocks=follow_up[1])
+        ack()

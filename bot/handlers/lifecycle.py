@@ -15,7 +15,7 @@ from sqlalchemy import select
 from ..context import BotContext
 from ..db import transaction
 from ..flows.handoff import close_handoff
-from ..flows.health import announce_rating_later
+from ..flows.health import owe_rating_messages
 from ..flows.renewal import AssessmentForm, assessment_people, submit_assessment
 from ..messages import health as health_msg
 from ..messages import lifecycle as msg
@@ -64,10 +64,10 @@ def register(app: App, ctx: BotContext) -> None:
                 return
             account = task.account
             if not may_rate(user, account.team, settings.leadership):
-                ctx.slack.dm(user, text=msg.handoff_not_allowed(account))
+                ctx.slack.tell(user, text=msg.handoff_not_allowed(account))
                 return
             if not close_handoff(session, ctx.slack, task, user, dt.datetime.now(dt.UTC)):
-                ctx.slack.dm(user, text=msg.handoff_already_done(account, task))
+                ctx.slack.tell(user, text=msg.handoff_already_done(account, task))
 
     @app.action(Action.OPEN_ASSESSMENT)
     def open_assessment(ack, body: dict, client) -> None:
@@ -87,7 +87,7 @@ def register(app: App, ctx: BotContext) -> None:
                 view = renewal_msg.assessment_modal(account, assessment, health_store.last_traits(session, account.id),
                                                     health_store.current_rating(session, account.id))
         if refusal:
-            ctx.slack.dm(user, text=refusal)
+            ctx.slack.tell(user, text=refusal)
             return
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -120,6 +120,8 @@ def register(app: App, ctx: BotContext) -> None:
                 ack(response_action="errors", errors=errors)
                 return
             change = submit_assessment(session, assessment, form, user, now)
+            owe_rating_messages(session, settings, change, now)
+            _owe_outcome(session, assessment, user)
             account = assessment.account
             if form.rating == Health.RED:  # red enters Lighthouse: the save plan modal replaces this one
                 plan = open_plan(session, account.id)
@@ -129,21 +131,18 @@ def register(app: App, ctx: BotContext) -> None:
             ack(response_action="update", view=next_view)
         else:
             ack()
-        announce_rating_later(ctx, change, now)
-        _tell_outcome(ctx, form.assessment_id, user)
 
-    def _tell_outcome(ctx: BotContext, assessment_id: int, user: str) -> None:
-        with ctx.sessions() as session:
-            assessment = get_assessment(session, assessment_id)
-            account = assessment.account
-            people = list(dict.fromkeys([*assessment_people(account, settings), user]))
-            summary = renewal_msg.assessment_recorded(account, assessment)
-            follow: tuple[str, list[dict[str, Any]]] | None = None
-            if assessment.rating == Health.GREEN:
-                follow = (renewal_msg.green_monitor(account), [])
-            elif assessment.rating == Health.YELLOW:
-                follow = renewal_msg.yellow_save_plan(account, open_plan(session, account.id) is not None)
+    def _owe_outcome(session, assessment: HealthAssessment, user: str) -> None:
+        """Tell the TA, the AE and whoever submitted what the assessment decided (owed with it)."""
+        account = assessment.account
+        people = list(dict.fromkeys([*assessment_people(account, settings), user]))
+        summary = renewal_msg.assessment_recorded(account, assessment)
+        follow: tuple[str, list[dict[str, Any]]] | None = None
+        if assessment.rating == Health.GREEN:
+            follow = (renewal_msg.green_monitor(account), [])
+        elif assessment.rating == Health.YELLOW:
+            follow = renewal_msg.yellow_save_plan(account, open_plan(session, account.id) is not None)
         for person in people:
-            ctx.slack.dm(person, text=summary)
+            ctx.slack.dm(session, person, text=summary)
             if follow:
-                ctx.slack.dm(person, text=follow[0], blocks=follow[1] or None)
+                ctx.slack.dm(session, person, text=follow[0], blocks=follow[1] or None)

@@ -113,13 +113,17 @@ def register(app: App, ctx: BotContext) -> None:
         user = body["user"]["id"]
         # The button's value is the account id, and after a colon how a new plan enters.
         account_id, _, entry = body["actions"][0]["value"].partition(":")
+        refusal = view = None
         with ctx.sessions() as session:
             account = get_account(session, int(account_id))
             if account is None or not may_open_plan(user, account.team, settings.leadership):
-                ctx.slack.dm(user, text=_not_allowed(account) if account else "That account no longer exists.")
-                return
-            view = plan_modal_for(session, account, (body.get("channel") or {}).get("id"),
-                                  PlanEntry(entry) if entry in {e.value for e in PlanEntry} else None)
+                refusal = _not_allowed(account) if account else "That account no longer exists."
+            else:
+                view = plan_modal_for(session, account, (body.get("channel") or {}).get("id"),
+                                      PlanEntry(entry) if entry in {e.value for e in PlanEntry} else None)
+        if refusal:
+            ctx.slack.tell(user, text=refusal)
+            return
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view(Callback.SAVE_PLAN_MODAL)
@@ -143,17 +147,9 @@ def register(app: App, ctx: BotContext) -> None:
         if not ack_submission(ack, errors):
             return
         now = dt.datetime.now(dt.UTC)
-        with transaction(ctx.sessions) as session:
+        with transaction(ctx.sessions) as session:  # the plan and its announcement commit together
             plan, created = flow.store_plan(session, form, user, now)
-            plan_id = plan.id
-
-        def announce() -> None:
-            with transaction(ctx.sessions) as session:
-                flow.announce_plan(session, ctx.slack, settings, get_plan(session, plan_id), user, created,
-                                   ctx.slack.display_name)
-
-        # after the account's red alert (same outbox key), and off Bolt's listener threads
-        ctx.outbox.submit(("channel", settings.red_accounts_channel), announce)
+            flow.announce_plan(session, ctx.slack, settings, plan, user, created, ctx.slack.display_name)
 
     @app.action(Action.ADD_STEP)
     def add_step_button(ack, body: dict, client) -> None:
@@ -213,25 +209,23 @@ def register(app: App, ctx: BotContext) -> None:
             ack(response_action="errors", errors={Input.WHAT_HAPPENED: reason})
             return
         ack()
-        with transaction(ctx.sessions) as session:  # stored first: Slack never shows an unsaved update
+        with transaction(ctx.sessions) as session:  # stored with its announcement: Slack never shows an unsaved update
             recorded = flow.store_update(session, form, user, dt.datetime.now(dt.UTC))
-
-        def announce() -> None:
-            with transaction(ctx.sessions) as session:
-                flow.announce_update(session, ctx.slack, recorded)
-
-        ctx.outbox.submit(("channel", settings.red_accounts_channel), announce)
+            flow.announce_update(session, ctx.slack, recorded)
 
     @app.action(Action.PROPOSE_EXIT)
     def propose_exit_button(ack, body: dict) -> None:
         ack()
         user = body["user"]["id"]
+        refusal = None
         with transaction(ctx.sessions) as session:
             plan = get_plan(session, int(body["actions"][0]["value"]))
             if not may_propose_exit(user, plan.account.ta_user_id, plan.account.ae_user_id):
-                ctx.slack.dm(user, text=f"Only the TA or AE of *{escape_mrkdwn(plan.account.name)}* can propose its exit.")
-                return
-            flow.propose_exit(session, ctx.slack, plan, user, dt.datetime.now(dt.UTC))
+                refusal = f"Only the TA or AE of *{escape_mrkdwn(plan.account.name)}* can propose its exit."
+            else:
+                flow.propose_exit(session, ctx.slack, plan, user, dt.datetime.now(dt.UTC))
+        if refusal:
+            ctx.slack.tell(user, text=refusal)
 
     @app.action(Action.APPROVE_EXIT)
     def approve_exit_button(ack, body: dict) -> None:
@@ -243,4 +237,4 @@ def register(app: App, ctx: BotContext) -> None:
         if outcome == "not_allowed":
             sales = ", ".join(mention(u) for u in settings.sales_leadership) or "none configured"
             ts = ", ".join(mention(u) for u in settings.ta_leadership) or "none configured"
-            ctx.slack.dm(user, text=f"Exits are approved by Sales leadership ({sales}) and TS leadership ({ts}).")
+            ctx.slack.tell(user, text=f"Exits are approved by Sales leadership ({sales}) and TS leadership ({ts}).")

@@ -60,3 +60,17 @@ def _describe(method: str, args: dict[str, Any]) -> str:
     text = " / ".join(block_text(blocks or [])) or args.get("text") or args.get("initial_comment") or ""
     thread = " (in thread)" if args.get("thread_ts") else ""
     return f"{where}{thread}: {text}".strip()
+
+
+def describe_delivery(delivery) -> str:
+    """One line for a delivery a dry run would have made."""
+    payload = delivery.payload or {}
+    if delivery.kind == "upload":
+        where = delivery.channel or "the message's channel"
+        return f"[dry-run] file {payload.get('filename')} to {where}"
+    where = delivery.channel or (f"thread of message {delivery.thread_id}" if delivery.thread_id else "")
+    if delivery.kind == "update":
+        where = f"edit of message {delivery.message_id}"
+    blocks = payload.get("blocks")
+    text = " / ".join(block_text(blocks or [])) or payload.get("text") or ""
+    return f"[dry-run] {delivery.kind} {where}: {text}".strip()

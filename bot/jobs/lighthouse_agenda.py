@@ -42,7 +42,7 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
     document = render("lighthouse_agenda.md.j2", meeting=meeting, summary=agenda.summary,
                       new_entrants=agenda.new_entrants, existing=agenda.existing, ready=agenda.ready,
                       exited=agenda.exited, names=slack.display_name)
-    slack.upload(parent.channel, content=document, filename=f"lighthouse-agenda-{meeting.isoformat()}.md",
+    slack.upload(session, parent, content=document, filename=f"lighthouse-agenda-{meeting.isoformat()}.md",
                  title=f"Lighthouse agenda {meeting.isoformat()}", thread=parent)
     return 1 + len(agenda.items)
 

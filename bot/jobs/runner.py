@@ -10,7 +10,8 @@ from ..context import BotContext
 from ..db import begin_write, transaction
 from ..models import JobRun
 from ..slack_gateway import SlackGateway
-from .dry_run import DryRunClient
+from ..deliveries.record import owed_in
+from .dry_run import DryRunClient, describe_delivery
 from .registry import get_job
 
 log = logging.getLogger(__name__)
@@ -27,13 +28,15 @@ def as_instant(at: dt.datetime | None, tz: dt.tzinfo) -> dt.datetime:
 
 def run_job(
     ctx: BotContext, name: str, at: dt.datetime | None = None, dry_run: bool = False,
-    echo: Callable[[str], None] = print,
+    echo: Callable[[str], None] = print, deliver: bool = True,
 ) -> JobRun:
     """Run job `name` as if the clock read `at`.
 
-    The job's writes commit with its success; a failure rolls them back and is recorded as a
-    failed run (the error is logged; the run is returned, not raised). A dry run posts nothing
-    and records nothing, printing what it would have sent.
+    The job's writes, and the messages they owe Slack, commit with its success; a failure rolls
+    them back and is recorded as a failed run (the error is logged; the run is returned, not
+    raised). The job itself never talks to Slack: with `deliver` what it owes is delivered
+    before returning (a command, a test), else the delivery worker posts it (the scheduler). A
+    dry run records nothing and prints what it would have sent.
     """
     spec = get_job(name)
     now = as_instant(at, ctx.settings.tz)
@@ -45,6 +48,8 @@ def run_job(
             begin_write(session)
             run.sent = spec.run(session, slack, now, ctx.settings)
             if dry_run:
+                for owed in owed_in(session):
+                    echo(describe_delivery(owed))
                 session.rollback()
         run.status = "ok"
     except Exception as exc:
@@ -57,4 +62,6 @@ def run_job(
     if not dry_run:
         with transaction(ctx.sessions) as record:
             record.add(run)
+        if deliver and run.status == "ok":
+            ctx.deliver_owed()
     return run

@@ -32,18 +32,18 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
         if today.weekday() == settings.save_plan_update_weekday and record_sent(
                 session, JOB, "weekly", subject, iso_week(today), recipient=ta, now=now):
             text, blocks = weekly_prompt(plan)
-            slack.dm(ta, text=text, blocks=blocks)
+            slack.dm(session, ta, text=text, blocks=blocks)
             sent += 1
         last = last_update_at(plan)
         quiet_since = last.date().isoformat()
         stale = update_staleness(last, now, settings.save_plan_stale_days, settings.save_plan_escalation_days)
         if stale.remind_ta and record_sent(session, JOB, "stale", subject, quiet_since, recipient=ta, now=now):
             text, blocks = weekly_prompt(plan)
-            slack.dm(ta, text=f":hourglass: No update on *{name}*'s save plan since {quiet_since}. " + text, blocks=blocks)
+            slack.dm(session, ta, text=f":hourglass: No update on *{name}*'s save plan since {quiet_since}. " + text, blocks=blocks)
             sent += 1
         if stale.tell_manager and record_sent(session, JOB, "escalate", subject, quiet_since, now=now):
             for manager in settings.ta_manager:
-                slack.dm(manager, text=f":warning: {mention(ta)} has not updated the save plan for *{name}* "
+                slack.dm(session, manager, text=f":warning: {mention(ta)} has not updated the save plan for *{name}* "
                                        f"since {quiet_since} ({(now - last).days} days).")
                 sent += 1
     return sent

@@ -2,6 +2,7 @@
 
 from .account import Account, AccountStatus, Contact, ContactRole, ContactRoleTag, LifecycleStage, SalesStage, Segment
 from .base import Base, utcnow
+from .delivery import Delivery, DeliveryKind, DeliveryStatus
 from .churn_retro import ChurnRetro, ChurnType, RetroAction, RetroActionKind, RetroStatus
 from .health import Health, HealthRating, RatingSource, RedEpisode, TaPulse, UsageSnapshot
 from .jobs import JobRun, NudgeSent, SchedulerLock
@@ -24,7 +25,7 @@ from .transfer import TaTransfer, TransferStatus
 
 __all__ = [
     "Account", "AccountPlan", "AccountStatus", "ApproverRole", "Base", "ChurnRetro", "ChurnType",
-    "Contact", "ContactRole", "ContactRoleTag", "ExitApproval", "HandoffTask", "Health", "HealthAssessment",
+    "Contact", "ContactRole", "Delivery", "DeliveryKind", "DeliveryStatus", "ContactRoleTag", "ExitApproval", "HandoffTask", "Health", "HealthAssessment",
     "HealthRating", "ProjectedOutcome",
     "JobRun", "LifecycleStage", "NudgeSent", "PlanEntry", "PlanStatus", "PlanUpdate",
     "RatingSource", "RedEpisode", "RetroAction", "RetroActionKind", "RetroStatus", "SavePlan",

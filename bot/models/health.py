@@ -95,9 +95,8 @@ class RedEpisode(Base):
     started_at: Mapped[dt.datetime]
     ended_rating_id: Mapped[int | None] = mapped_column(ForeignKey("health_ratings.id"))
     ended_at: Mapped[dt.datetime | None]
+    # recorded with the rating that started the episode (delivered afterwards)
     alert_message_id: Mapped[int | None] = mapped_column(ForeignKey("slack_messages.id"))
-    # Set by whoever is posting the alert, so the job and a handler never both post it.
-    alert_claimed_at: Mapped[dt.datetime | None]
 
     account: Mapped[Account] = relationship()
     started_rating: Mapped[HealthRating] = relationship(foreign_keys=[started_rating_id])

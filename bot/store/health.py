@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..models import Account, Health, HealthRating, RedEpisode
@@ -65,35 +65,18 @@ def open_red_episode(session: Session, account_id: int) -> RedEpisode | None:
     ).first()
 
 
-def red_episodes_without_alert(session: Session, claimed_before: dt.datetime) -> list[RedEpisode]:
-    """Open red episodes whose alert was never posted (and nobody is posting it right now)."""
-    return list(
-        session.scalars(
-            select(RedEpisode)
-            .options(joinedload(RedEpisode.account), joinedload(RedEpisode.started_rating))
-            .where(
-                RedEpisode.ended_at.is_(None),
-                RedEpisode.alert_message_id.is_(None),
-                (RedEpisode.alert_claimed_at.is_(None)) | (RedEpisode.alert_claimed_at < claimed_before),
-            )
-            .order_by(RedEpisode.id)  # the order the episodes were recorded: the order accounts turned red
-        )
+def red_episodes_without_alert(session: Session) -> list[RedEpisode]:
+    """Open red episodes recorded without an alert, oldest first (the order accounts turned
+    red); on PostgreSQL locked, so two runs never both owe one."""
+    query = (
+        select(RedEpisode)
+        .options(joinedload(RedEpisode.account), joinedload(RedEpisode.started_rating))
+        .where(RedEpisode.ended_at.is_(None), RedEpisode.alert_message_id.is_(None))
+        .order_by(RedEpisode.id)
     )
-
-
-def claim_alert(session: Session, episode: RedEpisode, now: dt.datetime, stale_before: dt.datetime) -> bool:
-    """Take the right to post an episode's alert, so two processes never both post it."""
-    result = session.execute(
-        update(RedEpisode)
-        .where(
-            RedEpisode.id == episode.id,
-            RedEpisode.alert_message_id.is_(None),
-            (RedEpisode.alert_claimed_at.is_(None)) | (RedEpisode.alert_claimed_at < stale_before),
-        )
-        .values(alert_claimed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=RedEpisode, skip_locked=True)
+    return list(session.scalars(query).unique())
 
 
 def accounts_by_id(session: Session, ids: Iterable[int]) -> dict[int, Account]:
