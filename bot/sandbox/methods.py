@@ -171,20 +171,38 @@ def conversations_info(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
     return {"channel": channel.info()}
 
 
+def _in_window(messages: list[dict[str, Any]], params: dict[str, Any]) -> list[dict[str, Any]]:
+    """`oldest` / `latest` bound a history read (exclusive, as Slack's default `inclusive=false`)."""
+    try:
+        oldest = float(params.get("oldest") or 0)
+        latest = float(params.get("latest") or "inf")
+    except ValueError:
+        raise SlackError("invalid_ts_oldest") from None
+    return [m for m in messages if oldest < float(m["ts"]) < latest]
+
+
+def _as_read(messages: list[dict[str, Any]], params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Slack returns a message's `metadata` only to a read that asks `include_all_metadata`."""
+    if str(params.get("include_all_metadata")).lower() in ("true", "1"):
+        return messages
+    return [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
+
+
 @method("conversations.history")
 def conversations_history(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
     channel = sb.workspace.channel(params.get("channel") or "")
-    newest_first = list(reversed(sb.workspace.top_level(channel)))
+    newest_first = _in_window(list(reversed(sb.workspace.top_level(channel))), params)
     page, cursor = _page(newest_first, params, lambda m: m["ts"], default_limit=100)
-    return {"messages": page, "has_more": bool(cursor), "response_metadata": {"next_cursor": cursor}}
+    return {"messages": _as_read(page, params), "has_more": bool(cursor), "response_metadata": {"next_cursor": cursor}}
 
 
 @method("conversations.replies")
 def conversations_replies(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
     channel = sb.workspace.channel(params.get("channel") or "")
     thread = sb.workspace.thread(channel, params.get("ts") or "")
+    thread = thread[:1] + _in_window(thread[1:], params)  # the parent always comes first
     page, cursor = _page(thread, params, lambda m: m["ts"], default_limit=1000)
-    return {"messages": page, "has_more": bool(cursor), "response_metadata": {"next_cursor": cursor}}
+    return {"messages": _as_read(page, params), "has_more": bool(cursor), "response_metadata": {"next_cursor": cursor}}
 
 
 @method("conversations.open")
@@ -387,3 +405,19 @@ def files_complete_upload(sb: "Sandbox", params: dict[str, Any]) -> dict[str, An
         sb.workspace.files.append({**file, "bytes": upload["bytes"], "channels": [c.id for c in channels],
                                    "initial_comment": params.get("initial_comment"), "thread_ts": thread_ts})
     return {"files": shared}
+
+
+@method("files.list")
+def files_list(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
+    """The bot's files, newest first; `channel` and `ts_from` narrow it, as in Slack."""
+    channel = sb.workspace.channel(params["channel"]).id if params.get("channel") else None
+    try:
+        since = float(params.get("ts_from") or 0)
+        count = int(params.get("count") or 100)
+    except ValueError:
+        raise SlackError("invalid_arguments") from None
+    files = [{k: v for k, v in f.items() if k not in ("bytes", "initial_comment", "thread_ts")}
+             for f in reversed(sb.workspace.files)
+             if (channel is None or channel in f["channels"]) and f["created"] >= since]
+    return {"files": files[:count], "paging": {"count": count, "total": len(files), "page": 1,
+                                               "pages": 1 if files else 0}}

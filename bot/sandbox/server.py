@@ -21,6 +21,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
+from collections.abc import Callable
 from typing import Any
 
 from .handler import make_handler
@@ -93,8 +94,9 @@ class Sandbox:
     """
 
     def __init__(self, bot_token: str = "xoxb-sandbox", rate_limit: bool = True, *,
-                 rate_per_second: float = POSTS_PER_SECOND, burst: int = POST_BURST) -> None:
+                 rate_per_second: float = POSTS_PER_SECOND, burst: int = POST_BURST, latency: float = 0.0) -> None:
         self.bot_token = bot_token
+        self.latency = latency  # seconds each Web API call takes to answer: a slow Slack
         self.workspace = Workspace()
         self.calls: list[RecordedCall] = []
         self.submissions: list[tuple[str, dict[str, Any]]] = []  # (view id, the bot's reply) per submission
@@ -102,6 +104,9 @@ class Sandbox:
         self.view_users: dict[str, str | None] = {}  # view id -> whom it was opened for, when known
         self.limiter = TokenBucket(rate_per_second, burst) if rate_limit else None
         self._failures: dict[str, list[tuple[str, int]]] = {}
+        # called with each answered call before its answer is sent back: a test can kill the bot
+        # there, the moment Slack has a message and the bot has not heard so
+        self.after_call: Callable[[RecordedCall], None] | None = None
         self._triggers: dict[str, Trigger] = {}
         self._response_urls: dict[str, tuple[str, str]] = {}
         self._server: _Server | None = None
@@ -272,6 +277,8 @@ class Sandbox:
         """Answer one Web API request and record it; returns (HTTP status, JSON body, headers).
         `unreadable` is the error for a body that could not be parsed (invalid_json, ...)."""
         arrived = time.time()
+        if self.latency:
+            time.sleep(self.latency)
         with self.workspace.lock:
             try:
                 if unreadable:
@@ -282,7 +289,10 @@ class Sandbox:
             if body.get("error") == "unknown_method":
                 body["req_method"] = method
             payload = json.dumps(body)
-            self.calls.append(RecordedCall(method, params, kind, status, json.loads(payload), arrived))
+            recorded = RecordedCall(method, params, kind, status, json.loads(payload), arrived)
+            self.calls.append(recorded)
+        if self.after_call is not None:
+            self.after_call(recorded)
         return status, payload.encode(), headers
 
     def _answer(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
