@@ -8,6 +8,7 @@ depends on another's data or on the order they run in.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -51,6 +52,45 @@ def migrated_engine(database_url: str) -> Iterator[Engine]:
     upgrade(engine)
     yield engine
     engine.dispose()
+
+
+# Slack reads the bot may make while a transaction is open: the request path's modals, and
+# people's names and emails (cached) for documents and imports
+READS_ALLOWED_IN_TRANSACTION = ("views.", "auth.", "users.", "conversations.list")
+
+
+@pytest.fixture(autouse=True)
+def no_slack_call_inside_a_transaction(migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Record, then deliver: fail any test during which the bot called Slack (other than the
+    reads above) from a thread that held a database connection, i.e. inside a transaction."""
+    from slack_sdk import WebClient
+    from sqlalchemy import event
+
+    holding = threading.local()
+
+    def checkout(*_: object) -> None:
+        holding.n = getattr(holding, "n", 0) + 1
+
+    def checkin(*_: object) -> None:
+        holding.n = max(0, getattr(holding, "n", 0) - 1)
+
+    offending: list[str] = []
+    api_call = WebClient.api_call
+
+    def checked(self, api_method: str, *args: object, **kwargs: object):
+        if getattr(holding, "n", 0) and not api_method.startswith(READS_ALLOWED_IN_TRANSACTION):
+            offending.append(f"{api_method} in thread {threading.current_thread().name}")
+        return api_call(self, api_method, *args, **kwargs)
+
+    event.listen(migrated_engine, "checkout", checkout)
+    event.listen(migrated_engine, "checkin", checkin)
+    monkeypatch.setattr(WebClient, "api_call", checked)
+    try:
+        yield
+    finally:
+        event.remove(migrated_engine, "checkout", checkout)
+        event.remove(migrated_engine, "checkin", checkin)
+    assert not offending, f"Slack called inside a database transaction: {offending}"
 
 
 @pytest.fixture
