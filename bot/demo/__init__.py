@@ -100,6 +100,7 @@ class Demo:
     def show(self) -> None:
         """Print what Slack showed since the last call."""
         time.sleep(0.3)  # the bot finishes its work after acknowledging
+        self.ctx.deliver_owed(timeout=30)  # and its messages reach Slack through the delivery worker
         text = self.sandbox.transcript(self.mark)
         self.skip()
         if text:
@@ -129,7 +130,7 @@ def run_demo(database_url: str, echo: Callable[[str], None] = print) -> None:
     )
     ctx = BotContext.from_settings(settings)
     ensure_schema(ctx.engine)
-    server = BotServer(create_app(ctx), ctx.engine, port=0, threads=4, outbox=ctx.outbox).start()
+    server = BotServer(create_app(ctx), ctx.engine, port=0, threads=4, worker=ctx.delivery_worker()).start()
     demo = Demo(ctx, sandbox, SlackDriver(server.url, secret, sandbox), echo, dt.datetime.now(dt.UTC))
     try:
         echo(f"tabot demo: the bot at {server.url}/slack/events, Slack's stand-in at {sandbox.api_url}, "

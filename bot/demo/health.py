@@ -9,7 +9,7 @@ import io
 from sqlalchemy import delete, select
 
 from ..db import transaction
-from ..flows.imports import announce_all, record_imported_health
+from ..flows.imports import record_imported_health
 from ..importer import import_accounts, slack_user_resolver
 from ..jobs.runner import run_job
 from ..models import HealthRating, RedEpisode, SlackMessage
@@ -31,8 +31,7 @@ def run(demo: Demo) -> None:
     demo.step("An admin imports the book of business (tabot import accounts)")
     with transaction(ctx.sessions) as session:
         summary = import_accounts(session, io.StringIO(sample_accounts(demo.today)), slack_user_resolver(ctx.slack.client))
-        changes = record_imported_health(session, summary.health_changes, demo.now)
-    announce_all(ctx, changes, demo.now)
+        record_imported_health(session, ctx.settings, summary.health_changes, demo.now)
     echo(f"  {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged "
          f"(emails resolved with users.lookupByEmail)")
     demo.skip()

@@ -47,8 +47,9 @@ class Delivery(Base):
     queue: Mapped[str] = mapped_column(String(64))
     channel: Mapped[str | None] = mapped_column(String(80))  # as the flow named it: ID, name, or a user id
     user_id: Mapped[str | None] = mapped_column(String(32))  # EPHEMERAL: who sees it
-    message_id: Mapped[int | None] = mapped_column(ForeignKey("slack_messages.id"))
-    thread_id: Mapped[int | None] = mapped_column(ForeignKey("slack_messages.id"))
+    # what is owed about a message goes with it when the message's record is deleted
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("slack_messages.id", ondelete="CASCADE"))
+    thread_id: Mapped[int | None] = mapped_column(ForeignKey("slack_messages.id", ondelete="CASCADE"))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     content: Mapped[bytes | None] = mapped_column(LargeBinary)  # UPLOAD: the file's bytes
     status: Mapped[DeliveryStatus] = mapped_column(

@@ -36,8 +36,8 @@ def upgrade() -> None:
     sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
     sa.Column('result', sa.JSON(), nullable=True),
-    sa.ForeignKeyConstraint(['message_id'], ['slack_messages.id'], name=op.f('fk_deliveries_message_id_slack_messages')),
-    sa.ForeignKeyConstraint(['thread_id'], ['slack_messages.id'], name=op.f('fk_deliveries_thread_id_slack_messages')),
+    sa.ForeignKeyConstraint(['message_id'], ['slack_messages.id'], name=op.f('fk_deliveries_message_id_slack_messages'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['thread_id'], ['slack_messages.id'], name=op.f('fk_deliveries_thread_id_slack_messages'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_deliveries'))
     )
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
