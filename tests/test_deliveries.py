@@ -4,6 +4,7 @@ what an operator does with a delivery Slack refused."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 from click.testing import CliRunner
 from sqlalchemy import select
@@ -140,3 +141,21 @@ def test_slack_is_never_called_inside_a_transaction(bot) -> None:
     rate(bot, "U0TA001", "acme red champion left for a competitor")
     wait_for(lambda: len(bot.sandbox.messages("C0RED0001")) == 2 and bot.sandbox.ephemerals,
              what="the alert, its reply and the confirmation")
+
+
+def test_two_workers_share_the_work_without_taking_the_same_row(ctx, fast_sandbox) -> None:
+    """Two workers drain one table at once (on PostgreSQL they skip rows the other holds;
+    on SQLite the write lock takes turns): every DM arrives once, in order per person."""
+    people = ["U0TA001", "U0AE001", "U0CE001", "U0LEAD1"]
+    owe(ctx, lambda s: [SlackGateway.dm(s, person, text=f"{person} #{n}") for n in range(10) for person in people])
+    workers = [runner(ctx, fast_sandbox, Clock(dt.datetime.now(dt.UTC))) for _ in range(2)]
+    done: list[int] = []
+    threads = [threading.Thread(target=lambda w=w: done.append(w.drain(timeout=30))) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sum(done) == 40, done  # each delivery handled by exactly one of them
+    for person in people:
+        assert [m["text"] for m in fast_sandbox.messages(person)] == [f"{person} #{n}" for n in range(10)]
+    assert statuses(ctx) == ["done"] * 40
