@@ -114,6 +114,8 @@ class Settings(BaseSettings):
     lighthouse_post_hours_before: int = Field(
         24, ge=0, alias="TABOT_LIGHTHOUSE_POST_HOURS_BEFORE"
     )
+    # the meeting hears each existing account's updates of "the last 2 weeks" before it
+    lighthouse_recent_update_days: int = Field(14, ge=1, alias="TABOT_LIGHTHOUSE_RECENT_UPDATE_DAYS")
     save_plan_update_weekday: int = Field(0, ge=0, le=6, alias="TABOT_SAVE_PLAN_UPDATE_WEEKDAY")
     save_plan_update_time: dt.time = Field(dt.time(9, 0), alias="TABOT_SAVE_PLAN_UPDATE_TIME")
     # the App Home lists a save plan as due for its weekly update once its last one is this old

@@ -158,3 +158,24 @@ def test_weekly_prompt_reminder_at_14_days_and_manager_at_21(lighthouse, fast_sa
     assert len(manager) == 1 and "since 2026-01-01" in manager[0]["text"]
     first_escalation = next(d for d, texts in sent.items() if any("has not updated" in t for t in texts))
     assert first_escalation == dt.date(2026, 1, 22)
+
+
+def test_the_last_two_weeks_count_back_from_the_meeting_and_are_a_setting(database_url, engine, fast_sandbox) -> None:
+    """The meeting on Wed 2026-01-21 16:00 hears updates since Wed 2026-01-07 16:00, though its
+    agenda is posted a day earlier; with TABOT_LIGHTHOUSE_RECENT_UPDATE_DAYS=21, three weeks."""
+    for days, heard, quiet_words in ((14, False, "no update in 2 weeks"), (21, True, "no update in 3 weeks")):
+        fast_sandbox.reset_records()
+        settings = make_settings(database_url, fast_sandbox, TABOT_TIMEZONE=NY, TABOT_LIGHTHOUSE_ANCHOR_DATE=ANCHOR.isoformat(),
+                                 TABOT_LIGHTHOUSE_RECENT_UPDATE_DAYS=str(days))
+        ctx = BotContext.from_settings(settings, engine)
+        with transaction(ctx.sessions) as session:  # a fresh program for each setting
+            for table in ("plan_updates", "save_steps", "success_criteria", "save_plans", "nudges_sent", "slack_messages"):
+                session.execute(__import__("sqlalchemy").text(f"DELETE FROM {table}"))
+        acme = enter(ctx, f"Acme{days}", local(2025, 12, 1))
+        enter(ctx, f"Globex{days}", local(2025, 12, 1))
+        update(ctx, acme, local(2026, 1, 7, 10, 0), "the day of the last meeting, before it")  # 13.25 days before posting
+        run_job(ctx, "lighthouse-agenda", at=local(2026, 1, 20, 16, 0))
+        replies = [m for m in fast_sandbox.messages("lighthouse") if m.get("thread_ts") and m["thread_ts"] != m["ts"]]
+        acme_reply = str(next(m for m in replies if f"Acme{days}" in str(m["blocks"]))["blocks"])
+        assert ("the day of the last meeting" in acme_reply) is heard
+        assert quiet_words in str(next(m for m in replies if f"Globex{days}" in str(m["blocks"]))["blocks"])

@@ -31,17 +31,18 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
         return 0
     previous = cal.previous_meeting(meeting)
     previous_at = cal.meeting_at(previous) if previous else None
-    agenda = build_agenda(lighthouse_plans(session), plans_exited_since(session, previous_at), meeting, previous_at, now)
+    agenda = build_agenda(lighthouse_plans(session), plans_exited_since(session, previous_at), meeting, previous_at, now,
+                          meeting_at=cal.meeting_at(meeting), recent_days=settings.lighthouse_recent_update_days)
     text, blocks = agenda_parent(agenda, cal.meeting_at(meeting))
     subject = Subject("agenda", None, f"agenda:{meeting.isoformat()}")
     parent = slack.post(session, settings.lighthouse_channel, subject, text=text, blocks=blocks)
     for item in agenda.items:
-        text, blocks = agenda_item(item)
+        text, blocks = agenda_item(item, agenda.recent_period)
         slack.reply(session, parent, Subject("save_plan", item.plan.id, f"agenda:{meeting.isoformat()}"),
                     text=text, blocks=blocks)
     document = render("lighthouse_agenda.md.j2", meeting=meeting, summary=agenda.summary,
                       new_entrants=agenda.new_entrants, existing=agenda.existing, ready=agenda.ready,
-                      exited=agenda.exited, names=slack.display_name)
+                      exited=agenda.exited, recent_period=agenda.recent_period, names=slack.display_name)
     slack.upload(session, parent, content=document, filename=f"lighthouse-agenda-{meeting.isoformat()}.md",
                  title=f"Lighthouse agenda {meeting.isoformat()}", thread=parent)
     return 1 + len(agenda.items)

@@ -13,14 +13,13 @@ from decimal import Decimal
 from typing import Any
 
 from ..models import Account, PlanUpdate, SavePlan
-from ..rules.lighthouse import is_new_entrant, recent
+from ..rules.lighthouse import is_new_entrant, period_words, updates_heard_since
 from ..store.save_plans import last_update_at
 from ..text import day, escape_mrkdwn, mention, money, truncate
 from .blocks import context, header, section
 
 MAX_BLOCKS = 50
 SECTION_TEXT = 2900
-RECENT_DAYS = 14
 
 
 @dataclass
@@ -42,6 +41,11 @@ class Agenda:
     existing: list[AgendaItem] = field(default_factory=list)
     ready: list[AgendaItem] = field(default_factory=list)
     exited: list[SavePlan] = field(default_factory=list)
+    recent_days: int = 14  # the meeting hears the updates of this many days before it
+
+    @property
+    def recent_period(self) -> str:
+        return period_words(self.recent_days)
 
     @property
     def items(self) -> list[AgendaItem]:
@@ -56,20 +60,23 @@ class Agenda:
         stale = sum(1 for i in self.existing if i.stale)
         accounts = "1 account" if len(self.items) == 1 else f"{len(self.items)} accounts"
         return (f"{accounts} in the program, {money(self.arr_at_stake)} ARR at stake: "
-                f"{len(self.new_entrants)} new, {len(self.existing)} existing ({stale} with no update in 2 weeks), "
+                f"{len(self.new_entrants)} new, {len(self.existing)} existing ({stale} with no update in {self.recent_period}), "
                 f"{len(self.ready)} ready to exit, {len(self.exited)} exited since the last meeting.")
 
 
 def build_agenda(plans: list[SavePlan], exited: list[SavePlan], meeting: dt.date,
-                 previous_meeting_at: dt.datetime | None, now: dt.datetime) -> Agenda:
-    agenda = Agenda(meeting=meeting, exited=exited)
+                 previous_meeting_at: dt.datetime | None, now: dt.datetime, *,
+                 meeting_at: dt.datetime | None = None, recent_days: int = 14) -> Agenda:
+    """What the meeting at `meeting_at` hears, as known at `now` (when the agenda is posted)."""
+    agenda = Agenda(meeting=meeting, exited=exited, recent_days=recent_days)
+    since = updates_heard_since(meeting_at or now, recent_days)
     for plan in sorted(plans, key=lambda p: (p.entered_lighthouse_at or p.opened_at, p.id)):
         entered = plan.entered_lighthouse_at or plan.opened_at
-        updates = [u for u in plan.updates if recent(u.posted_at, now, RECENT_DAYS)]
+        updates = [u for u in plan.updates if since <= u.posted_at <= now]
         item = AgendaItem(
             plan=plan, account=plan.account, new=is_new_entrant(entered, previous_meeting_at),
             recent_updates=sorted(updates, key=lambda u: u.posted_at, reverse=True),
-            stale=not recent(last_update_at(plan), now, RECENT_DAYS),
+            stale=last_update_at(plan) < since,
             met=sum(1 for c in plan.criteria if c.met_at), total=len(plan.criteria),
             days_in_program=(now - entered).days,
         )
@@ -96,7 +103,7 @@ def agenda_parent(agenda: Agenda, meeting_at: dt.datetime) -> tuple[str, list[di
     return escape_mrkdwn(f"Lighthouse agenda for {agenda.meeting}: {agenda.summary}"), blocks
 
 
-def agenda_item(item: AgendaItem) -> tuple[str, list[dict[str, Any]]]:
+def agenda_item(item: AgendaItem, recent_period: str = "2 weeks") -> tuple[str, list[dict[str, Any]]]:
     account, plan = item.account, item.plan
     name = escape_mrkdwn(account.name)
     facts = (f"ARR {money(account.arr)} · renews {day(account.renewal_date)} · TA {mention(account.ta_user_id)} · "
@@ -114,7 +121,7 @@ def agenda_item(item: AgendaItem) -> tuple[str, list[dict[str, Any]]]:
                       for s in criterion.steps]
         blocks += [section(c) for c in _chunks("*Success criteria and save plan*\n" + "\n".join(lines))]
     else:
-        flag = " :warning: *no update in 2 weeks*" if item.stale else ""
+        flag = f" :warning: *no update in {recent_period}*" if item.stale else ""
         blocks.append(section(f"*{name}*: {item.days_in_program} days in the program, "
                               f"{item.met}/{item.total} criteria met{flag}"))
         blocks.append(context(facts))
@@ -125,7 +132,7 @@ def agenda_item(item: AgendaItem) -> tuple[str, list[dict[str, Any]]]:
                     text += f"\n*{label}:* {escape_mrkdwn(value)}"
             blocks += [section(c) for c in _chunks(text)]
         if not item.recent_updates:
-            blocks.append(section("_No updates in the last 2 weeks._"))
+            blocks.append(section(f"_No updates in the last {recent_period}._"))
     if len(blocks) > MAX_BLOCKS:
         blocks = blocks[:MAX_BLOCKS - 1] + [context("More in the attached agenda file.")]
     return escape_mrkdwn(f"Lighthouse: {account.name}"), blocks

@@ -110,8 +110,23 @@ def update_staleness(last_update: dt.datetime, now: dt.datetime, stale_days: int
 
 
 def recent(when: dt.datetime, now: dt.datetime, days: int = 14) -> bool:
-    """Within the last `days` days (the agenda lists updates of the last 2 weeks)."""
+    """Within the last `days` days."""
     return now - dt.timedelta(days=days) <= when <= now
+
+
+def updates_heard_since(meeting_at: dt.datetime, days: int) -> dt.datetime:
+    """The meeting hears each existing account's updates of the last `days` days (the
+    handbook's "last 2 weeks"), counted back from the meeting, not from when the agenda is
+    posted: an update made the morning of a posting a day early still counts."""
+    return meeting_at - dt.timedelta(days=days)
+
+
+def period_words(days: int) -> str:
+    """"2 weeks" for 14 days, "10 days" for 10: how a setting in days reads in a sentence."""
+    if days % 7 == 0:
+        weeks = days // 7
+        return "1 week" if weeks == 1 else f"{weeks} weeks"
+    return "1 day" if days == 1 else f"{days} days"
 
 
 # --- exit --------------------------------------------------------------------------------------
