@@ -36,6 +36,7 @@ class Callback(enum.StrEnum):
     HEALTH_ASSESSMENT_MODAL = "health_assessment"
     TOUCHPOINT_MODAL = "touchpoint"
     TA_TRANSFER_MODAL = "ta_transfer"
+    EXIT_PROPOSAL_MODAL = "exit_proposal"
 
 
 class Action(enum.StrEnum):
@@ -82,6 +83,7 @@ class Input(enum.StrEnum):
 
     RATING = "rating"
     REASON = "reason"
+    EXIT_REASON = "exit_reason"
     TA_PULSE = "ta_pulse"
     TRAITS = "traits"
     PLAN_ENTRY = "plan_entry"

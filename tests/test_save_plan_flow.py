@@ -164,8 +164,17 @@ def test_exit_needs_sales_and_ts_leadership(bot) -> None:
     plan_id = the_plan(bot).id
     bot.slack.click("U0OTHER", "propose_exit", str(plan_id), message=card)
     wait_for(lambda: bot.sandbox.messages("U0OTHER"), what="the refusal")
-    bot.slack.click("U0AE001", "propose_exit", str(plan_id), message=card)
+    bot.slack.click("U0SALES", "approve_exit", str(plan_id), message=card)  # nothing proposed yet
+    wait_for(lambda: any("Nobody has proposed" in m["text"] for m in bot.sandbox.messages("U0SALES")),
+             what="the refusal to approve an exit nobody proposed")
+    modal = new_view(bot, lambda: bot.slack.click("U0AE001", "propose_exit", str(plan_id), message=card))
+    assert "0 of 2 success criteria met" in str(modal["blocks"])
+    reply = bot.slack.submit_view("U0AE001", modal["id"], {"exit_reason": ""})
+    assert "say why" in reply.json["errors"]["exit_reason"]  # criteria unmet: a reason is required
+    assert the_plan(bot).exit_proposed_at is None
+    bot.slack.submit_view("U0AE001", modal["id"], {"exit_reason": "Renewal signed; criteria overtaken by events"})
     proposal = wait_for(lambda: next((m for m in bot.sandbox.messages(RED) if "proposes" in m["text"]), None))
+    assert "0/2 success criteria met" in proposal["text"] and "Renewal signed" in str(proposal["blocks"])
     bot.slack.click("U0SALES", "approve_exit", str(plan_id), message=proposal)
     wait_for(lambda: any("approved the exit for Sales" in m["text"] for m in bot.sandbox.messages(RED)))
     assert the_plan(bot).status == PlanStatus.OPEN  # Sales alone does not exit
@@ -173,7 +182,7 @@ def test_exit_needs_sales_and_ts_leadership(bot) -> None:
     bot.slack.click("U0CE001", "approve_exit", str(plan_id), message=proposal)  # not a leader
     wait_for(lambda: bot.sandbox.messages("U0CE001"), what="the refusal")
     assert the_plan(bot).status == PlanStatus.OPEN
-    bot.slack.click("U0LEAD1", "approve_exit", str(plan_id), message=proposal)
+    bot.slack.click("U0DIR01", "approve_exit", str(plan_id), message=proposal)  # the TA director is TS leadership
     wait_for(lambda: the_plan(bot).status == PlanStatus.EXITED, what="the exit")
     wait_for(lambda: any("exited the Lighthouse program" in m["text"] for m in bot.sandbox.messages(RED)),
              what="the exit announced")

@@ -189,8 +189,9 @@ def announce_update(session: Session, slack: SlackGateway, recorded: UpdateRecor
         refresh_card(session, slack, plan)
 
 
-def propose_exit(session: Session, slack: SlackGateway, plan: SavePlan, user: str, now: dt.datetime) -> None:
-    plan.exit_proposed_by, plan.exit_proposed_at = user, now
+def propose_exit(session: Session, slack: SlackGateway, plan: SavePlan, user: str, now: dt.datetime,
+                 reason: str | None = None) -> None:
+    plan.exit_proposed_by, plan.exit_proposed_at, plan.exit_reason = user, now, reason or None
     card = plan_card_message(session, plan)
     text, blocks = msg.exit_proposal(plan, user)
     if card is not None:
@@ -200,10 +201,14 @@ def propose_exit(session: Session, slack: SlackGateway, plan: SavePlan, user: st
 def approve_exit(session: Session, slack: SlackGateway, settings: Settings, plan: SavePlan, user: str,
                  now: dt.datetime) -> str:
     """Record one leader's approval; exit when Sales and TS leadership have both approved.
-    Returns "not_allowed", "already", "approved" or "exited"."""
-    role = approver_role(user, settings.sales_leadership, settings.ta_leadership)
-    if role is None or plan.status != PlanStatus.OPEN:
+    Returns "not_allowed", "closed", "no_proposal", "already", "approved" or "exited"."""
+    role = approver_role(user, settings.sales_leadership, settings.ta_leadership, settings.ta_director)
+    if role is None:
         return "not_allowed"
+    if plan.status != PlanStatus.OPEN:
+        return "closed"
+    if plan.exit_proposed_at is None:
+        return "no_proposal"
     if any(a.approver == user for a in plan.approvals):
         return "already"
     plan.approvals.append(ExitApproval(approver=user, role=ApproverRole(role), approved_at=now))

@@ -18,7 +18,14 @@ from ..messages import save_plan as msg
 from ..messages.blocks import state_value
 from ..models import Account, PlanEntry, PlanStatus
 from ..rules.health import reason_error
-from ..rules.lighthouse import criteria_error, enters_lighthouse, may_open_plan, may_propose_exit, parse_criteria
+from ..rules.lighthouse import (
+    criteria_error,
+    enters_lighthouse,
+    exit_reason_needed,
+    may_open_plan,
+    may_propose_exit,
+    parse_criteria,
+)
 from ..slack_ids import Action, Callback, Command, Input
 from ..store import health as health_store
 from ..store.accounts import get_account, match_accounts
@@ -214,18 +221,46 @@ def register(app: App, ctx: BotContext) -> None:
             flow.announce_update(session, ctx.slack, recorded)
 
     @app.action(Action.PROPOSE_EXIT)
-    def propose_exit_button(ack, body: dict) -> None:
+    def propose_exit_button(ack, body: dict, client) -> None:
+        """The TA or AE proposes the exit in a modal showing the criteria as they stand."""
         ack()
         user = body["user"]["id"]
-        refusal = None
-        with transaction(ctx.sessions) as session:
+        with ctx.sessions() as session:
             plan = get_plan(session, int(body["actions"][0]["value"]))
-            if not may_propose_exit(user, plan.account.ta_user_id, plan.account.ae_user_id):
-                refusal = f"Only the TA or AE of *{escape_mrkdwn(plan.account.name)}* can propose its exit."
-            else:
-                flow.propose_exit(session, ctx.slack, plan, user, dt.datetime.now(dt.UTC))
+            refusal = _exit_refusal(plan, user)
+            if refusal is None:
+                met = sum(1 for c in plan.criteria if c.met_at)
+                view = msg.exit_proposal_modal(plan, exit_reason_needed(met, len(plan.criteria)))
         if refusal:
             ctx.slack.tell(user, text=refusal)
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.view(Callback.EXIT_PROPOSAL_MODAL)
+    def exit_proposed(ack, body: dict, view: dict) -> None:
+        user = body["user"]["id"]
+        plan_id = int(json.loads(view.get("private_metadata") or "{}").get("plan_id") or 0)
+        reason = (state_value(view["state"]["values"], Input.EXIT_REASON) or "").strip()
+        with transaction(ctx.sessions) as session:  # re-checked against the plan as it is now
+            plan = get_plan(session, plan_id)
+            problem = _exit_refusal(plan, user)
+            if problem is None and not reason and exit_reason_needed(sum(1 for c in plan.criteria if c.met_at),
+                                                                     len(plan.criteria)):
+                problem = "Not every success criterion is met: say why the account should exit now."
+            if problem:
+                ack(response_action="errors", errors={Input.EXIT_REASON: problem})
+                return
+            flow.propose_exit(session, ctx.slack, plan, user, dt.datetime.now(dt.UTC), reason)
+        ack()
+
+    def _exit_refusal(plan, user: str) -> str | None:
+        if plan is None:
+            return "That save plan no longer exists."
+        if plan.status != PlanStatus.OPEN:
+            return f"The save plan for *{escape_mrkdwn(plan.account.name)}* is closed."
+        if not may_propose_exit(user, plan.account.ta_user_id, plan.account.ae_user_id):
+            return f"Only the TA or AE of *{escape_mrkdwn(plan.account.name)}* can propose its exit."
+        return None
 
     @app.action(Action.APPROVE_EXIT)
     def approve_exit_button(ack, body: dict) -> None:
@@ -236,5 +271,11 @@ def register(app: App, ctx: BotContext) -> None:
             outcome = flow.approve_exit(session, ctx.slack, settings, plan, user, dt.datetime.now(dt.UTC))
         if outcome == "not_allowed":
             sales = ", ".join(mention(u) for u in settings.sales_leadership) or "none configured"
-            ts = ", ".join(mention(u) for u in settings.ta_leadership) or "none configured"
+            ts = ", ".join(mention(u) for u in dict.fromkeys([*settings.ta_leadership, *settings.ta_director])) \
+                or "none configured"
             ctx.slack.tell(user, text=f"Exits are approved by Sales leadership ({sales}) and TS leadership ({ts}).")
+        elif outcome == "no_proposal":
+            ctx.slack.tell(user, text="Nobody has proposed this exit yet: the TA or AE proposes it, with the "
+                                      "criteria met, before leadership approves.")
+        elif outcome == "closed":
+            ctx.slack.tell(user, text="This save plan is closed already: nothing was changed.")

@@ -168,9 +168,32 @@ def weekly_prompt(plan: SavePlan) -> tuple[str, list[dict[str, Any]]]:
     return text, [section(text), actions([button("Post update", Action.POST_UPDATE, str(plan.id), style="primary")])]
 
 
+def _criteria_checklist(plan: SavePlan) -> str:
+    return "\n".join(f"{':white_check_mark:' if c.met_at else ':white_large_square:'} "
+                     f"{escape_mrkdwn(truncate(c.description, 200))}" for c in plan.criteria)
+
+
 def exit_proposal(plan: SavePlan, proposer: str) -> tuple[str, list[dict[str, Any]]]:
     met = sum(1 for c in plan.criteria if c.met_at)
     text = (f":checkered_flag: {mention(proposer)} proposes that *{escape_mrkdwn(plan.account.name)}* exit the "
             f"program ({met}/{len(plan.criteria)} success criteria met). The account exits when Sales leadership "
             "*and* TS leadership have each approved.")
-    return text, [section(text), actions([button("Approve exit", Action.APPROVE_EXIT, str(plan.id), style="primary")])]
+    blocks = [section(text), section(truncate(_criteria_checklist(plan), 2900))]
+    if plan.exit_reason:
+        blocks.append(section(truncate(f"*Why exit with criteria unmet:* {escape_mrkdwn(plan.exit_reason)}", 2900)))
+    blocks.append(actions([button("Approve exit", Action.APPROVE_EXIT, str(plan.id), style="primary")]))
+    return text, blocks
+
+
+def exit_proposal_modal(plan: SavePlan, reason_needed: bool) -> dict[str, Any]:
+    """Propose the exit: the criteria as they stand, and why exit now when some are unmet."""
+    met = sum(1 for c in plan.criteria if c.met_at)
+    blocks = [
+        section(f"*{escape_mrkdwn(plan.account.name)}*: {met} of {len(plan.criteria)} success criteria met."),
+        section(truncate(_criteria_checklist(plan), 2900)),
+    ]
+    label = "Why exit now, with criteria unmet?" if reason_needed else "Anything the leaders should know"
+    blocks.append(input_block(Input.EXIT_REASON, label, text_element(Input.EXIT_REASON, multiline=True, max_length=2000),
+                              optional=not reason_needed))
+    return modal(Callback.EXIT_PROPOSAL_MODAL, "Propose the exit", blocks, submit="Propose exit",
+                 private_metadata=_metadata(plan_id=plan.id))

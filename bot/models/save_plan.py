@@ -44,6 +44,7 @@ class SavePlan(Base):
     entered_lighthouse_at: Mapped[dt.datetime | None]
     exit_proposed_by: Mapped[str | None] = mapped_column(String(32))
     exit_proposed_at: Mapped[dt.datetime | None]
+    exit_reason: Mapped[str | None] = mapped_column(Text)  # why exit with criteria unmet
     closed_at: Mapped[dt.datetime | None]
 
     account: Mapped[Account] = relationship()

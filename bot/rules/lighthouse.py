@@ -130,13 +130,21 @@ def period_words(days: int) -> str:
 
 
 # --- exit --------------------------------------------------------------------------------------
-def approver_role(user_id: str, sales_leadership: list[str], ts_leadership: list[str]) -> str | None:
-    """Which side of the exit a user approves for: "sales", "ts", or None if neither."""
+def approver_role(user_id: str, sales_leadership: list[str], ts_leadership: list[str],
+                  ta_director: list[str] = ()) -> str | None:
+    """Which side of the exit a user approves for: "sales", "ts" (TS leadership, the TA
+    director among them), or None if neither."""
     if user_id in sales_leadership:
         return "sales"
-    if user_id in ts_leadership:
+    if user_id in ts_leadership or user_id in ta_director:
         return "ts"
     return None
+
+
+def exit_reason_needed(criteria_met: int, criteria_total: int) -> bool:
+    """The handbook's exit is "when the success criteria are met": proposing it with any
+    criterion unmet needs a reason the leaders can weigh."""
+    return criteria_met < criteria_total
 
 
 def exit_agreed(approval_roles: set[str]) -> bool:

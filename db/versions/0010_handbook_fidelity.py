@@ -18,8 +18,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table('save_plans', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('exit_reason', sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('save_plans', schema=None) as batch_op:
+        batch_op.drop_column('exit_reason')
