@@ -47,6 +47,7 @@ class Action(enum.StrEnum):
     POST_UPDATE = "post_update"
     PROPOSE_EXIT = "propose_exit"
     APPROVE_EXIT = "approve_exit"
+    ENTER_LIGHTHOUSE = "enter_lighthouse"  # value: the open save plan's id
     KICKOFF_HELD = "kickoff_held"
     MEETINGS_BOOKED = "meetings_booked"
     LICENSE_ISSUED = "license_issued"
@@ -87,6 +88,7 @@ class Input(enum.StrEnum):
     TA_PULSE = "ta_pulse"
     TRAITS = "traits"
     PLAN_ENTRY = "plan_entry"
+    ENTER_LIGHTHOUSE = "enter_lighthouse"
     PROBLEM = "problem"
     GOAL = "goal"
     CRITERIA = "criteria"

@@ -23,6 +23,7 @@ from ..rules.health import local_today
 from ..settings import Settings
 from ..slack_gateway import SlackGateway, Subject
 from ..store import health as store
+from ..store.save_plans import open_plan
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,8 @@ def owe_red_alert(session: Session, settings: Settings, episode: RedEpisode, now
     alert = SlackGateway.post(session, settings.red_accounts_channel, Subject("red_episode", episode.id, "red_alert"),
                               text=text, blocks=blocks)
     episode.alert_message_id = alert.id
-    text, blocks = msg.red_alert_ask(account)
+    plan = open_plan(session, account.id)
+    text, blocks = msg.red_alert_ask(account, plan.id if plan is not None and not plan.in_lighthouse else None)
     SlackGateway.reply(session, alert, Subject("red_episode", episode.id, "red_alert_ask"), text=text, blocks=blocks)
     session.flush()
     log.info("owes the red alert for account %s (episode %s)", episode.account_id, episode.id)

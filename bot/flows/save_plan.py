@@ -47,6 +47,7 @@ class PlanForm:
     criteria: list[str]
     exec_sponsor: str | None
     channel: str | None
+    enter_lighthouse: bool = False  # chosen in the modal (a red account enters regardless)
 
 
 def _card_subject(plan: SavePlan) -> Subject:
@@ -57,14 +58,26 @@ def plan_card_message(session: Session, plan: SavePlan) -> SlackMessage | None:
     return SlackGateway.find(session, _card_subject(plan))
 
 
-def store_plan(session: Session, form: PlanForm, user: str, now: dt.datetime) -> tuple[SavePlan, bool]:
-    """Create the account's plan, or edit its open one; returns (plan, created)."""
+@dataclass
+class PlanStored:
+    plan: SavePlan
+    created: bool
+    entered_lighthouse: bool  # an edit moved an open plan into the program
+
+
+def store_plan(session: Session, form: PlanForm, user: str, now: dt.datetime) -> PlanStored:
+    """Create the account's plan, or edit its open one. An edit that chooses Lighthouse (or
+    finds the account red) moves the plan into the program."""
+    current = health_store.current_rating(session, form.account_id)
+    in_lighthouse = enters_lighthouse(current.rating.value if current else None, form.enter_lighthouse)
     if form.plan_id:
         plan = get_plan(session, form.plan_id)
         created = False
+        entered = in_lighthouse and not plan.in_lighthouse
+        if entered:
+            plan.in_lighthouse, plan.entered_lighthouse_at = True, now
     else:
-        current = health_store.current_rating(session, form.account_id)
-        in_lighthouse = enters_lighthouse(current.rating.value if current else None)
+        entered = False
         plan = SavePlan(account_id=form.account_id, entry=form.entry, in_lighthouse=in_lighthouse,
                         opened_by=user, opened_at=now, entered_lighthouse_at=now if in_lighthouse else None,
                         problem_statement="")
@@ -78,16 +91,17 @@ def store_plan(session: Session, form: PlanForm, user: str, now: dt.datetime) ->
     for position, criterion in enumerate(plan.criteria):
         criterion.position = position
     session.flush()
-    return get_plan(session, plan.id), created
+    return PlanStored(get_plan(session, plan.id), created, entered)
 
 
 def render_plan(plan: SavePlan, names) -> str:
     return render("save_plan.md.j2", plan=plan, account=plan.account, names=names)
 
 
-def announce_plan(session: Session, slack: SlackGateway, settings: Settings, plan: SavePlan, opener: str,
-                  created: bool, names) -> SlackMessage:
-    """Post the plan's card (red thread or DMs), tell the RSD and TA director, attach the file."""
+def announce_plan(session: Session, slack: SlackGateway, settings: Settings, stored: PlanStored, opener: str,
+                  names) -> SlackMessage:
+    """Owe the plan's card (red thread or DMs), tell the RSD and TA director, attach the file."""
+    plan, created = stored.plan, stored.created
     account = plan.account
     text, blocks = msg.plan_card(plan, headline=msg.plan_headline(plan, opener, edited=not created))
     card = plan_card_message(session, plan)
@@ -95,6 +109,8 @@ def announce_plan(session: Session, slack: SlackGateway, settings: Settings, pla
         slack.update(card, text=text, blocks=blocks)
         slack.reply(session, card, Subject("save_plan", plan.id, "plan_edited"),
                     text=msg.plan_headline(plan, opener, edited=True))
+        if stored.entered_lighthouse:
+            _announce_entry(session, slack, plan, opener, card)
     else:
         episode = health_store.open_red_episode(session, account.id)
         thread = episode.alert_message if episode else None
@@ -113,6 +129,32 @@ def announce_plan(session: Session, slack: SlackGateway, settings: Settings, pla
     slack.upload(session, card, content=render_plan(plan, names), filename=f"save-plan-{account.salesforce_id}.md",
                  title=f"Save plan: {account.name}", thread=card)
     return card
+
+
+def enter_lighthouse(session: Session, slack: SlackGateway, plan: SavePlan, user: str, now: dt.datetime,
+                     entry: PlanEntry | None = None) -> bool:
+    """Move an open plan into the Lighthouse program (ad hoc, from the alert thread, or after a
+    red renewal assessment); False when it is closed or in already."""
+    if plan.status != PlanStatus.OPEN or plan.in_lighthouse:
+        return False
+    plan.in_lighthouse, plan.entered_lighthouse_at = True, now
+    if entry is not None:
+        plan.entry = entry
+    session.flush()
+    refresh_card(session, slack, plan)
+    _announce_entry(session, slack, plan, user, plan_card_message(session, plan))
+    return True
+
+
+def _announce_entry(session: Session, slack: SlackGateway, plan: SavePlan, user: str, card: SlackMessage | None) -> None:
+    """Say so on the plan's card and, when the account has a red-alert thread elsewhere, there."""
+    text = msg.entered_lighthouse(plan, user)
+    if card is not None:
+        slack.reply(session, card, Subject("save_plan", plan.id, "entered_lighthouse"), text=text)
+    episode = health_store.open_red_episode(session, plan.account_id)
+    alert = episode.alert_message if episode else None
+    if alert is not None and (card is None or (card.parent_id or card.id) != alert.id):
+        slack.reply(session, alert, Subject("save_plan", plan.id, "entered_lighthouse_thread"), text=text)
 
 
 def refresh_card(session: Session, slack: SlackGateway, plan: SavePlan) -> None:

@@ -16,6 +16,7 @@ from ..context import BotContext
 from ..db import transaction
 from ..flows.handoff import close_handoff
 from ..flows.health import owe_rating_messages
+from ..flows.save_plan import enter_lighthouse
 from ..flows.renewal import AssessmentForm, assessment_people, submit_assessment
 from ..messages import health as health_msg
 from ..messages import lifecycle as msg
@@ -125,7 +126,9 @@ def register(app: App, ctx: BotContext) -> None:
             account = assessment.account
             if form.rating == Health.RED:  # red enters Lighthouse: the save plan modal replaces this one
                 plan = open_plan(session, account.id)
-                next_view = save_plan_modal(account, plan, in_lighthouse=plan.in_lighthouse if plan else True,
+                if plan is not None:  # an open yellow plan moves into the program as it is
+                    enter_lighthouse(session, ctx.slack, plan, user, now, entry=PlanEntry.RENEWAL_ASSESSMENT)
+                next_view = save_plan_modal(account, plan, in_lighthouse=True,
                                             channel_id=None, entry=PlanEntry.RENEWAL_ASSESSMENT)
         if next_view is not None:
             ack(response_action="update", view=next_view)

@@ -55,6 +55,7 @@ def parse_plan_form(view: dict[str, Any]) -> flow.PlanForm:
         criteria=parse_criteria(state_value(values, Input.CRITERIA) or ""),
         exec_sponsor=state_value(values, Input.EXEC_SPONSOR),
         channel=meta.get("channel"),
+        enter_lighthouse=bool(state_value(values, Input.ENTER_LIGHTHOUSE)),
     )
 
 
@@ -155,8 +156,8 @@ def register(app: App, ctx: BotContext) -> None:
             return
         now = dt.datetime.now(dt.UTC)
         with transaction(ctx.sessions) as session:  # the plan and its announcement commit together
-            plan, created = flow.store_plan(session, form, user, now)
-            flow.announce_plan(session, ctx.slack, settings, plan, user, created, ctx.slack.display_name)
+            stored = flow.store_plan(session, form, user, now)
+            flow.announce_plan(session, ctx.slack, settings, stored, user, ctx.slack.display_name)
 
     @app.action(Action.ADD_STEP)
     def add_step_button(ack, body: dict, client) -> None:
@@ -261,6 +262,22 @@ def register(app: App, ctx: BotContext) -> None:
         if not may_propose_exit(user, plan.account.ta_user_id, plan.account.ae_user_id):
             return f"Only the TA or AE of *{escape_mrkdwn(plan.account.name)}* can propose its exit."
         return None
+
+    @app.action(Action.ENTER_LIGHTHOUSE)
+    def enter_lighthouse_button(ack, body: dict) -> None:
+        """A yellow plan's account turned red: its team moves the plan into Lighthouse."""
+        ack()
+        user = body["user"]["id"]
+        refusal = None
+        with transaction(ctx.sessions) as session:  # who acts and the plan as it is now, not the button's
+            plan = get_plan(session, int(body["actions"][0]["value"]))
+            if plan is None or not may_open_plan(user, plan.account.team, settings.leadership):
+                refusal = _not_allowed(plan.account) if plan else "That save plan no longer exists."
+            elif not flow.enter_lighthouse(session, ctx.slack, plan, user, dt.datetime.now(dt.UTC)):
+                refusal = (f"The save plan for *{escape_mrkdwn(plan.account.name)}* is "
+                           + ("in the Lighthouse program already." if plan.in_lighthouse else "closed."))
+        if refusal:
+            ctx.slack.tell(user, text=refusal)
 
     @app.action(Action.APPROVE_EXIT)
     def approve_exit_button(ack, body: dict) -> None:

@@ -204,8 +204,9 @@ def red_alert(account: Account, started: HealthRating, today: dt.date, *, ended:
     return escape_mrkdwn(text), blocks
 
 
-def red_alert_ask(account: Account) -> tuple[str, list[dict[str, Any]]]:
-    """The first thread reply: the handbook's three asks of the account team."""
+def red_alert_ask(account: Account, yellow_plan_id: int | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """The first thread reply: the handbook's three asks of the account team. An account with
+    an open save plan outside Lighthouse is offered entry with that plan."""
     team = " ".join(mention(u) for u in account.team) or "Account team"
     text = (
         f"{team}: this thread is the account team's place for *{escape_mrkdwn(account.name)}* until it is back "
@@ -216,10 +217,14 @@ def red_alert_ask(account: Account) -> tuple[str, list[dict[str, Any]]]:
     blocks = [
         section(text),
         actions([
-            button("Open a save plan", Action.OPEN_SAVE_PLAN, str(account.id), style="primary"),
+            button("Enter Lighthouse with its save plan", Action.ENTER_LIGHTHOUSE, str(yellow_plan_id), style="primary")
+            if yellow_plan_id else button("Open a save plan", Action.OPEN_SAVE_PLAN, str(account.id), style="primary"),
             button("Update health", Action.UPDATE_HEALTH, str(account.id)),
         ], block_id="red_alert_actions"),
     ]
+    if yellow_plan_id:
+        blocks.insert(1, context("This account already has a save plan outside the Lighthouse program: a red "
+                                 "account belongs in it."))
     return text, blocks
 
 

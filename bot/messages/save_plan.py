@@ -59,6 +59,11 @@ def save_plan_modal(account: Account, plan: SavePlan | None, *, in_lighthouse: b
         input_block(Input.EXEC_SPONSOR, "Exec sponsor", user_element(
             Input.EXEC_SPONSOR, plan.exec_sponsor_user_id if plan else None), optional=True),
     ]
+    if not in_lighthouse:  # the AE, TA or leadership may put a plan into Lighthouse ad hoc
+        blocks.append(input_block(Input.ENTER_LIGHTHOUSE, "Lighthouse", {
+            "type": "checkboxes", "action_id": Input.ENTER_LIGHTHOUSE,
+            "options": [option("Enter the Lighthouse program (the bi-weekly churn-save meeting)", "yes")]},
+            optional=True))
     return modal(Callback.SAVE_PLAN_MODAL, "Account save plan", blocks, submit="Save plan",
                  private_metadata=_metadata(account_id=account.id, plan_id=plan.id if plan else None,
                                             channel=channel_id))
@@ -135,6 +140,11 @@ def plan_card(plan: SavePlan, *, headline: str) -> tuple[str, list[dict[str, Any
         blocks.append(plan_buttons(plan))
     text = f"Save plan for {account.name}"
     return escape_mrkdwn(text), blocks[:50]
+
+
+def entered_lighthouse(plan: SavePlan, user: str) -> str:
+    return (f":rotating_light: *{escape_mrkdwn(plan.account.name)}* entered the *Lighthouse* program with its save "
+            f"plan ({mention(user)}); it is on the next meeting's agenda as a new entrant.")
 
 
 def plan_headline(plan: SavePlan, opener: str, *, edited: bool) -> str:

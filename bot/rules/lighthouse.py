@@ -14,9 +14,10 @@ CRITERION_MAX = 500
 
 
 # --- entry -------------------------------------------------------------------------------------
-def enters_lighthouse(current_health: str | None) -> bool:
-    """A plan for a red account enters Lighthouse; a yellow one is handled with the manager."""
-    return current_health == "red"
+def enters_lighthouse(current_health: str | None, chosen: bool = False) -> bool:
+    """A plan for a red account enters Lighthouse; any other enters when its AE, TA or
+    leadership choose so (the handbook's "ad hoc" entry); else it is handled with the manager."""
+    return current_health == "red" or chosen
 
 
 def may_open_plan(user_id: str, account_team: list[str], leadership: set[str]) -> bool:
