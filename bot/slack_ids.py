@@ -77,6 +77,7 @@ class Block(enum.StrEnum):
     RETRO_ACTIONS = "retro_actions"
     HANDOFF_ACTIONS = "handoff_actions"
     CHAMPION_WARNING = "champion_warning"
+    RATING_HISTORY = "rating_history"
 
 
 class Input(enum.StrEnum):
@@ -85,6 +86,7 @@ class Input(enum.StrEnum):
     RATING = "rating"
     REASON = "reason"
     EXIT_REASON = "exit_reason"
+    NO_CHAMPION_REASON = "no_champion_reason"
     TA_PULSE = "ta_pulse"
     TRAITS = "traits"
     PLAN_ENTRY = "plan_entry"

@@ -88,7 +88,7 @@ def test_red_then_yellow_alert_thread_and_parent_edit(bot) -> None:
         assert item in ask
     wait_for(lambda: any("not rated → red" in e["text"] for e in bot.sandbox.ephemerals), what="the confirmation")
 
-    rate(bot, "U0AE001", "acme yellow signed a renewal intent")
+    rate(bot, "U0AE001", "acme yellow signed a renewal intent", traits=["active_champion"])
     wait_for(lambda: len(bot.sandbox.thread(RED, alert["ts"])) == 3, what="the yellow rating in the thread")
     reply = bot.sandbox.thread(RED, alert["ts"])[2]
     assert reply["thread_ts"] == alert["ts"] and "yellow" in reply["text"]
@@ -109,7 +109,7 @@ def test_new_red_episode_after_recovery_gets_a_new_alert(bot) -> None:
     add_account(bot.ctx.sessions)
     rate(bot, "U0TA001", "acme red usage collapsed")
     wait_for(lambda: len(alerts(bot)) == 1, what="first alert")
-    rate(bot, "U0TA001", "acme green recovered")
+    rate(bot, "U0TA001", "acme green recovered", traits=["active_champion"])
     wait_for(lambda: any(m.get("edited") for m in alerts(bot)), what="recovery edit")
     rate(bot, "U0TA001", "acme red lost the champion again")
     wait_for(lambda: len(alerts(bot)) == 2, what="second alert")
@@ -138,7 +138,7 @@ def test_outsider_cannot_rate(bot) -> None:
 
 def test_leadership_may_rate_any_account(bot) -> None:
     add_account(bot.ctx.sessions)
-    result = rate(bot, "U0LEAD1", "acme yellow renewal at risk")
+    result = rate(bot, "U0LEAD1", "acme yellow renewal at risk", traits=["active_champion"])
     assert result == {}
     assert eventually(bot.ctx.sessions, lambda s: s.scalars(select(HealthRating.rated_by)).all()) == ["U0LEAD1"]
 
@@ -149,6 +149,7 @@ def test_empty_reason_is_an_inline_error_and_nothing_is_stored(bot) -> None:
     reply = bot.slack.submit_view("U0TA001", view["id"], {"reason": "   "})
     assert reply.json["response_action"] == "errors"
     assert "reason" in reply.json["errors"]
+    add_champion(bot.ctx.sessions)  # else the modal proposes red (no active champion)
     view = open_modal(bot, "U0TA001", "acme")
     reply = bot.slack.submit_view("U0TA001", view["id"], {"reason": "something"})
     assert "rating" in reply.json["errors"]
@@ -157,9 +158,52 @@ def test_empty_reason_is_an_inline_error_and_nothing_is_stored(bot) -> None:
     assert bot.sandbox.messages(RED) == []
 
 
+def add_champion(sessions, account_name: str = "Acme Corp") -> None:
+    from bot.models import Contact, ContactRole
+
+    with transaction(sessions) as session:
+        account = session.scalars(select(Account).where(Account.name == account_name)).one()
+        contact = Contact(account_id=account.id, name="Cara Champion", email="cara@acme.test")
+        contact.roles = [ContactRole.CHAMPION]
+        session.add(contact)
+
+
+def test_no_active_champion_proposes_red_and_another_rating_needs_a_reason(bot) -> None:
+    """The handbook: no active champion → red. The modal proposes red; green or yellow is saved
+    only with Active champion ticked or a reason, which the rating keeps."""
+    add_account(bot.ctx.sessions)
+    view = open_modal(bot, "U0TA001", "acme")
+    rating = next(b for b in view["blocks"] if b.get("block_id") == "rating")
+    assert rating["element"]["initial_option"]["value"] == "red"
+    reply = bot.slack.submit_view("U0TA001", view["id"], {"rating": "yellow", "reason": "usage is fine"})
+    assert "without an active champion" in reply.json["errors"]["no_champion_reason"]
+    with bot.ctx.sessions() as session:
+        assert session.scalars(select(HealthRating)).all() == []
+    reply = bot.slack.submit_view("U0TA001", view["id"], {
+        "rating": "yellow", "reason": "usage is fine", "no_champion_reason": "New champion starts Monday"})
+    assert reply.json == {}
+    saved = eventually(bot.ctx.sessions, lambda s: s.scalars(select(HealthRating)).first())
+    assert saved.rating == Health.YELLOW and "Not red without an active champion: New champion starts Monday" in saved.reason
+    # with a contact tagged Champion, a green or yellow rating needs nothing more
+    add_champion(bot.ctx.sessions)
+    assert rate(bot, "U0TA001", "acme green all good") == {}
+
+
+def test_the_modal_shows_the_rating_history_in_the_teams_dates(bot) -> None:
+    add_account(bot.ctx.sessions)
+    rate(bot, "U0TA001", "acme red champion left")
+    rate(bot, "U0AE001", "acme yellow new champion named", traits=["active_champion"])
+    eventually(bot.ctx.sessions, lambda s: len(s.scalars(select(HealthRating)).all()) == 2)
+    view = open_modal(bot, "U0TA001", "acme")
+    history = next(b for b in view["blocks"] if b.get("block_id") == "rating_history")
+    text = history["elements"][0]["text"]
+    assert text.index("yellow by <@U0AE001>: new champion named") < text.index("red by <@U0TA001>: champion left")
+
+
 def test_traits_are_stored_and_prefilled_next_time(bot) -> None:
     add_account(bot.ctx.sessions)
-    rate(bot, "U0TA001", "acme yellow quiet quarter", ta_pulse="concerning", traits=["access_to_buyer"])
+    rate(bot, "U0TA001", "acme yellow quiet quarter", ta_pulse="concerning", traits=["access_to_buyer"],
+         no_champion_reason="Our champion is on leave until January")
     rating = eventually(bot.ctx.sessions, lambda s: s.scalars(select(HealthRating)).first())
     assert (rating.ta_pulse.value, rating.active_champion, rating.access_to_buyer) == ("concerning", False, True)
     assert rating.source.value == "manual" and rating.rated_by == "U0TA001"

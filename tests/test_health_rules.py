@@ -133,3 +133,14 @@ def test_days_to_renewal_on_the_alert_uses_the_team_day() -> None:
     with freeze_time("2026-12-01T04:30:00Z"):
         today = local_today(dt.datetime.now(dt.UTC), ZoneInfo("America/New_York"))
         assert describe_days_to(dt.date(2026, 12, 1), today) == "tomorrow"
+
+
+def test_green_or_yellow_without_an_active_champion_needs_a_reason() -> None:
+    from bot.rules.health import needs_no_champion_reason
+
+    assert needs_no_champion_reason("yellow", False, False, "")
+    assert needs_no_champion_reason("green", False, False, "   ")
+    assert not needs_no_champion_reason("red", False, False, "")  # red is what the handbook asks for
+    assert not needs_no_champion_reason("yellow", True, False, "")  # the rater names an active champion
+    assert not needs_no_champion_reason("yellow", False, True, "")  # a contact is tagged Champion
+    assert not needs_no_champion_reason("green", False, False, "champion back from leave")

@@ -49,7 +49,8 @@ def run(demo: Demo) -> None:
     ask = sandbox.thread("red-accounts", alert["thread_ts"])[1]
     view = demo.modal_after(lambda: slack.click(AE, "update_health", ask["blocks"][-1]["elements"][0]["value"],
                                                 message=ask, block_id="red_alert_actions"))
-    slack.submit_view(AE, view, {"rating": "yellow", "reason": "New champion named; exec sponsor call booked"})
+    slack.submit_view(AE, view, {"rating": "yellow", "reason": "New champion named; exec sponsor call booked",
+                                 "traits": ["active_champion"]})
     demo.wait(lambda: any(m.get("edited") for m in sandbox.messages("red-accounts")))
     demo.show()
 

@@ -16,7 +16,7 @@ from ..db import transaction
 from ..flows.health import owe_rating_messages, record_rating
 from ..messages import health as msg
 from ..models import Account, Health, HealthRating, RatingSource, TaPulse
-from ..rules.health import may_rate, parse_health_command, reason_error
+from ..rules.health import may_rate, needs_no_champion_reason, parse_health_command, reason_error
 from ..slack_ids import Action, Block, Callback, Command, Input
 from ..store import health as health_store
 from ..store import lifecycle as lifecycle_store
@@ -38,6 +38,7 @@ class HealthForm:
     active_champion: bool
     access_to_buyer: bool
     channel_id: str | None
+    no_champion_reason: str = ""
 
     @classmethod
     def from_view(cls, view: dict[str, Any]) -> "HealthForm":
@@ -63,20 +64,30 @@ class HealthForm:
             active_champion=msg.TRAIT_CHAMPION in traits,
             access_to_buyer=msg.TRAIT_BUYER in traits,
             channel_id=metadata.get("channel"),
+            no_champion_reason=((values.get(Input.NO_CHAMPION_REASON, {}).get(Input.NO_CHAMPION_REASON) or {})
+                                .get("value") or "").strip(),
         )
 
 
-def modal_state_for(session, account: Account | None, **kw: Any) -> msg.HealthModalState:
+def modal_state_for(session, account: Account | None, tz, **kw: Any) -> msg.HealthModalState:
+    """What the modal shows for `account`: its rating now and history, its traits, and the
+    handbook's red proposed when it has no active champion (unless a rating was typed)."""
     if account is None:
-        return msg.HealthModalState(**kw)
-    return msg.HealthModalState(
+        return msg.HealthModalState(tz=tz, **kw)
+    history = health_store.recent_ratings(session, account.id)
+    state = msg.HealthModalState(
         account=account,
-        current=health_store.current_rating(session, account.id),
+        current=history[0] if history else None,
         traits=health_store.last_traits(session, account.id),
         champion_trait=lifecycle_store.last_champion_trait(session, account.id),
         champion_contact=lifecycle_store.has_champion_contact(session, account.id),
+        history=history,
+        tz=tz,
         **kw,
     )
+    if state.no_champion and not state.rating:
+        state.rating = Health.RED.value
+    return state
 
 
 def register(app: App, ctx: BotContext) -> None:
@@ -99,7 +110,7 @@ def register(app: App, ctx: BotContext) -> None:
                 respond(msg.not_allowed(account, sorted(settings.leadership)), response_type="ephemeral")
                 return
             state = modal_state_for(
-                session, account, rating=parsed.rating, reason=parsed.reason, notice=notice,
+                session, account, settings.tz, rating=parsed.rating, reason=parsed.reason, notice=notice,
                 channel_id=body.get("channel_id"),
             )
         client.views_open(trigger_id=body["trigger_id"], view=msg.health_modal(state))
@@ -119,7 +130,7 @@ def register(app: App, ctx: BotContext) -> None:
         with ctx.sessions() as session:
             account = get_account(session, form.account_id) if form.account_id else None
             state = modal_state_for(
-                session, account, rating=form.rating.value if form.rating else None, reason=form.reason,
+                session, account, settings.tz, rating=form.rating.value if form.rating else None, reason=form.reason,
                 channel_id=form.channel_id,
             )
         client.views_update(view_id=view["id"], hash=view.get("hash"), view=msg.health_modal(state))
@@ -130,7 +141,7 @@ def register(app: App, ctx: BotContext) -> None:
         account_id = int(body["actions"][0]["value"])
         with ctx.sessions() as session:
             account = get_account(session, account_id)
-            state = modal_state_for(session, account, channel_id=(body.get("channel") or {}).get("id"))
+            state = modal_state_for(session, account, settings.tz, channel_id=(body.get("channel") or {}).get("id"))
         client.views_open(trigger_id=body["trigger_id"], view=msg.health_modal(state))
 
     @app.view(Callback.HEALTH_MODAL)
@@ -146,6 +157,12 @@ def register(app: App, ctx: BotContext) -> None:
                 errors[Block.ACCOUNT] = (
                     "Only this account's TA, AE and CE, or leadership, can rate it. Nothing was saved."
                 )
+            elif needs_no_champion_reason(form.rating.value if form.rating else None, form.active_champion,
+                                          lifecycle_store.has_champion_contact(session, account.id),
+                                          form.no_champion_reason):
+                errors[Input.NO_CHAMPION_REASON] = (
+                    "The handbook marks an account without an active champion red: say why it is not, "
+                    "or tick Active champion.")
         if form.rating is None:
             errors[Input.RATING] = "Choose green, yellow or red."
         if problem := reason_error(form.reason):
@@ -161,8 +178,11 @@ def register(app: App, ctx: BotContext) -> None:
         private = form.channel_id or user
         with transaction(ctx.sessions) as session:
             account = get_account(session, form.account_id)
+            reason = form.reason.strip()
+            if form.no_champion_reason and form.rating != Health.RED and not form.active_champion:
+                reason += f"\nNot red without an active champion: {form.no_champion_reason}"
             change = record_rating(
-                session, account, rating=form.rating, reason=form.reason.strip(), source=RatingSource.MANUAL,
+                session, account, rating=form.rating, reason=reason, source=RatingSource.MANUAL,
                 by=user, now=now, ta_pulse=form.ta_pulse, active_champion=form.active_champion,
                 access_to_buyer=form.access_to_buyer,
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..models import Account, Health, HealthRating, RatingSource, TaPulse
@@ -37,6 +37,12 @@ class HealthModalState:
     channel_id: str | None = None
     champion_trait: bool | None = None  # the last recorded "active champion?" answer
     champion_contact: bool | None = None  # a contact is tagged Champion
+    history: list[HealthRating] = field(default_factory=list)  # the latest ratings, newest first
+    tz: dt.tzinfo = dt.UTC  # the team's time zone: dates people read are its dates
+
+    @property
+    def no_champion(self) -> bool:
+        return no_champion_warning(self) is not None
 
 
 def health_modal(state: HealthModalState) -> dict[str, Any]:
@@ -61,7 +67,9 @@ def health_modal(state: HealthModalState) -> dict[str, Any]:
         }
     )
     if state.account:
-        blocks.append(context(current_health_line(state.account, state.current)))
+        blocks.append(context(current_health_line(state.account, state.current, state.tz)))
+        if len(state.history) > 1:
+            blocks.append(context(rating_history(state.history, state.tz), block_id=Block.RATING_HISTORY))
     ratings = [option(f"{EMOJI[h]} {h.value.capitalize()}", h.value) for h in Health]
     rating_element: dict[str, Any] = {"type": "radio_buttons", "action_id": Input.RATING, "options": ratings}
     if state.rating in {h.value for h in Health}:
@@ -95,6 +103,14 @@ def health_modal(state: HealthModalState) -> dict[str, Any]:
     )
     if state.account and (warning := no_champion_warning(state)):
         blocks.append(context(warning, block_id=Block.CHAMPION_WARNING))
+    if state.account and not state.champion_contact:  # a green or yellow rating then says why
+        blocks.append({
+            "type": "input", "block_id": Input.NO_CHAMPION_REASON, "optional": True,
+            "label": plain("Not red without a champion? Say why"),
+            "hint": plain("Needed for green or yellow unless you tick Active champion above."),
+            "element": {"type": "plain_text_input", "action_id": Input.NO_CHAMPION_REASON, "multiline": True,
+                        "max_length": REASON_MAX},
+        })
     return {
         "type": "modal",
         "callback_id": Callback.HEALTH_MODAL,
@@ -120,14 +136,24 @@ def no_champion_warning(state: HealthModalState) -> str | None:
             + ". The handbook marks an account without an active champion red.")
 
 
-def current_health_line(account: Account, current: HealthRating | None) -> str:
+def current_health_line(account: Account, current: HealthRating | None, tz: dt.tzinfo = dt.UTC) -> str:
     if current is None:
         return f"*{escape_mrkdwn(account.name)}* has no rating yet."
     by = mention(current.rated_by) if current.rated_by else current.source.value
     return (
-        f"Now {EMOJI[current.rating]} *{current.rating.value}* since {current.rated_at:%Y-%m-%d}, "
+        f"Now {EMOJI[current.rating]} *{current.rating.value}* since {current.rated_at.astimezone(tz):%Y-%m-%d}, "
         f"by {by}"
     )
+
+
+def rating_history(history: list[HealthRating], tz: dt.tzinfo = dt.UTC) -> str:
+    """The account's last ratings, newest first: when (the team's date), what, who, why."""
+    lines = ["*Rating history*"]
+    for rating in history:
+        reason = escape_mrkdwn(truncate(" ".join((rating.reason or "").split()), 120))
+        lines.append(f"{rating.rated_at.astimezone(tz):%Y-%m-%d} {EMOJI[rating.rating]} {rating.rating.value} "
+                     f"by {_who(rating)}: {reason}")
+    return truncate("\n".join(lines), 2900)
 
 
 # --- confirmations -----------------------------------------------------------------------------

@@ -240,3 +240,12 @@ def reason_error(reason: str | None) -> str | None:
     if len(reason) > REASON_MAX:
         return f"Keep the reason under {REASON_MAX:,} characters (it has {len(reason):,})."
     return None
+
+
+def needs_no_champion_reason(rating: str | None, champion_ticked: bool, champion_contact: bool,
+                             reason: str | None) -> bool:
+    """The handbook marks an account with no active champion red. A green or yellow rating
+    therefore says who the champion is (the rater ticks Active champion, or a contact is
+    tagged Champion) or why the account is not red without one."""
+    return (rating in ("green", "yellow") and not champion_ticked and not champion_contact
+            and not (reason or "").strip())

@@ -21,6 +21,14 @@ def current_rating(session: Session, account_id: int) -> HealthRating | None:
     ).first()
 
 
+def recent_ratings(session: Session, account_id: int, limit: int = 5) -> list[HealthRating]:
+    """The account's latest ratings, newest first (its rating history as people see it)."""
+    return list(session.scalars(
+        select(HealthRating).where(HealthRating.account_id == account_id)
+        .order_by(HealthRating.rated_at.desc(), HealthRating.id.desc()).limit(limit)
+    ))
+
+
 def current_ratings(session: Session, account_ids: Iterable[int]) -> dict[int, HealthRating]:
     """Latest rating of each account, in one statement."""
     return _latest_ratings(session, account_ids)
