@@ -69,6 +69,9 @@ class AccountImport(ImportSummary):
     # (account id, rating) for every health the file sets that differs from the current one;
     # the caller records them through the health flow (so red opens an episode and an alert).
     health_changes: list[tuple[int, Health]] = field(default_factory=list)
+    # (account id, health) for every health value the file sets, changed or not: the caller
+    # applies one only where the CRM's value itself changed since the last import
+    crm_health: list[tuple[int, Health]] = field(default_factory=list)
     # every full or partial churn the file records (renewal_outcome); the caller asks for retros
     realised: list[RealisedChurn] = field(default_factory=list)
     # (account id, stage before, stage after) for every sales stage the file changes; the caller
@@ -241,6 +244,7 @@ def import_accounts(session: Session, source: str | Path | IO[str], resolve_user
             now_rating = current.get(account.id)
             if now_rating is None or now_rating.rating != health:
                 summary.health_changes.append((account.id, health))
+            summary.crm_health.append((account.id, health))
     session.flush()
     summary.realised = [c for a, v in outcomes if (c := realised_churn(a.id, v)) is not None]
     summary.stage_changes = [(account.id, before, after) for account, before, after in staged]
