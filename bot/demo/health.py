@@ -31,7 +31,7 @@ def run(demo: Demo) -> None:
     demo.step("An admin imports the book of business (tabot import accounts)")
     with transaction(ctx.sessions) as session:
         summary = import_accounts(session, io.StringIO(sample_accounts(demo.today)), slack_user_resolver(ctx.slack.client))
-        record_imported_health(session, ctx.settings, summary.health_changes, demo.now)
+        record_imported_health(session, ctx.settings, summary.crm_health, demo.now)
     echo(f"  {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged "
          f"(emails resolved with users.lookupByEmail)")
     demo.skip()

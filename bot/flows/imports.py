@@ -18,11 +18,20 @@ from sqlalchemy.orm import Session
 
 from ..context import BotContext
 from ..db import transaction
-from ..models import Account, Health, RatingSource, UsageSnapshot
-from ..rules.health import ScoreThresholds, Traits, Usage, compute_health, local_today
-from ..store.health import accounts_by_id, current_ratings, last_traits_of
+from ..models import Account, Health, RatingSource, SignalSource, UsageSnapshot
+from ..rules.health import (
+    ScoreThresholds,
+    Traits,
+    Usage,
+    compute_health,
+    crm_value_changed,
+    local_today,
+    machine_may_rate,
+)
+from ..store.health import accounts_by_id, current_ratings, last_traits_of, latest_signals
 from ..store.touchpoints import last_touchpoints
 from .health import RatingChange, owe_rating_messages, record_rating
+from .health_signals import record_signal
 
 
 @dataclass
@@ -48,7 +57,7 @@ def run_import(ctx: BotContext, kind: str, path: Path, now: dt.datetime) -> Impo
     with transaction(ctx.sessions) as session:
         if kind == "accounts":
             summary = importer.import_accounts(session, path, importer.slack_user_resolver(ctx.slack.client))
-            outcome = ImportOutcome(summary, record_imported_health(session, ctx.settings, summary.health_changes, now))
+            outcome = ImportOutcome(summary, record_imported_health(session, ctx.settings, summary.crm_health, now))
             if summary.stage_changes:
                 outcome.stages = announce_stage_changes(session, ctx.slack, ctx.settings, summary.stage_changes, now,
                                                         ctx.slack.display_name)
@@ -64,15 +73,26 @@ def run_import(ctx: BotContext, kind: str, path: Path, now: dt.datetime) -> Impo
     return outcome
 
 
-def record_imported_health(session: Session, settings, changes: Iterable[tuple[int, Health]],
+def record_imported_health(session: Session, settings, crm_health: Iterable[tuple[int, Health]],
                            now: dt.datetime) -> list[RatingChange]:
+    """The CRM's health for each account in the file: a rating (source import) only where the
+    CRM's value changed since the last import; always a signal beside the rating, which asks
+    for a review when it disagrees with a person's rating."""
+    values = list(crm_health)
+    last_seen = latest_signals(session, [account_id for account_id, _ in values], SignalSource.CRM)
+    current = current_ratings(session, [account_id for account_id, _ in values])
     recorded = []
-    for account_id, rating in changes:
+    for account_id, rating in values:
         account = session.get(Account, account_id)
-        change = record_rating(session, account, rating=rating, reason="Set by account import",
-                               source=RatingSource.IMPORT, by=None, now=now)
-        owe_rating_messages(session, settings, change, now)
-        recorded.append(change)
+        before = last_seen.get((account_id, SignalSource.CRM.value))
+        now_rating = current.get(account_id)
+        if crm_value_changed(before.rating.value if before else None, rating.value) and (
+                now_rating is None or now_rating.rating != rating):
+            change = record_rating(session, account, rating=rating, reason="Set in the CRM (account import)",
+                                   source=RatingSource.IMPORT, by=None, now=now)
+            owe_rating_messages(session, settings, change, now)
+            recorded.append(change)
+        record_signal(session, settings, account, SignalSource.CRM, rating, now, detail="From the accounts import")
     return recorded
 
 
@@ -123,12 +143,15 @@ def record_computed_health(session: Session, settings, account_ids: list[int], n
             traits, today, thresholds,
         )
         rating = Health(score.rating)
-        if account_id in current and current[account_id].rating == rating:
-            continue
         pulled = score.pulled_down_by()
         reason = f"Computed health score {score.score}/10 from {snapshot.month:%B %Y} usage"
         if pulled:
             reason += "; pulled down by " + ", ".join(pulled)
+        now_rating = current.get(account_id)
+        record_signal(session, settings, account, SignalSource.COMPUTED, rating, now, score=score.score, detail=reason)
+        if not machine_may_rate(now_rating.source.value if now_rating else None) or (
+                now_rating is not None and now_rating.rating == rating):
+            continue  # a person's rating stands (the signal asked for a review if it disagrees)
         change = record_rating(
             session, account, rating=rating, reason=reason, source=RatingSource.COMPUTED, by=None, now=now,
             score=score.score,

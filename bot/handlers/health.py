@@ -82,6 +82,7 @@ def modal_state_for(session, account: Account | None, tz, **kw: Any) -> msg.Heal
         champion_trait=lifecycle_store.last_champion_trait(session, account.id),
         champion_contact=lifecycle_store.has_champion_contact(session, account.id),
         history=history,
+        signals=list(health_store.latest_signals(session, [account.id]).values()),
         tz=tz,
         **kw,
     )

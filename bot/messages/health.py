@@ -38,6 +38,7 @@ class HealthModalState:
     champion_trait: bool | None = None  # the last recorded "active champion?" answer
     champion_contact: bool | None = None  # a contact is tagged Champion
     history: list[HealthRating] = field(default_factory=list)  # the latest ratings, newest first
+    signals: list[Any] = field(default_factory=list)  # the latest HealthSignal of each source
     tz: dt.tzinfo = dt.UTC  # the team's time zone: dates people read are its dates
 
     @property
@@ -68,6 +69,8 @@ def health_modal(state: HealthModalState) -> dict[str, Any]:
     )
     if state.account:
         blocks.append(context(current_health_line(state.account, state.current, state.tz)))
+        if state.signals:
+            blocks.append(context(signals_line(state.signals)))
         if len(state.history) > 1:
             blocks.append(context(rating_history(state.history, state.tz), block_id=Block.RATING_HISTORY))
     ratings = [option(f"{EMOJI[h]} {h.value.capitalize()}", h.value) for h in Health]
@@ -144,6 +147,33 @@ def current_health_line(account: Account, current: HealthRating | None, tz: dt.t
         f"Now {EMOJI[current.rating]} *{current.rating.value}* since {current.rated_at.astimezone(tz):%Y-%m-%d}, "
         f"by {by}"
     )
+
+
+SIGNAL_NAMES = {"computed": "The computed health score", "crm": "The CRM"}
+
+
+def signal_disagrees(account: Account, signal, rating: HealthRating) -> tuple[str, list[dict[str, Any]]]:
+    """A machine disagrees with a person's rating: ask the team to review, never overrule."""
+    score = f" ({signal.score}/10)" if signal.score is not None else ""
+    text = (f"{EMOJI[signal.rating]} {SIGNAL_NAMES[signal.source.value]} says *{escape_mrkdwn(account.name)}* is "
+            f"{signal.rating.value}{score}; {_who(rating)}'s rating is {rating.rating.value}: review?")
+    blocks = [section(text)]
+    if signal.detail:
+        blocks.append(context(escape_mrkdwn(truncate(signal.detail, 1900))))
+    blocks.append(context(f"The rating stands until a person changes it: {escape_mrkdwn(truncate(rating.reason or '', 300))}"))
+    blocks.append(actions([button("Update health", Action.UPDATE_HEALTH, str(account.id))]))
+    return text, blocks
+
+
+def signals_line(signals: list) -> str:
+    """What the machines say, beside the rating: "Computed score 3.50/10 (red) · CRM: yellow"."""
+    parts = []
+    for signal in signals:
+        if signal.source.value == "computed":
+            parts.append(f"computed score {signal.score}/10 ({signal.rating.value})")
+        else:
+            parts.append(f"CRM: {signal.rating.value}")
+    return "Signals: " + " · ".join(parts)
 
 
 def rating_history(history: list[HealthRating], tz: dt.tzinfo = dt.UTC) -> str:

@@ -4,7 +4,17 @@ from .account import Account, AccountStatus, Contact, ContactRole, ContactRoleTa
 from .base import Base, utcnow
 from .delivery import Delivery, DeliveryKind, DeliveryStatus
 from .churn_retro import ChurnRetro, ChurnType, RetroAction, RetroActionKind, RetroStatus
-from .health import Health, HealthRating, RatingSource, RedEpisode, TaPulse, UsageSnapshot
+from .health import (
+    PERSON_SOURCES,
+    Health,
+    HealthRating,
+    HealthSignal,
+    RatingSource,
+    RedEpisode,
+    SignalSource,
+    TaPulse,
+    UsageSnapshot,
+)
 from .jobs import JobRun, NudgeSent, SchedulerLock
 from .lifecycle import HandoffTask, HealthAssessment, ProjectedOutcome
 from .onboarding import OnboardingTask, OnboardingTaskKind, Training, TrainingDelivery
@@ -26,7 +36,7 @@ from .transfer import TaTransfer, TransferStatus
 __all__ = [
     "Account", "AccountPlan", "AccountStatus", "ApproverRole", "Base", "ChurnRetro", "ChurnType",
     "Contact", "ContactRole", "Delivery", "DeliveryKind", "DeliveryStatus", "ContactRoleTag", "ExitApproval", "HandoffTask", "Health", "HealthAssessment",
-    "HealthRating", "ProjectedOutcome",
+    "HealthRating", "HealthSignal", "PERSON_SOURCES", "ProjectedOutcome", "SignalSource",
     "JobRun", "LifecycleStage", "NudgeSent", "PlanEntry", "PlanStatus", "PlanUpdate",
     "RatingSource", "RedEpisode", "RetroAction", "RetroActionKind", "RetroStatus", "SavePlan",
     "SaveStep", "SchedulerLock", "Segment", "SlackMessage", "SuccessCriterion", "SuccessPlan",

@@ -27,6 +27,14 @@ class RatingSource(enum.StrEnum):
     IMPORT = "import"
 
 
+PERSON_SOURCES = (RatingSource.MANUAL, RatingSource.ASSESSMENT)  # a person decided, with a reason
+
+
+class SignalSource(enum.StrEnum):
+    COMPUTED = "computed"  # the computed health score, from a usage import
+    CRM = "crm"  # the health the CRM export carries
+
+
 class TaPulse(enum.StrEnum):
     HEALTHY = "healthy"
     CONCERNING = "concerning"
@@ -59,6 +67,27 @@ class HealthRating(Base):
 
 
 Index("ix_health_ratings_account_rated_at", HealthRating.account_id, HealthRating.rated_at.desc(), HealthRating.id.desc())
+
+
+class HealthSignal(Base):
+    """What a machine says of an account's health: the computed score or the CRM's value, kept
+    beside people's ratings. A signal never replaces a rating a person made with a reason; when
+    it disagrees, the account team is asked to review (once per rating it disagrees with)."""
+
+    __tablename__ = "health_signals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    source: Mapped[SignalSource] = mapped_column(_enum(SignalSource, "signal_source"))
+    rating: Mapped[Health] = mapped_column(_enum(Health, "health"))
+    score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # the person's rating this signal disagreed with, when the team was asked to review it
+    disagreed_with_id: Mapped[int | None] = mapped_column(ForeignKey("health_ratings.id", ondelete="SET NULL"))
+
+
+Index("ix_health_signals_account", HealthSignal.account_id, HealthSignal.source, HealthSignal.id)
 
 
 class UsageSnapshot(Base):

@@ -249,3 +249,18 @@ def needs_no_champion_reason(rating: str | None, champion_ticked: bool, champion
     tagged Champion) or why the account is not red without one."""
     return (rating in ("green", "yellow") and not champion_ticked and not champion_contact
             and not (reason or "").strip())
+
+
+PERSON_SOURCES = ("manual", "assessment")
+
+
+def machine_may_rate(current_source: str | None) -> bool:
+    """A computed score or an import sets the account's rating only where no rating a person
+    made with a reason stands; otherwise it is a signal shown beside that rating."""
+    return current_source not in PERSON_SOURCES
+
+
+def crm_value_changed(last_seen: str | None, now: str) -> bool:
+    """An import's health applies only when the CRM's value itself changed since the last
+    import (re-importing the same export decides nothing)."""
+    return last_seen != now

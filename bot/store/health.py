@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from ..models import Account, Health, HealthRating, RedEpisode
+from ..models import Account, Health, HealthRating, HealthSignal, RedEpisode, SignalSource
 
 
 def current_rating(session: Session, account_id: int) -> HealthRating | None:
@@ -94,3 +94,28 @@ def accounts_by_id(session: Session, ids: Iterable[int]) -> dict[int, Account]:
 
 def is_red(rating: HealthRating | None) -> bool:
     return rating is not None and rating.rating == Health.RED
+
+
+def latest_signals(session: Session, account_ids: Iterable[int], source: SignalSource | None = None) -> dict[tuple[int, str], HealthSignal]:
+    """Each account's latest signal per source, keyed (account id, source), in one statement."""
+    ids = list(account_ids)
+    if not ids:
+        return {}
+    ranked = (
+        select(HealthSignal.id, func.row_number().over(
+            partition_by=(HealthSignal.account_id, HealthSignal.source), order_by=HealthSignal.id.desc()).label("rank"))
+        .where(HealthSignal.account_id.in_(ids), *([HealthSignal.source == source] if source else []))
+        .subquery()
+    )
+    rows = session.scalars(select(HealthSignal).join(ranked, ranked.c.id == HealthSignal.id).where(ranked.c.rank == 1))
+    return {(s.account_id, s.source.value): s for s in rows}
+
+
+def review_asked(session: Session, account_id: int, source: SignalSource, rating: Health, person_rating_id: int) -> bool:
+    """Was the team already asked to review `person_rating_id` against this source's `rating`?"""
+    return session.scalars(
+        select(HealthSignal.id).where(
+            HealthSignal.account_id == account_id, HealthSignal.source == source, HealthSignal.rating == rating,
+            HealthSignal.disagreed_with_id == person_rating_id,
+        ).limit(1)
+    ).first() is not None
