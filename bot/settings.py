@@ -203,11 +203,10 @@ class Settings(BaseSettings):
 
     @property
     def leadership(self) -> set[str]:
-        """Everyone the handbook lets act on any account (TA/TS and Sales leadership, RSD, director)."""
-        people = {*self.ta_leadership, *self.sales_leadership, *self.rsd, *self.ta_director, *self.ta_manager}
-        if self.churn_retro_sponsor:
-            people.add(self.churn_retro_sponsor)
-        return people
+        """Everyone the handbook lets act on any account: TA/TS and Sales leadership, the RSD, the
+        TA director and the TA manager. The churn retro sponsor is not among them by being the
+        sponsor: the retro's own rules name the sponsor where the handbook does."""
+        return {*self.ta_leadership, *self.sales_leadership, *self.rsd, *self.ta_director, *self.ta_manager}
 
     @property
     def bot_token(self) -> str | None:

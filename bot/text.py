@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from decimal import Decimal
 
@@ -19,6 +20,15 @@ def name_key(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.casefold().split())
+
+
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
+
+
+def is_user_id(value: object) -> bool:
+    """A Slack user id (`U0123ABCD`, `W…` on Enterprise Grid): what a people picker sends. Anything
+    else in its place (a forged payload) is refused before it is stored or mentioned."""
+    return isinstance(value, str) and _USER_ID.fullmatch(value) is not None
 
 
 def mention(user_id: str | None) -> str:

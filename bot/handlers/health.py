@@ -117,10 +117,15 @@ def register(app: App, ctx: BotContext) -> None:
         client.views_open(trigger_id=body["trigger_id"], view=msg.health_modal(state))
 
     @app.options(Action.ACCOUNT_PICKER)
-    def account_options(ack, payload: dict) -> None:
+    def account_options(ack, body: dict, payload: dict) -> None:
+        """Type-ahead: leadership finds every account, anyone else only the accounts they are on
+        the team of (the list itself is information)."""
+        user = (body.get("user") or {}).get("id") or ""
         with ctx.sessions() as session:
-            accounts = search_accounts(session, payload.get("value") or "", limit=100)
-            ack(options=[msg.option(truncate(a.name, 75), str(a.id)) for a in accounts])
+            accounts = search_accounts(session, payload.get("value") or "", limit=100,
+                                       member=None if user in settings.leadership else user)
+            options = [msg.option(truncate(a.name, 75), str(a.id)) for a in accounts]
+        ack(options=options)
 
     @app.action(Action.ACCOUNT_PICKER)
     def account_picked(ack, body: dict, client) -> None:
@@ -128,21 +133,34 @@ def register(app: App, ctx: BotContext) -> None:
         ack()
         view = body["view"]
         form = HealthForm.from_view(view)
+        user = body["user"]["id"]
         with ctx.sessions() as session:
             account = get_account(session, form.account_id) if form.account_id else None
+            notice = None
+            if account is not None and not may_rate(user, account.team, settings.leadership):
+                account, notice = None, msg.not_allowed_notice()  # refuse before showing its rating
             state = modal_state_for(
                 session, account, settings.tz, rating=form.rating.value if form.rating else None, reason=form.reason,
-                channel_id=form.channel_id,
+                channel_id=form.channel_id, notice=notice,
             )
         client.views_update(view_id=view["id"], hash=view.get("hash"), view=msg.health_modal(state))
 
     @app.action(Action.UPDATE_HEALTH)
     def update_health_button(ack, body: dict, client) -> None:
         ack()
+        user = body["user"]["id"]
         account_id = int(body["actions"][0]["value"])
+        refusal = None
         with ctx.sessions() as session:
             account = get_account(session, account_id)
-            state = modal_state_for(session, account, settings.tz, channel_id=(body.get("channel") or {}).get("id"))
+            if account is None or not may_rate(user, account.team, settings.leadership):
+                refusal = (msg.not_allowed(account, sorted(settings.leadership)) if account
+                           else "That account no longer exists.")
+            else:
+                state = modal_state_for(session, account, settings.tz, channel_id=(body.get("channel") or {}).get("id"))
+        if refusal:
+            ctx.slack.tell(user, text=refusal)
+            return
         client.views_open(trigger_id=body["trigger_id"], view=msg.health_modal(state))
 
     @app.view(Callback.HEALTH_MODAL)

@@ -30,7 +30,7 @@ from ..slack_ids import Action, Callback, Command, Input
 from ..store import health as health_store
 from ..store.accounts import get_account, match_accounts
 from ..store.save_plans import get_plan, open_plan
-from ..text import escape_mrkdwn, mention
+from ..text import escape_mrkdwn, is_user_id, mention
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,13 @@ def parse_plan_form(view: dict[str, Any]) -> flow.PlanForm:
         channel=meta.get("channel"),
         enter_lighthouse=bool(state_value(values, Input.ENTER_LIGHTHOUSE)),
     )
+
+
+def _date(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
 
 
 def parse_update_form(view: dict[str, Any]) -> flow.UpdateForm:
@@ -145,33 +152,53 @@ def register(app: App, ctx: BotContext) -> None:
             errors[Input.PROBLEM] = problem
         if problem := criteria_error(form.criteria):
             errors[Input.CRITERIA] = problem
-        with ctx.sessions() as session:
+        if form.exec_sponsor and not is_user_id(form.exec_sponsor):
+            errors[Input.EXEC_SPONSOR] = "Pick the exec sponsor from the list of people."
+        now = dt.datetime.now(dt.UTC)
+        with transaction(ctx.sessions) as session:  # checked against what is stored now, then saved with its announcement
             account = get_account(session, form.account_id)
             existing = open_plan(session, form.account_id)
-            if not may_open_plan(user, account.team, settings.leadership):
+            if account is None:
+                errors[Input.PROBLEM] = "That account no longer exists. Nothing was saved."
+            elif not may_open_plan(user, account.team, settings.leadership):
                 errors[Input.PROBLEM] = "Only the account team or Sales / TS leadership can save this plan."
+            elif form.plan_id and (existing is None or existing.id != form.plan_id):
+                errors[Input.PROBLEM] = "This save plan was closed meanwhile: nothing was saved. Run /saveplan again."
             elif existing is not None and existing.id != form.plan_id:
                 errors[Input.PROBLEM] = "This account already has an open save plan: run /saveplan again to edit it."
-        if not ack_submission(ack, errors):
-            return
-        now = dt.datetime.now(dt.UTC)
-        with transaction(ctx.sessions) as session:  # the plan and its announcement commit together
+            if not ack_submission(ack, errors):
+                return
             stored = flow.store_plan(session, form, user, now)
             flow.announce_plan(session, ctx.slack, settings, stored, user, ctx.slack.display_name)
+
+    def _plan_refusal(plan, user: str) -> str | None:
+        """Why `user` may not work on `plan` as it is now (None: they may)."""
+        if plan is None:
+            return "That save plan no longer exists."
+        if not may_open_plan(user, plan.account.team, settings.leadership):
+            return _not_allowed(plan.account)
+        if plan.status != PlanStatus.OPEN:
+            return f"The save plan for *{escape_mrkdwn(plan.account.name)}* is closed: nothing can be added to it."
+        return None
 
     @app.action(Action.ADD_STEP)
     def add_step_button(ack, body: dict, client) -> None:
         ack()
+        user = body["user"]["id"]
         with ctx.sessions() as session:
             plan = get_plan(session, int(body["actions"][0]["value"]))
-            view = msg.add_step_modal(plan)
+            refusal = _plan_refusal(plan, user)
+            view = None if refusal else msg.add_step_modal(plan)
+        if refusal:
+            ctx.slack.tell(user, text=refusal)
+            return
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view(Callback.SAVE_STEP_MODAL)
     def step_submitted(ack, body: dict, view: dict) -> None:
         user = body["user"]["id"]
         values = view["state"]["values"]
-        plan_id = json.loads(view["private_metadata"])["plan_id"]
+        plan_id = json.loads(view.get("private_metadata") or "{}").get("plan_id")
         criterion = state_value(values, Input.CRITERION)
         step = (state_value(values, Input.STEP) or "").strip()
         owner = state_value(values, Input.OWNER)
@@ -185,21 +212,32 @@ def register(app: App, ctx: BotContext) -> None:
             errors[Input.OWNER] = "Every step has an owner."
         if not due:
             errors[Input.DUE] = "Every step has a due date."
-        with ctx.sessions() as session:
-            plan = get_plan(session, plan_id)
-            if not may_open_plan(user, plan.account.team, settings.leadership):
-                errors[Input.STEP] = "Only the account team or Sales / TS leadership can add steps."
-        if not ack_submission(ack, errors):
-            return
-        with transaction(ctx.sessions) as session:
-            flow.add_step(session, ctx.slack, get_plan(session, plan_id), int(criterion), step, owner,
-                          dt.date.fromisoformat(due), user)
+        if owner and not is_user_id(owner):
+            errors[Input.OWNER] = "Pick the owner from the list of people."
+        due_date = _date(due)
+        if due and due_date is None:
+            errors[Input.DUE] = "Pick the due date from the calendar."
+        with transaction(ctx.sessions) as session:  # who acts, and the plan as it is now
+            plan = get_plan(session, int(plan_id)) if str(plan_id).isdigit() else None
+            if refusal := _plan_refusal(plan, user):
+                errors[Input.STEP] = refusal
+            elif criterion and criterion not in {str(c.id) for c in plan.criteria}:
+                errors[Input.CRITERION] = "That criterion is not this plan's any more: pick one again."
+            if not ack_submission(ack, errors):
+                return
+            flow.add_step(session, ctx.slack, plan, int(criterion), step, owner, due_date, user)
 
     @app.action(Action.POST_UPDATE)
     def post_update_button(ack, body: dict, client) -> None:
         ack()
+        user = body["user"]["id"]
         with ctx.sessions() as session:
-            view = msg.update_modal(get_plan(session, int(body["actions"][0]["value"])))
+            plan = get_plan(session, int(body["actions"][0]["value"]))
+            refusal = _plan_refusal(plan, user)
+            view = None if refusal else msg.update_modal(plan)
+        if refusal:
+            ctx.slack.tell(user, text=refusal)
+            return
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view(Callback.PLAN_UPDATE_MODAL)

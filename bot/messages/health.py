@@ -139,6 +139,11 @@ def no_champion_warning(state: HealthModalState) -> str | None:
             + ". The handbook marks an account without an active champion red.")
 
 
+def not_allowed_notice() -> str:
+    return (":no_entry: You are not on that account's team: pick one of your accounts (leadership may rate "
+            "any account).")
+
+
 def current_health_line(account: Account, current: HealthRating | None, tz: dt.tzinfo = dt.UTC) -> str:
     if current is None:
         return f"*{escape_mrkdwn(account.name)}* has no rating yet."

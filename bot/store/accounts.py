@@ -30,16 +30,21 @@ def match_accounts(session: Session, query: str, limit: int = 10) -> list[Accoun
     return search_accounts(session, query, limit)
 
 
-def search_accounts(session: Session, query: str, limit: int = 100) -> list[Account]:
-    """Type-ahead for account pickers: names starting with the query first, then containing it."""
+def search_accounts(session: Session, query: str, limit: int = 100, *, member: str | None = None) -> list[Account]:
+    """Type-ahead for account pickers: names starting with the query first, then containing it.
+    With `member`, only the accounts that person is on the team of (TA, AE or CE)."""
     key = name_key(query)
     escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    starts = select(Account).where(Account.name_key.like(f"{escaped}%", escape="\\")).order_by(Account.name_key).limit(limit)
+    scope = [] if member is None else [or_(Account.ta_user_id == member, Account.ae_user_id == member,
+                                           Account.ce_user_id == member)]
+    starts = (select(Account).where(Account.name_key.like(f"{escaped}%", escape="\\"), *scope)
+              .order_by(Account.name_key).limit(limit))
     found = list(session.scalars(starts))
     if len(found) < limit:
         contains = (
             select(Account)
-            .where(Account.name_key.like(f"%{escaped}%", escape="\\"), Account.id.not_in([a.id for a in found] or [-1]))
+            .where(Account.name_key.like(f"%{escaped}%", escape="\\"), Account.id.not_in([a.id for a in found] or [-1]),
+                   *scope)
             .order_by(Account.name_key)
             .limit(limit - len(found))
         )
