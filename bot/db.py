@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 
 from alembic import command
@@ -21,8 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parent.parent
-MIGRATIONS = ROOT / "db"
+# db/ at the top of the repository, shipped inside the package as bot._migrations
+MIGRATIONS = Path(str(resources.files("bot._migrations")))
 
 
 def normalize_url(url: str) -> str:

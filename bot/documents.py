@@ -8,12 +8,14 @@ anything rendered to HTML or PDF uses an autoescaping environment, so user text 
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# templates/ at the top of the repository, shipped inside the package as bot._templates
+TEMPLATES = Path(str(resources.files("bot._templates")))
 
 
 def _money(amount: Any) -> str:

@@ -1,0 +1,1 @@
+"""The Alembic migrations (bot.db points Alembic here); not imported as code."""

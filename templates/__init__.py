@@ -1,0 +1,1 @@
+"""The Jinja templates of the documents (bot.documents loads them from here)."""
