@@ -36,6 +36,7 @@ def _context(migrate: bool = True):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="tabot", prog_name="tabot", message="%(prog)s %(version)s")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
 def main(verbose: bool) -> None:
     """tabot: run the customer-success team's playbooks in Slack."""
