@@ -1,7 +1,8 @@
 """The onboarding playbook's steps: an import moving an account to sales stage 6 or 7, the
 kick-off and the tasks it hands out, and the standard trainings delivered.
 
-Each function writes in the caller's session and posts through the gateway. The stage asks
+Each function writes in the caller's session and owes, in that same transaction, the messages
+the change calls for (the delivery worker posts them after the commit). The stage asks
 go to the AE and the CE, each in a DM (the bot needs no group-DM scope, and each copy carries
 its own *Kick-off held* button; pressing either updates both).
 """
@@ -13,7 +14,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -60,7 +60,7 @@ class StageAnnounced:
     account_id: int
     name: str
     stage: str
-    posted: bool  # False when Slack refused (logged)
+    posted: bool  # always True: the asks are owed with the import (a refused delivery is listed by `tabot deliveries`)
 
 
 def plan_numbers(settings: Settings) -> PlanNumbers:
@@ -110,8 +110,9 @@ def _asked(account: Account) -> list[str]:
     return list(dict.fromkeys(u for u in (account.ae_user_id, account.ce_user_id) if u)) or account.team[:1]
 
 
-def _upload_plan(slack: SlackGateway, card: SlackMessage, account: Account, plan: str) -> None:
-    slack.upload(card.channel, content=plan, filename=f"engagement-plan-{account.salesforce_id}.md",
+def _upload_plan(session: Session, slack: SlackGateway, card: SlackMessage, account: Account, plan: str) -> None:
+    """Owe the plan as a file in the thread of `card` (once it is posted)."""
+    slack.upload(session, card, content=plan, filename=f"engagement-plan-{account.salesforce_id}.md",
                  title=f"Account Engagement Plan: {account.name}", thread=card,
                  initial_comment="The Account Engagement Plan")
 
@@ -119,7 +120,8 @@ def _upload_plan(slack: SlackGateway, card: SlackMessage, account: Account, plan
 # --- stages ----------------------------------------------------------------------------------
 def announce_stage_changes(session: Session, slack: SlackGateway, settings: Settings, changes: list[StageChange],
                            now: dt.datetime, names: Names) -> list[StageAnnounced]:
-    """React to the accounts an import moved to stage 6 or 7: once per account and stage."""
+    """React to the accounts an import moved to stage 6 or 7: once per account and stage. The
+    asks (and the plan attached to each) are owed in the import's transaction."""
     today = local_today(now, settings.tz)
     accounts = accounts_with_contacts(session, [account_id for account_id, _, _ in changes])
     due: list[tuple[Account, str]] = []
@@ -141,24 +143,20 @@ def announce_stage_changes(session: Session, slack: SlackGateway, settings: Sett
     for account, stage in due:
         if (f"stage-{stage}", f"account:{account.id}", "once") not in fresh:
             continue
-        try:
-            if stage == EB_SIGNED_OFF:
-                plan = render_engagement_plan(account, today, settings, names)
-                text, blocks = msg.engagement_plan_ask(account)
-                for person in _asked(account):
-                    card = slack.post(session, person, Subject("account", account.id, "engagement_plan"), text=text, blocks=blocks)
-                    _upload_plan(slack, card, account, plan)
-            else:
-                plan = None if f"account:{account.id}" in had_plan else render_engagement_plan(account, today, settings, names)
-                text, blocks = msg.kickoff_ask(account, participants(account), kickoff=kickoffs[account.id])
-                for person in _asked(account):
-                    card = slack.post(session, person, Subject("account", account.id, "kickoff_ask"), text=text, blocks=blocks)
-                    if plan:
-                        _upload_plan(slack, card, account, plan)
-            announced.append(StageAnnounced(account.id, account.name, stage, True))
-        except SlackApiError as exc:  # the import stands; the team is told by hand
-            log.error("could not post the stage %s ask for account %s: %s", stage, account.id, exc.response.get("error"))
-            announced.append(StageAnnounced(account.id, account.name, stage, False))
+        if stage == EB_SIGNED_OFF:
+            plan = render_engagement_plan(account, today, settings, names)
+            text, blocks = msg.engagement_plan_ask(account)
+            for person in _asked(account):
+                card = slack.post(session, person, Subject("account", account.id, "engagement_plan"), text=text, blocks=blocks)
+                _upload_plan(session, slack, card, account, plan)
+        else:
+            plan = None if f"account:{account.id}" in had_plan else render_engagement_plan(account, today, settings, names)
+            text, blocks = msg.kickoff_ask(account, participants(account), kickoff=kickoffs[account.id])
+            for person in _asked(account):
+                card = slack.post(session, person, Subject("account", account.id, "kickoff_ask"), text=text, blocks=blocks)
+                if plan:
+                    _upload_plan(session, slack, card, account, plan)
+        announced.append(StageAnnounced(account.id, account.name, stage, True))
     return announced
 
 
@@ -206,8 +204,9 @@ def record_kickoff(session: Session, account: Account, user: str, now: dt.dateti
 
 
 def announce_kickoff(session: Session, slack: SlackGateway, settings: Settings, account: Account) -> None:
-    """After the kick-off is stored: mark every copy of the ask as held, ask the AE and CE to
-    book the meetings, and give the TA the onboarding message (license, then trainings)."""
+    """With the kick-off stored, in the same transaction: owe the edit of every copy of the ask
+    (held), the AE's and CE's ask to book the meetings, and the TA's onboarding message (license,
+    then trainings)."""
     tasks = tasks_of(session, account.id)
     text, blocks = msg.kickoff_ask(account, participants(account), tasks[OnboardingTaskKind.KICKOFF])
     for message in messages_about(session, account.id, "kickoff_ask"):
@@ -240,7 +239,7 @@ def record_task_done(session: Session, account: Account, kind: OnboardingTaskKin
 
 def announce_task_done(session: Session, slack: SlackGateway, settings: Settings, account: Account,
                        kind: OnboardingTaskKind) -> None:
-    """Refresh the messages that carry the task's button."""
+    """Owe the edit of the messages that carry the task's button (with the task's change)."""
     task = tasks_of(session, account.id)[kind]
     if kind == OnboardingTaskKind.BOOK_MEETINGS:
         text, blocks = msg.book_meetings(account, task)

@@ -43,7 +43,7 @@ def register(app: App, ctx: BotContext) -> None:
         if body.get("response_url"):
             respond(text=text, response_type="ephemeral", replace_original=False)
         else:
-            ctx.slack.dm(user, text=text)
+            ctx.slack.tell(user, text=text)
 
     def allowed(account: Account | None, user: str) -> bool:
         return account is not None and may_work_on_onboarding(user, account.team)
@@ -52,37 +52,41 @@ def register(app: App, ctx: BotContext) -> None:
     def kickoff_held(ack, body: dict, respond) -> None:
         ack()
         user, value = _clicked(body)
+        refusal = None
         try:
-            with transaction(ctx.sessions) as session:  # stored first: Slack never shows an unsaved kick-off
+            # the kick-off, its tasks and every message they owe commit together
+            with transaction(ctx.sessions) as session:
                 account = get_account(session, int(value))
                 if not allowed(account, user):
-                    refuse(body, respond, msg.refusal(account))
-                    return
-                already = flow.record_kickoff(session, account, user, dt.datetime.now(dt.UTC))
-                if already is not None:
-                    refuse(body, respond, msg.already_done(already, "The kick-off"))
-                    return
+                    refusal = msg.refusal(account)
+                elif (already := flow.record_kickoff(session, account, user, dt.datetime.now(dt.UTC))) is not None:
+                    refusal = msg.already_done(already, "The kick-off")
+                else:
+                    flow.announce_kickoff(session, ctx.slack, settings, account)
         except IntegrityError:  # someone else pressed it at the same moment: their press counts
-            refuse(body, respond, "The kick-off was just recorded by someone else on the account team.")
-            return
-        with transaction(ctx.sessions) as session:
-            flow.announce_kickoff(session, ctx.slack, settings, get_account(session, int(value)))
+            refusal = "The kick-off was just recorded by someone else on the account team."
+        if refusal:  # nothing changed: answered now, with no transaction open
+            refuse(body, respond, refusal)
 
     def task_button(kind: OnboardingTaskKind, what: str):
         def handle(ack, body: dict, respond) -> None:
             ack()
             user, value = _clicked(body)
-            with transaction(ctx.sessions) as session:
-                account = get_account(session, int(value))
-                if not allowed(account, user):
-                    refuse(body, respond, msg.refusal(account))
-                    return
-                already = flow.record_task_done(session, account, kind, user, dt.datetime.now(dt.UTC))
-                if already is not None:
-                    refuse(body, respond, msg.already_done(already, what))
-                    return
-            with transaction(ctx.sessions) as session:
-                flow.announce_task_done(session, ctx.slack, settings, get_account(session, int(value)), kind)
+            refusal = None
+            try:
+                with transaction(ctx.sessions) as session:
+                    account = get_account(session, int(value))
+                    if not allowed(account, user):
+                        refusal = msg.refusal(account)
+                    elif (already := flow.record_task_done(session, account, kind, user,
+                                                           dt.datetime.now(dt.UTC))) is not None:
+                        refusal = msg.already_done(already, what)
+                    else:
+                        flow.announce_task_done(session, ctx.slack, settings, account, kind)
+            except IntegrityError:  # closed at the same moment by someone else
+                refusal = f"{what} was just recorded by someone else on the account team."
+            if refusal:
+                refuse(body, respond, refusal)
         return handle
 
     app.action(Action.MEETINGS_BOOKED)(task_button(OnboardingTaskKind.BOOK_MEETINGS, "Booking the meetings"))
@@ -95,21 +99,25 @@ def register(app: App, ctx: BotContext) -> None:
         account_id, _, training = value.partition(":")
         if training not in {t.value for t in Training}:
             return
+        refusal = None
         try:
             with transaction(ctx.sessions) as session:
                 account = get_account(session, int(account_id))
                 if not allowed(account, user):
-                    refuse(body, respond, msg.refusal(account))
-                    return
-                delivered = flow.mark_training(session, account, Training(training), user, dt.datetime.now(dt.UTC))
-                checklist = msg.training_checklist(account, delivered)
-                view = msg.training_modal(account, delivered) if body.get("view") else None
+                    refusal = msg.refusal(account)
+                else:
+                    delivered = flow.mark_training(session, account, Training(training), user, dt.datetime.now(dt.UTC))
+                    checklist = msg.training_checklist(account, delivered)
+                    view = msg.training_modal(account, delivered) if body.get("view") else None
         except IntegrityError:  # marked at the same moment by someone else
             with ctx.sessions() as session:
                 account = get_account(session, int(account_id))
                 delivered = delivered_trainings(session, [account.id])[account.id]
                 checklist = msg.training_checklist(account, delivered)
                 view = msg.training_modal(account, delivered) if body.get("view") else None
+        if refusal:
+            refuse(body, respond, refusal)
+            return
         container = body.get("container") or {}
         if view is not None:
             client.views_update(view_id=body["view"]["id"], hash=body["view"].get("hash"), view=view)

@@ -73,7 +73,7 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
             text, blocks = msg.onboarding_end(account, days, snapshot, ratio, goal, delivered[account.id])
         else:
             text, blocks = msg.usage_below_goal(account, day, snapshot, ratio, goal, delivered[account.id])
-        slack.dm(person, text=text, blocks=blocks)
+        slack.dm(session, person, text=text, blocks=blocks)
         sent += 1
     return sent
 
