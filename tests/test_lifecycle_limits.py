@@ -11,9 +11,10 @@ from slack_sdk.models.blocks import Block
 
 from bot.context import BotContext
 from bot.db import transaction
+from bot.deliveries import store as deliveries
 from bot.flows.health import record_rating
 from bot.jobs.runner import run_job
-from bot.models import Account, Health, RatingSource, TaPulse
+from bot.models import Account, DeliveryStatus, Health, RatingSource, TaPulse
 from bot.store.touchpoints import record_touchpoint
 from bot.text import name_key
 from conftest import make_settings
@@ -97,7 +98,16 @@ def test_a_review_channel_the_bot_cannot_post_in_does_not_stop_the_assessments(d
                                    engine)
     add_many(ctx, 1, renewal_date=dt.date(2026, 9, 29))  # 120 days out
     run = run_job(ctx, "renewals", at=NOW)
-    assert run.status == "ok" and run.sent == 2  # the TA and the AE get the assessment
+    assert run.status == "ok" and run.sent == 3  # the TA's and AE's assessment, and the week's review
     assert {c.params["channel"] for c in fast_sandbox.calls_to("chat.postMessage")} == {"U0TA001", "U0AE001"}
-    fast_sandbox.add_channel("no-such-channel")  # once the bot is invited, the week's review goes out
-    assert run_job(ctx, "renewals", at=NOW + dt.timedelta(hours=1)).sent == 1
+    with ctx.sessions() as session:  # the review waits for an operator, listed as failed
+        [failed] = deliveries.listing(session, status=DeliveryStatus.FAILED)
+        assert failed.channel == "no-such-channel" and "channel_not_found" in failed.error
+        failed_id = failed.id
+    fast_sandbox.add_channel("no-such-channel")  # once the bot is invited, retrying posts the week's review
+    with transaction(ctx.sessions) as session:
+        assert deliveries.retry(session, failed_id, dt.datetime.now(dt.UTC)) == [failed_id]
+    ctx.deliver_owed()
+    [review] = [c for c in fast_sandbox.calls_to("chat.postMessage") if c.params["channel"] not in {"U0TA001", "U0AE001"}]
+    assert "renew within 180 days" in review.params["text"] or review.params["blocks"]
+    assert run_job(ctx, "renewals", at=NOW + dt.timedelta(hours=1)).sent == 0  # once a week

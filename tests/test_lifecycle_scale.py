@@ -24,6 +24,7 @@ from bot.models import (
 from bot.slack_gateway import SlackGateway
 from bot.text import name_key
 from conftest import make_settings
+from statements import counts as counted
 
 TODAY = dt.date(2026, 6, 1)  # a Monday, the month's first working day
 NOW = dt.datetime(2026, 6, 1, 13, tzinfo=dt.UTC)
@@ -71,8 +72,9 @@ def test_lifecycle_job_statements_do_not_grow_with_the_book(sessions, database_u
         for job in JOBS:
             statements = []
 
-            def count(*_args) -> None:
-                statements.append(1)
+            def count(_conn, _cursor, statement, *_args) -> None:
+                if counted(statement):
+                    statements.append(1)
 
             event.listen(engine, "before_cursor_execute", count)
             try:

@@ -1,8 +1,8 @@
 """A year of lifecycle nudges, day by day, over 20 accounts in America/New_York.
 
 Each job's `run` is called directly (twice a day, at 00:05 and 23:55 local time, one
-transaction per run) against the Slack sandbox, and every message is filed under the day it
-was sent. Dates are chosen so nudges fall on the daylight-saving changes (2026-03-08 and
+transaction per run, what it owes delivered after the commit) against the Slack sandbox, and
+every message is filed under the day it was sent. Dates are chosen so nudges fall on the daylight-saving changes (2026-03-08 and
 2026-11-01): none may move to a neighbouring day.
 """
 
@@ -123,6 +123,7 @@ def run_day(ctx, day: dt.date) -> None:
         with transaction(ctx.sessions) as session:
             for job in JOBS:
                 get_job(job).run(session, ctx.slack, now, ctx.settings)
+        ctx.deliver_owed()  # what the day's runs owe reaches Slack before the next run
 
 
 def test_a_year_of_nudges_each_on_its_day_once(team, fast_sandbox) -> None:

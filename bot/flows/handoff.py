@@ -1,20 +1,28 @@
 """The pre-to-post-sales handoff: render the handoff doc, give the CE the task with the doc
-attached, and close the task when the knowledge transfer is held."""
+attached, and close the task when the knowledge transfer is held.
+
+The task's DM is owed with the task (about `Subject("handoff_task", task.id, "task")`) and found
+again by that subject to mark it done; tasks handed out before messages were recorded kept the
+DM's channel and ts on the task instead (`message_channel`, `message_ts`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ..documents import render
 from ..messages import lifecycle as msg
 from ..models import Account, HandoffTask, SlackMessage
 from ..settings import Settings
-from ..slack_gateway import SlackGateway
+from ..slack_gateway import SlackGateway, Subject
 from ..store.lifecycle import ContactCard, contact_cards
+
+
+def task_subject(task: HandoffTask) -> Subject:
+    return Subject("handoff_task", task.id, "task")
 
 
 def render_handoff(account: Account, contacts: list[ContactCard], names: Callable[[str | None], str]) -> str:
@@ -23,10 +31,9 @@ def render_handoff(account: Account, contacts: list[ContactCard], names: Callabl
 
 def start_handoffs(session: Session, slack: SlackGateway, settings: Settings, accounts: list[Account],
                    today: dt.date, now: dt.datetime) -> int:
-    """For each account: store the CE's task (all in one statement), DM it with the
-    knowledge-transfer button and attach the rendered handoff doc beside it, then remember each
-    DM on its task (one statement). Without a CE the AE, else TA leadership, gets the task.
-    Returns the tasks handed out."""
+    """For each account: store the CE's task (all in one statement) and owe its DM with the
+    knowledge-transfer button, the rendered handoff doc attached beside it. Without a CE the AE,
+    else TA leadership, gets the task. Returns the tasks handed out."""
     if not accounts:
         return 0
 
@@ -38,29 +45,42 @@ def start_handoffs(session: Session, slack: SlackGateway, settings: Settings, ac
     tasks = {(t.account_id, t.close_date): t for t in session.scalars(
         select(HandoffTask).where(HandoffTask.account_id.in_([a.id for a in accounts])))}
     cards = contact_cards(session, [a.id for a in accounts])
-    posted = []
+    handed_out = 0
     for account in accounts:
         task, person = tasks[(account.id, account.close_date)], assignee(account)
         if person is None:
             continue
         text, blocks = msg.handoff_task(account, task, today)
-        channel, ts = slack.dm_in(person, text=text, blocks=blocks)
-        slack.upload(channel, content=render_handoff(account, cards.get(account.id, []), slack.display_name),
+        message = slack.post(session, person, task_subject(task), text=text, blocks=blocks)
+        slack.upload(session, message, content=render_handoff(account, cards.get(account.id, []), slack.display_name),
                      filename=f"handoff-{account.salesforce_id}.md", title=f"Handoff doc: {account.name}")
-        posted.append({"id": task.id, "message_channel": channel, "message_ts": ts})
-    if posted:
-        session.execute(update(HandoffTask), posted)
-    return len(posted)
+        handed_out += 1
+    return handed_out
+
+
+def task_message(session: Session, task: HandoffTask) -> SlackMessage | None:
+    """The task's DM: found by its subject, or (a task handed out before messages were
+    recorded) adopted from the channel and ts kept on the task."""
+    message = SlackGateway.find(session, task_subject(task))
+    if message is None and task.message_channel and task.message_ts:
+        subject = task_subject(task)
+        message = SlackMessage(channel=task.message_channel, ts=task.message_ts, queue=task.message_channel,
+                               subject_type=subject.type, subject_id=subject.id, purpose=subject.purpose,
+                               posted_at=task.created_at)
+        session.add(message)
+        session.flush()
+    return message
 
 
 def close_handoff(session: Session, slack: SlackGateway, task: HandoffTask, user: str, now: dt.datetime) -> bool:
-    """Mark the knowledge transfer held and replace the task's button with who closed it.
-    False (and nothing changed) when it was already closed."""
+    """Mark the knowledge transfer held and owe the edit of the task's DM (its button replaced
+    with who closed it), together. False (and nothing changed) when it was already closed."""
     if task.done_at is not None:
         return False
     task.done_at, task.done_by = now, user
     session.flush()
-    if task.message_channel and task.message_ts:
+    message = task_message(session, task)
+    if message is not None:
         text, blocks = msg.handoff_task_done(task.account, task)
-        slack.update(SlackMessage(channel=task.message_channel, ts=task.message_ts), text=text, blocks=blocks)
+        slack.update(message, text=text, blocks=blocks)
     return True

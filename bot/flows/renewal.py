@@ -23,8 +23,8 @@ def assessment_people(account: Account, settings: Settings) -> list[str]:
 
 def request_assessments(session: Session, slack: SlackGateway, settings: Settings, accounts: list[Account],
                         today: dt.date, now: dt.datetime) -> int:
-    """Store the request for each account's coming renewal (one statement for all), then DM the
-    TA and AE its button; returns the DMs sent."""
+    """Store the request for each account's coming renewal (one statement for all) and owe the
+    TA's and AE's DM with its button; returns the DMs owed."""
     if not accounts:
         return 0
     session.execute(insert(HealthAssessment), [
@@ -36,16 +36,18 @@ def request_assessments(session: Session, slack: SlackGateway, settings: Setting
     for account in accounts:
         text, blocks = msg.assessment_request(account, stored[(account.id, account.renewal_date)], today)
         for person in assessment_people(account, settings):
-            slack.dm(person, text=text, blocks=blocks)
+            slack.dm(session, person, text=text, blocks=blocks)
             sent += 1
     return sent
 
 
-def remind_assessment(slack: SlackGateway, settings: Settings, assessment: HealthAssessment, today: dt.date) -> int:
+def remind_assessment(session: Session, slack: SlackGateway, settings: Settings, assessment: HealthAssessment,
+                      today: dt.date) -> int:
+    """Owe the weekly reminder of an unfinished assessment to its TA and AE."""
     text, blocks = msg.assessment_request(assessment.account, assessment, today, reminder=True)
     people = assessment_people(assessment.account, settings)
     for person in people:
-        slack.dm(person, text=text, blocks=blocks)
+        slack.dm(session, person, text=text, blocks=blocks)
     return len(people)
 
 

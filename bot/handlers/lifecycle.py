@@ -59,16 +59,18 @@ def register(app: App, ctx: BotContext) -> None:
     def knowledge_transfer_held(ack, body: dict) -> None:
         ack()
         user = body["user"]["id"]
-        with transaction(ctx.sessions) as session:
+        refusal = None
+        with transaction(ctx.sessions) as session:  # the task closed and its DM's edit owed together
             task = get_handoff_task(session, int(body["actions"][0]["value"]))
             if task is None:
                 return
             account = task.account
             if not may_rate(user, account.team, settings.leadership):
-                ctx.slack.tell(user, text=msg.handoff_not_allowed(account))
-                return
-            if not close_handoff(session, ctx.slack, task, user, dt.datetime.now(dt.UTC)):
-                ctx.slack.tell(user, text=msg.handoff_already_done(account, task))
+                refusal = msg.handoff_not_allowed(account)
+            elif not close_handoff(session, ctx.slack, task, user, dt.datetime.now(dt.UTC)):
+                refusal = msg.handoff_already_done(account, task)
+        if refusal:  # nothing changed: told now, with no transaction open
+            ctx.slack.tell(user, text=refusal)
 
     @app.action(Action.OPEN_ASSESSMENT)
     def open_assessment(ack, body: dict, client) -> None:

@@ -47,8 +47,8 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
     sent = 0
     for rule, account, person, period in to_tell:
         if (rule, f"account:{account.id}", period) in fresh:
-            slack.dm(person, text=contact_roles_nudge(account, _missing(account), bool(cards.get(account.id)),
-                                                     renewal=rule == "renewal", today=today))
+            slack.dm(session, person, text=contact_roles_nudge(account, _missing(account), bool(cards.get(account.id)),
+                                                              renewal=rule == "renewal", today=today))
             sent += 1
     return sent
 

@@ -50,7 +50,7 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
         for account in accounts:
             if _key(rule, account) in fresh:
                 for leader in settings.ta_leadership:
-                    slack.dm(leader, text=message(account, today))
+                    slack.dm(session, leader, text=message(account, today))
                     sent += 1
     tasks = handoff_tasks_for(session, [a.id for a in handoffs])
     sent += start_handoffs(session, slack, settings, [a for a in handoffs if (a.id, a.close_date) not in tasks],
