@@ -135,16 +135,15 @@ def filename(kind: PlanKind, plan) -> str:
 
 def announce_plan(session: Session, slack: SlackGateway, kind: PlanKind, plan_id: int, user: str, created: bool,
                   names) -> list[str]:
-    """DM the plan to the account's TA and AE (the author when neither is set), each with the
-    rendered document attached; returns the DM channels."""
+    """Owe, with the stored plan, its DM to the account's TA and AE (the author when neither is
+    set), each with the rendered document attached; returns the people it goes to."""
     plan = get_plan(session, kind, plan_id)
     account = plan.account
     document = render_plan(kind, plan, names)
     text, blocks = msg.plan_posted(kind, account, plan.label, user, edited=not created)
-    channels = []
-    for person in dict.fromkeys(u for u in (account.ta_user_id, account.ae_user_id) if u) or [user]:
+    people = list(dict.fromkeys(u for u in (account.ta_user_id, account.ae_user_id) if u)) or [user]
+    for person in people:
         message = slack.post(session, person, Subject(kind.value, plan.id, f"posted:{person}"), text=text, blocks=blocks)
-        slack.upload(message.channel, content=document, filename=filename(kind, plan),
+        slack.upload(session, message, content=document, filename=filename(kind, plan),
                      title=f"{msg.KIND_WORDS[kind].capitalize()} {plan.label}: {account.name}")
-        channels.append(message.channel)
-    return channels
+    return people

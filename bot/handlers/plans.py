@@ -105,12 +105,18 @@ def register(app: App, ctx: BotContext) -> None:
         def handler(ack, body: dict, client) -> None:
             ack()
             user = body["user"]["id"]
+            refusal = view = None
             with ctx.sessions() as session:
                 account = get_account(session, int(body["actions"][0]["value"]))
-                if account is None or not may_rate(user, account.team, settings.leadership):
-                    ctx.slack.dm(user, text=_not_allowed(kind, account) if account else "That account no longer exists.")
-                    return
-                view = plan_modal(session, kind, account)
+                if account is None:
+                    refusal = "That account no longer exists."
+                elif not may_rate(user, account.team, settings.leadership):
+                    refusal = _not_allowed(kind, account)
+                else:
+                    view = plan_modal(session, kind, account)
+            if refusal:  # nothing changed: told now, with no transaction open
+                ctx.slack.tell(user, text=refusal)
+                return
             client.views_open(trigger_id=body["trigger_id"], view=view)
         return handler
 
@@ -128,9 +134,8 @@ def register(app: App, ctx: BotContext) -> None:
                     form.errors = {first_input: "Only the account team or leadership can write this plan. Nothing was saved."}
             if not ack_submission(ack, form.errors):
                 return
-            with transaction(ctx.sessions) as session:
+            with transaction(ctx.sessions) as session:  # the plan and its DMs commit together
                 plan_id, created = flow.store_plan(session, form, user, dt.datetime.now(dt.UTC))
-            with transaction(ctx.sessions) as session:
                 flow.announce_plan(session, ctx.slack, kind, plan_id, user, created, ctx.slack.display_name)
         return handler
 

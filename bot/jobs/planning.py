@@ -46,7 +46,7 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
     sent = 0
     for ta, items in by_ta.items():
         for text, blocks in planning_nudges(items):
-            slack.dm(ta, text=text, blocks=blocks)
+            slack.dm(session, ta, text=text, blocks=blocks)
             sent += 1
     return sent
 
