@@ -1,12 +1,12 @@
 """The App Home: load what a user's Home tab shows (a constant number of statements) and
-publish it."""
+publish it (views.publish stays on the request path: a view is not a message owed)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from ..messages.home import home_view
 from ..rules.health import local_today
@@ -27,8 +27,11 @@ def home_view_for(session: Session, user_id: str, now: dt.datetime, settings: Se
     return home_view(user_id, book, team, today, now, settings, pages or {})
 
 
-def publish_home(session: Session, client, user_id: str, settings: Settings, pages: dict[str, int] | None = None,
-                 now: dt.datetime | None = None) -> dict[str, Any]:
-    view = home_view_for(session, user_id, now or dt.datetime.now(dt.UTC), settings, pages)
+def publish_home(sessions: sessionmaker[Session], client, user_id: str, settings: Settings,
+                 pages: dict[str, int] | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Load the view in a session of its own, then publish it (views.publish, on the request
+    path) once the session is closed: Slack is not called while the database is held."""
+    with sessions() as session:
+        view = home_view_for(session, user_id, now or dt.datetime.now(dt.UTC), settings, pages)
     client.views_publish(user_id=user_id, view=view)
     return view

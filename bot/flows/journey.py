@@ -16,7 +16,7 @@ from ..documents import render
 from ..messages import journey as msg
 from ..models import Account, ContactRole
 from ..rules.journey import Activity, ContractQuarter, Due, UsageMonth, contract_quarter, usage_trend
-from ..slack_gateway import SlackGateway
+from ..slack_gateway import SlackGateway, Subject
 from ..store import health as health_store
 from ..store import journey as store
 from ..store.touchpoints import last_touchpoints
@@ -70,7 +70,8 @@ def recipients(account: Account, activity: Activity) -> list[str]:
 
 def send_quarter_messages(session: Session, slack: SlackGateway, accounts: dict[int, Account],
                           due: dict[int, list[Due]], today: dt.date, names: Names) -> int:
-    """Tell each account's TA and AE what the quarter asks, the business-review prep attached.
+    """Owe each account's TA and AE a DM saying what the quarter asks, the business-review prep
+    attached beside it.
     `accounts` may be whole accounts or the light rows of `store.journey.accounts_under_contract`."""
     reviews_for = [a for a, items in due.items() if any(d.activity is Activity.BUSINESS_REVIEW for d in items)]
     reviews = BusinessReviews(session, reviews_for, names) if reviews_for else None
@@ -82,16 +83,17 @@ def send_quarter_messages(session: Session, slack: SlackGateway, accounts: dict[
         text, blocks = msg.quarter_message(account, quarter, activities)
         document = reviews.render(account_id, today, quarter) if reviews and account_id in reviews_for else None
         for person in recipients(account, activities[0]):
-            channel, _ = slack.dm_in(person, text=text, blocks=blocks)
+            message = slack.post(session, person, Subject("account", account_id, f"journey:{quarter.period}"),
+                                 text=text, blocks=blocks)
             sent += 1
             if document is not None:
-                slack.upload(channel, content=document, filename=business_review_filename(account, quarter),
+                slack.upload(session, message, content=document, filename=business_review_filename(account, quarter),
                              title=f"Business review prep: {account.name} ({quarter.label})")
     return sent
 
 
 def send_nurture_lists(session: Session, slack: SlackGateway, accounts: list[Account], today: dt.date) -> int:
-    """One message per TA listing the month's nurture accounts, with each one's last touchpoint."""
+    """Owe one message per TA listing the month's nurture accounts, with each one's last touchpoint."""
     touched = last_touchpoints(session, [a.id for a in accounts])
     by_person: dict[str, list[Account]] = defaultdict(list)
     for account in accounts:
@@ -99,5 +101,5 @@ def send_nurture_lists(session: Session, slack: SlackGateway, accounts: list[Acc
             by_person[person].append(account)
     for person, theirs in by_person.items():
         text, blocks = msg.nurture_message(today, theirs, touched)
-        slack.dm(person, text=text, blocks=blocks)
+        slack.dm(session, person, text=text, blocks=blocks)
     return len(by_person)

@@ -20,8 +20,7 @@ def register(app: App, ctx: BotContext) -> None:
     def home_opened(event: dict, client) -> None:
         if event.get("tab") != "home":
             return
-        with ctx.sessions() as session:
-            publish_home(session, client, event["user"], ctx.settings)
+        publish_home(ctx.sessions, client, event["user"], ctx.settings)
 
     def turn_page(ack, body: dict, client) -> None:
         ack()
@@ -31,8 +30,7 @@ def register(app: App, ctx: BotContext) -> None:
             pages[list_name] = int(page)
         except (ValueError, AttributeError):
             pages = {}
-        with ctx.sessions() as session:
-            publish_home(session, client, body["user"]["id"], ctx.settings, pages)
+        publish_home(ctx.sessions, client, body["user"]["id"], ctx.settings, pages)
 
     app.action(Action.HOME_PAGE_NEXT)(turn_page)
     app.action(Action.HOME_PAGE_PREVIOUS)(turn_page)

@@ -74,9 +74,6 @@ def register(app: App, ctx: BotContext) -> None:
     def allowed(user: str, account: Account) -> bool:
         return may_rate(user, account.team, settings.leadership)
 
-    def confirm(channel: str | None, user: str, text: str) -> None:
-        ctx.slack.ephemeral(channel or user, user, text=text)
-
     @app.command(Command.TOUCH)
     def touch_command(ack, body: dict, client, respond) -> None:
         ack()
@@ -127,5 +124,5 @@ def register(app: App, ctx: BotContext) -> None:
             account = get_account(session, form.account_id)
             touch = record_touchpoint(session, account.id, user, form.note,
                                       form.happened_at or dt.datetime.now(dt.UTC), source=form.source)
-            text = msg.logged(account, touch)
-        confirm(form.channel, user, text)
+            # the confirmation only they see, owed with the touchpoint (a DM where the bot cannot post it)
+            ctx.slack.ephemeral(session, form.channel or user, user, text=msg.logged(account, touch))
