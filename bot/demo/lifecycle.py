@@ -19,7 +19,8 @@ JOBS = ("handoffs", "contact-roles", "renewals", "monthly-refresh")
 def reset(session) -> None:
     accounts = sample_account_ids()
     tasks = list(session.scalars(select(HandoffTask.id).where(HandoffTask.account_id.in_(accounts))))
-    session.execute(delete(SlackMessage).where(SlackMessage.subject_type == "handoff", SlackMessage.subject_id.in_(tasks)))
+    session.execute(delete(SlackMessage).where(SlackMessage.subject_type == "handoff_task",
+                                               SlackMessage.subject_id.in_(tasks)))
     session.execute(delete(HandoffTask).where(HandoffTask.id.in_(tasks)))
     session.execute(delete(HealthAssessment).where(HealthAssessment.account_id.in_(accounts)))
     session.execute(delete(SlackMessage).where(SlackMessage.subject_type == "renewals_review"))

@@ -34,9 +34,8 @@ def _import_stage(demo: Demo, stage: str) -> None:
            f"{HOOLI},Hooli,1,Strategic,900000,2500,{close},{start},{start.replace(year=start.year + 1)},"
            f"tara@example.com,abe@example.com,cece@example.com,{stage}\n")
     ctx = demo.ctx
-    with transaction(ctx.sessions) as session:
+    with transaction(ctx.sessions) as session:  # the import and the asks it owes commit together
         summary = import_accounts(session, io.StringIO(csv), slack_user_resolver(ctx.slack.client))
-    with transaction(ctx.sessions) as session:
         announced = announce_stage_changes(session, ctx.slack, demo.settings, summary.stage_changes, demo.now,
                                            ctx.slack.display_name)
     demo.echo(f"  {summary.created} created, {summary.updated} updated; "
