@@ -164,6 +164,30 @@ def test_knowledge_transfer_held_closes_the_handoff_task(bot) -> None:
         assert len(session.scalars(select(HandoffTask)).all()) == 1
 
 
+def test_a_handoff_task_handed_out_before_messages_were_recorded_is_closed_in_its_dm(bot) -> None:
+    """A task from before the deliveries table kept its DM's channel and ts on the task: closing
+    it still edits that DM."""
+    from bot.messages import lifecycle as lifecycle_msg
+
+    account_id = add_account(bot.ctx.sessions, close_date=today() + dt.timedelta(days=30))
+    with transaction(bot.ctx.sessions) as session:
+        task = HandoffTask(account_id=account_id, close_date=today() + dt.timedelta(days=30), assignee="U0CE001",
+                           created_at=dt.datetime.now(dt.UTC))
+        session.add(task)
+        session.flush()
+        text, blocks = lifecycle_msg.handoff_task(task.account, task, today())
+        task_id = task.id
+    posted = bot.ctx.slack.client.chat_postMessage(channel="U0CE001", text=text, blocks=blocks)  # as the bot did then
+    with transaction(bot.ctx.sessions) as session:
+        task = session.get(HandoffTask, task_id)
+        task.message_channel, task.message_ts = posted["channel"], posted["ts"]
+    [dm] = bot.sandbox.messages("U0CE001")
+    bot.slack.click("U0CE001", "knowledge_transfer_held", str(task_id), message=dm)
+    updated = wait_for(lambda: next((m for m in bot.sandbox.messages("U0CE001")
+                                     if m["ts"] == posted["ts"] and "held" in m["text"]), None), what="the edit")
+    assert "knowledge_transfer_held" not in str(updated["blocks"]) and len(bot.sandbox.messages("U0CE001")) == 1
+
+
 def _warning(view: dict) -> str | None:
     block = next((b for b in view["blocks"] if b.get("block_id") == "champion_warning"), None)
     return block["elements"][0]["text"] if block else None

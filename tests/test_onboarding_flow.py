@@ -110,10 +110,12 @@ def test_stage_7_then_kickoff_held_hands_out_the_meeting_and_license_tasks(bot, 
     assert found[OnboardingTaskKind.KICKOFF].done_by == AE
     assert found[OnboardingTaskKind.BOOK_MEETINGS].assignee_user_id == AE and found[OnboardingTaskKind.BOOK_MEETINGS].is_open
     assert found[OnboardingTaskKind.PRODUCTION_LICENSE].assignee_user_id == TA
-    for person in (AE, CE):  # both copies of the ask now say it was held
-        [ask] = messages_with(bot, person, "kickoff_actions")
-        assert ask.get("edited") and "Kick-off held, recorded by <@U0AE001>" in str(ask["blocks"])
-        assert "Please book the onboarding meetings" in messages_with(bot, person, "task_actions")[0]["text"]
+    for person in (AE, CE):  # both copies of the ask now say it was held (each DM is delivered on its own)
+        [ask] = wait_for(lambda: [m for m in messages_with(bot, person, "kickoff_actions") if m.get("edited")],
+                         what=f"{person}'s ask edited")
+        assert "Kick-off held, recorded by <@U0AE001>" in str(ask["blocks"])
+        booking = wait_for(lambda: messages_with(bot, person, "task_actions"), what=f"{person}'s booking task")
+        assert "Please book the onboarding meetings" in booking[0]["text"]
     [license_msg] = messages_with(bot, TA, "task_actions")
     assert "issue the production license" in license_msg["text"] and "Sourcegraph 101" in str(license_msg["blocks"])
 
