@@ -1,18 +1,21 @@
 """`tabot import accounts|contacts|usage FILE.csv`: validate the whole file, then upsert.
 
-If any row is bad, nothing is written and every bad row is reported with its line number.
+If any cell is bad, nothing is written and every bad cell is reported with its line and
+column, in one run: values that do not parse or do not fit their database column, repeated
+rows, salesforce_ids that name no imported account, and emails Slack could not look up.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from http.client import HTTPException
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,20 +32,25 @@ from .csv_rows import (
     ImportSummary,
     Invalid,
     RowError,
+    cell,
     check_header,
+    check_length,
+    check_text,
     choices_of,
+    count_in,
+    length_of,
+    money_in,
     open_csv,
     parse_bool,
     parse_choice,
-    parse_count,
     parse_date,
     parse_email,
-    parse_money,
+    text_in,
 )
 
 __all__ = [
-    "AccountImport", "ImportRejected", "ImportSummary", "RowError", "import_accounts", "import_contacts",
-    "import_usage", "slack_user_resolver",
+    "AccountImport", "ImportRejected", "ImportSummary", "LookupFailed", "RowError", "import_accounts",
+    "import_contacts", "import_usage", "slack_user_resolver",
 ]
 
 ACCOUNT_COLUMNS = ("salesforce_id", "name", "tier", "segment", "arr", "seats", "close_date", "contract_start",
@@ -98,46 +106,59 @@ def _update(summary: ImportSummary, record: Any, fields: dict[str, Any], also_ch
     return False
 
 
-def _accounts_named(session: Session, rows: list[tuple[int, dict[str, Any]]]) -> dict[str, Account]:
-    """The accounts the rows name; any unknown salesforce_id rejects the file."""
-    accounts = _load_by_salesforce_id(session, sorted({v["salesforce_id"] for _, v in rows}))
-    missing = [RowError(line, f'salesforce_id "{v["salesforce_id"]}" is not an imported account')
-               for line, v in rows if v["salesforce_id"] not in accounts]
-    if missing:
-        raise ImportRejected(missing)
-    return accounts
+Rows = list[tuple[int, dict[str, Any]]]
 
 
-def _validated(source, required, optional, parse_row) -> list[tuple[int, dict[str, Any]]]:
+@dataclass
+class _Read:
+    rows: Rows  # (line, parsed values) of every good row
+    errors: list[RowError]
+    named: list[tuple[int, str]]  # (line, salesforce_id) of every row whose salesforce_id parsed
+
+    def accounts_named(self, session: Session) -> dict[str, Account]:
+        """The accounts the rows name; an unknown salesforce_id is one more error."""
+        accounts = _load_by_salesforce_id(session, sorted({sid for _, sid in self.named}))
+        self.errors += [RowError(line, f'{cell("salesforce_id", sid)} is not an imported account')
+                        for line, sid in self.named if sid not in accounts]
+        return accounts
+
+    def rows_or_rejected(self) -> Rows:
+        if self.errors:
+            raise ImportRejected(sorted(self.errors, key=lambda e: e.line))
+        return self.rows
+
+
+def _read(source, required, optional, parse_row) -> _Read:
+    """Every row parsed, every bad cell an error; rejected at once only when the header is bad."""
     header, rows, close = open_csv(source)
+    read = _Read([], check_header(header, required, optional), [])
     try:
-        errors = check_header(header, required, optional)
-        if errors:
-            raise ImportRejected(errors)
-        good: list[tuple[int, dict[str, Any]]] = []
+        if read.errors:
+            raise ImportRejected(read.errors)
         for line, row, extra_cells in rows:
             if not any(row.values()) and not extra_cells:
                 continue  # blank line
             if extra_cells:
-                errors.append(RowError(line, f"{extra_cells} more cell(s) than the header has columns "
-                                             "(quote a value that contains a comma, like \"$300,000\")"))
+                read.errors.append(RowError(line, f"{extra_cells} more cell(s) than the header has columns "
+                                                  "(quote a value that contains a comma, like \"$300,000\")"))
                 continue
             try:
-                good.append((line, parse_row(line, row)))
-            except Invalid as exc:
-                errors.append(RowError(line, str(exc)))
+                values = parse_row(line, row)
+                read.rows.append((line, values))
             except _RowErrors as exc:
-                errors.extend(RowError(line, reason) for reason in exc.reasons)
+                values = exc.values
+                read.errors.extend(RowError(line, reason) for reason in exc.reasons)
+            if values.get("salesforce_id"):
+                read.named.append((line, values["salesforce_id"]))
     finally:
         close()
-    if errors:
-        raise ImportRejected(errors)
-    return good
+    return read
 
 
 class _RowErrors(Exception):
-    def __init__(self, reasons: list[str]) -> None:
+    def __init__(self, reasons: list[str], values: dict[str, Any]) -> None:
         self.reasons = reasons
+        self.values = values  # the cells that did parse
 
 
 def _cells(row: dict[str, str], parsers: dict[str, Callable[[str, str], Any]]) -> dict[str, Any]:
@@ -145,42 +166,65 @@ def _cells(row: dict[str, str], parsers: dict[str, Callable[[str, str], Any]]) -
     values, reasons = {}, []
     for column, parse in parsers.items():
         try:
+            check_text(column, row.get(column, ""))
             values[column] = parse(column, row.get(column, ""))
         except Invalid as exc:
             reasons.append(str(exc))
     if reasons:
-        raise _RowErrors(reasons)
+        raise _RowErrors(reasons, values)
     return values
+
+
+def _checked(values: dict[str, Any], reasons: list[str]) -> dict[str, Any]:
+    if reasons:
+        raise _RowErrors(reasons, values)
+    return values
+
+
+def _first_seen(seen: dict[Any, int], key: Any, line: int, what: str) -> list[str]:
+    """A reason when `key` was on an earlier line, else remember it."""
+    if key in seen:
+        return [f"{what} is repeated (first on line {seen[key]})"]
+    seen[key] = line
+    return []
+
+
+class LookupFailed(Exception):
+    """Slack could not say who has an email (unreachable, or it refused the call)."""
 
 
 def import_accounts(session: Session, source: str | Path | IO[str], resolve_user: Callable[[str], str | None]) -> AccountImport:
     resolved: dict[str, str | None] = {}
+    failed: list[LookupFailed] = []  # after one failure, Slack is not asked again
+    user_id_length = length_of(Account.ta_user_id)
 
     def person(column: str, value: str) -> str | None:
         if not value:
             return None
         if SLACK_USER.match(value):
-            return value
+            return check_length(column, value, user_id_length)
         email = parse_email(column, value)
-        if email not in resolved:
-            resolved[email] = resolve_user(email)
+        if email not in resolved and not failed:
+            try:
+                resolved[email] = resolve_user(email)
+            except LookupFailed as exc:
+                failed.append(exc)
+        if failed and email not in resolved:
+            raise Invalid(f"{cell(column, value)} could not be looked up in Slack ({failed[0]}): check "
+                          "SLACK_API_URL and SLACK_BOT_TOKEN, or write the person's Slack user id (U…)")
         if resolved[email] is None:
-            raise Invalid(f'{column} "{value}" is not a Slack user in this workspace')
-        return resolved[email]
-
-    def required(column: str, value: str) -> str:
-        if not value:
-            raise Invalid(f"{column} is empty")
-        return value
+            raise Invalid(f"{cell(column, value)} is not a Slack user in this workspace")
+        return check_length(column, resolved[email], user_id_length)
 
     def tier(column: str, value: str) -> int | None:
         if value and value not in ("1", "2", "3"):
-            raise Invalid(f'{column} "{value}" is not 1, 2 or 3')
+            raise Invalid(f"{cell(column, value)} is not 1, 2 or 3")
         return int(value) if value else None
 
     parsers: dict[str, Callable[[str, str], Any]] = {
-        "salesforce_id": required, "name": required, "tier": tier,
-        "segment": lambda c, v: parse_choice(c, v, SEGMENTS), "arr": parse_money, "seats": parse_count,
+        "salesforce_id": text_in(Account.salesforce_id), "name": text_in(Account.name), "tier": tier,
+        "segment": lambda c, v: parse_choice(c, v, SEGMENTS), "arr": money_in(Account.arr),
+        "seats": count_in(Account.seats),
         "close_date": parse_date, "contract_start": parse_date, "renewal_date": parse_date,
         "ta": person, "ae": person, "ce": person, "pooled": parse_bool, "scaled": parse_bool,
         "lifecycle_stage": lambda c, v: parse_choice(c, v, STAGES),
@@ -192,9 +236,7 @@ def import_accounts(session: Session, source: str | Path | IO[str], resolve_user
 
     def parse_row(line: int, row: dict[str, str]) -> dict[str, Any]:
         values = _cells(row, parsers)
-        reasons = []
-        if values["salesforce_id"] in seen:
-            reasons.append(f'salesforce_id "{values["salesforce_id"]}" is repeated (first on line {seen[values["salesforce_id"]]})')
+        reasons = _first_seen(seen, values["salesforce_id"], line, cell("salesforce_id", values["salesforce_id"]))
         if values["contract_start"] and values["renewal_date"] and values["renewal_date"] < values["contract_start"]:
             reasons.append(f'renewal_date {values["renewal_date"]} is before contract_start {values["contract_start"]}')
         if values.get("stage") == SalesStage.CLOSED_LOST:
@@ -202,12 +244,9 @@ def import_accounts(session: Session, source: str | Path | IO[str], resolve_user
                 reasons.append(f'stage "closed lost" contradicts status "{values["status"]}"')
             values["status"] = AccountStatus.CLOSED_LOST
         reasons += renewal_reasons(values)
-        if reasons:
-            raise _RowErrors(reasons)
-        seen[values["salesforce_id"]] = line
-        return values
+        return _checked(values, reasons)
 
-    rows = _validated(source, ACCOUNT_COLUMNS, ACCOUNT_OPTIONAL, parse_row)
+    rows = _read(source, ACCOUNT_COLUMNS, ACCOUNT_OPTIONAL, parse_row).rows_or_rejected()
     summary = AccountImport()
     existing = _load_by_salesforce_id(session, [values["salesforce_id"] for _, values in rows])
     current = current_ratings(session, [a.id for a in existing.values()])  # one statement
@@ -216,7 +255,8 @@ def import_accounts(session: Session, source: str | Path | IO[str], resolve_user
     for _, values in rows:
         health = values.pop("health", None)
         fields = {
-            "name": values["name"], "name_key": name_key(values["name"]), "tier": values["tier"],
+            "name": values["name"], "name_key": name_key(values["name"])[:length_of(Account.name_key)],
+            "tier": values["tier"],
             "segment": values["segment"], "arr": values["arr"], "seats": values["seats"],
             "close_date": values["close_date"], "contract_start": values["contract_start"],
             "renewal_date": values["renewal_date"], "ta_user_id": values["ta"], "ae_user_id": values["ae"],
@@ -255,12 +295,23 @@ def import_contacts(session: Session, source: str | Path | IO[str]) -> ImportSum
     def roles(column: str, value: str) -> list[ContactRole]:
         return [parse_choice(column, part.strip(), ROLES) for part in value.split(";") if part.strip()]
 
+    email_length = length_of(Contact.email)
     parsers = {
-        "salesforce_id": lambda c, v: v or _invalid(f"{c} is empty"), "name": lambda c, v: v or _invalid(f"{c} is empty"),
-        "title": lambda c, v: v or None, "email": parse_email, "roles": roles, "instance_admin": parse_bool,
+        "salesforce_id": text_in(Account.salesforce_id), "name": text_in(Contact.name),
+        "title": text_in(Contact.title, required=False), "email": lambda c, v: parse_email(c, v, email_length),
+        "roles": roles, "instance_admin": parse_bool,
     }
-    rows = _validated(source, CONTACT_COLUMNS, (), lambda line, row: _cells(row, parsers))
-    accounts = _accounts_named(session, rows)
+    seen: dict[tuple[str, str], int] = {}
+
+    def parse_row(line: int, row: dict[str, str]) -> dict[str, Any]:
+        values = _cells(row, parsers)
+        return _checked(values, _first_seen(seen, (values["salesforce_id"], values["email"]), line,
+                                            f'the contact {cell("email", values["email"])} of '
+                                            f'{cell("salesforce_id", values["salesforce_id"])}'))
+
+    read = _read(source, CONTACT_COLUMNS, (), parse_row)
+    accounts = read.accounts_named(session)
+    rows = read.rows_or_rejected()
     contacts = {
         (c.account_id, c.email.lower()): c
         for c in session.scalars(select(Contact).where(Contact.account_id.in_([a.id for a in accounts.values()])))
@@ -293,20 +344,25 @@ def import_usage(session: Session, source: str | Path | IO[str]) -> tuple[Import
         return date.replace(day=1)
 
     parsers = {
-        "salesforce_id": lambda c, v: v or _invalid(f"{c} is empty"), "month": month,
-        "dau": lambda c, v: _required_count(c, v), "mau": lambda c, v: _required_count(c, v),
-        "versions_behind": parse_count, "precise_intel": parse_bool, "defect_tickets_90d": parse_count,
-        "help_tickets_90d": parse_count, "last_activity": parse_date,
+        "salesforce_id": text_in(Account.salesforce_id), "month": month,
+        "dau": count_in(UsageSnapshot.dau, required=True), "mau": count_in(UsageSnapshot.mau, required=True),
+        "versions_behind": count_in(UsageSnapshot.versions_behind), "precise_intel": parse_bool,
+        "defect_tickets_90d": count_in(UsageSnapshot.defect_tickets_90d),
+        "help_tickets_90d": count_in(UsageSnapshot.help_tickets_90d), "last_activity": parse_date,
     }
+    seen: dict[tuple[str, dt.date], int] = {}
 
     def parse_row(line: int, row: dict[str, str]) -> dict[str, Any]:
         values = _cells(row, parsers)
+        reasons = _first_seen(seen, (values["salesforce_id"], values["month"]), line,
+                              f'{values["month"]:%Y-%m} of {cell("salesforce_id", values["salesforce_id"])}')
         if values["dau"] > values["mau"]:
-            raise Invalid(f'dau {values["dau"]} is more than mau {values["mau"]}')
-        return values
+            reasons.append(f'dau {values["dau"]} is more than mau {values["mau"]}')
+        return _checked(values, reasons)
 
-    rows = _validated(source, USAGE_COLUMNS, (), parse_row)
-    accounts = _accounts_named(session, rows)
+    read = _read(source, USAGE_COLUMNS, (), parse_row)
+    accounts = read.accounts_named(session)
+    rows = read.rows_or_rejected()
     ids = [a.id for a in accounts.values()]
     existing = {
         (u.account_id, u.month): u
@@ -327,26 +383,19 @@ def import_usage(session: Session, source: str | Path | IO[str]) -> tuple[Import
     return summary, ids
 
 
-def _required_count(column: str, value: str) -> int:
-    count = parse_count(column, value)
-    if count is None:
-        raise Invalid(f"{column} is empty")
-    return count
-
-
-def _invalid(reason: str) -> Any:
-    raise Invalid(reason)
-
-
 def slack_user_resolver(client: WebClient) -> Callable[[str], str | None]:
-    """Email -> Slack user id through users.lookupByEmail (None when nobody has that email)."""
+    """Email -> Slack user id through users.lookupByEmail (None when nobody has that email;
+    LookupFailed when Slack cannot be reached or refuses the call)."""
 
     def resolve(email: str) -> str | None:
         try:
             return client.users_lookupByEmail(email=email)["user"]["id"]
         except SlackApiError as exc:
-            if exc.response.get("error") == "users_not_found":
+            error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
+            if error == "users_not_found":
                 return None
-            raise
+            raise LookupFailed(f"Slack answered {error or exc.response.status_code}") from None
+        except (SlackClientError, OSError, HTTPException, ValueError, KeyError, TypeError) as exc:
+            raise LookupFailed(f"Slack could not be reached: {type(exc).__name__}: {exc}"[:200]) from None
 
     return resolve

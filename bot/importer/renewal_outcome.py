@@ -12,16 +12,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from ..models import ChurnRetro
 from ..rules.churn_retro import RealisedChurn, RenewalOutcome
-from .csv_rows import choices_of, parse_choice, parse_count, parse_money
+from .csv_rows import choices_of, count_in, money_in, parse_choice
 
 RENEWAL_COLUMNS = ("renewal_outcome", "arr_after", "seats_after")
 OUTCOMES = choices_of(list(RenewalOutcome)) | {"full": RenewalOutcome.FULL_CHURN, "partial": RenewalOutcome.PARTIAL_CHURN}
 
 RENEWAL_PARSERS = {
     "renewal_outcome": lambda c, v: parse_choice(c, v, OUTCOMES),
-    "arr_after": parse_money,
-    "seats_after": parse_count,
+    "arr_after": money_in(ChurnRetro.arr_after),
+    "seats_after": count_in(ChurnRetro.seats_after),
 }
 
 
