@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -59,7 +60,13 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    connect_args = {} if "connect_timeout" in make_url(url).query else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=connect_args)
+
+
+# a database that accepts the connection but never answers must not hang a command or /healthz
+# (libpq's default is to wait forever); a `connect_timeout` in DATABASE_URL's query wins
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -124,11 +131,39 @@ def ensure_schema(engine: Engine) -> None:
     )
 
 
-def database_reachable(engine: Engine) -> bool:
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return True
-    except Exception:  # any driver error means "not reachable" for /healthz
-        log.warning("database not reachable", exc_info=True)
+HEALTH_TIMEOUT_SECONDS = 3.0
+_probes: dict[int, threading.Thread] = {}  # id(engine) -> its probe still waiting for an answer
+_probes_lock = threading.Lock()
+
+
+def database_reachable(engine: Engine, timeout: float = HEALTH_TIMEOUT_SECONDS) -> bool:
+    """For /healthz: does the database answer `SELECT 1` within `timeout` seconds?
+
+    The probe runs in a thread so a database that accepts connections but never answers (or a
+    pooled connection to one that went silent) cannot hold the health check; while such a probe
+    is still waiting, later checks answer False at once instead of starting another."""
+    answers: list[bool] = []
+
+    def probe() -> None:
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            answers.append(True)
+        except Exception:  # any driver error means "not reachable" for /healthz
+            log.warning("database not reachable", exc_info=True)
+            answers.append(False)
+        finally:
+            with _probes_lock:
+                _probes.pop(id(engine), None)
+
+    with _probes_lock:
+        if id(engine) in _probes:
+            log.warning("database still not answering an earlier health check")
+            return False
+        thread = _probes[id(engine)] = threading.Thread(target=probe, name="tabot-db-probe", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        log.warning("database did not answer within %.1f s", timeout)
         return False
+    return bool(answers and answers[0])

@@ -184,6 +184,12 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name like America/New_York)") from exc
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        check_database_url(value)
+        return value
+
     @field_validator("slack_api_url")
     @classmethod
     def _api_url(cls, value: str) -> str:
@@ -223,6 +229,28 @@ class Settings(BaseSettings):
             raise SettingsError(f"{', '.join(missing)} must be set (see README, 'Settings')")
 
 
+DATABASE_URL_EXAMPLES = "postgresql://user@host/tabot or sqlite:///tabot.db"
+
+
+def check_database_url(url: str) -> None:
+    """Raise ValueError unless `url` names a database tabot can use (PostgreSQL through psycopg 3,
+    or SQLite); the message says what to write instead and never repeats the URL (it may hold a
+    password)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from .db import normalize_url
+
+    try:
+        parsed = make_url(normalize_url(url.strip()))
+    except (ArgumentError, ValueError):
+        raise ValueError(f"is not a database URL: use {DATABASE_URL_EXAMPLES}") from None
+    if parsed.drivername not in ("sqlite", "sqlite+pysqlite", "postgresql+psycopg"):
+        raise ValueError(f"{parsed.drivername!r} is not supported: use {DATABASE_URL_EXAMPLES}")
+    if parsed.drivername.startswith("postgresql") and not parsed.database:
+        raise ValueError(f"names no database: use {DATABASE_URL_EXAMPLES}")
+
+
 class SettingsError(Exception):
     """A setting is missing or invalid; the message names the environment variable."""
 
@@ -237,7 +265,11 @@ def load_settings(**overrides: object) -> Settings:
             loc = error["loc"][0] if error["loc"] else ""
             field = Settings.model_fields.get(str(loc))
             name = field.alias if field and field.alias else str(loc)
-            lines.append(f"{name}: {error['msg']}")
+            # a validator's own message, without pydantic's "Value error, " in front
+            message = str(error["ctx"]["error"]) if error["type"] == "value_error" and "error" in error.get("ctx", {}) else error["msg"]
+            lines.append(f"{name}: {message}")
+        if len(lines) == 1:
+            raise SettingsError(f"invalid setting {lines[0]}") from None
         raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from None
 
 
