@@ -6,26 +6,30 @@ import datetime as dt
 import logging
 import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
 
 from .logging_setup import configure_logging
-from .settings import Settings, SettingsError, load_settings
+from .settings import Settings, SettingsError, check_database_url, load_settings
 
 
-def _settings() -> Settings:
+def _settings(*required: str) -> Settings:
+    """Settings, with the ones a command needs checked before it touches the database."""
     try:
-        return load_settings()
+        settings = load_settings()
+        settings.require(*required)
+        return settings
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
 
 
-def _context(migrate: bool = True):
+def _context(migrate: bool = True, require: tuple[str, ...] = ()):
     from .context import BotContext
     from .db import ensure_schema
 
-    settings = _settings()
+    settings = _settings(*require)
     ctx = BotContext.from_settings(settings)
     if migrate:
         try:
@@ -35,7 +39,45 @@ def _context(migrate: bool = True):
     return ctx
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Tabot(click.Group):
+    """Operational failures end a command with one line naming the setting to check, not a
+    traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from sqlalchemy.exc import InterfaceError, OperationalError
+
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, InterfaceError) as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise click.ClickException(
+                f"the database did not answer ({reason}): check that it is running and reachable and that "
+                "DATABASE_URL names it") from None
+
+
+def _slack_unusable(settings: Settings, exc: Exception) -> click.ClickException:
+    """Slack could not be reached at SLACK_API_URL, or refused the bot's token, at start."""
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError
+
+    if isinstance(exc, (BoltError, SlackApiError)):
+        return click.ClickException(f"Slack at {settings.slack_api_url} refused the token ({exc}): check "
+                                    "SLACK_BOT_TOKEN (the Bot User OAuth Token, xoxb-…), SLACK_APP_TOKEN for "
+                                    "Socket Mode, and SLACK_API_URL")
+    return click.ClickException(f"Slack could not be reached at SLACK_API_URL {settings.slack_api_url} "
+                                f"({type(exc).__name__}: {exc}): check SLACK_API_URL and the network")
+
+
+def _slack_failures() -> tuple[type[Exception], ...]:
+    from http.client import HTTPException
+
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackClientError
+
+    return BoltError, SlackClientError, OSError, HTTPException
+
+
+@click.group(cls=_Tabot, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="tabot", prog_name="tabot", message="%(prog)s %(version)s")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
 def main(verbose: bool) -> None:
@@ -71,12 +113,13 @@ def serve(host: str, port: int, threads: int, no_scheduler: bool, no_worker: boo
     from .app import create_app
     from .server import BotServer
 
-    ctx = _context()
+    ctx = _context(require=("slack_bot_token", "slack_signing_secret"))
     try:
-        ctx.settings.require("slack_bot_token", "slack_signing_secret")
         app = create_app(ctx)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
+    except _slack_failures() as exc:
+        raise _slack_unusable(ctx.settings, exc) from None
     scheduler = _start_scheduler(ctx, not no_scheduler)
     server = BotServer(app, ctx.engine, host=host, port=port, threads=threads,
                        worker=_start_worker(ctx, not no_worker))
@@ -97,18 +140,22 @@ def socket(no_scheduler: bool, no_worker: bool) -> None:
 
     from .app import create_app
 
-    ctx = _context()
+    ctx = _context(require=("slack_bot_token", "slack_signing_secret", "slack_app_token"))
     try:
-        ctx.settings.require("slack_bot_token", "slack_signing_secret", "slack_app_token")
         app = create_app(ctx)
+        handler = SocketModeHandler(app, ctx.settings.slack_app_token.get_secret_value())
+        handler.connect()  # fails here, before the jobs start, when Slack or the app token is wrong
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
+    except _slack_failures() as exc:
+        raise _slack_unusable(ctx.settings, exc) from None
     scheduler = _start_scheduler(ctx, not no_scheduler)
     worker = _start_worker(ctx, not no_worker)
     if worker:
         worker.start()
     try:
-        SocketModeHandler(app, ctx.settings.slack_app_token.get_secret_value()).start()
+        click.echo("tabot connected to Slack over Socket Mode")
+        threading.Event().wait()  # the handler's threads serve; this one waits for SIGTERM or Ctrl-C
     finally:
         if scheduler:
             scheduler.shutdown(wait=False)
@@ -143,6 +190,10 @@ def demo(database: str | None, fresh: bool) -> None:
     settings = _settings()
     logging.getLogger().setLevel(logging.WARNING)  # the transcript is the output
     url = database or settings.database_url
+    try:
+        check_database_url(url)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--database") from None
     if fresh and url.startswith("sqlite:///"):
         Path(url[len("sqlite:///"):]).unlink(missing_ok=True)
     run_demo(url, echo=click.echo)
@@ -199,8 +250,10 @@ def _run_import(kind: str, path: Path) -> None:
     now = dt.datetime.now(dt.UTC)
     try:
         outcome = run_import(ctx, kind, path, now)
+    except OSError as exc:
+        raise click.ClickException(f"{path}: cannot be read ({exc.strerror or exc})") from None
     except importer.ImportRejected as exc:
-        click.echo(f"{path}: nothing imported, {len(exc.errors)} bad row(s):", err=True)
+        click.echo(f"{path}: nothing imported, {len(exc.errors)} problem(s):", err=True)
         for error in exc.errors:
             click.echo(f"  {error}", err=True)
         sys.exit(1)
@@ -263,6 +316,9 @@ def jobs_list() -> None:
         click.echo(f"{name:<{name_width}}  {schedule:<{schedule_width}}  next: {next_run:%Y-%m-%d %H:%M %Z}")
 
 
+AT_YEARS = (1970, 2999)  # the jobs' date arithmetic reaches years ahead; year 9999 overflows it
+
+
 @jobs.command("run")
 @click.argument("name")
 @click.option("--at", "at", default=None, help="Run as if the clock read this instant (ISO, team time zone unless an offset is given).")
@@ -278,6 +334,9 @@ def jobs_run(name: str, at: str | None, dry_run: bool) -> None:
             when = dt.datetime.fromisoformat(at)
         except ValueError:
             raise click.BadParameter(f"{at!r} is not an ISO date-time like 2026-12-01T09:00", param_hint="--at") from None
+        if not AT_YEARS[0] <= when.year <= AT_YEARS[1]:
+            raise click.BadParameter(f"{at!r} is out of range: give a date-time between {AT_YEARS[0]} and "
+                                     f"{AT_YEARS[1]}, like 2026-12-01T09:00", param_hint="--at")
     ctx = _context()
     try:
         run = run_job(ctx, name, at=when, dry_run=dry_run)
