@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from http.client import HTTPException
 from dataclasses import dataclass, field
+from http.client import HTTPException
 from pathlib import Path
 from typing import IO, Any
 
@@ -25,7 +25,6 @@ from ..models import (
 from ..rules.churn_retro import RealisedChurn
 from ..store.health import current_ratings
 from ..text import name_key
-from .renewal_outcome import RENEWAL_COLUMNS, RENEWAL_PARSERS, realised_churn, renewal_reasons
 from .csv_rows import (
     SLACK_USER,
     ImportRejected,
@@ -33,20 +32,19 @@ from .csv_rows import (
     Invalid,
     RowError,
     cell,
-    check_header,
     check_length,
-    check_text,
     choices_of,
     count_in,
     length_of,
     money_in,
-    open_csv,
     parse_bool,
     parse_choice,
     parse_date,
     parse_email,
     text_in,
 )
+from .renewal_outcome import RENEWAL_COLUMNS, RENEWAL_PARSERS, realised_churn, renewal_reasons
+from .validation import checked, first_seen, load_by_salesforce_id, parse_cells, read_file
 
 __all__ = [
     "AccountImport", "ImportRejected", "ImportSummary", "LookupFailed", "RowError", "import_accounts",
@@ -69,7 +67,6 @@ STATUSES = choices_of(list(AccountStatus))
 SALES_STAGES = choices_of(list(SalesStage)) | {"lost": SalesStage.CLOSED_LOST, "closedwon": SalesStage.STAGE_7}
 HEALTHS = choices_of(list(Health))
 ROLES = choices_of(list(ContactRole))
-CHUNK = 500
 
 
 @dataclass
@@ -87,14 +84,6 @@ class AccountImport(ImportSummary):
     stage_changes: list[tuple[int, SalesStage | None, SalesStage | None]] = field(default_factory=list)
 
 
-def _load_by_salesforce_id(session: Session, ids: list[str]) -> dict[str, Account]:
-    found: dict[str, Account] = {}
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
-        found.update({a.salesforce_id: a for a in session.scalars(select(Account).where(Account.salesforce_id.in_(chunk)))})
-    return found
-
-
 def _update(summary: ImportSummary, record: Any, fields: dict[str, Any], also_changed: bool = False) -> bool:
     """Apply `fields` to an existing record, counting it updated or unchanged."""
     if also_changed or any(getattr(record, k) != v for k, v in fields.items()):
@@ -104,89 +93,6 @@ def _update(summary: ImportSummary, record: Any, fields: dict[str, Any], also_ch
         return True
     summary.unchanged += 1
     return False
-
-
-Rows = list[tuple[int, dict[str, Any]]]
-
-
-@dataclass
-class _Read:
-    rows: Rows  # (line, parsed values) of every good row
-    errors: list[RowError]
-    named: list[tuple[int, str]]  # (line, salesforce_id) of every row whose salesforce_id parsed
-
-    def accounts_named(self, session: Session) -> dict[str, Account]:
-        """The accounts the rows name; an unknown salesforce_id is one more error."""
-        accounts = _load_by_salesforce_id(session, sorted({sid for _, sid in self.named}))
-        self.errors += [RowError(line, f'{cell("salesforce_id", sid)} is not an imported account')
-                        for line, sid in self.named if sid not in accounts]
-        return accounts
-
-    def rows_or_rejected(self) -> Rows:
-        if self.errors:
-            raise ImportRejected(sorted(self.errors, key=lambda e: e.line))
-        return self.rows
-
-
-def _read(source, required, optional, parse_row) -> _Read:
-    """Every row parsed, every bad cell an error; rejected at once only when the header is bad."""
-    header, rows, close = open_csv(source)
-    read = _Read([], check_header(header, required, optional), [])
-    try:
-        if read.errors:
-            raise ImportRejected(read.errors)
-        for line, row, extra_cells in rows:
-            if not any(row.values()) and not extra_cells:
-                continue  # blank line
-            if extra_cells:
-                read.errors.append(RowError(line, f"{extra_cells} more cell(s) than the header has columns "
-                                                  "(quote a value that contains a comma, like \"$300,000\")"))
-                continue
-            try:
-                values = parse_row(line, row)
-                read.rows.append((line, values))
-            except _RowErrors as exc:
-                values = exc.values
-                read.errors.extend(RowError(line, reason) for reason in exc.reasons)
-            if values.get("salesforce_id"):
-                read.named.append((line, values["salesforce_id"]))
-    finally:
-        close()
-    return read
-
-
-class _RowErrors(Exception):
-    def __init__(self, reasons: list[str], values: dict[str, Any]) -> None:
-        self.reasons = reasons
-        self.values = values  # the cells that did parse
-
-
-def _cells(row: dict[str, str], parsers: dict[str, Callable[[str, str], Any]]) -> dict[str, Any]:
-    """Parse every cell, collecting every reason a row is bad (not only the first)."""
-    values, reasons = {}, []
-    for column, parse in parsers.items():
-        try:
-            check_text(column, row.get(column, ""))
-            values[column] = parse(column, row.get(column, ""))
-        except Invalid as exc:
-            reasons.append(str(exc))
-    if reasons:
-        raise _RowErrors(reasons, values)
-    return values
-
-
-def _checked(values: dict[str, Any], reasons: list[str]) -> dict[str, Any]:
-    if reasons:
-        raise _RowErrors(reasons, values)
-    return values
-
-
-def _first_seen(seen: dict[Any, int], key: Any, line: int, what: str) -> list[str]:
-    """A reason when `key` was on an earlier line, else remember it."""
-    if key in seen:
-        return [f"{what} is repeated (first on line {seen[key]})"]
-    seen[key] = line
-    return []
 
 
 class LookupFailed(Exception):
@@ -235,8 +141,8 @@ def import_accounts(session: Session, source: str | Path | IO[str], resolve_user
     seen: dict[str, int] = {}
 
     def parse_row(line: int, row: dict[str, str]) -> dict[str, Any]:
-        values = _cells(row, parsers)
-        reasons = _first_seen(seen, values["salesforce_id"], line, cell("salesforce_id", values["salesforce_id"]))
+        values = parse_cells(row, parsers)
+        reasons = first_seen(seen, values["salesforce_id"], line, cell("salesforce_id", values["salesforce_id"]))
         if values["contract_start"] and values["renewal_date"] and values["renewal_date"] < values["contract_start"]:
             reasons.append(f'renewal_date {values["renewal_date"]} is before contract_start {values["contract_start"]}')
         if values.get("stage") == SalesStage.CLOSED_LOST:
@@ -244,11 +150,11 @@ def import_accounts(session: Session, source: str | Path | IO[str], resolve_user
                 reasons.append(f'stage "closed lost" contradicts status "{values["status"]}"')
             values["status"] = AccountStatus.CLOSED_LOST
         reasons += renewal_reasons(values)
-        return _checked(values, reasons)
+        return checked(values, reasons)
 
-    rows = _read(source, ACCOUNT_COLUMNS, ACCOUNT_OPTIONAL, parse_row).rows_or_rejected()
+    rows = read_file(source, ACCOUNT_COLUMNS, ACCOUNT_OPTIONAL, parse_row).rows_or_rejected()
     summary = AccountImport()
-    existing = _load_by_salesforce_id(session, [values["salesforce_id"] for _, values in rows])
+    existing = load_by_salesforce_id(session, [values["salesforce_id"] for _, values in rows])
     current = current_ratings(session, [a.id for a in existing.values()])  # one statement
     staged: list[tuple[Account, SalesStage | None, SalesStage]] = []
     outcomes: list[tuple[Account, dict[str, Any]]] = []
@@ -304,12 +210,12 @@ def import_contacts(session: Session, source: str | Path | IO[str]) -> ImportSum
     seen: dict[tuple[str, str], int] = {}
 
     def parse_row(line: int, row: dict[str, str]) -> dict[str, Any]:
-        values = _cells(row, parsers)
-        return _checked(values, _first_seen(seen, (values["salesforce_id"], values["email"]), line,
+        values = parse_cells(row, parsers)
+        return checked(values, first_seen(seen, (values["salesforce_id"], values["email"]), line,
                                             f'the contact {cell("email", values["email"])} of '
                                             f'{cell("salesforce_id", values["salesforce_id"])}'))
 
-    read = _read(source, CONTACT_COLUMNS, (), parse_row)
+    read = read_file(source, CONTACT_COLUMNS, (), parse_row)
     accounts = read.accounts_named(session)
     rows = read.rows_or_rejected()
     contacts = {
@@ -353,14 +259,14 @@ def import_usage(session: Session, source: str | Path | IO[str]) -> tuple[Import
     seen: dict[tuple[str, dt.date], int] = {}
 
     def parse_row(line: int, row: dict[str, str]) -> dict[str, Any]:
-        values = _cells(row, parsers)
-        reasons = _first_seen(seen, (values["salesforce_id"], values["month"]), line,
+        values = parse_cells(row, parsers)
+        reasons = first_seen(seen, (values["salesforce_id"], values["month"]), line,
                               f'{values["month"]:%Y-%m} of {cell("salesforce_id", values["salesforce_id"])}')
         if values["dau"] > values["mau"]:
             reasons.append(f'dau {values["dau"]} is more than mau {values["mau"]}')
-        return _checked(values, reasons)
+        return checked(values, reasons)
 
-    read = _read(source, USAGE_COLUMNS, (), parse_row)
+    read = read_file(source, USAGE_COLUMNS, (), parse_row)
     accounts = read.accounts_named(session)
     rows = read.rows_or_rejected()
     ids = [a.id for a in accounts.values()]
