@@ -96,6 +96,13 @@ def test_nul_bytes_and_control_characters_are_named_escaped(tabot, tmp_path, ses
     assert count(sessions, Account) == 0
 
 
+def test_a_no_break_space_is_text_not_a_control_character(tabot, tmp_path, sessions) -> None:
+    result = tabot("import", "accounts", write(tmp_path, "a.csv", HEADER + ROW.replace("Acme", "Acme\u00a0Corp")))
+    assert result.exit_code == 0, result.output
+    with sessions() as session:
+        assert session.scalars(select(Account.name)).all() == ["Acme\u00a0Corp"]
+
+
 def test_an_empty_file_is_an_error(tabot, tmp_path) -> None:
     assert "line 1: the file is empty" in rejected(tabot("import", "accounts", write(tmp_path, "a.csv", "")))
     assert "line 1: the file is empty" in rejected(tabot("import", "usage", write(tmp_path, "u.csv", "\n\n")))

@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -77,12 +78,14 @@ def cell(column: str, value: str) -> str:
 
 def check_text(column: str, value: str) -> None:
     """Refuse bytes that were not UTF-8 and control characters (NUL, newlines, ...)."""
+    if value.isprintable():  # the usual case, checked in C
+        return
     bad_bytes = [ch for ch in value if "\udc80" <= ch <= "\udcff"]
     if bad_bytes:
         raise Invalid(f"{cell(column, value)} is not UTF-8 text (byte {_escaped(bad_bytes[0])}): "
                       'save the file as "CSV UTF-8"')
-    if any(not ch.isprintable() and ch != " " for ch in value):
-        control = next(ch for ch in value if not ch.isprintable() and ch != " ")
+    control = next((ch for ch in value if unicodedata.category(ch) == "Cc"), None)
+    if control is not None:  # NUL, tab, newline, ...: a no-break space or a zero-width joiner is fine
         raise Invalid(f"{cell(column, value)} contains a control character ({_escaped(control)})")
 
 
