@@ -26,7 +26,7 @@ def test_job(ctx):
         sent = 0
         for account in session.scalars(select(Account)):
             if record_sent(session, "test-nudge", "daily", f"account:{account.id}", now.date().isoformat(), now=now):
-                slack.dm(account.ta_user_id, text=f"nudge about {account.name}")
+                slack.dm(session, account.ta_user_id, text=f"nudge about {account.name}")
                 sent += 1
         return sent
 
@@ -48,7 +48,8 @@ def test_dry_run_prints_and_records_nothing(ctx, sandbox, test_job, capsys) -> N
     add_account(ctx.sessions)
     run = run_job(ctx, "test-nudge", dry_run=True)
     assert run.status == "ok" and run.sent == 1
-    assert "[dry-run] chat.postMessage U0TA001: nudge about Acme Corp" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert out.startswith("[dry-run]") and "U0TA001: nudge about Acme Corp" in out
     assert sandbox.calls_to("chat.postMessage") == []
     with ctx.sessions() as session:
         assert session.scalars(select(NudgeSent)).all() == [] and session.scalars(select(JobRun)).all() == []

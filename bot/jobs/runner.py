@@ -28,7 +28,7 @@ def as_instant(at: dt.datetime | None, tz: dt.tzinfo) -> dt.datetime:
 
 def run_job(
     ctx: BotContext, name: str, at: dt.datetime | None = None, dry_run: bool = False,
-    echo: Callable[[str], None] = print, deliver: bool = True,
+    echo: Callable[[str], None] = print, deliver: bool = True, guard: Callable[[], bool] | None = None,
 ) -> JobRun:
     """Run job `name` as if the clock read `at`.
 
@@ -36,11 +36,16 @@ def run_job(
     them back and is recorded as a failed run (the error is logged; the run is returned, not
     raised). The job itself never talks to Slack: with `deliver` what it owes is delivered
     before returning (a command, a test), else the delivery worker posts it (the scheduler). A
-    dry run records nothing and prints what it would have sent.
+    dry run records nothing and prints what it would have sent. A `guard` (the scheduler's
+    leader check) is asked first: when it says no, nothing runs and a "skipped" run, not
+    recorded, is returned.
     """
     spec = get_job(name)
     now = as_instant(at, ctx.settings.tz)
     run = JobRun(job=name, as_of=now, started_at=dt.datetime.now(dt.UTC), dry_run=dry_run)
+    if guard is not None and not guard():
+        run.status, run.sent = "skipped", 0
+        return run
     slack = SlackGateway(DryRunClient(echo)) if dry_run else ctx.slack
     session = ctx.sessions()
     try:
