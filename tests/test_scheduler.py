@@ -260,7 +260,8 @@ def test_the_scheduler_catches_up_at_start_once_across_two_processes(database_ur
     executed: list[tuple[int, str]] = []
     schedulers = [build_scheduler(ctx) for _ in range(2)]
     for index, scheduler in enumerate(schedulers):
-        scheduler.add_listener(lambda event, i=index: executed.append((i, event.job_id)), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+        scheduler.add_listener(lambda event, i=index: executed.append((i, event.job_id)),
+                               EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     try:
         for scheduler in schedulers:
             scheduler.start()

@@ -102,7 +102,8 @@ class LeaderLock:
     def _hold_advisory_lock(self) -> bool:
         if self._conn is None:
             if self._lock_engine is None:
-                self._lock_engine = create_engine(self.engine.url, poolclass=NullPool, connect_args=PG_LOCK_CONNECT_ARGS)
+                self._lock_engine = create_engine(self.engine.url, poolclass=NullPool,
+                                                  connect_args=PG_LOCK_CONNECT_ARGS)
             self._conn = self._lock_engine.connect()
         if self.held:
             query, params = HOLDS_ADVISORY_LOCK, KEY_PARAMS

@@ -140,8 +140,8 @@ def build_scheduler(ctx: BotContext, background: bool = True) -> BaseScheduler:
             scheduler.modify_job(name, next_run_time=dt.datetime.now(ctx.settings.tz))
 
     # at start, then every LOCK_RENEW_SECONDS: prove (or take) the lock, and catch up on taking it
-    scheduler.add_job(lead, "interval", seconds=LOCK_RENEW_SECONDS, id="leader-lock", coalesce=True,
-                      max_instances=1, misfire_grace_time=LOCK_RENEW_SECONDS, next_run_time=dt.datetime.now(ctx.settings.tz))
+    scheduler.add_job(lead, "interval", seconds=LOCK_RENEW_SECONDS, id="leader-lock", coalesce=True, max_instances=1,
+                      misfire_grace_time=LOCK_RENEW_SECONDS, next_run_time=dt.datetime.now(ctx.settings.tz))
     return scheduler
 
 
