@@ -19,6 +19,7 @@ from .jobs import JobRun, NudgeSent, SchedulerLock
 from .lifecycle import HandoffTask, HealthAssessment, ProjectedOutcome
 from .onboarding import OnboardingTask, OnboardingTaskKind, Training, TrainingDelivery
 from .plans import AccountPlan, SuccessPlan
+from .request_guard import HandledRequest
 from .save_plan import (
     ApproverRole,
     ExitApproval,
@@ -35,7 +36,7 @@ from .transfer import TaTransfer, TransferStatus
 
 __all__ = [
     "Account", "AccountPlan", "AccountStatus", "ApproverRole", "Base", "ChurnRetro", "ChurnType",
-    "Contact", "ContactRole", "Delivery", "DeliveryKind", "DeliveryStatus", "ContactRoleTag", "ExitApproval", "HandoffTask", "Health", "HealthAssessment",
+    "Contact", "ContactRole", "Delivery", "DeliveryKind", "DeliveryStatus", "ContactRoleTag", "ExitApproval", "HandledRequest", "HandoffTask", "Health", "HealthAssessment",
     "HealthRating", "HealthSignal", "PERSON_SOURCES", "ProjectedOutcome", "SignalSource",
     "JobRun", "LifecycleStage", "NudgeSent", "PlanEntry", "PlanStatus", "PlanUpdate",
     "RatingSource", "RedEpisode", "RetroAction", "RetroActionKind", "RetroStatus", "SavePlan",

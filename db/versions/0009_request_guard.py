@@ -17,8 +17,17 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table('handled_requests',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('handled_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_handled_requests'))
+    )
+    with op.batch_alter_table('handled_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_handled_requests_handled_at'), ['handled_at'], unique=False)
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('handled_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_handled_requests_handled_at'))
+    op.drop_table('handled_requests')
