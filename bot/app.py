@@ -1,15 +1,31 @@
-"""The Bolt app factory: one App, every listener module registered, one error handler."""
+"""The Bolt app factory: one App, every listener module registered, one error handler.
+
+Every request is taken on once (`request_guard`), answered within Slack's 3 seconds (the
+listeners' sessions wait at most `db.REQUEST_TIMEOUT_SECONDS` for the database and never
+commit after the answer was due) and, when it fails, answered the way its kind allows: a
+modal keeps what was typed and shows the error under a field, a type-ahead shows no options,
+anything else gets a short message with an error id that the log carries too.
+"""
 
 from __future__ import annotations
 
+import contextvars
+import dataclasses
+import json
 import logging
+import re
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-from slack_bolt import App, BoltResponse
-from slack_sdk.errors import SlackApiError
+from slack_bolt import App, BoltRequest, BoltResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from .context import BotContext
+from .db import RequestDeadline, make_request_session_factory, request_deadline
 from .handlers import register_all
+from .request_guard import RequestGuard, request_identity
 
 log = logging.getLogger(__name__)
 
@@ -17,30 +33,151 @@ FRIENDLY_ERROR = (
     ":warning: Sorry, something went wrong on our side and nothing was saved. "
     "Please try again; if it keeps happening, give the bot's admin this error id: `{error_id}`."
 )
+NOT_SAVED = "Nothing was saved (error id {error_id}). Please submit again; if it keeps failing, tell the bot's admin."
+
+# what the HTTP endpoint puts in a request's context (see bot/server.py)
+VERIFIED = "tabot_verified"  # the signature was checked
+RECEIVED = "tabot_received"  # time.monotonic() when the request arrived
+
+# Slack gives up after 3 s; the listener must have answered (or failed) by then
+ANSWER_WITHIN_SECONDS = 2.5
+LISTENER_THREADS = 16  # as many listeners at once as the server has request threads
+SUGGESTIONS = ("block_suggestion", "dialog_suggestion")
+USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
+
+
+class ContextCopyingExecutor(ThreadPoolExecutor):
+    """Runs each listener with the context of the request that submitted it (its deadline)."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
+
+
+class TabotApp(App):
+    """Bolt's App, taking each request on once and giving its listener a deadline."""
+
+    def __init__(self, *, guard: RequestGuard, answer_failure, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.guard = guard
+        self._answer_failure = answer_failure
+
+    @property
+    def signing_secret(self) -> str:
+        return self._signing_secret
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        ack = req.context.ack
+        received = req.context.get(RECEIVED) or time.monotonic()
+        token = request_deadline.set(RequestDeadline(received + ANSWER_WITHIN_SECONDS, lambda: ack.response is not None))
+        try:
+            identity = request_identity(req.body) if trusted(req) else None
+            if identity is not None:
+                try:
+                    fresh = self.guard.claim(*identity)
+                except SQLAlchemyError as error:
+                    return self._answer_failure(error, req.body, req, BoltResponse(status=200, body=""))
+                if not fresh:
+                    retry = req.headers.get("x-slack-retry-num", [None])[0]
+                    log.info("%s request already handled%s: acknowledged, nothing done", identity[0],
+                             f" (Slack's retry {retry})" if retry else "")
+                    return BoltResponse(status=200, body="")
+            response = super().dispatch(req)
+            if identity is not None and not taken(response):
+                forget(self.guard, identity)
+            return response
+        finally:
+            request_deadline.reset(token)
+
+
+def trusted(request: BoltRequest) -> bool:
+    """Whether the request is Slack's: its signature checked, or it came over Socket Mode."""
+    return request.mode == "socket_mode" or bool(request.context.get(VERIFIED))
+
+
+def taken(response: BoltResponse) -> bool:
+    """Whether the listener's answer means the request was acted on (not refused with errors
+    under a modal's fields, not left unanswered)."""
+    if response.status != 200:
+        return False
+    body = response.body
+    if isinstance(body, str) and body.startswith("{"):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return True
+    return not (isinstance(body, dict) and body.get("response_action") == "errors")
+
+
+def forget(guard: RequestGuard, identity: tuple[str, str]) -> None:
+    try:
+        guard.forget(*identity)
+    except SQLAlchemyError:
+        log.warning("could not forget the failed %s request; a retry of it will be ignored", identity[0],
+                    exc_info=True)
+
+
+def user_of(body: dict) -> str | None:
+    user = body.get("user")
+    user_id = user.get("id") if isinstance(user, dict) else body.get("user_id")
+    return user_id if isinstance(user_id, str) and USER_ID.fullmatch(user_id) else None
+
+
+def view_errors(view: Any, message: str) -> dict[str, Any]:
+    """A view_submission answer keeping the modal open with `message` under its first input
+    (a modal without inputs gets a small modal on top saying so)."""
+    blocks = view.get("blocks") if isinstance(view, dict) else None
+    for block in blocks if isinstance(blocks, list) else []:
+        if isinstance(block, dict) and block.get("type") == "input" and isinstance(block.get("block_id"), str):
+            return {"response_action": "errors", "errors": {block["block_id"]: message}}
+    return {"response_action": "push", "view": {
+        "type": "modal", "title": {"type": "plain_text", "text": "Not saved"},
+        "close": {"type": "plain_text", "text": "Back"},
+        "blocks": [{"type": "section", "text": {"type": "plain_text", "text": message}}]}}
 
 
 def create_app(ctx: BotContext, *, token_verification: bool = True) -> App:
     settings = ctx.settings
     settings.require("slack_signing_secret")
-    app = App(
+    # listeners answer Slack: their sessions wait briefly and commit only in time
+    ctx = dataclasses.replace(ctx, sessions=make_request_session_factory(ctx.engine))
+    guard = RequestGuard(ctx.sessions)
+
+    def answer_failure(error: Exception, body: Any, request: BoltRequest, response: BoltResponse | None,
+                       logger: logging.Logger = log) -> BoltResponse | None:
+        """Log the failure under an id and answer as the request's kind allows."""
+        error_id = uuid.uuid4().hex[:8]
+        body = body if isinstance(body, dict) else {}
+        kind = body.get("type")
+        logger.error("error %s handling a Slack %s request", error_id, kind or "command", exc_info=error)
+        identity = request_identity(body) if trusted(request) else None
+        if identity is not None:
+            forget(guard, identity)
+        if kind in SUGGESTIONS:  # a type-ahead that failed shows nothing; nobody needs a DM for it
+            return BoltResponse(status=200, body={"options": []}) if response is not None else None
+        if kind == "view_submission" and response is not None:  # not answered yet: keep the modal open
+            return BoltResponse(status=200, body=view_errors(body.get("view"), NOT_SAVED.format(error_id=error_id)))
+        user = user_of(body) if trusted(request) else None  # never message someone an outsider named
+        if user:
+            try:
+                ctx.slack.tell(user, text=FRIENDLY_ERROR.format(error_id=error_id))
+            except Exception:  # Slack unreachable: the log has the error id
+                logger.warning("could not tell %s about error %s", user, error_id, exc_info=True)
+        return BoltResponse(status=200, body="") if response is not None else None
+
+    app = TabotApp(
+        guard=guard,
+        answer_failure=answer_failure,
         client=ctx.slack.client,
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         token_verification_enabled=token_verification,
         logger=logging.getLogger("bot.bolt"),
+        listener_executor=ContextCopyingExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="tabot-listener"),
     )
 
     @app.error
-    def report_error(error: Exception, body: dict, logger: logging.Logger) -> BoltResponse:
-        """Log the failure under an id and tell the user, briefly, with that id."""
-        error_id = uuid.uuid4().hex[:8]
-        logger.error("error %s handling a Slack request", error_id, exc_info=error)
-        user = (body.get("user") or {}).get("id") or body.get("user_id")
-        if user:
-            try:
-                ctx.slack.dm(user, text=FRIENDLY_ERROR.format(error_id=error_id))
-            except SlackApiError:
-                logger.warning("could not tell %s about error %s", user, error_id)
-        return BoltResponse(status=200, body="")
+    def report_error(error: Exception, body: dict, request: BoltRequest, response: BoltResponse | None,
+                     logger: logging.Logger) -> BoltResponse | None:
+        return answer_failure(error, body, request, response, logger)
 
     register_all(app, ctx)
     return app

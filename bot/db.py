@@ -9,7 +9,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from importlib import resources
 from pathlib import Path
 
@@ -49,11 +51,12 @@ def make_engine(url: str) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn) -> None:
+            _sqlite_busy_timeout(conn)
             # a write transaction takes the write lock up front (BEGIN IMMEDIATE): a deferred
             # one that read first fails at once with "database is locked" if another
             # connection committed meanwhile, instead of waiting its turn
@@ -61,7 +64,9 @@ def make_engine(url: str) -> Engine:
 
         return engine
     connect_args = {} if "connect_timeout" in make_url(url).query else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=connect_args)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=connect_args)
+    event.listen(engine, "begin", _postgresql_request_timeouts)
+    return engine
 
 
 # a database that accepts the connection but never answers must not hang a command or /healthz
@@ -71,6 +76,76 @@ CONNECT_TIMEOUT_SECONDS = 5
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+# --- the request path: Slack wants an answer within 3 s --------------------------------------
+# Jobs and the delivery worker wait up to 30 s for SQLite's write lock; a listener answering
+# Slack waits at most REQUEST_TIMEOUT_SECONDS for a lock or a statement (SQLite's busy timeout;
+# PostgreSQL's lock_timeout and statement_timeout), less when the answer is due sooner, and
+# never commits after it was due: the person was told it failed, so nothing may be saved.
+BUSY_TIMEOUT_MS = 30000
+REQUEST = "tabot_request"  # execution option of the request path's sessions
+REQUEST_TIMEOUT_SECONDS = 2.0
+
+
+class RequestDeadline:
+    """When the answer to the request being handled is due (`time.monotonic()`), until
+    `answered()` says it was given (work after an early ack has no deadline)."""
+
+    def __init__(self, due: float, answered: Callable[[], bool] = lambda: False) -> None:
+        self.due = due
+        self.answered = answered
+
+    def remaining(self) -> float | None:
+        return None if self.answered() else self.due - time.monotonic()
+
+
+# set by the app for each request, copied into the thread that runs its listener
+request_deadline: ContextVar[RequestDeadline | None] = ContextVar("tabot_request_deadline", default=None)
+
+
+class TooLate(Exception):
+    """A request-path transaction was about to commit after its answer was due."""
+
+
+def request_timeout() -> float:
+    """Seconds a request-path transaction may wait for a lock or a statement now."""
+    deadline = request_deadline.get()
+    remaining = deadline.remaining() if deadline is not None else None
+    if remaining is None:
+        return REQUEST_TIMEOUT_SECONDS
+    return max(0.05, min(REQUEST_TIMEOUT_SECONDS, remaining))
+
+
+def make_request_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for Slack's request path: short lock and statement timeouts, no late commit."""
+    factory = sessionmaker(engine.execution_options(**{REQUEST: True}), expire_on_commit=False)
+    event.listen(factory, "before_commit", _not_too_late)
+    return factory
+
+
+def _not_too_late(_session: Session) -> None:
+    deadline = request_deadline.get()
+    remaining = deadline.remaining() if deadline is not None else None
+    if remaining is not None and remaining <= 0:
+        raise TooLate(f"the answer to Slack was due {-remaining:.2f} s ago; rolled back")
+
+
+def _sqlite_busy_timeout(conn) -> None:
+    """The connection's busy timeout for this transaction: short on the request path."""
+    ms = int(request_timeout() * 1000) if conn.get_execution_options().get(REQUEST) else BUSY_TIMEOUT_MS
+    pooled = conn.connection  # its `info` lives as long as the DBAPI connection
+    if pooled.info.get("busy_timeout_ms") != ms:
+        # on the DBAPI connection itself: a pragma, not a statement of the transaction
+        pooled.dbapi_connection.execute(f"PRAGMA busy_timeout={ms}")
+        pooled.info["busy_timeout_ms"] = ms
+
+
+def _postgresql_request_timeouts(conn) -> None:
+    if conn.get_execution_options().get(REQUEST):
+        ms = int(request_timeout() * 1000)
+        with conn.connection.dbapi_connection.cursor() as cursor:  # opens the transaction
+            cursor.execute(f"SET LOCAL lock_timeout = {ms}; SET LOCAL statement_timeout = {ms}")
 
 
 WRITE = "tabot_write"

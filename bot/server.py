@@ -1,32 +1,101 @@
 """HTTP serving: Bolt behind waitress (a production-grade threaded WSGI server).
 
-`POST /slack/events` takes commands, interactivity, options and events (Bolt checks the
-signature and answers 401 to a bad or stale one); `GET /healthz` answers 200 when the
-database is reachable and 503 when it is not.
+`POST /slack/events` takes commands, interactivity, options and events. Before anything is
+parsed or done, a request must be small (`MAX_BODY_BYTES`, else 413, refused by waitress
+before the body is read) and carry Slack's signature over its exact bytes with a timestamp
+within five minutes (else 401); a signed body that is not a Slack payload gets 400. Only then
+does Bolt see it. `GET /healthz` answers 200 when the database is reachable and 503 when not.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
+import re
 import threading
+import time
 from collections.abc import Callable, Iterable
 
-from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt import App, BoltRequest
+from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from sqlalchemy import Engine
 from waitress.server import create_server
 
+from .app import RECEIVED, VERIFIED
 from .db import database_reachable
 
 log = logging.getLogger(__name__)
 
+EVENTS_PATH = "/slack/events"
+# Slack's largest payloads (a modal's view and state, a message with its blocks) are tens of KB
+MAX_BODY_BYTES = 1024 * 1024
+SIGNATURE_MAX_AGE_SECONDS = 300
+TIMESTAMP = re.compile(r"[0-9]{1,12}")
+
+
+def signature_valid(secret: str, timestamp: str, signature: str, body: bytes, now: float | None = None) -> bool:
+    """Slack's v0 signature: HMAC-SHA256 of `v0:{timestamp}:{body}`, timestamp within 5 minutes.
+    Anything malformed (a timestamp like `abc` or `1.5`, no signature) is simply invalid."""
+    if not secret or not TIMESTAMP.fullmatch(timestamp) or not signature:
+        return False
+    if abs((time.time() if now is None else now) - int(timestamp)) > SIGNATURE_MAX_AGE_SECONDS:
+        return False
+    expected = "v0=" + hmac.new(secret.encode(), b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), signature.encode("latin-1"))  # WSGI headers are latin-1
+
+
+def _plain(start_response: Callable, status: str, text: str) -> list[bytes]:
+    body = text.encode()
+    start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _headers(environ: dict) -> dict[str, str]:
+    headers = {key[5:].lower().replace("_", "-"): value for key, value in environ.items() if key.startswith("HTTP_")}
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(key):
+            headers[key.lower().replace("_", "-")] = environ[key]
+    return headers
+
+
+def slack_endpoint(app: App) -> Callable:
+    secret = getattr(app, "signing_secret", None) or app._signing_secret
+
+    def endpoint(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        received = time.monotonic()
+        length = environ.get("CONTENT_LENGTH") or "0"
+        if not length.isdigit():
+            return _plain(start_response, "400 Bad Request", "bad request")
+        if int(length) > MAX_BODY_BYTES:
+            return _plain(start_response, "413 Request Entity Too Large", "request too large")
+        raw = environ["wsgi.input"].read(int(length)) if int(length) else b""
+        if not signature_valid(secret, environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
+                               environ.get("HTTP_X_SLACK_SIGNATURE", ""), raw):
+            return _plain(start_response, "401 Unauthorized", "invalid request")
+        try:  # Bolt parses JSON, a form, or a form's payload=JSON; anything else is a bad request
+            request = BoltRequest(body=raw.decode("utf-8"), query=environ.get("QUERY_STRING", ""),
+                                  headers=_headers(environ), context={VERIFIED: True, RECEIVED: received})
+            if not isinstance(request.body, dict):
+                raise ValueError(f"a {type(request.body).__name__}, not an object")
+        except Exception as exc:  # noqa: BLE001 - whatever the parser raises, the body is not Slack's
+            log.warning("refused a signed request whose body is not a Slack payload: %s", exc)
+            return _plain(start_response, "400 Bad Request", "bad request")
+        response = app.dispatch(request)
+        answer = WsgiHttpResponse(status=response.status, headers=response.headers, body=response.body)
+        start_response(answer.status, answer.get_headers())
+        return answer.get_body()
+
+    return endpoint
+
 
 def make_wsgi_app(app: App, engine: Engine) -> Callable:
-    slack = SlackRequestHandler(app, path="/slack/events")
+    slack = slack_endpoint(app)
 
     def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if path == "/healthz" and method in ("GET", "HEAD"):
             ok = database_reachable(engine)
             body = json.dumps({"ok": ok, "database": "reachable" if ok else "unreachable"}).encode()
             start_response(
@@ -34,7 +103,9 @@ def make_wsgi_app(app: App, engine: Engine) -> Callable:
                 [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
             )
             return [body]
-        return slack(environ, start_response)
+        if path == EVENTS_PATH and method == "POST":
+            return slack(environ, start_response)
+        return _plain(start_response, "404 Not Found", "not found")
 
     return wsgi
 
@@ -47,7 +118,8 @@ class BotServer:
         self._app = app
         self._worker = worker  # a DeliveryWorker started with the server and stopped after it
         self._server = create_server(
-            make_wsgi_app(app, engine), host=host, port=port, threads=threads, ident="tabot"
+            make_wsgi_app(app, engine), host=host, port=port, threads=threads, ident="tabot",
+            max_request_body_size=MAX_BODY_BYTES + 1,  # waitress refuses (413) a body this long or longer
         )
         self._thread: threading.Thread | None = None
 
