@@ -120,8 +120,9 @@ def test_a_declined_transfer_changes_nothing(bot, tina) -> None:
     assert "declined the transfer" in told and "Nothing changed" in told
     assert ta_of(bot, account_id) == OLD
     assert bot.sandbox.messages(NEW) == []
+    before = set(bot.sandbox.views)
     bot.slack.command(OLD, "/health", "acme")  # still the TA: the modal opens
-    wait_for(lambda: bot.sandbox.views, what="the health modal")
+    wait_for(lambda: set(bot.sandbox.views) - before, what="the health modal")
     # the account is free for a new request
     again = open_modal(bot, OLD, "acme @tina")
     reply = bot.slack.submit_view(OLD, again["id"], NOTES)

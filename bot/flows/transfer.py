@@ -1,8 +1,9 @@
 """TA-to-TA transfer: store the request with the handoff notes, ask the TA manager, and on the
 manager's decision reassign the account (and its open tasks) or leave everything as it was.
 
-Each step writes in the caller's session; the announcements run after the write commits, so
-Slack never shows a transfer the database does not hold."""
+Each step writes in the caller's session and records the messages it owes there (deliveries), so
+the request and its announcement commit together: Slack never shows a transfer the database does
+not hold, and a crash after the commit still delivers them."""
 
 from __future__ import annotations
 
@@ -80,7 +81,7 @@ def announce_request(session: Session, slack: SlackGateway, transfer: TaTransfer
     for approver in approvers:
         posted = slack.post(session, approver, Subject("ta_transfer", transfer.id, "approval_request"),
                             text=text, blocks=blocks)
-        slack.upload(posted.channel, content=document, filename=_filename(transfer),
+        slack.upload(session, posted, content=document, filename=_filename(transfer),
                      title=f"TA transfer: {transfer.account.name}")
 
 
@@ -112,12 +113,13 @@ def announce_decision(session: Session, slack: SlackGateway, transfer: TaTransfe
         slack.update(request, text=text, blocks=blocks)
     account = transfer.account
     if transfer.status is TransferStatus.APPROVED:
-        channel, _ = slack.dm_in(transfer.to_user_id, text=msg.announce_to_new_ta(transfer))
-        slack.upload(channel, content=render_transfer(session, transfer, names), filename=_filename(transfer),
+        notice = slack.post(session, transfer.to_user_id, Subject("ta_transfer", transfer.id, "new_ta_notice"),
+                            text=msg.announce_to_new_ta(transfer))
+        slack.upload(session, notice, content=render_transfer(session, transfer, names), filename=_filename(transfer),
                      title=f"TA transfer: {account.name}")
         team = [transfer.from_user_id, account.ae_user_id, account.ce_user_id, transfer.requested_by]
         for person in dict.fromkeys(u for u in team if u and u != transfer.to_user_id):
-            slack.dm(person, text=msg.announce_to_team(transfer, transfer.moved))
+            slack.dm(session, person, text=msg.announce_to_team(transfer, transfer.moved))
     else:
         for person in dict.fromkeys(u for u in (transfer.requested_by, transfer.from_user_id) if u):
-            slack.dm(person, text=msg.declined_notice(transfer))
+            slack.dm(session, person, text=msg.declined_notice(transfer))

@@ -96,36 +96,30 @@ def register(app: App, ctx: BotContext) -> None:
                 errors[input_id] = f"The new TA needs this: {label.lower()}."
         if not ack_submission(ack, errors):
             return
-        now = dt.datetime.now(dt.UTC)
         with transaction(ctx.sessions) as session:
-            transfer_id = flow.store_request(session, form, current_ta, user, now).id
-        with transaction(ctx.sessions) as session:
-            transfer = get_transfer(session, transfer_id)
+            transfer = flow.store_request(session, form, current_ta, user, dt.datetime.now(dt.UTC))
             flow.announce_request(session, ctx.slack, transfer, approvers(), ctx.slack.display_name)
-            confirmation = msg.requested(transfer, approvers())
-        ctx.slack.ephemeral(form.channel or user, user, text=confirmation)
+            ctx.slack.ephemeral(session, form.channel or user, user, text=msg.requested(transfer, approvers()))
 
     def decide(body: dict, approve: bool) -> None:
         user = body["user"]["id"]
         transfer_id = int(body["actions"][0]["value"])
         if not may_decide_transfer(user, settings.ta_manager, settings.ta_leadership, settings.ta_director):
             who = ", ".join(mention(u) for u in approvers()) or "the TA manager"
-            ctx.slack.dm(user, text=f"Only {who} or TS leadership can approve or decline a TA transfer.")
+            ctx.slack.tell(user, text=f"Only {who} or TS leadership can approve or decline a TA transfer.")
             return
         with transaction(ctx.sessions) as session:
             transfer = get_transfer(session, transfer_id, for_update=True)
             decision = flow.decide(session, transfer, user, approve, dt.datetime.now(dt.UTC))
             name = escape_mrkdwn(transfer.account.name)
             decided_by, status, current = transfer.decided_by, transfer.status.value, transfer.account.ta_user_id
+            if decision in (flow.Decision.APPROVED, flow.Decision.DECLINED):
+                flow.announce_decision(session, ctx.slack, transfer, ctx.slack.display_name)
         if decision is flow.Decision.ALREADY_DECIDED:
-            ctx.slack.dm(user, text=f"The transfer of *{name}* was already {status} by {mention(decided_by)}.")
-            return
-        if decision is flow.Decision.TA_CHANGED:
-            ctx.slack.dm(user, text=f"*{name}*'s TA changed since this request (now {mention(current)}): "
-                                    f"nothing was changed. Ask for a new transfer if it still stands.")
-            return
-        with transaction(ctx.sessions) as session:
-            flow.announce_decision(session, ctx.slack, get_transfer(session, transfer_id), ctx.slack.display_name)
+            ctx.slack.tell(user, text=f"The transfer of *{name}* was already {status} by {mention(decided_by)}.")
+        elif decision is flow.Decision.TA_CHANGED:
+            ctx.slack.tell(user, text=f"*{name}*'s TA changed since this request (now {mention(current)}): "
+                                      f"nothing was changed. Ask for a new transfer if it still stands.")
 
     @app.action(Action.APPROVE_TRANSFER)
     def approve_transfer(ack, body: dict) -> None:
