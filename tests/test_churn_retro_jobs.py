@@ -18,7 +18,7 @@ from bot.jobs.runner import run_job
 from bot.models import ChurnRetro, ChurnType, RetroAction, RetroActionKind, RetroStatus
 from bot.rules.churn_retro import RealisedChurn, RenewalOutcome
 from conftest import BOT_TOKEN, SIGNING_SECRET
-from support import add_account, wait_for
+from support import Clock, add_account, wait_for
 
 TA, SPONSOR, LEAD, CE = "U0TA001", "U0SPONS", "U0LEAD1", "U0CE001"
 HEADER = ("salesforce_id,name,tier,segment,arr,seats,close_date,contract_start,renewal_date,ta,ae,ce,"
@@ -124,9 +124,11 @@ def test_the_ta_is_reminded_weekly_until_the_retro_is_completed(team, fast_sandb
     ctx = team
     account_id = add_account(ctx.sessions, arr=Decimal("500000"), seats=500)
     realised = dt.date(2026, 12, 23)  # across the year end
-    churn_realised(ctx.sessions, ctx.slack, ctx.settings,
-                   [RealisedChurn(account_id, RenewalOutcome.PARTIAL_CHURN, Decimal("250000"), 300)],
-                   at(realised), realised)
+    with transaction(ctx.sessions) as session:
+        churn_realised(session, ctx.slack, ctx.settings,
+                       [RealisedChurn(account_id, RenewalOutcome.PARTIAL_CHURN, Decimal("250000"), 300)],
+                       at(realised), realised)
+    ctx.deliver_owed()
     assert len(texts(fast_sandbox, TA, "Please start the churn retro")) == 1
     reminded_on = []
     day = realised
@@ -145,14 +147,15 @@ def test_the_ta_is_reminded_weekly_until_the_retro_is_completed(team, fast_sandb
     assert len(texts(fast_sandbox, TA, "Please start the churn retro")) == 1  # the first ask is never repeated
 
 
-def test_a_missed_ask_is_sent_by_the_job_once(team, fast_sandbox) -> None:
+def test_an_ask_slack_refuses_once_is_delivered_later_exactly_once(team, fast_sandbox) -> None:
     ctx = team
     account_id = add_account(ctx.sessions, arr=Decimal("500000"), seats=500)
     fast_sandbox.fail_next("chat.postMessage", "internal_error")  # Slack refuses the first DM
-    churn_realised(ctx.sessions, ctx.slack, ctx.settings,
-                   [RealisedChurn(account_id, RenewalOutcome.FULL_CHURN, None, None)], at(dt.date(2026, 6, 1)),
-                   dt.date(2026, 6, 1))
-    assert texts(fast_sandbox, TA, "Please start") == [] and texts(fast_sandbox, SPONSOR, "realised a full churn") == []
+    with transaction(ctx.sessions) as session:  # the retro and its asks commit together
+        churn_realised(session, ctx.slack, ctx.settings, [RealisedChurn(account_id, RenewalOutcome.FULL_CHURN, None, None)],
+                       at(dt.date(2026, 6, 1)), dt.date(2026, 6, 1))
+    clock = Clock()
+    ctx.delivery_runner(clock=clock).drain(timeout=10, wait=clock.advance)  # the backoff costs no wall time
     for _ in range(2):
         run_job(ctx, "churn-retros", at=at(dt.date(2026, 6, 1), 10))
     assert len(texts(fast_sandbox, TA, "Please start")) == 1 and len(texts(fast_sandbox, SPONSOR, "realised a full churn")) == 1

@@ -10,7 +10,7 @@ import io
 from sqlalchemy import delete, select
 
 from ..db import transaction
-from ..flows.churn_retro import JOB, ask_requested, record_realised_churn
+from ..flows.churn_retro import JOB, churn_realised
 from ..importer import import_accounts, slack_user_resolver
 from ..models import ChurnRetro, NudgeSent, RetroAction, SlackMessage
 from . import AE, SPONSOR, TA, Demo, sample_account_ids, sample_accounts
@@ -51,8 +51,8 @@ def run(demo: Demo) -> None:
     demo.step("The renewal file comes in: Acme Corp renewed at $260,000 and 700 seats (was $480,000 and 1,200)")
     with transaction(ctx.sessions) as session:
         summary = import_accounts(session, io.StringIO(renewal_file(demo)), slack_user_resolver(ctx.slack.client))
-        asked = record_realised_churn(session, ctx.settings, summary.realised, demo.today)
-    ask_requested(ctx.sessions, ctx.slack, asked, demo.now)
+        asked = churn_realised(session, ctx.slack, ctx.settings, summary.realised, demo.now, demo.today)
+    ctx.deliver_owed()
     echo(f"  {len(summary.realised)} realised churn, {len(asked)} churn retro asked for "
          f"($220,000 lost is above the {ctx.settings.churn_retro_arr_threshold:,.0f} threshold, and seats went down)")
     demo.show()

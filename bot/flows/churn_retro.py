@@ -1,9 +1,9 @@
 """Churn retros: realised churn asks for one, the TA completes it, the review is held, the
 sponsor publishes the PDF, and the lessons and calls to action are tracked until done.
 
-Each function writes in the caller's session and posts through the gateway. The messages
-with buttons (review request, publish request, action reminders) are recorded so a click can
-take its button away.
+Each function writes in the caller's session and records there the messages it owes (they are
+delivered after the commit, never inside it). The messages with buttons (review request,
+publish request, action reminders) are kept so a click can take its button away.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..db import transaction
 from ..documents import render
 from ..jobs.nudges import record_sent
 from ..messages import churn_retro as msg
@@ -147,13 +146,13 @@ def announce_completed(session: Session, slack: SlackGateway, settings: Settings
                              text=text, blocks=blocks)
         sponsor = sponsor_of(retro, settings)
         if sponsor and sponsor != (retro.ta_user_id or user):
-            slack.dm(sponsor, text=f":white_check_mark: {mention(user)} completed the churn retro for "
+            slack.dm(session, sponsor, text=f":white_check_mark: {mention(user)} completed the churn retro for "
                                    f"*{escape_mrkdwn(retro.account.name)}*; {mention(retro.ta_user_id)} is booking "
                                    "the review with you and the AE.")
     else:
         slack.reply(session, request, Subject("churn_retro", retro.id, "edited"),
                     text=f":pencil2: {mention(user)} edited the churn retro; the updated document is attached.")
-    slack.upload(request.channel, content=render_pdf(retro, settings, names), filename=pdf_filename(retro),
+    slack.upload(session, request, content=render_pdf(retro, settings, names), filename=pdf_filename(retro),
                  title=f"Churn retro: {retro.account.name}", thread=request)
 
 
@@ -195,11 +194,10 @@ def publish(session: Session, slack: SlackGateway, settings: Settings, retro: Ch
         return "already"
     if retro.status != RetroStatus.REVIEW_HELD:
         return "not_reviewed"
-    file = slack.upload(settings.retro_channel, content=render_pdf(retro, settings, names),
+    slack.upload(session, settings.retro_channel, content=render_pdf(retro, settings, names),
                         filename=pdf_filename(retro), title=f"Churn retro: {retro.account.name}",
                         initial_comment=msg.publication_summary(retro))
     retro.status, retro.published_at, retro.published_by = RetroStatus.PUBLISHED, now, user
-    retro.published_file_id = file.get("id")
     session.flush()
     _take_buttons_away(session, slack, retro, "publish_request",
                        f":white_check_mark: Published the churn retro for *{escape_mrkdwn(retro.account.name)}* "
@@ -217,10 +215,23 @@ def send_owner_reminders(session: Session, slack: SlackGateway, actions: list[Re
         if action.owner_user_id and action.done_at is None and record_sent(
                 session, JOB, rule, action_subject(action.id), period, recipient=action.owner_user_id, now=now):
             due.setdefault((action.owner_user_id, action.retro_id), []).append(action)
-    for (owner, _), items in due.items():
+    for (owner, retro_id), items in due.items():
         text, blocks = msg.owner_reminder(items[0].retro, items, first=rule == "assigned")
-        slack.dm(owner, text=text, blocks=blocks)
+        slack.post(session, owner, Subject("churn_retro", retro_id, "owner_reminder"), text=text, blocks=blocks)
     return len(due)
+
+
+def _clicked_message(session: Session, clicked: ClickedMessage, action: RetroAction) -> SlackMessage:
+    """The reminder a button was clicked on, as the bot recorded it; a reminder sent before
+    reminders were recorded is recorded now from the address Slack sent with the click."""
+    message = session.scalar(select(SlackMessage).where(SlackMessage.channel == clicked.channel,
+                                                        SlackMessage.ts == clicked.ts))
+    if message is None:
+        message = SlackMessage(channel=clicked.channel, ts=clicked.ts, queue=clicked.channel,
+                               subject_type="churn_retro", subject_id=action.retro_id, purpose="owner_reminder")
+        session.add(message)
+        session.flush()
+    return message
 
 
 @dataclass
@@ -243,7 +254,7 @@ def mark_action_done(session: Session, slack: SlackGateway, settings: Settings, 
     action.done_at, action.done_by = now, user
     session.flush()
     if clicked is not None:
-        message = SlackMessage(channel=clicked.channel, ts=clicked.ts)  # not stored: only its address is needed
+        message = _clicked_message(session, clicked, action)
         text = f":white_check_mark: Done: {escape_mrkdwn(action.text)}"
         slack.update(message, text=text[:3000], blocks=msg.with_item_done(clicked.blocks, action))
     return "done"
@@ -294,29 +305,20 @@ def ask_for_retro(session: Session, slack: SlackGateway, retro: ChurnRetro, now:
     sent = 0
     if retro.ta_user_id:
         text, blocks = msg.retro_request(retro, to_sponsor=False)
-        slack.dm(retro.ta_user_id, text=text, blocks=blocks)
+        slack.dm(session, retro.ta_user_id, text=text, blocks=blocks)
         sent += 1
     if retro.sponsor_user_id and retro.sponsor_user_id != retro.ta_user_id:
         text, blocks = msg.retro_request(retro, to_sponsor=True)
-        slack.dm(retro.sponsor_user_id, text=text, blocks=blocks)
+        slack.dm(session, retro.sponsor_user_id, text=text, blocks=blocks)
         sent += 1
     return sent
 
 
-def churn_realised(sessions, slack: SlackGateway, settings: Settings, outcomes: list[RealisedChurn],
+def churn_realised(session: Session, slack: SlackGateway, settings: Settings, outcomes: list[RealisedChurn],
                    now: dt.datetime, today: dt.date) -> list[int]:
-    """Record realised churn (one transaction), then ask for each retro it needs (one each)."""
-    with transaction(sessions) as session:
-        retro_ids = record_realised_churn(session, settings, outcomes, today)
-    ask_requested(sessions, slack, retro_ids, now)
-    return retro_ids
-
-
-def ask_requested(sessions, slack: SlackGateway, retro_ids: list[int], now: dt.datetime) -> None:
-    """Ask for each retro in its own transaction: one Slack failure leaves the rest to the job."""
+    """Record realised churn and owe the asks for each retro it needs, in the caller's
+    transaction: the retro and its asks commit together."""
+    retro_ids = record_realised_churn(session, settings, outcomes, today)
     for retro_id in retro_ids:
-        try:
-            with transaction(sessions) as session:
-                ask_for_retro(session, slack, get_retro(session, retro_id), now)
-        except Exception:
-            log.warning("could not ask for churn retro %s now; the churn-retros job will", retro_id, exc_info=True)
+        ask_for_retro(session, slack, get_retro(session, retro_id), now)
+    return retro_ids

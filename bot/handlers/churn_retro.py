@@ -205,10 +205,10 @@ def register(app: App, ctx: BotContext) -> None:
         with ctx.sessions() as session:
             retro = get_retro(session, int(body["actions"][0]["value"]))
             if retro is None:
-                ctx.slack.dm(user, text="That churn retro no longer exists.")
+                ctx.slack.tell(user, text="That churn retro no longer exists.")
                 return
             if not may_work_on(user, retro.account, retro):
-                ctx.slack.dm(user, text=_not_allowed(retro.account, settings))
+                ctx.slack.tell(user, text=_not_allowed(retro.account, settings))
                 return
             view = modal_for(session, retro.account)
         client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -231,13 +231,9 @@ def register(app: App, ctx: BotContext) -> None:
                 errors = eligibility_errors(form, user, retro, settings, arr_field)
         if not ack_submission(ack, errors):
             return
-        now = dt.datetime.now(dt.UTC)
         with transaction(ctx.sessions) as session:
-            stored, first = flow.store_retro(session, form, user, settings, now)
-            retro_id = stored.id
-        with transaction(ctx.sessions) as session:
-            flow.announce_completed(session, ctx.slack, settings, get_retro(session, retro_id), user, first,
-                                    ctx.slack.display_name)
+            stored, first = flow.store_retro(session, form, user, settings, dt.datetime.now(dt.UTC))
+            flow.announce_completed(session, ctx.slack, settings, stored, user, first, ctx.slack.display_name)
 
     @app.action(Action.RETRO_REVIEW_HELD)
     def review_held_button(ack, body: dict) -> None:
@@ -248,10 +244,12 @@ def register(app: App, ctx: BotContext) -> None:
             outcome = flow.hold_review(session, ctx.slack, settings, retro, user, dt.datetime.now(dt.UTC))
             name = escape_mrkdwn(retro.account.name)
         if outcome == "not_allowed":
-            ctx.slack.dm(user, text=f"Only the account team, leadership or the TS churn retro sponsor can record "
+            ctx.slack.tell(user, text=f"Only the account team, leadership or the TS churn retro sponsor can record "
                                     f"the review of the churn retro for *{name}*.")
         elif outcome == "not_completed":
-            ctx.slack.dm(user, text=f"The churn retro for *{name}* is not completed yet.")
+            ctx.slack.tell(user, text=f"The churn retro for *{name}* is not completed yet.")
+        elif outcome == "already":
+            ctx.slack.tell(user, text=f"The review of the churn retro for *{name}* is already recorded.")
 
     @app.action(Action.PUBLISH_RETRO)
     def publish_button(ack, body: dict) -> None:
@@ -262,25 +260,30 @@ def register(app: App, ctx: BotContext) -> None:
             outcome = flow.publish(session, ctx.slack, settings, retro, user, dt.datetime.now(dt.UTC),
                                    ctx.slack.display_name)
             name, sponsor = escape_mrkdwn(retro.account.name), flow.sponsor_of(retro, settings)
+            published_by, channel = retro.published_by, escape_mrkdwn(settings.retro_channel.lstrip("#"))
         if outcome == "not_allowed":
-            ctx.slack.dm(user, text=f":no_entry: Only the TS churn retro sponsor ({mention(sponsor)}) publishes "
+            ctx.slack.tell(user, text=f":no_entry: Only the TS churn retro sponsor ({mention(sponsor)}) publishes "
                                     f"the churn retro for *{name}*. Nothing was posted.")
         elif outcome == "not_reviewed":
-            ctx.slack.dm(user, text=f"The churn retro for *{name}* is published after its review is held.")
+            ctx.slack.tell(user, text=f"The churn retro for *{name}* is published after its review is held.")
+        elif outcome == "already":
+            ctx.slack.tell(user, text=f"The churn retro for *{name}* was already published by {mention(published_by)} "
+                                      f"in #{channel}. Nothing more was posted.")
 
     @app.action(Action.RETRO_ACTION_DONE)
     def action_done_button(ack, body: dict) -> None:
         ack()
         user = body["user"]["id"]
+        outcome = "gone"
         with transaction(ctx.sessions) as session:
             action = session.get(RetroAction, int(body["actions"][0]["value"]))
-            if action is None:
-                ctx.slack.dm(user, text="That lesson or call to action no longer exists.")
-                return
-            container = body.get("container") or {}
-            clicked = (flow.ClickedMessage(container["channel_id"], container["message_ts"],
-                                           (body.get("message") or {}).get("blocks") or [])
-                       if container.get("type") == "message" else None)
-            outcome = flow.mark_action_done(session, ctx.slack, settings, action, user, dt.datetime.now(dt.UTC), clicked)
-        if outcome == "not_allowed":
-            ctx.slack.dm(user, text="Only its owner or the TS churn retro sponsor can mark this done.")
+            if action is not None:
+                container = body.get("container") or {}
+                clicked = (flow.ClickedMessage(container["channel_id"], container["message_ts"],
+                                               (body.get("message") or {}).get("blocks") or [])
+                           if container.get("type") == "message" else None)
+                outcome = flow.mark_action_done(session, ctx.slack, settings, action, user, dt.datetime.now(dt.UTC), clicked)
+        if outcome == "gone":
+            ctx.slack.tell(user, text="That lesson or call to action no longer exists.")
+        elif outcome == "not_allowed":
+            ctx.slack.tell(user, text="Only its owner or the TS churn retro sponsor can mark this done.")

@@ -43,7 +43,7 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
             continue
         if record_sent(session, JOB, "weekly", subject, period, recipient=retro.ta_user_id, now=now):
             text, blocks = ta_reminder(retro, (today - since).days // 7)
-            slack.dm(retro.ta_user_id, text=text, blocks=blocks)
+            slack.dm(session, retro.ta_user_id, text=text, blocks=blocks)
             sent += 1
     by_period: dict[str, list] = {}
     for action in open_published_actions(session):
