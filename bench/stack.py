@@ -127,7 +127,7 @@ def start_stack(engine: Engine, url: str, *, bare: bool = False, rate_limit: boo
     else:
         ctx = BotContext.from_settings(bench_settings(url, sandbox), engine)
         app = create_app(ctx, token_verification=False)
-    server = BotServer(app, engine, port=0, threads=SERVER_THREADS, outbox=ctx.outbox if ctx else None).start()
+    server = BotServer(app, engine, port=0, threads=SERVER_THREADS, worker=ctx.delivery_worker() if ctx else None).start()
     return Stack(sandbox, server, ctx, SlackDriver(server.url, SECRET, sandbox))
 
 

@@ -15,6 +15,20 @@ from bot.text import name_key
 T = TypeVar("T")
 
 
+class Clock:
+    """A delivery worker's clock, moved by the test: waiting out a Retry-After or a backoff
+    costs no wall time. It starts at the real now, since deliveries are owed at the real now."""
+
+    def __init__(self, now: dt.datetime | None = None) -> None:
+        self.now = now or dt.datetime.now(dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+
 def wait_for(condition: Callable[[], T], timeout: float = 5.0, what: str = "condition") -> T:
     """Poll until `condition()` is truthy: the bot does slow work after acking."""
     deadline = time.monotonic() + timeout

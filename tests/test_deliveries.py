@@ -15,22 +15,7 @@ from bot.deliveries.worker import DeliveryRunner
 from bot.models import Delivery, DeliveryStatus, SlackMessage
 from bot.slack_gateway import SlackGateway, Subject, make_delivery_client
 from conftest import make_settings
-
-T0 = dt.datetime(2026, 12, 4, 15, 0, tzinfo=dt.UTC)
-
-
-class Clock:
-    """The worker's clock, moved by the test: waiting out a Retry-After costs no wall time."""
-
-    def __init__(self, now: dt.datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += dt.timedelta(seconds=seconds)
-
+from support import Clock
 
 def runner(ctx, sandbox, clock: Clock | None = None) -> DeliveryRunner:
     gateway = SlackGateway(make_delivery_client(ctx.settings.bot_token, sandbox.api_url))
@@ -68,10 +53,10 @@ def test_a_reply_waits_for_its_parent_and_a_queue_keeps_its_order(ctx, sandbox) 
 
 
 def test_a_429_keeps_the_delivery_in_place_until_retry_after_while_other_queues_go_on(ctx, sandbox) -> None:
-    clock = Clock()
     owe(ctx, lambda s: (SlackGateway.post(s, "red-accounts", Subject("t", 1, "a"), text="alert one"),
                         SlackGateway.post(s, "red-accounts", Subject("t", 2, "a"), text="alert two"),
                         SlackGateway.dm(s, "U0TA001", text="a DM meanwhile")))
+    clock = Clock()  # from now: what was owed is due
     sandbox.fail_next("chat.postMessage", http_status=429)  # Retry-After: 1
     worker = runner(ctx, sandbox, clock)
     assert worker.deliver_one()  # alert one: 429, rescheduled a second later
@@ -117,8 +102,8 @@ def test_a_refused_delivery_is_listed_and_retried_by_the_operator_with_what_wait
 
 
 def test_a_server_error_is_tried_again_later_not_given_up(ctx, sandbox) -> None:
-    clock = Clock()
     owe(ctx, lambda s: SlackGateway.dm(s, "U0TA001", text="hello"))
+    clock = Clock()
     for _ in range(3):  # slack_sdk's retry handler tries twice more within the call
         sandbox.fail_next("chat.postMessage", http_status=503)
     worker = runner(ctx, sandbox, clock)
