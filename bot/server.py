@@ -60,6 +60,25 @@ def _headers(environ: dict) -> dict[str, str]:
     return headers
 
 
+# the parts of a payload Bolt reads before any listener runs, and the JSON type each must have
+_SHAPES: dict[str, tuple[type, ...]] = {
+    "type": (str,), "actions": (list,), "view": (dict,), "user": (dict, str), "team": (dict, str, type(None)),
+    "container": (dict,), "event": (dict,), "channel": (dict, str), "enterprise": (dict, str, type(None)),
+    "message": (dict,), "authorizations": (list,), "callback_id": (str,), "trigger_id": (str,),
+}
+
+
+def payload_shape_error(body: dict) -> str | None:
+    """What makes a signed body something Slack never sends (Bolt would raise on it), or None."""
+    for key, types in _SHAPES.items():
+        if key in body and not isinstance(body[key], types):
+            return f"{key} is a {type(body[key]).__name__}"
+    for key in ("actions", "authorizations"):
+        if any(not isinstance(item, dict) for item in body.get(key) or []):
+            return f"{key} holds something that is not an object"
+    return None
+
+
 def slack_endpoint(app: App) -> Callable:
     secret = getattr(app, "signing_secret", None) or app._signing_secret
 
@@ -79,10 +98,16 @@ def slack_endpoint(app: App) -> Callable:
                                   headers=_headers(environ), context={VERIFIED: True, RECEIVED: received})
             if not isinstance(request.body, dict):
                 raise ValueError(f"a {type(request.body).__name__}, not an object")
+            if problem := payload_shape_error(request.body):
+                raise ValueError(problem)
         except Exception as exc:  # noqa: BLE001 - whatever the parser raises, the body is not Slack's
             log.warning("refused a signed request whose body is not a Slack payload: %s", exc)
             return _plain(start_response, "400 Bad Request", "bad request")
-        response = app.dispatch(request)
+        try:
+            response = app.dispatch(request)
+        except Exception:  # noqa: BLE001 - Bolt choked on a signed payload of a shape Slack never sends
+            log.exception("refused a signed request Bolt could not route")
+            return _plain(start_response, "400 Bad Request", "bad request")
         answer = WsgiHttpResponse(status=response.status, headers=response.headers, body=response.body)
         start_response(answer.status, answer.get_headers())
         return answer.get_body()
