@@ -9,8 +9,8 @@ block id, with the state shape Slack uses for each element type.
 from __future__ import annotations
 
 import hashlib
+import secrets
 import hmac
-import itertools
 import json
 import time
 import urllib.error
@@ -45,7 +45,6 @@ class SlackDriver:
         self.events_url = bot_url.rstrip("/") + "/slack/events"
         self.secret = signing_secret
         self.sandbox = sandbox
-        self._ids = itertools.count(1)
 
     # --- transport ------------------------------------------------------------------------
     def send(self, body: bytes, content_type: str, *, signed: bool = True, timestamp: int | None = None) -> BotReply:
@@ -213,7 +212,7 @@ class SlackDriver:
             "api_app_id": "A0TABOT",
             "event": {"event_ts": f"{time.time():.6f}", **event},
             "type": "event_callback",
-            "event_id": f"Ev{next(self._ids):08d}",
+            "event_id": f"Ev{secrets.token_hex(5).upper()}",  # unique across runs, as Slack's are
             "event_time": int(time.time()),
         }
         return self.send(json.dumps(body).encode(), "application/json")
