@@ -359,3 +359,8 @@ from .cli_deliveries import deliveries, worker  # noqa: E402  (delivery commands
 
 main.add_command(worker)
 main.add_command(deliveries)
+
+from .cli_ops import config, doctor  # noqa: E402  (operator commands, in their own module)
+
+main.add_command(config)
+main.add_command(doctor)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     database_url: str = Field("sqlite:///tabot.db", alias="DATABASE_URL")
     timezone: str = Field("UTC", alias="TABOT_TIMEZONE")
     fiscal_year_start_month: int = Field(1, ge=1, le=12, alias="TABOT_FISCAL_YEAR_START_MONTH")
+    # text, or json: one JSON object per line (bot/logging_setup.py reads it before the rest)
+    log_format: Literal["text", "json"] = Field("text", alias="TABOT_LOG_FORMAT")
 
     # Channels: an ID (C0123) or a name (red-accounts, #red-accounts)
     red_accounts_channel: str = Field("red-accounts", alias="TABOT_RED_ACCOUNTS_CHANNEL")

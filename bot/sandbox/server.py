@@ -24,6 +24,7 @@ from http.server import ThreadingHTTPServer
 from collections.abc import Callable
 from typing import Any
 
+from ..manifest import BOT_SCOPES
 from .handler import make_handler
 from .methods import METHODS
 from .workspace import BOT_ID, BOT_USER_ID, SlackError, Workspace
@@ -96,6 +97,9 @@ class Sandbox:
     def __init__(self, bot_token: str = "xoxb-sandbox", rate_limit: bool = True, *,
                  rate_per_second: float = POSTS_PER_SECOND, burst: int = POST_BURST, latency: float = 0.0) -> None:
         self.bot_token = bot_token
+        # what auth.test reports in its x-oauth-scopes header, as Slack does: the manifest's
+        # scopes unless a test takes some away
+        self.scopes: list[str] = list(BOT_SCOPES)
         self.latency = latency  # seconds each Web API call takes to answer: a slow Slack
         self.workspace = Workspace()
         self.calls: list[RecordedCall] = []
@@ -284,6 +288,8 @@ class Sandbox:
                 if unreadable:
                     raise SlackError(unreadable)
                 body, status, headers = {"ok": True, **self._answer(method, params, token)}, 200, {}
+                if method == "auth.test":
+                    headers = {"x-oauth-scopes": ",".join(self.scopes)}
             except SlackError as exc:
                 body, status, headers = exc.body(), exc.status, exc.headers
             if body.get("error") == "unknown_method":

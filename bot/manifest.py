@@ -1,0 +1,23 @@
+"""What the Slack app manifest (app.yaml) asks for, as the code needs it at run time.
+
+app.yaml is not shipped in the wheel; `tabot doctor` compares the token's scopes with these,
+and tests/test_doctor.py checks they are exactly the manifest's.
+"""
+
+from __future__ import annotations
+
+BOT_SCOPES: tuple[str, ...] = (
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "channels:read",
+    "channels:history",
+    "groups:read",
+    "groups:history",
+    "im:write",
+    "im:history",
+    "users:read",
+    "users:read.email",
+    "files:write",
+    "files:read",
+)
