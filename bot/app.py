@@ -22,10 +22,11 @@ from typing import Any
 from slack_bolt import App, BoltRequest, BoltResponse
 from sqlalchemy.exc import SQLAlchemyError
 
+from . import metrics
 from .context import BotContext
 from .db import RequestDeadline, make_request_session_factory, request_deadline
 from .handlers import register_all
-from .request_guard import RequestGuard, request_identity
+from .request_guard import AlreadyHandled, Claim, RequestGuard, current_claim, request_identity
 
 log = logging.getLogger(__name__)
 
@@ -68,24 +69,34 @@ class TabotApp(App):
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         ack = req.context.ack
         received = req.context.get(RECEIVED) or time.monotonic()
-        token = request_deadline.set(RequestDeadline(received + ANSWER_WITHIN_SECONDS, lambda: ack.response is not None))
+        due = received + ANSWER_WITHIN_SECONDS
+        token = request_deadline.set(RequestDeadline(due, lambda: ack.response is not None))
+        claim_token = None
         try:
             identity = request_identity(req.body) if trusted(req) else None
-            if identity is not None:
-                try:
-                    fresh = self.guard.claim(*identity)
-                except SQLAlchemyError as error:
+            claim = Claim(*identity) if identity is not None else None
+            if claim is not None:
+                try:  # a modal submission is only checked here: it is claimed with what it saves
+                    fresh = not self.guard.handled(*identity) if claim.atomic else self.guard.claim(*identity)
+                except SQLAlchemyError as error:  # nothing claimed: nothing to forget
                     return self._answer_failure(error, req.body, req, BoltResponse(status=200, body=""))
                 if not fresh:
                     retry = req.headers.get("x-slack-retry-num", [None])[0]
                     log.info("%s request already handled%s: acknowledged, nothing done", identity[0],
                              f" (Slack's retry {retry})" if retry else "")
                     return BoltResponse(status=200, body="")
+                claim.recorded = not claim.atomic
+                claim_token = current_claim.set(claim)
             response = super().dispatch(req)
-            if identity is not None and not taken(response):
-                forget(self.guard, identity)
+            if claim is not None and not taken(response):
+                # the answer is not sent before this returns: wait for the database only as long
+                # as Slack still waits for it
+                request_deadline.set(RequestDeadline(due))
+                forget(self.guard, claim)
             return response
         finally:
+            if claim_token is not None:
+                current_claim.reset(claim_token)
             request_deadline.reset(token)
 
 
@@ -108,11 +119,15 @@ def taken(response: BoltResponse) -> bool:
     return not (isinstance(body, dict) and body.get("response_action") == "errors")
 
 
-def forget(guard: RequestGuard, identity: tuple[str, str]) -> None:
+def forget(guard: RequestGuard, claim: Claim | None) -> None:
+    """Handling a claimed request failed: forget its identity so that a retry may act (once)."""
+    if claim is None or not claim.recorded or claim.atomic:
+        return  # not claimed, already forgotten, or a submission (its claim went with what it saved)
     try:
-        guard.forget(*identity)
+        guard.forget(claim.kind, claim.identity)
+        claim.recorded = False
     except SQLAlchemyError:
-        log.warning("could not forget the failed %s request; a retry of it will be ignored", identity[0],
+        log.warning("could not forget the failed %s request; a retry of it will be ignored", claim.kind,
                     exc_info=True)
 
 
@@ -147,11 +162,16 @@ def create_app(ctx: BotContext, *, token_verification: bool = True) -> App:
         """Log the failure under an id and answer as the request's kind allows."""
         error_id = uuid.uuid4().hex[:8]
         body = body if isinstance(body, dict) else {}
+        metrics.request_failed(request.context, body)
         kind = body.get("type")
+        if isinstance(error, AlreadyHandled):  # the same submission, saved by another request first
+            logger.info("view submission already saved by another request: the modal closes")
+            return BoltResponse(status=200, body="") if response is not None else None
         logger.error("error %s handling a Slack %s request", error_id, kind or "command", exc_info=error)
-        identity = request_identity(body) if trusted(request) else None
-        if identity is not None:
-            forget(guard, identity)
+        claim = current_claim.get()
+        if claim is not None and claim.atomic and claim.recorded and response is not None:
+            return BoltResponse(status=200, body="")  # it failed after its work was committed: saved
+        forget(guard, claim)
         if kind in SUGGESTIONS:  # a type-ahead that failed shows nothing; nobody needs a DM for it
             return BoltResponse(status=200, body={"options": []}) if response is not None else None
         if kind == "view_submission" and response is not None:  # not answered yet: keep the modal open
@@ -179,5 +199,6 @@ def create_app(ctx: BotContext, *, token_verification: bool = True) -> App:
                      logger: logging.Logger) -> BoltResponse | None:
         return answer_failure(error, body, request, response, logger)
 
+    metrics.meter_dispatch(app, RECEIVED)  # GET /metrics: requests by kind and outcome, ack latency
     register_all(app, ctx)
     return app

@@ -63,9 +63,10 @@ def render_handoff_doc(account: str) -> None:
     from .flows.handoff import render_handoff
     from .store.lifecycle import contact_cards
 
-    _, session, found, names = render_target(account)
+    ctx, session, found, names = render_target(account)
     with session:
-        click.echo(render_handoff(found, contact_cards(session, [found.id]).get(found.id, []), names), nl=False)
+        click.echo(render_handoff(found, contact_cards(session, [found.id]).get(found.id, []), names, ctx.settings.tz),
+                   nl=False)
 
 
 @render.command("save-plan")
@@ -78,13 +79,13 @@ def render_save_plan(account: str) -> None:
     from .models import SavePlan
     from .store.save_plans import get_plan
 
-    _, session, found, names = render_target(account)
+    ctx, session, found, names = render_target(account)
     with session:
         plan_id = session.scalars(select(SavePlan.id).where(SavePlan.account_id == found.id)
                                   .order_by(SavePlan.status == "open", SavePlan.id)).all()
         if not plan_id:
             raise click.ClickException(f"{found.name} has no save plan")
-        click.echo(render_plan(get_plan(session, plan_id[-1]), names), nl=False)
+        click.echo(render_plan(get_plan(session, plan_id[-1]), names, ctx.settings.tz), nl=False)
 
 
 def _render_quarterly_plan(account: str, kind_name: str) -> None:
@@ -93,12 +94,12 @@ def _render_quarterly_plan(account: str, kind_name: str) -> None:
     from .store.plans import latest_plan
 
     kind = PlanKind(kind_name)
-    _, session, found, names = render_target(account)
+    ctx, session, found, names = render_target(account)
     with session:
         plan = latest_plan(session, kind, found.id)
         if plan is None:
             raise click.ClickException(f"{found.name} has no {kind.value.replace('_', ' ')}")
-        click.echo(render_plan(kind, plan, names), nl=False)
+        click.echo(render_plan(kind, plan, names, ctx.settings.tz), nl=False)
 
 
 @render.command("account-plan")
@@ -140,7 +141,7 @@ def render_business_review(account: str) -> None:
     ctx, session, found, names = render_target(account)
     with session:
         today = local_today(dt.datetime.now(dt.UTC), ctx.settings.tz)
-        click.echo(BusinessReviews(session, [found.id], names).render(found.id, today), nl=False)
+        click.echo(BusinessReviews(session, [found.id], names, ctx.settings.tz).render(found.id, today), nl=False)
 
 
 @render.command("ta-transfer")
@@ -150,9 +151,9 @@ def render_ta_transfer(account: str) -> None:
     from .flows.transfer import render_transfer
     from .store.transfers import latest_transfer
 
-    _, session, found, names = render_target(account)
+    ctx, session, found, names = render_target(account)
     with session:
         transfer = latest_transfer(session, found.id)
         if transfer is None:
             raise click.ClickException(f"{found.name} has no TA transfer")
-        click.echo(render_transfer(session, transfer, names), nl=False)
+        click.echo(render_transfer(session, transfer, names, ctx.settings.tz), nl=False)

@@ -7,12 +7,16 @@ anything rendered to HTML or PDF uses an autoescaping environment, so user text 
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
+
+from .clock import local_day
 
 # templates/ at the top of the repository, shipped inside the package as bot._templates
 TEMPLATES = Path(str(resources.files("bot._templates")))
@@ -22,8 +26,10 @@ def _money(amount: Any) -> str:
     return "n/a" if amount is None else f"${amount:,.0f}"
 
 
-def _date(value: Any) -> str:
-    return "n/a" if value is None else f"{value:%Y-%m-%d}"
+@pass_context
+def _date(context: Context, value: Any) -> str:
+    """A date as people read it: an instant becomes the team's day (the `tz` every render is given)."""
+    return local_day(value, context["tz"])
 
 
 @lru_cache(maxsize=1)
@@ -44,5 +50,6 @@ def environment() -> Environment:
     return env
 
 
-def render(template: str, **context: Any) -> str:
-    return environment().get_template(template).render(**context)
+def render(template: str, *, tz: dt.tzinfo, **context: Any) -> str:
+    """Render a document; `tz` is the team's time zone, in which every date in it is read."""
+    return environment().get_template(template).render(tz=tz, **context)

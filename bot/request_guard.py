@@ -3,11 +3,16 @@
 Slack retries an event it got no answer to (`X-Slack-Retry-Num`), anyone who captured a signed
 request can replay it within the signature's five minutes, and a person may submit a modal
 again after Slack showed a timeout. A request's identity (its `trigger_id`; a modal
-submission's view id and hash; an event's `event_id`) is recorded in `handled_requests`
-before its listener runs; a request whose identity is already there is acknowledged and does
-nothing. When handling fails (nothing was saved) the identity is forgotten again, so
-submitting the same modal once more does save it. Identities are kept for `KEEP` (longer than
-Slack's retries and the signature window), pruned now and then by the requests themselves.
+submission's view id and hash; an event's `event_id`) is recorded in `handled_requests`; a
+request whose identity is already there is acknowledged and does nothing.
+
+A command, click or event is claimed in a transaction of its own before its listener runs, and
+forgotten again when handling it failed, so a retry may try again. A modal submission is
+claimed inside the listener's own write transaction instead (`claim_in_transaction`): the
+identity is stored if and only if what the submission saved is, so a submission refused because
+the database was busy or down can be submitted again, and one that was saved cannot be saved
+twice, even when two arrive at once. Identities are kept for `KEEP` (longer than Slack's
+retries and the signature window), pruned now and then by the requests themselves.
 """
 
 from __future__ import annotations
@@ -17,19 +22,22 @@ import hashlib
 import logging
 import threading
 import time
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import Connection, delete, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from .db import transaction
+from .db import WRITE, transaction
 from .models import HandledRequest, utcnow
 
 log = logging.getLogger(__name__)
 
 KEEP = dt.timedelta(hours=1)
+CLAIM = "tabot_claim"  # session.info key: the claim its transaction recorded
 PRUNE_EVERY_SECONDS = 600.0
 
 # interactivity payload type -> the kind recorded for its trigger_id
@@ -65,6 +73,31 @@ def _triggered(kind: str, body: dict) -> tuple[str, str] | None:
     return (kind, body["trigger_id"]) if _text(body.get("trigger_id")) else None
 
 
+# a modal submission is claimed in the transaction that saves it (see the module's docstring)
+ATOMIC = ("view",)
+
+
+@dataclass
+class Claim:
+    """The identity of the request being handled, and whether it is recorded yet."""
+
+    kind: str
+    identity: str
+    recorded: bool = False  # claimed (committed) and not forgotten since
+
+    @property
+    def atomic(self) -> bool:
+        return self.kind in ATOMIC
+
+
+# set by the app for each request it claims, copied into the thread that runs its listener
+current_claim: ContextVar[Claim | None] = ContextVar("tabot_current_claim", default=None)
+
+
+class AlreadyHandled(Exception):
+    """The same modal submission was saved by another request first; this one saved nothing."""
+
+
 def _key(kind: str, identity: str) -> str:
     return hashlib.sha256(f"{kind}:{identity}".encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -76,15 +109,48 @@ class RequestGuard:
         self.sessions = sessions
         self._lock = threading.Lock()
         self._pruned_at = float("-inf")  # monotonic; prune on the first claim
+        event.listen(sessions, "after_begin", self._claim_in_transaction)
+        event.listen(sessions, "after_commit", self._claim_committed)
+        event.listen(sessions, "after_rollback", self._claim_rolled_back)
 
     def claim(self, kind: str, identity: str) -> bool:
         """Record the request as taken on; False when it already was (a replay or retry)."""
         with transaction(self.sessions) as session:
             self._prune_now_and_then(session)
-            values = {"key": _key(kind, identity), "kind": kind, "handled_at": utcnow()}
-            insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-            result = session.execute(insert(HandledRequest).values(**values).on_conflict_do_nothing())
-            return result.rowcount == 1
+            return self._insert(session, session.get_bind().dialect.name, kind, identity)
+
+    def handled(self, kind: str, identity: str) -> bool:
+        """Whether the request was already taken on (a read: it waits for no lock)."""
+        with self.sessions() as session:
+            return session.get(HandledRequest, _key(kind, identity)) is not None
+
+    @staticmethod
+    def _insert(executor: Session | Connection, dialect: str, kind: str, identity: str) -> bool:
+        values = {"key": _key(kind, identity), "kind": kind, "handled_at": utcnow()}
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        # SQLAlchemy keeps an INSERT's rowcount only when asked (on psycopg it was -1: every
+        # request on PostgreSQL looked like a replay)
+        statement = insert(HandledRequest).values(**values).on_conflict_do_nothing()
+        return executor.execute(statement.execution_options(preserve_rowcount=True)).rowcount == 1
+
+    # --- a modal submission's claim, in the listener's first write transaction ---------------
+    def _claim_in_transaction(self, session: Session, _transaction, connection) -> None:
+        claim = current_claim.get()
+        if claim is None or not claim.atomic or claim.recorded or not connection.get_execution_options().get(WRITE):
+            return
+        if not self._insert(connection, connection.dialect.name, claim.kind, claim.identity):
+            raise AlreadyHandled(f"{claim.kind} request already handled by another request")
+        session.info[CLAIM] = claim
+
+    @staticmethod
+    def _claim_committed(session: Session) -> None:
+        claim = session.info.pop(CLAIM, None)
+        if claim is not None:
+            claim.recorded = True
+
+    @staticmethod
+    def _claim_rolled_back(session: Session) -> None:
+        session.info.pop(CLAIM, None)
 
     def forget(self, kind: str, identity: str) -> None:
         """Handling failed and saved nothing: the same request may be tried again."""

@@ -9,6 +9,7 @@ publish request, action reminders) are kept so a click can take its button away.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,10 +18,19 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..clock import local_day
 from ..documents import render
 from ..jobs.nudges import record_sent
 from ..messages import churn_retro as msg
-from ..models import Account, ChurnRetro, ChurnType, RetroAction, RetroActionKind, RetroStatus, SlackMessage
+from ..models import (
+    Account,
+    ChurnRetro,
+    ChurnType,
+    RetroAction,
+    RetroActionKind,
+    RetroStatus,
+    SlackMessage,
+)
 from ..pdf import html_to_pdf
 from ..rules.churn_retro import (
     Eligibility,
@@ -28,8 +38,10 @@ from ..rules.churn_retro import (
     RenewalOutcome,
     is_sponsor,
     may_start_retro,
+    may_mark_done,
     retro_eligibility,
 )
+    retro_sponsors,
 from ..settings import Settings
 from ..slack_gateway import SlackGateway, Subject
 from ..store.churn_retros import get_retro, open_retro, retros_for_accounts
@@ -53,13 +65,21 @@ def eligibility(retro: ChurnRetro, settings: Settings) -> Eligibility:
     return retro_eligibility(retro.churned_arr, retro.seats_before, retro.seats_after, settings.churn_retro_arr_threshold)
 
 
+def sponsors(settings: Settings) -> frozenset[str]:
+    """Who holds the TS churn retro sponsor's rights: the configured sponsor, else leadership.
+    Whoever a retro's form names grants nothing."""
+    return retro_sponsors(settings.churn_retro_sponsor, settings.leadership)
+
+
 def sponsor_of(retro: ChurnRetro | None, settings: Settings) -> str | None:
-    return (retro.sponsor_user_id if retro else None) or settings.churn_retro_sponsor
-
-
-def sponsors(retro: ChurnRetro | None, settings: Settings) -> list[str | None]:
-    """Who counts as the TS churn retro sponsor: the configured one and the one named on the retro."""
-    return [settings.churn_retro_sponsor, retro.sponsor_user_id if retro else None]
+    """The sponsor to address about `retro`: the one its form names when they hold the rights
+    (see `sponsors`), else the configured one, else the first of TS leadership."""
+    real = sponsors(settings)
+    named = retro.sponsor_user_id if retro else None
+    if named and named in real:
+        return named
+    ordered = [settings.churn_retro_sponsor, *settings.ta_leadership, *settings.ta_director, *sorted(real)]
+    return next((u for u in ordered if u and u in real), None)
 
 
 # --- the form ----------------------------------------------------------------------------------
@@ -82,9 +102,18 @@ class RetroForm:
 
 
 def store_retro(session: Session, form: RetroForm, user: str, settings: Settings,
-                now: dt.datetime) -> tuple[ChurnRetro, bool]:
-    """Store the completed retro (creating it when nobody asked for one); returns (retro, first
-    completion). Lessons are the sponsor's; an unchanged item keeps its done state."""
+class Stored(enum.StrEnum):
+    """What storing the form did to the retro."""
+
+    FIRST = "first"  # completed for the first time
+    EDITED = "edited"  # a completed retro edited before its review
+    REOPENED = "reopened"  # edited after its review was held: back to completed, to review again
+
+
+                now: dt.datetime) -> tuple[ChurnRetro, Stored]:
+    """Store the completed retro (creating it when nobody asked for one). Lessons are the
+    sponsor's; an unchanged item keeps its done state. A retro edited after its review was
+    held goes back to completed: the review it had was of another text."""
     retro = get_retro(session, form.retro_id, for_update=True) if form.retro_id else None
     if retro is None or retro.status == RetroStatus.PUBLISHED:
         retro = open_retro(session, form.account_id)
@@ -108,16 +137,21 @@ def store_retro(session: Session, form: RetroForm, user: str, settings: Settings
         action.owner_user_id = owner
         actions.append(action)
     retro.actions = actions
-    first = retro.status in (RetroStatus.REQUESTED, RetroStatus.NOT_NEEDED)
-    if first:
+    stored = Stored.EDITED
+    if retro.status in (RetroStatus.REQUESTED, RetroStatus.NOT_NEEDED):
         retro.status, retro.completed_at, retro.completed_by = RetroStatus.COMPLETED, now, user
     session.flush()
-    return get_retro(session, retro.id), first
+        stored = Stored.FIRST
+    elif retro.status == RetroStatus.REVIEW_HELD:
+        retro.status, retro.review_held_at = RetroStatus.COMPLETED, None
+        stored = Stored.REOPENED
+    return get_retro(session, retro.id), stored
 
 
 # --- the document --------------------------------------------------------------------------------
 def document_context(retro: ChurnRetro, settings: Settings, names: Names) -> dict:
-    return {"retro": retro, "account": retro.account, "names": names, "eligibility": eligibility(retro, settings),
+    return {"tz": settings.tz, "retro": retro, "account": retro.account, "names": names,
+            "eligibility": eligibility(retro, settings),
             "churn_type": msg.churn_type_label(retro.churn_type), "status": retro.status.value.replace("_", " ")}
 
 
@@ -135,17 +169,24 @@ def pdf_filename(retro: ChurnRetro) -> str:
 
 
 def announce_completed(session: Session, slack: SlackGateway, settings: Settings, retro: ChurnRetro, user: str,
-                       first: bool, names: Names) -> None:
+                       stored: Stored, names: Names) -> None:
     """Ask the TA to book the review with the AE and sponsor (the PDF in the thread); an edit
-    posts the new PDF in the same thread."""
+    posts the new PDF in the same thread. An edit after the review takes *Publish* away from the
+    sponsor and asks for the review again."""
     subject = Subject("churn_retro", retro.id, "review_request")
     request = SlackGateway.find(session, subject)
-    if first or request is None:
+    first = stored is Stored.FIRST
+    if stored is Stored.REOPENED:
+        _take_buttons_away(session, slack, retro, "publish_request",
+                           f":pencil2: {mention(user)} edited the churn retro for *{escape_mrkdwn(retro.account.name)}* "
+                           "after its review: it is to be reviewed again before it is published.")
+    if first or request is None or stored is Stored.REOPENED:
         text, blocks = msg.review_request(retro, user)
         request = slack.post(session, retro.ta_user_id or retro.account.ta_user_id or user, subject,
                              text=text, blocks=blocks)
         sponsor = sponsor_of(retro, settings)
-        if sponsor and sponsor != (retro.ta_user_id or user):
+        if sponsor and sponsor != (retro.ta_user_id or user) and stored is not Stored.REOPENED:  # reopened: its
+            # publish request now says so
             slack.dm(session, sponsor, text=f":white_check_mark: {mention(user)} completed the churn retro for "
                                    f"*{escape_mrkdwn(retro.account.name)}*; {mention(retro.ta_user_id)} is booking "
                                    "the review with you and the AE.")
@@ -167,7 +208,7 @@ def hold_review(session: Session, slack: SlackGateway, settings: Settings, retro
                 now: dt.datetime) -> str:
     """Record the review call; ask the sponsor to publish. Returns "held", "not_allowed",
     "not_completed" or "already"."""
-    if not may_start_retro(user, retro.account.team, settings.leadership, sponsor_of(retro, settings)):
+    if not may_start_retro(user, retro.account.team, settings.leadership, settings.churn_retro_sponsor):
         return "not_allowed"
     if retro.status in (RetroStatus.REQUESTED, RetroStatus.NOT_NEEDED):
         return "not_completed"
@@ -177,7 +218,7 @@ def hold_review(session: Session, slack: SlackGateway, settings: Settings, retro
     session.flush()
     name = escape_mrkdwn(retro.account.name)
     _take_buttons_away(session, slack, retro, "review_request",
-                       f":white_check_mark: Review of the churn retro for *{name}* held ({mention(user)}, {now:%Y-%m-%d}).")
+                       f":white_check_mark: Review of the churn retro for *{name}* held ({mention(user)}, {local_day(now, settings.tz)}).")
     text, blocks = msg.publish_request(retro, user, settings.retro_channel)
     slack.post(session, sponsor_of(retro, settings) or user, Subject("churn_retro", retro.id, "publish_request"),
                text=text, blocks=blocks)
@@ -188,7 +229,7 @@ def publish(session: Session, slack: SlackGateway, settings: Settings, retro: Ch
             now: dt.datetime, names: Names) -> str:
     """Upload the PDF with its summary to the retro channel, then tell each owner what they own.
     Returns "published", "not_allowed", "not_reviewed" or "already"."""
-    if not is_sponsor(user, sponsors(retro, settings)):
+    if not is_sponsor(user, sponsors(settings)):
         return "not_allowed"
     if retro.status == RetroStatus.PUBLISHED:
         return "already"
@@ -247,7 +288,7 @@ def mark_action_done(session: Session, slack: SlackGateway, settings: Settings, 
                      now: dt.datetime, clicked: ClickedMessage | None = None) -> str:
     """Returns "done", "already" or "not_allowed" (only the owner or the sponsor). The clicked
     reminder shows the item done in place of its button."""
-    if user != action.owner_user_id and not is_sponsor(user, sponsors(action.retro, settings)):
+    if not may_mark_done(user, action.owner_user_id, sponsors(settings)):
         return "not_allowed"
     if action.done_at is not None:
         return "already"
@@ -256,7 +297,7 @@ def mark_action_done(session: Session, slack: SlackGateway, settings: Settings, 
     if clicked is not None:
         message = _clicked_message(session, clicked, action)
         text = f":white_check_mark: Done: {escape_mrkdwn(action.text)}"
-        slack.update(message, text=text[:3000], blocks=msg.with_item_done(clicked.blocks, action))
+        slack.update(message, text=text[:3000], blocks=msg.with_item_done(clicked.blocks, action, settings.tz))
     return "done"
 
 

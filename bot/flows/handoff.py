@@ -25,8 +25,9 @@ def task_subject(task: HandoffTask) -> Subject:
     return Subject("handoff_task", task.id, "task")
 
 
-def render_handoff(account: Account, contacts: list[ContactCard], names: Callable[[str | None], str]) -> str:
-    return render("handoff.md.j2", account=account, contacts=contacts, names=names)
+def render_handoff(account: Account, contacts: list[ContactCard], names: Callable[[str | None], str],
+                   tz: dt.tzinfo) -> str:
+    return render("handoff.md.j2", tz=tz, account=account, contacts=contacts, names=names)
 
 
 def start_handoffs(session: Session, slack: SlackGateway, settings: Settings, accounts: list[Account],
@@ -52,7 +53,8 @@ def start_handoffs(session: Session, slack: SlackGateway, settings: Settings, ac
             continue
         text, blocks = msg.handoff_task(account, task, today)
         message = slack.post(session, person, task_subject(task), text=text, blocks=blocks)
-        slack.upload(session, message, content=render_handoff(account, cards.get(account.id, []), slack.display_name),
+        slack.upload(session, message, content=render_handoff(account, cards.get(account.id, []), slack.display_name,
+                                                                     settings.tz),
                      filename=f"handoff-{account.salesforce_id}.md", title=f"Handoff doc: {account.name}")
         handed_out += 1
     return handed_out
@@ -72,7 +74,8 @@ def task_message(session: Session, task: HandoffTask) -> SlackMessage | None:
     return message
 
 
-def close_handoff(session: Session, slack: SlackGateway, task: HandoffTask, user: str, now: dt.datetime) -> bool:
+def close_handoff(session: Session, slack: SlackGateway, task: HandoffTask, user: str, now: dt.datetime,
+                  tz: dt.tzinfo) -> bool:
     """Mark the knowledge transfer held and owe the edit of the task's DM (its button replaced
     with who closed it), together. False (and nothing changed) when it was already closed."""
     if task.done_at is not None:
@@ -81,6 +84,6 @@ def close_handoff(session: Session, slack: SlackGateway, task: HandoffTask, user
     session.flush()
     message = task_message(session, task)
     if message is not None:
-        text, blocks = msg.handoff_task_done(task.account, task)
+        text, blocks = msg.handoff_task_done(task.account, task, tz)
         slack.update(message, text=text, blocks=blocks)
     return True

@@ -35,8 +35,8 @@ def _contact_rank(contact) -> int:
 class BusinessReviews:
     """The business-review documents of several accounts, from one batch of queries."""
 
-    def __init__(self, session: Session, account_ids: list[int], names: Names) -> None:
-        self.names = names
+    def __init__(self, session: Session, account_ids: list[int], names: Names, tz: dt.tzinfo) -> None:
+        self.names, self.tz = names, tz
         self.accounts = store.with_contacts(session, account_ids)
         self.usage = store.latest_usage(session, account_ids, USAGE_MONTHS)
         self.touchpoints = store.recent_touchpoints(session, account_ids)
@@ -47,7 +47,7 @@ class BusinessReviews:
         account = self.accounts[account_id]
         months = [UsageMonth(s.month, s.dau, s.mau, account.seats) for s in self.usage.get(account_id, [])]
         return render(
-            "business_review.md.j2", account=account, today=today,
+            "business_review.md.j2", tz=self.tz, account=account, today=today,
             quarter=quarter or contract_quarter(account.contract_start, today),
             contacts=sorted(account.contacts, key=lambda c: (_contact_rank(c), c.name)),
             usage=months, trend=usage_trend(months), rating=self.ratings.get(account_id),
@@ -69,12 +69,12 @@ def recipients(account: Account, activity: Activity) -> list[str]:
 
 
 def send_quarter_messages(session: Session, slack: SlackGateway, accounts: dict[int, Account],
-                          due: dict[int, list[Due]], today: dt.date, names: Names) -> int:
+                          due: dict[int, list[Due]], today: dt.date, names: Names, tz: dt.tzinfo) -> int:
     """Owe each account's TA and AE a DM saying what the quarter asks, the business-review prep
     attached beside it.
     `accounts` may be whole accounts or the light rows of `store.journey.accounts_under_contract`."""
     reviews_for = [a for a, items in due.items() if any(d.activity is Activity.BUSINESS_REVIEW for d in items)]
-    reviews = BusinessReviews(session, reviews_for, names) if reviews_for else None
+    reviews = BusinessReviews(session, reviews_for, names, tz) if reviews_for else None
     sent = 0
     for account_id, items in due.items():
         account = accounts[account_id]
@@ -92,7 +92,8 @@ def send_quarter_messages(session: Session, slack: SlackGateway, accounts: dict[
     return sent
 
 
-def send_nurture_lists(session: Session, slack: SlackGateway, accounts: list[Account], today: dt.date) -> int:
+def send_nurture_lists(session: Session, slack: SlackGateway, accounts: list[Account], today: dt.date,
+                       tz: dt.tzinfo) -> int:
     """Owe one message per TA listing the month's nurture accounts, with each one's last touchpoint."""
     touched = last_touchpoints(session, [a.id for a in accounts])
     by_person: dict[str, list[Account]] = defaultdict(list)
@@ -100,6 +101,6 @@ def send_nurture_lists(session: Session, slack: SlackGateway, accounts: list[Acc
         for person in recipients(account, Activity.MONTHLY_NURTURE):
             by_person[person].append(account)
     for person, theirs in by_person.items():
-        text, blocks = msg.nurture_message(today, theirs, touched)
+        text, blocks = msg.nurture_message(today, theirs, touched, tz)
         slack.dm(session, person, text=text, blocks=blocks)
     return len(by_person)

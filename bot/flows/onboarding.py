@@ -94,7 +94,7 @@ def render_engagement_plan(account: Account, today: dt.date, settings: Settings,
         return [c.name for c in account.contacts if role in c.roles]
 
     return render(
-        "engagement_plan.md.j2", account=account, names=names, prepared=today,
+        "engagement_plan.md.j2", tz=settings.tz, account=account, names=names, prepared=today,
         tier_label=f"Tier {account.tier}" if account.tier else "Tier not set (Tier 3 cadence)",
         goal=percent(numbers.seat_goal), onboarding_days=numbers.onboarding_days,
         activities=onboarding_activities(close_date=account.close_date, prep_date=today, numbers=numbers),
@@ -151,7 +151,7 @@ def announce_stage_changes(session: Session, slack: SlackGateway, settings: Sett
                 _upload_plan(session, slack, card, account, plan)
         else:
             plan = None if f"account:{account.id}" in had_plan else render_engagement_plan(account, today, settings, names)
-            text, blocks = msg.kickoff_ask(account, participants(account), kickoff=kickoffs[account.id])
+            text, blocks = msg.kickoff_ask(account, participants(account), kickoff=kickoffs[account.id], tz=settings.tz)
             for person in _asked(account):
                 card = slack.post(session, person, Subject("account", account.id, "kickoff_ask"), text=text, blocks=blocks)
                 if plan:
@@ -208,15 +208,15 @@ def announce_kickoff(session: Session, slack: SlackGateway, settings: Settings, 
     (held), the AE's and CE's ask to book the meetings, and the TA's onboarding message (license,
     then trainings)."""
     tasks = tasks_of(session, account.id)
-    text, blocks = msg.kickoff_ask(account, participants(account), tasks[OnboardingTaskKind.KICKOFF])
+    text, blocks = msg.kickoff_ask(account, participants(account), tasks[OnboardingTaskKind.KICKOFF], tz=settings.tz)
     for message in messages_about(session, account.id, "kickoff_ask"):
         slack.update(message, text=text, blocks=blocks)
-    text, blocks = msg.book_meetings(account, tasks[OnboardingTaskKind.BOOK_MEETINGS])
+    text, blocks = msg.book_meetings(account, tasks[OnboardingTaskKind.BOOK_MEETINGS], tz=settings.tz)
     for person in _asked(account):
         slack.post(session, person, Subject("account", account.id, "book_meetings"), text=text, blocks=blocks)
     license_task = tasks[OnboardingTaskKind.PRODUCTION_LICENSE]
     text, blocks = msg.onboarding_start(account, license_task, delivered_trainings(session, [account.id])[account.id],
-                                        settings.onboarding_days, settings.onboarding_seat_goal)
+                                        settings.onboarding_days, settings.onboarding_seat_goal, tz=settings.tz)
     if license_task.assignee_user_id:
         slack.post(session, license_task.assignee_user_id, Subject("account", account.id, "onboarding"),
                    text=text, blocks=blocks)
@@ -242,10 +242,10 @@ def announce_task_done(session: Session, slack: SlackGateway, settings: Settings
     """Owe the edit of the messages that carry the task's button (with the task's change)."""
     task = tasks_of(session, account.id)[kind]
     if kind == OnboardingTaskKind.BOOK_MEETINGS:
-        text, blocks = msg.book_meetings(account, task)
+        text, blocks = msg.book_meetings(account, task, tz=settings.tz)
     else:
         text, blocks = msg.onboarding_start(account, task, delivered_trainings(session, [account.id])[account.id],
-                                            settings.onboarding_days, settings.onboarding_seat_goal)
+                                            settings.onboarding_days, settings.onboarding_seat_goal, tz=settings.tz)
     for message in messages_about(session, account.id, TASK_MESSAGES[kind]):
         slack.update(message, text=text, blocks=blocks)
 

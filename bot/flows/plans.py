@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ..clock import local_day
 from ..documents import render
 from ..messages import plans as msg
 from ..models import AccountPlan, SuccessPlan
@@ -102,14 +103,14 @@ def check_success_plan(texts: dict[str, str], goals: list[tuple[str, str]]) -> t
     return sections, errors
 
 
-def store_plan(session: Session, form: PlanForm, user: str, now: dt.datetime) -> tuple[int, bool]:
+def store_plan(session: Session, form: PlanForm, user: str, now: dt.datetime, tz: dt.tzinfo) -> tuple[int, bool]:
     """Write the plan for its account and quarter (editing the quarter's plan if there is one);
     returns (plan id, created). The health at the time of writing is kept with it."""
     plan = plan_for(session, form.kind, form.account_id, form.quarter)
     created = plan is None
     rating = health_store.current_rating(session, form.account_id)
     sections = {**form.sections, "health": {
-        "rating": rating.rating.value, "reason": rating.reason, "rated_at": rating.rated_at.date().isoformat(),
+        "rating": rating.rating.value, "reason": rating.reason, "rated_at": local_day(rating.rated_at, tz),
     } if rating else None}
     if plan is None:
         plan = PLAN_MODELS[form.kind](account_id=form.account_id, fiscal_year=form.quarter.year,
@@ -122,10 +123,10 @@ def store_plan(session: Session, form: PlanForm, user: str, now: dt.datetime) ->
     return plan.id, created
 
 
-def render_plan(kind: PlanKind, plan: AccountPlan | SuccessPlan, names) -> str:
+def render_plan(kind: PlanKind, plan: AccountPlan | SuccessPlan, names, tz: dt.tzinfo) -> str:
     """The plan as Markdown (`templates/account_plan.md.j2` / `success_plan.md.j2`)."""
     sections = {**SECTION_DEFAULTS[kind], **plan.sections}
-    return render(TEMPLATES[kind], plan=plan, account=plan.account, sections=sections, names=names,
+    return render(TEMPLATES[kind], tz=tz, plan=plan, account=plan.account, sections=sections, names=names,
                   contacts=plan.account.contacts, health=sections["health"])
 
 
@@ -134,12 +135,12 @@ def filename(kind: PlanKind, plan) -> str:
 
 
 def announce_plan(session: Session, slack: SlackGateway, kind: PlanKind, plan_id: int, user: str, created: bool,
-                  names) -> list[str]:
+                  names, tz: dt.tzinfo) -> list[str]:
     """Owe, with the stored plan, its DM to the account's TA and AE (the author when neither is
     set), each with the rendered document attached; returns the people it goes to."""
     plan = get_plan(session, kind, plan_id)
     account = plan.account
-    document = render_plan(kind, plan, names)
+    document = render_plan(kind, plan, names, tz)
     text, blocks = msg.plan_posted(kind, account, plan.label, user, edited=not created)
     people = list(dict.fromkeys(u for u in (account.ta_user_id, account.ae_user_id) if u)) or [user]
     for person in people:

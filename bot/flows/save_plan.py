@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from ..clock import local_day
 from ..documents import render
 from ..messages import save_plan as msg
 from ..models import (
@@ -94,8 +95,8 @@ def store_plan(session: Session, form: PlanForm, user: str, now: dt.datetime) ->
     return PlanStored(get_plan(session, plan.id), created, entered)
 
 
-def render_plan(plan: SavePlan, names) -> str:
-    return render("save_plan.md.j2", plan=plan, account=plan.account, names=names)
+def render_plan(plan: SavePlan, names, tz: dt.tzinfo) -> str:
+    return render("save_plan.md.j2", tz=tz, plan=plan, account=plan.account, names=names)
 
 
 def announce_plan(session: Session, slack: SlackGateway, settings: Settings, stored: PlanStored, opener: str,
@@ -126,7 +127,7 @@ def announce_plan(session: Session, slack: SlackGateway, settings: Settings, sto
             slack.dm(session, person, text=f":memo: {mention(opener)} opened a save plan for *{escape_mrkdwn(account.name)}*"
                                   f"{' (Lighthouse)' if plan.in_lighthouse else ''}: "
                                   f"{escape_mrkdwn(plan.problem_statement[:300])}")
-    slack.upload(session, card, content=render_plan(plan, names), filename=f"save-plan-{account.salesforce_id}.md",
+    slack.upload(session, card, content=render_plan(plan, names, settings.tz), filename=f"save-plan-{account.salesforce_id}.md",
                  title=f"Save plan: {account.name}", thread=card)
     return card
 
@@ -267,8 +268,8 @@ def approve_exit(session: Session, slack: SlackGateway, settings: Settings, plan
     if card is not None:
         program = "the Lighthouse program" if plan.in_lighthouse else "its save plan"
         slack.reply(session, card, Subject("save_plan", plan.id, "exited"),
-                    text=f":tada: *{escape_mrkdwn(plan.account.name)}* exited {program} on {now:%Y-%m-%d}: "
+                    text=f":tada: *{escape_mrkdwn(plan.account.name)}* exited {program} on {local_day(now, settings.tz)}: "
                          "Sales and TS leadership agree the customer is healthy.")
-        text, blocks = msg.plan_card(plan, headline=f":tada: Exited on {now:%Y-%m-%d}: *{escape_mrkdwn(plan.account.name)}*")
+        text, blocks = msg.plan_card(plan, headline=f":tada: Exited on {local_day(now, settings.tz)}: *{escape_mrkdwn(plan.account.name)}*")
         slack.update(card, text=text, blocks=blocks)
     return "exited"

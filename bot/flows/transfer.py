@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from ..clock import local_day
 from ..documents import render
 from ..messages import transfer as msg
 from ..models import TaTransfer, TransferStatus
@@ -59,29 +60,29 @@ def store_request(session: Session, form: TransferForm, current_ta: str | None, 
     return transfer
 
 
-def render_transfer(session: Session, transfer: TaTransfer, names: Names) -> str:
+def render_transfer(session: Session, transfer: TaTransfer, names: Names, tz: dt.tzinfo) -> str:
     account = journey_store.with_contacts(session, [transfer.account_id])[transfer.account_id]
     return render(
-        "ta_transfer.md.j2", transfer=transfer, account=account, names=names,
+        "ta_transfer.md.j2", tz=tz, transfer=transfer, account=account, names=names,
         rating=health_store.current_rating(session, account.id), save_plan=open_plan(session, account.id),
         account_plan=journey_store.latest_account_plans(session, [account.id]).get(account.id),
         contacts=account.contacts, touchpoints=journey_store.recent_touchpoints(session, [account.id]).get(account.id, []),
     )
 
 
-def _filename(transfer: TaTransfer) -> str:
-    return f"ta-transfer-{transfer.account.salesforce_id}-{transfer.requested_at:%Y-%m-%d}.md"
+def _filename(transfer: TaTransfer, tz: dt.tzinfo) -> str:
+    return f"ta-transfer-{transfer.account.salesforce_id}-{local_day(transfer.requested_at, tz)}.md"
 
 
 def announce_request(session: Session, slack: SlackGateway, transfer: TaTransfer, approvers: list[str],
-                     names: Names) -> None:
+                     names: Names, tz: dt.tzinfo) -> None:
     """Each approver gets the request with *Approve transfer* / *Decline* and the handoff notes."""
     text, blocks = msg.approval_request(transfer)
-    document = render_transfer(session, transfer, names)
+    document = render_transfer(session, transfer, names, tz)
     for approver in approvers:
         posted = slack.post(session, approver, Subject("ta_transfer", transfer.id, "approval_request"),
                             text=text, blocks=blocks)
-        slack.upload(session, posted, content=document, filename=_filename(transfer),
+        slack.upload(session, posted, content=document, filename=_filename(transfer, tz),
                      title=f"TA transfer: {transfer.account.name}")
 
 
@@ -105,7 +106,8 @@ def decide(session: Session, transfer: TaTransfer, user: str, approve: bool, now
     return Decision.APPROVED
 
 
-def announce_decision(session: Session, slack: SlackGateway, transfer: TaTransfer, names: Names) -> None:
+def announce_decision(session: Session, slack: SlackGateway, transfer: TaTransfer, names: Names,
+                      tz: dt.tzinfo) -> None:
     """Replace the buttons on every approval request; on approval tell the new TA (handoff
     notes attached) and the rest of the account team; on a decline tell who asked."""
     text, blocks = msg.decided(transfer)
@@ -115,7 +117,8 @@ def announce_decision(session: Session, slack: SlackGateway, transfer: TaTransfe
     if transfer.status is TransferStatus.APPROVED:
         notice = slack.post(session, transfer.to_user_id, Subject("ta_transfer", transfer.id, "new_ta_notice"),
                             text=msg.announce_to_new_ta(transfer))
-        slack.upload(session, notice, content=render_transfer(session, transfer, names), filename=_filename(transfer),
+        slack.upload(session, notice, content=render_transfer(session, transfer, names, tz),
+                     filename=_filename(transfer, tz),
                      title=f"TA transfer: {account.name}")
         team = [transfer.from_user_id, account.ae_user_id, account.ce_user_id, transfer.requested_by]
         for person in dict.fromkeys(u for u in team if u and u != transfer.to_user_id):

@@ -4,7 +4,6 @@ follow it: *Review held*, *Publish*, *Mark done*."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from typing import Any
 
@@ -28,8 +27,8 @@ from ..settings import Settings
 from ..slack_ids import Action, Callback, Command, Input
 from ..store.accounts import get_account, match_accounts
 from ..store.churn_retros import get_retro, open_retro
-from ..text import escape_mrkdwn, mention, money, truncate
-from .common import ack_submission, not_exactly_one_account
+from ..text import escape_mrkdwn, is_user_id, mention, money, truncate
+from .common import ack_submission, metadata_id, not_exactly_one_account, view_metadata
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +63,7 @@ def notice_for(account: Account, retro: ChurnRetro | None, settings: Settings) -
 def read_retro_form(view: dict[str, Any], settings: Settings) -> tuple[flow.RetroForm | None, dict[str, str]]:
     """The modal's state, parsed and checked in one place: (form, {} ) or (None, field errors)."""
     values = view["state"]["values"]
-    meta = json.loads(view.get("private_metadata") or "{}")
+    meta = view_metadata(view)
     errors: dict[str, str] = {}
 
     def text(input_id: str) -> str:
@@ -125,22 +124,33 @@ def read_retro_form(view: dict[str, Any], settings: Settings) -> tuple[flow.Retr
     calls = []
     for text_id, owner_id in msg.CALLS_TO_ACTION:
         what, owner = text(text_id), state_value(values, owner_id)
-        if what and not owner:
+        if owner and not is_user_id(owner):
+            errors[owner_id] = "Pick the owner from the list of people."
+        elif what and not owner:
             errors[owner_id] = "Every call to action has an owner."
         elif owner and not what:
             errors[text_id] = "Say what the owner is to do (or clear the owner)."
         elif what:
             calls.append((what, owner))
-    if not calls and Input.CALL_TO_ACTION_1 not in errors:
+    if not calls and not {i for pair in msg.CALLS_TO_ACTION for i in pair} & errors.keys():
         errors[Input.CALL_TO_ACTION_1] = "Write at least one call to action, with its owner."
-    sponsor = state_value(values, Input.RETRO_SPONSOR)
+    sponsor, real_sponsors = state_value(values, Input.RETRO_SPONSOR), flow.sponsors(settings)
     if not sponsor:
         errors[Input.RETRO_SPONSOR] = "Name the TS churn retro sponsor."
+    elif not is_user_id(sponsor):
+        errors[Input.RETRO_SPONSOR] = "Pick the TS churn retro sponsor from the list of people."
+    elif real_sponsors and sponsor not in real_sponsors:
+        errors[Input.RETRO_SPONSOR] = (
+            "Only the team's TS churn retro sponsor can be named here (TABOT_CHURN_RETRO_SPONSOR, else "
+            "leadership): naming someone else would give them no say over the retro.")
+    account_id = metadata_id(meta, "account_id")
+    if account_id is None:
+        errors[Input.CHURN_TYPE] = "This form names no account the bot knows. Open it again with /churnretro."
     force = msg.FORCE in (state_value(values, Input.FORCE_RETRO) or [])
     if errors:
         return None, errors
     return flow.RetroForm(
-        account_id=int(meta["account_id"]), retro_id=meta.get("retro_id"), churn_type=churn_type,
+        account_id=account_id, retro_id=metadata_id(meta, "retro_id"), churn_type=churn_type,
         arr_before=arr_before, arr_after=arr_after, seats_before=seats_before, seats_after=seats_after,
         category=category, reason=reason, timeline=timeline, lessons=lessons, calls_to_action=calls,
         sponsor=sponsor, force=force,
@@ -155,7 +165,7 @@ def eligibility_errors(form: flow.RetroForm, user: str, retro: ChurnRetro | None
                               settings.churn_retro_arr_threshold)
     if known.needed:
         return {}
-    if form.force and is_sponsor(user, flow.sponsors(retro, settings)):
+    if form.force and is_sponsor(user, flow.sponsors(settings)):
         return {}
     if form.force:
         return {Input.FORCE_RETRO: "Only the TS churn retro sponsor may force a retro below the rule."}
@@ -177,7 +187,7 @@ def register(app: App, ctx: BotContext) -> None:
             sponsor=settings.churn_retro_sponsor, categories=settings.closed_lost_categories))
 
     def may_work_on(user: str, account: Account, retro: ChurnRetro | None = None) -> bool:
-        return may_start_retro(user, account.team, settings.leadership, flow.sponsor_of(retro, settings))
+        return may_start_retro(user, account.team, settings.leadership, settings.churn_retro_sponsor)
 
     @app.command(Command.CHURN_RETRO)
     def churnretro_command(ack, body: dict, client, respond) -> None:
@@ -217,11 +227,18 @@ def register(app: App, ctx: BotContext) -> None:
     def retro_submitted(ack, body: dict, view: dict) -> None:
         user = body["user"]["id"]
         form, errors = read_retro_form(view, settings)
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta = view_metadata(view)
+        account_id, retro_id = metadata_id(meta, "account_id"), metadata_id(meta, "retro_id")
+        forged = ("This form is not for a churn retro the bot knows (open it again with /churnretro). "
+                  "Nothing was saved.")
         with ctx.sessions() as session:
-            account = get_account(session, int(meta["account_id"]))
-            retro = get_retro(session, meta["retro_id"]) if meta.get("retro_id") else open_retro(session, account.id)
-            if not may_work_on(user, account, retro):
+            account = get_account(session, account_id) if account_id else None
+            retro = (get_retro(session, retro_id) if retro_id else
+                     open_retro(session, account.id) if account else None)
+            if account is None or (meta.get("retro_id") is not None and (retro_id is None or retro is None)) or (
+                    retro is not None and retro.account_id != account.id):
+                errors = {Input.CHURN_TYPE: forged}
+            elif not may_work_on(user, account, retro):
                 errors = {Input.CHURN_TYPE: "Only the account team, leadership or the TS churn retro sponsor can "
                                             "complete this retro. Nothing was saved."}
             elif form is not None:
@@ -232,8 +249,8 @@ def register(app: App, ctx: BotContext) -> None:
         if not ack_submission(ack, errors):
             return
         with transaction(ctx.sessions) as session:
-            stored, first = flow.store_retro(session, form, user, settings, dt.datetime.now(dt.UTC))
-            flow.announce_completed(session, ctx.slack, settings, stored, user, first, ctx.slack.display_name)
+            retro, stored = flow.store_retro(session, form, user, settings, dt.datetime.now(dt.UTC))
+            flow.announce_completed(session, ctx.slack, settings, retro, user, stored, ctx.slack.display_name)
 
     @app.action(Action.RETRO_REVIEW_HELD)
     def review_held_button(ack, body: dict) -> None:

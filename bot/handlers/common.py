@@ -25,3 +25,28 @@ def not_exactly_one_account(query: str, matches: list) -> str | None:
     found = ", ".join(escape_mrkdwn(a.name) for a in matches[:8])
     return (f"“{escape_mrkdwn(truncate(query, 80))}” matches {len(matches)} accounts"
             + (f": {found}. Be more specific." if matches else ". Check the name or Salesforce id."))
+
+
+def view_metadata(view: dict) -> dict:
+    """A modal's private_metadata as the bot wrote it: a JSON object, else {} (a forged or
+    garbled value grants nothing; the ids in it are checked with `metadata_id`)."""
+    import json
+
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def metadata_id(meta: dict, key: str) -> int | None:
+    """A database id the bot put in a modal's metadata: a positive integer (or its digits),
+    else None. Whether it belongs to what the modal is about is the caller's check."""
+    value = meta.get(key)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 < value < 2**63 else None
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
+        return int(value) or None
+    return None

@@ -12,6 +12,7 @@ from typing import Any
 from slack_bolt import App
 from sqlalchemy import select
 
+from ..clock import local_day
 from ..context import BotContext
 from ..db import transaction
 from ..flows.handoff import close_handoff
@@ -67,8 +68,8 @@ def register(app: App, ctx: BotContext) -> None:
             account = task.account
             if not may_rate(user, account.team, settings.leadership):
                 refusal = msg.handoff_not_allowed(account)
-            elif not close_handoff(session, ctx.slack, task, user, dt.datetime.now(dt.UTC)):
-                refusal = msg.handoff_already_done(account, task)
+            elif not close_handoff(session, ctx.slack, task, user, dt.datetime.now(dt.UTC), settings.tz):
+                refusal = msg.handoff_already_done(account, task, settings.tz)
         if refusal:  # nothing changed: told now, with no transaction open
             ctx.slack.tell(user, text=refusal)
 
@@ -85,7 +86,7 @@ def register(app: App, ctx: BotContext) -> None:
             if not may_rate(user, account.team, settings.leadership):
                 refusal = renewal_msg.not_allowed(account)
             elif assessment.submitted_at is not None:
-                refusal = renewal_msg.already_submitted(account, assessment)
+                refusal = renewal_msg.already_submitted(account, assessment, settings.tz)
             else:
                 view = renewal_msg.assessment_modal(account, assessment, health_store.last_traits(session, account.id),
                                                     health_store.current_rating(session, account.id))
@@ -117,7 +118,7 @@ def register(app: App, ctx: BotContext) -> None:
             elif not may_rate(user, assessment.account.team, settings.leadership):
                 errors[Input.RATIONALE] = "Only the account team or leadership can submit it. Nothing was saved."
             elif assessment.submitted_at is not None:
-                errors[Input.RATIONALE] = (f"Already submitted by a colleague on {assessment.submitted_at:%Y-%m-%d} "
+                errors[Input.RATIONALE] = (f"Already submitted by a colleague on {local_day(assessment.submitted_at, settings.tz)} "
                                            f"({assessment.rating.value}). Nothing was saved.")
             if errors:
                 ack(response_action="errors", errors=errors)

@@ -60,7 +60,7 @@ def register(app: App, ctx: BotContext) -> None:
                 if not allowed(account, user):
                     refusal = msg.refusal(account)
                 elif (already := flow.record_kickoff(session, account, user, dt.datetime.now(dt.UTC))) is not None:
-                    refusal = msg.already_done(already, "The kick-off")
+                    refusal = msg.already_done(already, "The kick-off", settings.tz)
                 else:
                     flow.announce_kickoff(session, ctx.slack, settings, account)
         except IntegrityError:  # someone else pressed it at the same moment: their press counts
@@ -80,7 +80,7 @@ def register(app: App, ctx: BotContext) -> None:
                         refusal = msg.refusal(account)
                     elif (already := flow.record_task_done(session, account, kind, user,
                                                            dt.datetime.now(dt.UTC))) is not None:
-                        refusal = msg.already_done(already, what)
+                        refusal = msg.already_done(already, what, settings.tz)
                     else:
                         flow.announce_task_done(session, ctx.slack, settings, account, kind)
             except IntegrityError:  # closed at the same moment by someone else
@@ -107,14 +107,14 @@ def register(app: App, ctx: BotContext) -> None:
                     refusal = msg.refusal(account)
                 else:
                     delivered = flow.mark_training(session, account, Training(training), user, dt.datetime.now(dt.UTC))
-                    checklist = msg.training_checklist(account, delivered)
-                    view = msg.training_modal(account, delivered) if body.get("view") else None
+                    checklist = msg.training_checklist(account, delivered, tz=settings.tz)
+                    view = msg.training_modal(account, delivered, tz=settings.tz) if body.get("view") else None
         except IntegrityError:  # marked at the same moment by someone else
             with ctx.sessions() as session:
                 account = get_account(session, int(account_id))
                 delivered = delivered_trainings(session, [account.id])[account.id]
-                checklist = msg.training_checklist(account, delivered)
-                view = msg.training_modal(account, delivered) if body.get("view") else None
+                checklist = msg.training_checklist(account, delivered, tz=settings.tz)
+                view = msg.training_modal(account, delivered, tz=settings.tz) if body.get("view") else None
         if refusal:
             refuse(body, respond, refusal)
             return
@@ -143,7 +143,7 @@ def register(app: App, ctx: BotContext) -> None:
             if not allowed(account, user):
                 respond(msg.refusal(account), response_type="ephemeral")
                 return
-            view = msg.training_modal(account, delivered_trainings(session, [account.id])[account.id])
+            view = msg.training_modal(account, delivered_trainings(session, [account.id])[account.id], tz=settings.tz)
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
 

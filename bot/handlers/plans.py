@@ -76,8 +76,9 @@ def register(app: App, ctx: BotContext) -> None:
         previous = previous_plan(session, kind, account.id, quarter)
         rating = health_store.current_rating(session, account.id)
         if kind is PlanKind.ACCOUNT:
-            return msg.account_plan_modal(account, quarter, plan, previous, rating, _contacts_line(session, account.id))
-        return msg.success_plan_modal(account, quarter, plan, previous, rating)
+            return msg.account_plan_modal(account, quarter, plan, previous, rating, _contacts_line(session, account.id),
+                                          tz=settings.tz)
+        return msg.success_plan_modal(account, quarter, plan, previous, rating, tz=settings.tz)
 
     def on_command(kind: PlanKind):
         def handler(ack, body: dict, client, respond) -> None:
@@ -135,8 +136,9 @@ def register(app: App, ctx: BotContext) -> None:
             if not ack_submission(ack, form.errors):
                 return
             with transaction(ctx.sessions) as session:  # the plan and its DMs commit together
-                plan_id, created = flow.store_plan(session, form, user, dt.datetime.now(dt.UTC))
-                flow.announce_plan(session, ctx.slack, kind, plan_id, user, created, ctx.slack.display_name)
+                plan_id, created = flow.store_plan(session, form, user, dt.datetime.now(dt.UTC), ctx.settings.tz)
+                flow.announce_plan(session, ctx.slack, kind, plan_id, user, created, ctx.slack.display_name,
+                                   ctx.settings.tz)
         return handler
 
     app.command(Command.ACCOUNT_PLAN)(on_command(PlanKind.ACCOUNT))

@@ -90,7 +90,7 @@ def register(app: App, ctx: BotContext) -> None:
         with transaction(ctx.sessions) as session:
             account = get_account(session, account.id)
             touch = record_touchpoint(session, account.id, user, note, dt.datetime.now(dt.UTC), source="command")
-            text = msg.logged(account, touch)
+            text = msg.logged(account, touch, settings.tz)
         respond(text, response_type="ephemeral")
 
     @app.shortcut(Shortcut.LOG_TOUCHPOINT)
@@ -125,4 +125,4 @@ def register(app: App, ctx: BotContext) -> None:
             touch = record_touchpoint(session, account.id, user, form.note,
                                       form.happened_at or dt.datetime.now(dt.UTC), source=form.source)
             # the confirmation only they see, owed with the touchpoint (a DM where the bot cannot post it)
-            ctx.slack.ephemeral(session, form.channel or user, user, text=msg.logged(account, touch))
+            ctx.slack.ephemeral(session, form.channel or user, user, text=msg.logged(account, touch, settings.tz))

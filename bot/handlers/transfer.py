@@ -98,7 +98,7 @@ def register(app: App, ctx: BotContext) -> None:
             return
         with transaction(ctx.sessions) as session:
             transfer = flow.store_request(session, form, current_ta, user, dt.datetime.now(dt.UTC))
-            flow.announce_request(session, ctx.slack, transfer, approvers(), ctx.slack.display_name)
+            flow.announce_request(session, ctx.slack, transfer, approvers(), ctx.slack.display_name, settings.tz)
             ctx.slack.ephemeral(session, form.channel or user, user, text=msg.requested(transfer, approvers()))
 
     def decide(body: dict, approve: bool) -> None:
@@ -114,7 +114,7 @@ def register(app: App, ctx: BotContext) -> None:
             name = escape_mrkdwn(transfer.account.name)
             decided_by, status, current = transfer.decided_by, transfer.status.value, transfer.account.ta_user_id
             if decision in (flow.Decision.APPROVED, flow.Decision.DECLINED):
-                flow.announce_decision(session, ctx.slack, transfer, ctx.slack.display_name)
+                flow.announce_decision(session, ctx.slack, transfer, ctx.slack.display_name, settings.tz)
         if decision is flow.Decision.ALREADY_DECIDED:
             ctx.slack.tell(user, text=f"The transfer of *{name}* was already {status} by {mention(decided_by)}.")
         elif decision is flow.Decision.TA_CHANGED:

@@ -46,9 +46,9 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
             nurture.append(accounts[account_id])
         else:
             quarter[account_id].append(due)
-    sent = send_quarter_messages(session, slack, accounts, quarter, today, slack.display_name)
+    sent = send_quarter_messages(session, slack, accounts, quarter, today, slack.display_name, settings.tz)
     if nurture:
-        sent += send_nurture_lists(session, slack, nurture, today)
+        sent += send_nurture_lists(session, slack, nurture, today, settings.tz)
     return sent
 
 

@@ -37,10 +37,10 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
     subject = Subject("agenda", None, f"agenda:{meeting.isoformat()}")
     parent = slack.post(session, settings.lighthouse_channel, subject, text=text, blocks=blocks)
     for item in agenda.items:
-        text, blocks = agenda_item(item, agenda.recent_period)
+        text, blocks = agenda_item(item, agenda.recent_period, tz=settings.tz)
         slack.reply(session, parent, Subject("save_plan", item.plan.id, f"agenda:{meeting.isoformat()}"),
                     text=text, blocks=blocks)
-    document = render("lighthouse_agenda.md.j2", meeting=meeting, summary=agenda.summary,
+    document = render("lighthouse_agenda.md.j2", tz=settings.tz, meeting=meeting, summary=agenda.summary,
                       new_entrants=agenda.new_entrants, existing=agenda.existing, ready=agenda.ready,
                       exited=agenda.exited, recent_period=agenda.recent_period, names=slack.display_name)
     slack.upload(session, parent, content=document, filename=f"lighthouse-agenda-{meeting.isoformat()}.md",

@@ -59,7 +59,8 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
     sent = 0
     for ta, items in sorted(by_ta.items()):
         if ("monthly", f"ta:{ta}", period) in fresh:
-            text, blocks = monthly_refresh(items, today, settings.traits_refresh_days, settings.contact_every_days)
+            text, blocks = monthly_refresh(items, today, settings.traits_refresh_days, settings.contact_every_days,
+                                           tz=settings.tz)
             slack.dm(session, ta, text=text, blocks=blocks)
             sent += 1
     return sent

@@ -70,9 +70,9 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
         snapshot = usage.get(account.id)
         ratio = seat_ratio(snapshot.mau, account.seats) if snapshot else None
         if rule == END:
-            text, blocks = msg.onboarding_end(account, days, snapshot, ratio, goal, delivered[account.id])
+            text, blocks = msg.onboarding_end(account, days, snapshot, ratio, goal, delivered[account.id], tz=settings.tz)
         else:
-            text, blocks = msg.usage_below_goal(account, day, snapshot, ratio, goal, delivered[account.id])
+            text, blocks = msg.usage_below_goal(account, day, snapshot, ratio, goal, delivered[account.id], tz=settings.tz)
         slack.dm(session, person, text=text, blocks=blocks)
         sent += 1
     return sent

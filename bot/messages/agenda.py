@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from ..clock import local_day
 from ..models import Account, PlanUpdate, SavePlan
 from ..rules.lighthouse import is_new_entrant, period_words, updates_heard_since
 from ..store.save_plans import last_update_at
@@ -103,7 +104,7 @@ def agenda_parent(agenda: Agenda, meeting_at: dt.datetime) -> tuple[str, list[di
     return escape_mrkdwn(f"Lighthouse agenda for {agenda.meeting}: {agenda.summary}"), blocks
 
 
-def agenda_item(item: AgendaItem, recent_period: str = "2 weeks") -> tuple[str, list[dict[str, Any]]]:
+def agenda_item(item: AgendaItem, recent_period: str = "2 weeks", *, tz: dt.tzinfo) -> tuple[str, list[dict[str, Any]]]:
     account, plan = item.account, item.plan
     name = escape_mrkdwn(account.name)
     facts = (f"ARR {money(account.arr)} · renews {day(account.renewal_date)} · TA {mention(account.ta_user_id)} · "
@@ -126,7 +127,7 @@ def agenda_item(item: AgendaItem, recent_period: str = "2 weeks") -> tuple[str, 
                               f"{item.met}/{item.total} criteria met{flag}"))
         blocks.append(context(facts))
         for update in item.recent_updates:
-            text = f"*{update.posted_at:%Y-%m-%d}* {mention(update.author)}: {escape_mrkdwn(update.what_happened)}"
+            text = f"*{local_day(update.posted_at, tz)}* {mention(update.author)}: {escape_mrkdwn(update.what_happened)}"
             for label, value in (("Blockers", update.blockers), ("Risks", update.risks), ("Asks", update.asks)):
                 if value:
                     text += f"\n*{label}:* {escape_mrkdwn(value)}"

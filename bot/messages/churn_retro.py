@@ -3,10 +3,12 @@ publication buttons, and the summary posted with the PDF."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any
 
+from ..clock import local_day
 from ..models import Account, ChurnRetro, ChurnType, RetroAction, RetroActionKind
 from ..slack_ids import Action, Block, Callback, Input
 from ..text import escape_mrkdwn, mention, money, truncate
@@ -198,9 +200,9 @@ def _open_item(action: RetroAction) -> dict[str, Any]:
                    accessory=button("Mark done", Action.RETRO_ACTION_DONE, str(action.id), style="primary"))
 
 
-def done_item(action: RetroAction) -> dict[str, Any]:
+def done_item(action: RetroAction, tz: dt.tzinfo) -> dict[str, Any]:
     return section(f":white_check_mark: ~{escape_mrkdwn(truncate(action.text, 2000))}~ "
-                   f"(done {action.done_at:%Y-%m-%d}, {mention(action.done_by)})")
+                   f"(done {local_day(action.done_at, tz)}, {mention(action.done_by)})")
 
 
 def owner_reminder(retro: ChurnRetro, items: list[RetroAction], *, first: bool) -> tuple[str, list[dict[str, Any]]]:
@@ -214,8 +216,8 @@ def owner_reminder(retro: ChurnRetro, items: list[RetroAction], *, first: bool) 
     return truncate(text, 3000), blocks
 
 
-def with_item_done(blocks: list[dict[str, Any]], action: RetroAction) -> list[dict[str, Any]]:
+def with_item_done(blocks: list[dict[str, Any]], action: RetroAction, tz: dt.tzinfo) -> list[dict[str, Any]]:
     """A reminder's blocks with one item's button replaced by its done line."""
     value = str(action.id)
-    return [done_item(action) if (b.get("accessory") or {}).get("value") == value
+    return [done_item(action, tz) if (b.get("accessory") or {}).get("value") == value
             and (b.get("accessory") or {}).get("action_id") == Action.RETRO_ACTION_DONE else b for b in blocks]

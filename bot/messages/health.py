@@ -10,6 +10,7 @@ from typing import Any
 from ..models import Account, Health, HealthRating, RatingSource, TaPulse
 from ..rules.health import REASON_MAX, describe_days_to
 from ..slack_ids import Action, Block, Callback, Input
+from ..clock import local_day
 from ..text import day, escape_mrkdwn, mention, money, truncate
 from .blocks import actions, button, context, fields_section, option, plain, section
 
@@ -149,7 +150,7 @@ def current_health_line(account: Account, current: HealthRating | None, tz: dt.t
         return f"*{escape_mrkdwn(account.name)}* has no rating yet."
     by = mention(current.rated_by) if current.rated_by else current.source.value
     return (
-        f"Now {EMOJI[current.rating]} *{current.rating.value}* since {current.rated_at.astimezone(tz):%Y-%m-%d}, "
+        f"Now {EMOJI[current.rating]} *{current.rating.value}* since {local_day(current.rated_at, tz)}, "
         f"by {by}"
     )
 
@@ -186,7 +187,7 @@ def rating_history(history: list[HealthRating], tz: dt.tzinfo = dt.UTC) -> str:
     lines = ["*Rating history*"]
     for rating in history:
         reason = escape_mrkdwn(truncate(" ".join((rating.reason or "").split()), 120))
-        lines.append(f"{rating.rated_at.astimezone(tz):%Y-%m-%d} {EMOJI[rating.rating]} {rating.rating.value} "
+        lines.append(f"{local_day(rating.rated_at, tz)} {EMOJI[rating.rating]} {rating.rating.value} "
                      f"by {_who(rating)}: {reason}")
     return truncate("\n".join(lines), 2900)
 
@@ -231,8 +232,10 @@ def _who(rating: HealthRating) -> str:
     )
 
 
-def red_alert(account: Account, started: HealthRating, today: dt.date, *, ended: HealthRating | None = None) -> tuple[str, list[dict[str, Any]]]:
-    """The parent message in the red-accounts channel; `ended` shows the recovery."""
+def red_alert(account: Account, started: HealthRating, today: dt.date, *, tz: dt.tzinfo,
+              ended: HealthRating | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """The parent message in the red-accounts channel; `ended` shows the recovery. Dates are the
+    team's (`tz`): red at 21:00 in New York is that New York day, not the UTC one."""
     name = escape_mrkdwn(account.name)
     renewal = f"{day(account.renewal_date)} ({describe_days_to(account.renewal_date, today)})"
     headline = f"{EMOJI[Health.RED]} *{name}* turned red" if ended is None else f"{EMOJI[ended.rating]} *{name}* was red"
@@ -254,10 +257,10 @@ def red_alert(account: Account, started: HealthRating, today: dt.date, *, ended:
     if pulled:
         blocks.append(context("Pulled down by: " + ", ".join(escape_mrkdwn(p) for p in pulled)))
     if ended is None:
-        status = f"*Status:* red since {started.rated_at:%Y-%m-%d}. The account team works in the thread."
+        status = f"*Status:* red since {local_day(started.rated_at, tz)}. The account team works in the thread."
     else:
         status = (
-            f"*Status:* {EMOJI[ended.rating]} back to {ended.rating.value} on {ended.rated_at:%Y-%m-%d} "
+            f"*Status:* {EMOJI[ended.rating]} back to {ended.rating.value} on {local_day(ended.rated_at, tz)} "
             f"(by {_who(ended)})"
         )
     blocks.append(context(status))

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from ..clock import local_day
 from ..rules.health import describe_days_to
 from ..rules.home import assessment_due, clamp_page, page_count, trend, update_overdue
 from ..rules.planning import PlanKind, PlanningCadence, plan_due
@@ -43,7 +44,7 @@ def due_items(book: Book, today: dt.date, now: dt.datetime, settings) -> list[Du
     items = []
     for retro in book.retros:
         items.append(DueItem((0, retro.requested_at.date()), f":broken_heart: {escape_mrkdwn(retro.account_name)}: "
-                             f"churn retro requested on {retro.requested_at:%Y-%m-%d}",
+                             f"churn retro requested on {local_day(retro.requested_at, settings.tz)}",
                              button("Start the retro", Action.START_RETRO, str(retro.id))))
     for account in book.accounts:
         value = str(account.id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ..clock import local_day
 from ..models import Account
 from ..rules.journey import Activity, ContractQuarter
 from ..text import day, escape_mrkdwn, mention
@@ -37,7 +38,8 @@ def quarter_message(account: Account, quarter: ContractQuarter, activities: list
     return escape_mrkdwn(text), blocks
 
 
-def nurture_message(today: dt.date, accounts: list[Account], last_touch: dict[int, dt.datetime]) -> tuple[str, list[dict[str, Any]]]:
+def nurture_message(today: dt.date, accounts: list[Account], last_touch: dict[int, dt.datetime],
+                    tz: dt.tzinfo) -> tuple[str, list[dict[str, Any]]]:
     """The month's nurture list for one TA: each account, with when the team last logged a touchpoint."""
     month = f"{today:%B %Y}"
     headline = (f":seedling: *Monthly nurture and enablement, {month}*: your {len(accounts)} account"
@@ -46,7 +48,7 @@ def nurture_message(today: dt.date, accounts: list[Account], last_touch: dict[in
     lines = []
     for account in sorted(accounts, key=lambda a: (a.tier or 9, a.name_key)):
         touched = last_touch.get(account.id)
-        when = f"last touchpoint {touched:%Y-%m-%d}" if touched else "no touchpoint logged"
+        when = f"last touchpoint {local_day(touched, tz)}" if touched else "no touchpoint logged"
         lines.append(f"• *{escape_mrkdwn(account.name)}* (Tier {account.tier or 'n/a'}): {when}")
     chunks: list[list[str]] = []
     chunk: list[str] = []

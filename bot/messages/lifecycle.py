@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from ..clock import local_day
 from ..models import Account, HandoffTask
 from ..rules.lifecycle import MissingRoles
 from ..slack_ids import Action, Block
@@ -55,9 +56,9 @@ def handoff_task(account: Account, task: HandoffTask, today: dt.date) -> tuple[s
     return escape_mrkdwn(f"Handoff for {account.name}: fill in the doc and schedule the knowledge transfer"), blocks
 
 
-def handoff_task_done(account: Account, task: HandoffTask) -> tuple[str, list[dict[str, Any]]]:
+def handoff_task_done(account: Account, task: HandoffTask, tz: dt.tzinfo) -> tuple[str, list[dict[str, Any]]]:
     text = (f":white_check_mark: Knowledge transfer for {_name(account)} held: marked by {mention(task.done_by)} "
-            f"on {task.done_at:%Y-%m-%d}. The TA takes it from here (license, kick-off, onboarding).")
+            f"on {local_day(task.done_at, tz)}. The TA takes it from here (license, kick-off, onboarding).")
     return escape_mrkdwn(f"Knowledge transfer for {account.name} held"), [section(text)]
 
 
@@ -67,9 +68,9 @@ def handoff_not_allowed(account: Account) -> str:
             f"{_name(account)}.")
 
 
-def handoff_already_done(account: Account, task: HandoffTask) -> str:
+def handoff_already_done(account: Account, task: HandoffTask, tz: dt.tzinfo) -> str:
     return (f"The knowledge transfer for {_name(account)} was already marked held by {mention(task.done_by)} "
-            f"on {task.done_at:%Y-%m-%d}. Nothing changed.")
+            f"on {local_day(task.done_at, tz)}. Nothing changed.")
 
 
 # --- contact roles -------------------------------------------------------------------------------
@@ -133,17 +134,17 @@ class RefreshItem:
     no_recent_contact: bool
 
 
-def _refresh_line(item: RefreshItem, today: dt.date) -> str:
+def _refresh_line(item: RefreshItem, today: dt.date, tz: dt.tzinfo) -> str:
     parts = []
     if item.stale_traits:
         parts.append("refresh " + ", ".join(item.stale_traits))
     if item.no_recent_contact:
-        parts.append("no customer contact " + (f"since {item.last_contact:%Y-%m-%d}" if item.last_contact else "on record"))
+        parts.append("no customer contact " + (f"since {local_day(item.last_contact, tz)}" if item.last_contact else "on record"))
     return f"{_name(item.account)}: {'; '.join(parts)}"
 
 
 def monthly_refresh(items: list[RefreshItem], today: dt.date, traits_days: int,
-                    contact_days: int) -> tuple[str, list[dict[str, Any]]]:
+                    contact_days: int, *, tz: dt.tzinfo) -> tuple[str, list[dict[str, Any]]]:
     """One DM per TA: each account with an *Update health* button (opens `/health`); beyond
     what fits in one message (50 blocks), the rest are named in summary lines."""
     intro = (f":calendar: Monthly refresh for {today:%B %Y}: {len(items)} of your accounts need you. Traits "
@@ -154,7 +155,7 @@ def monthly_refresh(items: list[RefreshItem], today: dt.date, traits_days: int,
         shown -= 1
     blocks: list[dict[str, Any]] = [section(intro)]
     for item in items[:shown]:
-        blocks.append(section(truncate(_refresh_line(item, today), SECTION_MAX),
+        blocks.append(section(truncate(_refresh_line(item, today, tz), SECTION_MAX),
                               accessory=button("Update health", Action.UPDATE_HEALTH, str(item.account.id))))
     rest = items[shown:]
     if rest:

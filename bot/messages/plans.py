@@ -3,9 +3,11 @@ sent to a TA, and the message that carries a written plan."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
+from ..clock import local_day
 from ..models import Account, AccountPlan, HealthRating, SuccessPlan
 from ..rules.planning import FiscalQuarter, NudgeRule, PlanKind
 from ..slack_ids import Action, Callback, Input
@@ -38,31 +40,31 @@ def _text(input_id: str, label: str, initial: str | None = None, *, optional: bo
                                                      placeholder=placeholder), optional=optional, hint=hint)
 
 
-def _health_line(rating: HealthRating | None) -> str:
+def _health_line(rating: HealthRating | None, tz: dt.tzinfo) -> str:
     if rating is None:
         return "no health rating yet"
     reason = f": {escape_mrkdwn(truncate(rating.reason, 200))}" if rating.reason else ""
-    return f"health *{rating.rating.value}* since {rating.rated_at:%Y-%m-%d}{reason}"
+    return f"health *{rating.rating.value}* since {local_day(rating.rated_at, tz)}{reason}"
 
 
 def _heading(account: Account, quarter: FiscalQuarter, kind: PlanKind, existing: bool,
-             rating: HealthRating | None) -> list[dict[str, Any]]:
+             rating: HealthRating | None, tz: dt.tzinfo) -> list[dict[str, Any]]:
     what = "Editing the" if existing else "The"
     return [
         section(f"{what} {KIND_WORDS[kind]} for *{escape_mrkdwn(account.name)}*, {quarter.describe()}."),
-        context(f"Tier {account.tier or 'n/a'} · {_health_line(rating)} · renews {day(account.renewal_date)} · "
+        context(f"Tier {account.tier or 'n/a'} · {_health_line(rating, tz)} · renews {day(account.renewal_date)} · "
                 f"TA {mention(account.ta_user_id)} · AE {mention(account.ae_user_id)}"),
     ]
 
 
 def account_plan_modal(account: Account, quarter: FiscalQuarter, plan: AccountPlan | None,
                        previous: AccountPlan | None, rating: HealthRating | None,
-                       contacts_line: str) -> dict[str, Any]:
+                       contacts_line: str, *, tz: dt.tzinfo) -> dict[str, Any]:
     """The account plan form. A repeat plan first reviews last quarter's objectives (one input
     each, asking how it went); context that rarely changes starts from the previous plan."""
     current = plan.sections if plan else {}
     before = previous.sections if previous else {}
-    blocks = _heading(account, quarter, PlanKind.ACCOUNT, plan is not None, rating)
+    blocks = _heading(account, quarter, PlanKind.ACCOUNT, plan is not None, rating, tz)
     objectives = list(before.get("objectives") or [])[:MAX_OBJECTIVES]
     if objectives:
         reviewed = {r["objective"]: r["outcome"] for r in current.get("review") or []}
@@ -92,12 +94,13 @@ def account_plan_modal(account: Account, quarter: FiscalQuarter, plan: AccountPl
 
 
 def success_plan_modal(account: Account, quarter: FiscalQuarter, plan: SuccessPlan | None,
-                       previous: SuccessPlan | None, rating: HealthRating | None) -> dict[str, Any]:
+                       previous: SuccessPlan | None, rating: HealthRating | None, *,
+                       tz: dt.tzinfo) -> dict[str, Any]:
     """The success plan form: up to four North Star goals, each with its action plan, then the
     relationships and the asks from the business. A new quarter starts from last quarter's plan."""
     start = plan.sections if plan else (previous.sections if previous else {})
     goals = list(start.get("goals") or [])
-    blocks = _heading(account, quarter, PlanKind.SUCCESS, plan is not None, rating)
+    blocks = _heading(account, quarter, PlanKind.SUCCESS, plan is not None, rating, tz)
     if plan is None and previous is not None:
         blocks.append(context(f"Starting from {previous.label}'s success plan: keep what still holds."))
     for n in range(GOAL_SLOTS):

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from ..clock import local_day
 from ..models import Account, Health, HealthAssessment, HealthRating, PlanEntry, ProjectedOutcome
 from ..rules.health import REASON_MAX
 from ..slack_ids import Action, Callback, Input
@@ -153,9 +154,9 @@ def yellow_save_plan(account: Account, has_plan: bool) -> tuple[str, list[dict[s
     return text, [section(text), actions([button("Open a save plan", Action.OPEN_SAVE_PLAN, value, style="primary")])]
 
 
-def already_submitted(account: Account, assessment: HealthAssessment) -> str:
+def already_submitted(account: Account, assessment: HealthAssessment, tz: dt.tzinfo) -> str:
     return (f"The renewal health assessment for {_name(account)} was submitted by {mention(assessment.submitted_by)} "
-            f"on {assessment.submitted_at:%Y-%m-%d} ({assessment.rating.value}). Use `/health` to change the rating.")
+            f"on {local_day(assessment.submitted_at, tz)} ({assessment.rating.value}). Use `/health` to change the rating.")
 
 
 def not_allowed(account: Account) -> str:

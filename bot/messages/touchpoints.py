@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
+from ..clock import local_day
 from ..models import Account, Touchpoint
 from ..slack_ids import Action, Block, Callback, Input
 from ..text import escape_mrkdwn, mention, truncate
@@ -36,10 +38,10 @@ def touchpoint_modal(account: Account | None, note: str, *, notice: str | None =
                  private_metadata=json.dumps(metadata))
 
 
-def logged(account: Account, touch: Touchpoint) -> str:
+def logged(account: Account, touch: Touchpoint, tz: dt.tzinfo) -> str:
     note = escape_mrkdwn(truncate(touch.note, 600))
     return (f":white_check_mark: Touchpoint logged for *{escape_mrkdwn(account.name)}* "
-            f"({touch.happened_at:%Y-%m-%d}, {mention(touch.user_id)}): {note}")
+            f"({local_day(touch.happened_at, tz)}, {mention(touch.user_id)}): {note}")
 
 
 def not_allowed(account: Account) -> str:

@@ -81,13 +81,25 @@ def may_start_retro(user: str, team: Iterable[str], leadership: Iterable[str], s
     return user in set(team) or user in set(leadership) or (sponsor is not None and user == sponsor)
 
 
+def retro_sponsors(configured: str | None, leadership: Iterable[str]) -> frozenset[str]:
+    """Who holds the TS churn retro sponsor's rights: the configured sponsor
+    (`TABOT_CHURN_RETRO_SPONSOR`), or leadership when none is configured. The sponsor named in
+    a retro's form is one of them or nobody: a people picker grants no right."""
+    return frozenset({configured}) if configured else frozenset(u for u in leadership if u)
+
+
 def is_sponsor(user: str, sponsors: Iterable[str | None]) -> bool:
-    """Only the TS churn retro sponsor (the configured one, or the one named on the retro)
-    may force an unneeded retro or publish one."""
+    """Only the TS churn retro sponsor (see `retro_sponsors`) may force an unneeded retro,
+    publish one, or mark another owner's lesson or call to action done."""
     return user in {s for s in sponsors if s}
 
 
-def weekly_reminder_period(since: dt.date, today: dt.date) -> str | None:
+def may_mark_done(user: str, owner: str | None, sponsors: Iterable[str | None]) -> bool:
+    """A lesson or call to action is marked done by its owner or the sponsor, nobody else."""
+    return (owner is not None and user == owner) or is_sponsor(user, sponsors)
+
+
+def weekly_reminder_period(since: dt.date, today: dt.date, every_days: int = 7) -> str | None:
     """The reminder period due on `today` for something waiting since `since`: "week-1" from
     7 days on, "week-2" from 14, ... (None in the first week). Keyed by week so a reminder goes
     once per week even when the job runs daily, and a missed day is caught up the next."""
