@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import secrets
 import sys
 import threading
 import time
@@ -218,7 +219,8 @@ class Sandbox:
     def new_trigger_id(self, user: str | None = None, view_id: str | None = None) -> str:
         """A trigger_id as Slack sends with an interaction: usable once, within 3 seconds."""
         with self.workspace.lock:
-            trigger_id = f"{int(time.time())}.{self.workspace.new_id('TRG').lower()}"
+            # unique across sandboxes and runs, as Slack's are (a repeat is taken for a replay)
+            trigger_id = f"{int(time.time())}.{self.workspace.new_id('TRG').lower()}.{secrets.token_hex(6)}"
             self._triggers[trigger_id] = Trigger(user, view_id, time.monotonic() + TRIGGER_TTL)
             return trigger_id
 
