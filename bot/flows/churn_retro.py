@@ -37,11 +37,11 @@ from ..rules.churn_retro import (
     RealisedChurn,
     RenewalOutcome,
     is_sponsor,
-    may_start_retro,
     may_mark_done,
+    may_start_retro,
     retro_eligibility,
-)
     retro_sponsors,
+)
 from ..settings import Settings
 from ..slack_gateway import SlackGateway, Subject
 from ..store.churn_retros import get_retro, open_retro, retros_for_accounts
@@ -101,7 +101,6 @@ class RetroForm:
     force: bool
 
 
-def store_retro(session: Session, form: RetroForm, user: str, settings: Settings,
 class Stored(enum.StrEnum):
     """What storing the form did to the retro."""
 
@@ -110,6 +109,7 @@ class Stored(enum.StrEnum):
     REOPENED = "reopened"  # edited after its review was held: back to completed, to review again
 
 
+def store_retro(session: Session, form: RetroForm, user: str, settings: Settings,
                 now: dt.datetime) -> tuple[ChurnRetro, Stored]:
     """Store the completed retro (creating it when nobody asked for one). Lessons are the
     sponsor's; an unchanged item keeps its done state. A retro edited after its review was
@@ -140,11 +140,11 @@ class Stored(enum.StrEnum):
     stored = Stored.EDITED
     if retro.status in (RetroStatus.REQUESTED, RetroStatus.NOT_NEEDED):
         retro.status, retro.completed_at, retro.completed_by = RetroStatus.COMPLETED, now, user
-    session.flush()
         stored = Stored.FIRST
     elif retro.status == RetroStatus.REVIEW_HELD:
         retro.status, retro.review_held_at = RetroStatus.COMPLETED, None
         stored = Stored.REOPENED
+    session.flush()
     return get_retro(session, retro.id), stored
 
 
