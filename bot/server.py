@@ -25,6 +25,7 @@ from waitress.server import create_server
 
 from .app import RECEIVED, VERIFIED
 from .db import database_reachable
+from .metrics import count_refusals, metrics_endpoint
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,7 @@ def slack_endpoint(app: App) -> Callable:
 
 def make_wsgi_app(app: App, engine: Engine) -> Callable:
     slack = slack_endpoint(app)
+    metrics = metrics_endpoint(engine)
 
     def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
@@ -129,7 +131,9 @@ def make_wsgi_app(app: App, engine: Engine) -> Callable:
             )
             return [body]
         if path == EVENTS_PATH and method == "POST":
-            return slack(environ, start_response)
+            return slack(environ, count_refusals(start_response))
+        if path == "/metrics" and method == "GET":
+            return metrics(environ, start_response)
         return _plain(start_response, "404 Not Found", "not found")
 
     return wsgi

@@ -28,6 +28,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy.orm import Session
 
 from .deliveries import record
+from .metrics import MeteredWebClient  # counts Slack's refusals by method
 from .models import Delivery, SlackMessage
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 def make_web_client(token: str | None, base_url: str) -> WebClient:
     """A WebClient for `base_url` (Slack, GovSlack or the local sandbox) that retries 429s:
     the request path's (views.open, ...)."""
-    return WebClient(
+    return MeteredWebClient(
         token=token,
         base_url=base_url,
         retry_handlers=[
@@ -50,7 +51,7 @@ def make_delivery_client(token: str | None, base_url: str, timeout: int = 15) ->
     """The delivery worker's client: network errors and Slack's 5xx are retried a little by
     slack_sdk's handlers; a 429 is not slept on here but handed back, so the worker can turn
     to other channels and come back after `Retry-After`."""
-    return WebClient(
+    return MeteredWebClient(
         token=token,
         base_url=base_url,
         timeout=timeout,

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
+from .. import metrics
 from ..context import BotContext
 from ..db import begin_write, transaction
 from ..models import JobRun
@@ -45,6 +46,7 @@ def run_job(
     run = JobRun(job=name, as_of=now, started_at=dt.datetime.now(dt.UTC), dry_run=dry_run)
     if guard is not None and not guard():
         run.status, run.sent = "skipped", 0
+        metrics.JOB_RUNS.labels(name, run.status).inc()
         return run
     slack = SlackGateway(DryRunClient(echo)) if dry_run else ctx.slack
     session = ctx.sessions()
@@ -65,6 +67,8 @@ def run_job(
         session.close()
     run.finished_at = dt.datetime.now(dt.UTC)
     if not dry_run:
+        metrics.JOB_RUNS.labels(name, run.status).inc()
+        metrics.JOB_SECONDS.labels(name).observe((run.finished_at - run.started_at).total_seconds())
         with transaction(ctx.sessions) as record:
             record.add(run)
         if deliver and run.status == "ok":
