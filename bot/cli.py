@@ -165,11 +165,16 @@ def socket(no_scheduler: bool, no_worker: bool) -> None:
 
 @main.command()
 @click.option("--no-worker", is_flag=True, help="Do not deliver Slack messages in this process (run `tabot worker`).")
-def scheduler(no_worker: bool) -> None:
+@click.option("--metrics-port", type=int, default=None, help="Serve this process's Prometheus metrics on this port.")
+def scheduler(no_worker: bool, metrics_port: int | None) -> None:
     """Run the scheduled jobs alone (one scheduler acts per database, by a leader lock)."""
     from .jobs.scheduler import run_scheduler_forever
 
     ctx = _context()
+    if metrics_port is not None:
+        from .metrics import serve_metrics
+
+        serve_metrics(metrics_port)
     worker = _start_worker(ctx, not no_worker)
     if worker:
         worker.start()

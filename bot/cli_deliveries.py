@@ -18,9 +18,14 @@ def _context():
 
 @click.command()
 @click.option("--threads", default=None, type=int, help="Delivery threads (default TABOT_DELIVERY_THREADS).")
-def worker(threads: int | None) -> None:
+@click.option("--metrics-port", type=int, default=None, help="Serve this process's Prometheus metrics on this port.")
+def worker(threads: int | None, metrics_port: int | None) -> None:
     """Deliver what the bot owes Slack, alone (serve, socket and scheduler also do, unless --no-worker)."""
     ctx = _context()
+    if metrics_port is not None:
+        from .metrics import serve_metrics
+
+        serve_metrics(metrics_port)
     stopped = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())

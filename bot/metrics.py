@@ -135,13 +135,13 @@ def metrics_endpoint(engine: Engine) -> Callable[[dict, Callable], Iterable[byte
     return endpoint
 
 
-def serve_metrics(port: int, engine: Engine | None = None, host: str = "0.0.0.0") -> None:
-    """Expose this process's metrics on their own port (`tabot worker`/`scheduler --metrics-port`)."""
+def serve_metrics(port: int, host: str = "0.0.0.0") -> Any:
+    """Expose this process's counters on their own port (`tabot worker`/`scheduler --metrics-port`);
+    returns the HTTP server (its thread is a daemon)."""
     from prometheus_client import start_http_server
 
-    if engine is not None:
-        REGISTRY.register(DeliveriesCollector(engine))
-    start_http_server(port, addr=host)
+    server, _thread = start_http_server(port, addr=host)
+    return server
 
 
 FAILED = "tabot_failed"  # set in a request's context when it failed (bot/app.py answer_failure)

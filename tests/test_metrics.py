@@ -81,3 +81,21 @@ def test_only_get_serves_metrics(bot) -> None:
     with pytest.raises(urllib.error.HTTPError) as answer:
         urllib.request.urlopen(request, timeout=10)
     assert answer.value.code == 404
+
+
+def test_a_worker_or_scheduler_alone_serves_its_metrics_on_its_own_port() -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+    from bot.metrics import serve_metrics
+
+    for command in ("worker", "scheduler"):
+        assert "--metrics-port" in CliRunner().invoke(main, [command, "--help"]).output
+    server = serve_metrics(0, host="127.0.0.1")
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}/metrics", timeout=5) as answer:
+            text = answer.read().decode()
+        assert "# TYPE tabot_slack_api_errors_total counter" in text and "tabot_job_runs" in text
+    finally:
+        server.shutdown()
+        server.server_close()
