@@ -8,6 +8,7 @@ from __future__ import annotations
 
 BOT_SCOPES: tuple[str, ...] = (
     "commands",
+    "app_mentions:read",
     "chat:write",
     "chat:write.public",
     "channels:read",

@@ -160,10 +160,12 @@ class SlackGateway:
         text: str,
         blocks: list[dict[str, Any]] | None = None,
         thread: SlackMessage | None = None,
+        image_from: Delivery | None = None,
     ) -> SlackMessage:
-        """Owe a message in `channel` (into `thread` when given), about `subject`."""
+        """Owe a message in `channel` (into `thread` when given), about `subject`; with
+        `image_from`, showing that upload's file (see `record.OWED_FILE`)."""
         return record.post(session, channel, subject.type, subject.id, subject.purpose,
-                           text=text, blocks=blocks, thread=thread)
+                           text=text, blocks=blocks, thread=thread, image_from=image_from)
 
     @staticmethod
     def reply(
@@ -190,9 +192,10 @@ class SlackGateway:
 
     @staticmethod
     def ephemeral(session: Session, channel: str, user_id: str, *, text: str,
-                  blocks: list[dict[str, Any]] | None = None) -> Delivery:
-        """Owe a message only `user_id` sees (a DM where the bot cannot post one)."""
-        return record.ephemeral(session, channel, user_id, text=text, blocks=blocks)
+                  blocks: list[dict[str, Any]] | None = None, image_from: Delivery | None = None) -> Delivery:
+        """Owe a message only `user_id` sees (a DM where the bot cannot post one); with
+        `image_from`, showing that private upload's file (see `record.OWED_FILE`)."""
+        return record.ephemeral(session, channel, user_id, text=text, blocks=blocks, image_from=image_from)
 
     @staticmethod
     def upload(
@@ -204,10 +207,12 @@ class SlackGateway:
         title: str,
         initial_comment: str | None = None,
         thread: SlackMessage | None = None,
+        private: bool = False,
     ) -> Delivery:
-        """Owe a file in channel `to`, in the channel of message `to`, or in `thread`."""
+        """Owe a file in channel `to`, in the channel of message `to`, or in `thread`; a
+        `private` one shared nowhere, in the queue `to`, for a message owed after it to show."""
         return record.upload(session, to, content=content, filename=filename, title=title,
-                             initial_comment=initial_comment, thread=thread)
+                             initial_comment=initial_comment, thread=thread, private=private)
 
     @staticmethod
     def find(session: Session, subject: Subject) -> SlackMessage | None:

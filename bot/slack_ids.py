@@ -16,6 +16,7 @@ class Command(enum.StrEnum):
     TOUCH = "/touch"
     TRANSFER = "/transfer"
     TRAINING = "/training"
+    ACCOUNT = "/account"
 
 
 class Shortcut(enum.StrEnum):
@@ -64,6 +65,7 @@ class Action(enum.StrEnum):
     KNOWLEDGE_TRANSFER_HELD = "knowledge_transfer_held"
     APPROVE_TRANSFER = "approve_transfer"
     DECLINE_TRANSFER = "decline_transfer"
+    SHARE_ACCOUNT_CARD = "share_account_card"  # value: {"account": id, "upload": the chart's delivery id}
 
 
 class Block(enum.StrEnum):
@@ -78,6 +80,8 @@ class Block(enum.StrEnum):
     HANDOFF_ACTIONS = "handoff_actions"
     CHAMPION_WARNING = "champion_warning"
     RATING_HISTORY = "rating_history"
+    ACCOUNT_CHART = "account_chart"
+    ACCOUNT_CARD_ACTIONS = "account_card_actions"
 
 
 class Input(enum.StrEnum):

@@ -18,6 +18,10 @@ from ..models import Delivery, DeliveryKind, SlackMessage
 from ..models.base import utcnow
 
 _OWES = "tabot_owes_deliveries"
+# A message may show a file the bot uploads just before it (an image block showing a chart):
+# its blocks name the file by this placeholder and the delivery names the upload (`image_from`);
+# the worker puts the file's id in its place when it claims the message (see store.claim_next).
+OWED_FILE = "tabot:owed-file"
 _wakers: set[threading.Event] = set()
 _wakers_lock = threading.Lock()
 
@@ -71,6 +75,18 @@ def _text_payload(text: str, blocks: list[dict[str, Any]] | None) -> dict[str, A
     return payload
 
 
+def _image_from(payload: dict[str, Any], upload: Delivery | None, queue: str) -> dict[str, Any]:
+    """Name the upload whose file the message's blocks show (as `OWED_FILE`). It must be owed
+    in the same queue, before the message: a queue delivers in order, so the file has reached
+    Slack (or failed) by the time the message is claimed."""
+    if upload is None:
+        return payload
+    if upload.kind != DeliveryKind.UPLOAD or upload.queue != queue:
+        raise ValueError(f"a message in queue {queue!r} can only show a file uploaded in that queue")
+    payload["image_from"] = upload.id
+    return payload
+
+
 def _thread_parent(session: Session, thread: SlackMessage | None) -> SlackMessage | None:
     """The message a thread hangs off: Slack threads have one level, so replying "in the
     thread of" a reply means replying to its parent."""
@@ -89,9 +105,11 @@ def post(
     text: str,
     blocks: list[dict[str, Any]] | None = None,
     thread: SlackMessage | None = None,
+    image_from: Delivery | None = None,
 ) -> SlackMessage:
     """Owe a message in `channel` (an ID, a channel name, or a user id for a DM), or in the
-    thread `thread` starts or sits in; returns the message, not yet posted."""
+    thread `thread` starts or sits in; returns the message, not yet posted. With `image_from`,
+    its blocks show that upload's file where they say `OWED_FILE`."""
     thread = _thread_parent(session, thread)
     queue = queue_of(session, thread) if thread is not None else channel.lstrip("#")
     message = SlackMessage(
@@ -103,7 +121,8 @@ def post(
     _add(session, Delivery(
         kind=DeliveryKind.POST, queue=queue, channel=channel if thread is None else None,
         message_id=message.id, thread_id=thread.id if thread is not None else None,
-        payload=_text_payload(text, blocks), created_at=utcnow(), not_before=utcnow(), attempts=0,
+        payload=_image_from(_text_payload(text, blocks), image_from, queue), created_at=utcnow(),
+        not_before=utcnow(), attempts=0,
     ))
     return message
 
@@ -141,9 +160,11 @@ def upload(
     title: str,
     initial_comment: str | None = None,
     thread: SlackMessage | None = None,
+    private: bool = False,
 ) -> Delivery:
     """Owe a file: in channel `to` (ID, name or user id), in the channel of message `to`, or in
-    `thread`."""
+    `thread`. A `private` file is shared nowhere (only the bot holds it) and goes in the queue
+    `to` names, for a message owed after it in that queue to show (`image_from`)."""
     if isinstance(to, SlackMessage):
         queue, channel, message_id = queue_of(session, to), None, to.id
     else:
@@ -152,6 +173,10 @@ def upload(
     if thread is not None:
         queue, channel, message_id = queue_of(session, thread), None, None
     payload: dict[str, Any] = {"filename": filename, "title": title}
+    if private:
+        if thread is not None or not isinstance(to, str):
+            raise ValueError("a private file goes in a queue, not a channel, message or thread")
+        payload["private"] = True
     if initial_comment:
         payload["initial_comment"] = initial_comment
     return _add(session, Delivery(
@@ -163,11 +188,13 @@ def upload(
 
 
 def ephemeral(session: Session, channel: str, user_id: str, *, text: str,
-              blocks: list[dict[str, Any]] | None = None) -> Delivery:
-    """Owe a message only `user_id` sees in `channel` (a DM where the bot cannot post one)."""
+              blocks: list[dict[str, Any]] | None = None, image_from: Delivery | None = None) -> Delivery:
+    """Owe a message only `user_id` sees in `channel` (a DM where the bot cannot post one);
+    with `image_from` (a private upload in the queue `user_id`), showing that file."""
     return _add(session, Delivery(
         kind=DeliveryKind.EPHEMERAL, queue=user_id, channel=channel, user_id=user_id,
-        payload=_text_payload(text, blocks), created_at=utcnow(), not_before=utcnow(), attempts=0,
+        payload=_image_from(_text_payload(text, blocks), image_from, user_id), created_at=utcnow(),
+        not_before=utcnow(), attempts=0,
     ))
 
 

@@ -15,6 +15,10 @@ from sqlalchemy.orm import Session, aliased
 from ..models import Delivery, DeliveryKind, DeliveryStatus, SlackMessage
 
 UNFINISHED = (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED)
+# A message showing a file uploaded just before it is tried with the image this many times:
+# Slack processes an upload for a moment and may answer `invalid_blocks` meanwhile. After
+# that it goes without the image rather than not at all (as when the upload itself failed).
+IMAGE_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,7 @@ class Claimed:
     thread_ts: str | None
     claimed_at: dt.datetime
     previous_claim: dt.datetime | None  # set when an earlier claim lapsed: it may have reached Slack
+    attempts: int = 1  # this claim's number (1 = the first)
 
     @property
     def recovering(self) -> bool:
@@ -85,15 +90,43 @@ def claim_next(session: Session, now: dt.datetime, lease: dt.timedelta, worker: 
     delivery.attempts += 1
     message, thread = delivery.message, delivery.thread
     session.flush()
+    payload = dict(delivery.payload)
+    if payload.get("image_from") is not None:
+        payload = _show_file(session, payload, delivery.attempts)
     return Claimed(
         id=delivery.id, kind=delivery.kind, channel=delivery.channel, user_id=delivery.user_id,
-        payload=dict(delivery.payload), content=delivery.content, message_id=delivery.message_id,
+        payload=payload, content=delivery.content, message_id=delivery.message_id,
         message_channel=message.channel if message is not None else None,
         message_ts=message.ts if message is not None else None,
         thread_channel=thread.channel if thread is not None else None,
         thread_ts=thread.ts if thread is not None else None,
-        claimed_at=now, previous_claim=previous,
+        claimed_at=now, previous_claim=previous, attempts=delivery.attempts,
     )
+
+
+def _show_file(session: Session, payload: dict[str, Any], attempts: int) -> dict[str, Any]:
+    """The payload with the file its upload delivered in place of `OWED_FILE`; without the
+    blocks that show it when there is no file (the upload failed) or Slack kept refusing it."""
+    from .record import OWED_FILE
+
+    upload = session.get(Delivery, payload["image_from"])
+    file_id = ((upload.result or {}).get("file_id") if upload is not None and upload.status == DeliveryStatus.DONE
+               else None)
+    show = file_id is not None and attempts <= IMAGE_ATTEMPTS
+
+    def shows_owed_file(block: Any) -> bool:
+        return isinstance(block, dict) and (block.get("slack_file") or {}).get("id") == OWED_FILE
+
+    blocks = []
+    for block in payload.get("blocks") or []:
+        if shows_owed_file(block):
+            if show:
+                blocks.append({**block, "slack_file": {"id": file_id}})
+        else:
+            blocks.append(block)
+    payload["blocks"] = blocks
+    payload["image_shown"] = show
+    return payload
 
 
 def _still_mine(session: Session, claimed: Claimed, worker: str) -> Delivery | None:

@@ -128,7 +128,9 @@ class Deliverer:
         return Outcome()
 
     def _upload(self, c: Claimed) -> Outcome:
-        if c.thread_ts:
+        if c.payload.get("private"):
+            channel, thread_ts = None, None  # shared nowhere: a message owed after it shows it
+        elif c.thread_ts:
             channel, thread_ts = c.thread_channel, c.thread_ts
         elif c.message_channel:
             channel, thread_ts = c.message_channel, None
@@ -218,6 +220,10 @@ class DeliveryRunner:
             self._later(claimed, "ratelimited", dt.timedelta(seconds=max(1, retry_after)))
         elif status >= 500 or error in TRANSIENT_ERRORS:
             self._later(claimed, f"{error} (HTTP {status})", self._backoff(claimed))
+        elif error == "invalid_blocks" and claimed.payload.get("image_shown"):
+            # the file it shows was uploaded a moment ago and Slack may still be processing it:
+            # try again shortly (after IMAGE_ATTEMPTS tries it goes without the image)
+            self._later(claimed, "invalid_blocks while showing a new file", self._backoff(claimed))
         else:
             self._failed(claimed, error)
 

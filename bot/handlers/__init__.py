@@ -8,7 +8,8 @@ from ..context import BotContext
 
 
 def register_all(app: App, ctx: BotContext) -> None:
-    from . import churn_retro, health, home, lifecycle, onboarding, plans, save_plan, touchpoints, transfer
+    from . import account_card, churn_retro, health, home, lifecycle, onboarding, plans, save_plan, touchpoints, transfer
 
-    for module in (health, home, save_plan, plans, lifecycle, churn_retro, onboarding, touchpoints, transfer):
+    for module in (health, home, save_plan, plans, lifecycle, churn_retro, onboarding, touchpoints, transfer,
+                   account_card):
         module.register(app, ctx)

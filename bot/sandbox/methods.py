@@ -40,7 +40,40 @@ def method(name: str) -> Callable[[Method], Method]:
     return register
 
 
-def _blocks(params: dict[str, Any]) -> list[dict[str, Any]]:
+IMAGE_TYPES = ("png", "jpg", "jpeg", "gif")  # what an image block's slack_file may show
+IMAGE_TEXT_MAX = 2000  # alt_text and title
+
+
+def _image_block(sb: "Sandbox | None", block: dict[str, Any], i: int) -> None:
+    """Slack's checks of an image block: alt text, one source, and a `slack_file` naming an
+    image file that exists (a file still being uploaded, or none, is an invalid slack file)."""
+    def invalid(message: str, pointer: str = "") -> SlackError:
+        return SlackError("invalid_blocks", messages=[f"[ERROR] {message} [json-pointer:/blocks/{i}{pointer}]"])
+
+    alt = block.get("alt_text")
+    if not isinstance(alt, str) or not alt or len(alt) > IMAGE_TEXT_MAX:
+        raise invalid("missing required field: alt_text" if not alt else "alt_text too long", "/alt_text")
+    title = block.get("title")
+    if title is not None and (not isinstance(title, dict) or title.get("type") != "plain_text"
+                              or len(title.get("text") or "") > IMAGE_TEXT_MAX):
+        raise invalid("title must be plain_text of at most 2000 characters", "/title")
+    if ("image_url" in block) == ("slack_file" in block):
+        raise invalid("must provide exactly one of image_url or slack_file")
+    if "image_url" in block:
+        return
+    source = block["slack_file"]
+    if not isinstance(source, dict) or ("id" in source) == ("url" in source):
+        raise invalid("slack_file must have exactly one of id or url", "/slack_file")
+    if sb is None:
+        return
+    wanted = source.get("id") or source.get("url")
+    found = next((f for f in sb.workspace.files
+                  if wanted in (f["id"], f.get("url_private"), f.get("permalink"))), None)
+    if found is None or found["name"].rsplit(".", 1)[-1].lower() not in IMAGE_TYPES:
+        raise invalid("invalid slack file", "/slack_file")
+
+
+def _blocks(params: dict[str, Any], sb: "Sandbox | None" = None) -> list[dict[str, Any]]:
     blocks = params.get("blocks") or []
     if not isinstance(blocks, list) or not all(isinstance(b, dict) for b in blocks):
         raise SlackError("invalid_blocks_format")
@@ -51,6 +84,8 @@ def _blocks(params: dict[str, Any]) -> list[dict[str, Any]]:
         limit = {"section": SECTION_TEXT_MAX, "header": HEADER_TEXT_MAX}.get(block.get("type", ""))
         if limit and len(text) > limit:
             raise SlackError("invalid_blocks", messages=[f"[ERROR] must be less than {limit + 1} characters [json-pointer:/blocks/{i}/text]"])
+        if block.get("type") == "image":
+            _image_block(sb, block, i)
     return blocks
 
 
@@ -88,7 +123,7 @@ def auth_test(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
 @method("chat.postMessage")
 def chat_post_message(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
     channel = sb.workspace.channel(params.get("channel") or "")
-    blocks = _blocks(params)
+    blocks = _blocks(params, sb)
     if not params.get("text") and not blocks and not params.get("attachments"):
         raise SlackError("no_text")
     message = sb.workspace.add_message(channel, _bot_message(params, blocks), params.get("thread_ts") or None)
@@ -102,7 +137,7 @@ def chat_update(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
     if message.get("user") != BOT_USER_ID:
         raise SlackError("cant_update_message")
     if "blocks" in params:
-        message["blocks"] = _blocks(params)
+        message["blocks"] = _blocks(params, sb)
     if "text" in params:
         message["text"] = params["text"] or ""
     if not message.get("text") and not message.get("blocks"):
@@ -129,7 +164,7 @@ def chat_post_ephemeral(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]
         raise SlackError("user_not_found")
     if channel.is_im and channel.user != user:
         raise SlackError("user_not_in_channel")
-    blocks = _blocks(params)
+    blocks = _blocks(params, sb)
     if not params.get("text") and not blocks:
         raise SlackError("no_text")
     ts = sb.workspace.new_ts()

@@ -349,6 +349,8 @@ class Sandbox:
             channel_id, user = target
             self.responses.append(body)
             blocks = body.get("blocks") or []
+            if body.get("delete_original"):
+                return 200  # the message the click came from goes away; nothing new is shown
             if body.get("response_type") == "in_channel":
                 message = {"user": BOT_USER_ID, "bot_id": BOT_ID, "text": body.get("text", ""), "blocks": blocks}
                 self.workspace.add_message(self.workspace.channel(channel_id), message, body.get("thread_ts"))

@@ -1,0 +1,131 @@
+"""`/account ACCOUNT` and `@tabot ACCOUNT`: the account's card, for the account team and
+leadership only, shown to the asker alone until they click *Share in channel*.
+
+The card shows its chart (a PNG) in an image block, which names the file by its Slack id, and
+the id exists only once the file is uploaded. Both are owed in one transaction: the chart as a
+*private* upload (shared in no channel, so nobody else sees it) in the asker's queue, then the
+card, in the same queue, naming the upload (`image_from`); the worker uploads the file, then
+puts its id into the card's image block as it claims the card (bot/deliveries). *Share in
+channel* posts the card in the channel showing the same file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from slack_bolt import App
+
+from ..context import BotContext
+from ..db import transaction
+from ..deliveries.record import OWED_FILE
+from ..messages import account_card as msg
+from ..models import Account, Delivery, DeliveryKind, DeliveryStatus
+from ..rules.account_card import may_see_card, mention_query
+from ..slack_gateway import Subject
+from ..slack_ids import Action, Command
+from ..store.account_card import AccountCard, account_card
+from ..store.accounts import get_account, match_accounts
+from .common import not_exactly_one_account
+
+log = logging.getLogger(__name__)
+
+
+def _in_channel(channel: str | None) -> bool:
+    """A channel people share (public or private), not a DM: where *Share in channel* makes sense."""
+    return bool(channel) and channel[0] in ("C", "G")
+
+
+def chart_png(card: AccountCard, settings) -> bytes:
+    from ..charts import AccountChartData, account_chart  # matplotlib loads on the first card, not at start
+
+    start, end = card.window
+    return account_chart(AccountChartData(
+        title=msg.chart_title(card), start=start, end=end, ratings=card.health_steps, scores=card.scores,
+        usage=card.usage, mau_seats_goal=float(settings.health_mau_seats_healthy),
+        dau_mau_goal=float(settings.health_dau_mau_healthy)))
+
+
+def register(app: App, ctx: BotContext) -> None:
+    settings = ctx.settings
+
+    def refuse_or_find(session, user: str, query: str) -> tuple[Account | None, str | None]:
+        """The one account `query` names that `user` may see, or what to tell them instead.
+        Only accounts they may see are named back to them (the list itself is information)."""
+        if not query.strip():
+            return None, msg.usage_hint()
+        matches = match_accounts(session, query)
+        visible = [a for a in matches if may_see_card(user, a.team, settings.leadership)]
+        if matches and not visible:
+            return None, msg.not_allowed(sorted(settings.leadership))
+        problem = not_exactly_one_account(query, visible)
+        return (None, problem) if problem else (visible[0], None)
+
+    def show_card(user: str, channel: str, query: str, answer: Callable[[str], None]) -> None:
+        now = dt.datetime.now(dt.UTC)
+        with ctx.sessions() as session:
+            account, problem = refuse_or_find(session, user, query)
+            if account is not None:
+                card = account_card(session, account, settings, now)
+        if account is None:
+            answer(problem)  # refused or not understood: nothing of any account was read out
+            return
+        png = chart_png(card, settings)  # no transaction open while it renders
+        with transaction(ctx.sessions) as session:
+            upload = ctx.slack.upload(session, user, content=png, filename=msg.chart_filename(card, user, now),
+                                      title=msg.chart_title(card), private=True)
+            share = msg.share_value(account.id, upload.id) if _in_channel(channel) else None
+            text, blocks = msg.account_card(card, settings.tz, file_id=OWED_FILE, share=share)
+            ctx.slack.ephemeral(session, channel, user, text=text, blocks=blocks, image_from=upload)
+
+    def owe_answer(channel: str, user: str) -> Callable[[str], None]:
+        def answer(text: str) -> None:
+            with transaction(ctx.sessions) as session:
+                ctx.slack.ephemeral(session, channel, user, text=text)
+        return answer
+
+    @app.command(Command.ACCOUNT)
+    def account_command(ack, body: dict, respond) -> None:
+        ack()
+        user = body["user_id"]
+        show_card(user, body.get("channel_id") or user, body.get("text") or "",
+                  lambda text: respond(text, response_type="ephemeral"))
+
+    @app.event("app_mention")
+    def mentioned(event: dict) -> None:
+        user, channel = event.get("user"), event.get("channel")
+        if not user or not channel or event.get("bot_id"):
+            return
+        show_card(user, channel, mention_query(event.get("text") or ""), owe_answer(channel, user))
+
+    @app.action(Action.SHARE_ACCOUNT_CARD)
+    def share_card(ack, body: dict, respond) -> None:
+        ack()
+        user = body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        account_id, upload_id = msg.parse_share_value(body["actions"][0].get("value") or "")
+        now = dt.datetime.now(dt.UTC)
+        with ctx.sessions() as session:
+            account = get_account(session, account_id) if account_id is not None else None
+            allowed = account is not None and may_see_card(user, account.team, settings.leadership)
+            if allowed and _in_channel(channel):
+                card = account_card(session, account, settings, now)
+                upload = session.get(Delivery, upload_id) if upload_id is not None else None
+                file_id = ((upload.result or {}).get("file_id")
+                           if upload is not None and upload.kind == DeliveryKind.UPLOAD and upload.queue == user
+                           and upload.status == DeliveryStatus.DONE else None)
+        if not allowed or not _in_channel(channel):
+            respond(msg.not_allowed(sorted(settings.leadership)) if not allowed else "Share it from a channel.",
+                    response_type="ephemeral", replace_original=False)
+            return
+        png = None if file_id else chart_png(card, settings)  # the asker's chart never reached Slack
+        with transaction(ctx.sessions) as session:
+            upload = None
+            if png is not None:
+                upload = ctx.slack.upload(session, channel, content=png, filename=msg.chart_filename(card, user, now),
+                                          title=msg.chart_title(card), private=True)
+            text, blocks = msg.account_card(card, settings.tz, file_id=file_id or OWED_FILE, shared_by=user)
+            ctx.slack.post(session, channel, Subject("account", account.id, "account_card"), text=text, blocks=blocks,
+                           image_from=upload)
+        respond(delete_original=True)  # the private card goes; the channel has it now
