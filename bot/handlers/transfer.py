@@ -17,11 +17,18 @@ from ..flows import transfer as flow
 from ..messages import transfer as msg
 from ..messages.blocks import state_value
 from ..rules.touchpoints import find_user_mention
-from ..rules.transfer import may_decide_transfer, may_start_transfer, new_ta_error, transfer_approvers
+from ..rules.transfer import (
+    decides_own_transfer,
+    may_decide_transfer,
+    may_start_transfer,
+    new_ta_error,
+    transfer_approvers,
+    transfer_deciders,
+)
 from ..slack_ids import Action, Block, Callback, Command, Input
 from ..store.accounts import get_account, match_accounts
 from ..store.transfers import get_transfer, pending_transfer
-from ..text import escape_mrkdwn, mention, truncate
+from ..text import escape_mrkdwn, is_user_id, mention, truncate
 from .common import ack_submission
 
 log = logging.getLogger(__name__)
@@ -46,8 +53,11 @@ def parse_transfer_form(view: dict[str, Any]) -> flow.TransferForm:
 def register(app: App, ctx: BotContext) -> None:
     settings = ctx.settings
 
-    def approvers() -> list[str]:
-        return transfer_approvers(settings.ta_manager, settings.ta_leadership)
+    def approvers(requested_by: str | None = None, new_ta: str | None = None) -> list[str]:
+        """Who decides: never the one who asked nor the new TA."""
+        if requested_by is None and new_ta is None:
+            return transfer_approvers(settings.ta_manager, settings.ta_leadership)
+        return transfer_deciders(settings.ta_manager, settings.ta_leadership, settings.ta_director, requested_by, new_ta)
 
     @app.command(Command.TRANSFER)
     def transfer_command(ack, body: dict, client, respond) -> None:
@@ -87,10 +97,13 @@ def register(app: App, ctx: BotContext) -> None:
             elif (pending := pending_transfer(session, account.id)) is not None:
                 errors[Block.ACCOUNT] = (f"A transfer of this account to {ctx.slack.display_name(pending.to_user_id)} "
                                          f"is waiting for approval.")
-            elif not approvers():
-                errors[Block.ACCOUNT] = "No TA manager is set (TABOT_TA_MANAGER, else TABOT_TA_LEADERSHIP) to approve it."
+            elif not approvers(user, form.new_ta):
+                errors[Block.ACCOUNT] = ("Nobody else is set to approve it (TABOT_TA_MANAGER, TABOT_TA_LEADERSHIP, "
+                                         "TABOT_TA_DIRECTOR): who asks for a transfer does not approve it.")
         if account is not None and (problem := new_ta_error(current_ta, form.new_ta)):
             errors[Input.NEW_TA] = problem
+        elif form.new_ta and not is_user_id(form.new_ta):
+            errors[Input.NEW_TA] = "Pick the new TA from the list of people."
         for input_id, label, _, optional in msg.NOTES:
             if not optional and not getattr(form, str(input_id)):
                 errors[input_id] = f"The new TA needs this: {label.lower()}."
@@ -98,24 +111,40 @@ def register(app: App, ctx: BotContext) -> None:
             return
         with transaction(ctx.sessions) as session:
             transfer = flow.store_request(session, form, current_ta, user, dt.datetime.now(dt.UTC))
-            flow.announce_request(session, ctx.slack, transfer, approvers(), ctx.slack.display_name, settings.tz)
-            ctx.slack.ephemeral(session, form.channel or user, user, text=msg.requested(transfer, approvers()))
+            deciders = approvers(user, form.new_ta)
+            flow.announce_request(session, ctx.slack, transfer, deciders, ctx.slack.display_name, settings.tz)
+            ctx.slack.ephemeral(session, form.channel or user, user, text=msg.requested(transfer, deciders))
 
     def decide(body: dict, approve: bool) -> None:
         user = body["user"]["id"]
-        transfer_id = int(body["actions"][0]["value"])
+        value = str(body["actions"][0].get("value") or "")
+        transfer_id = int(value) if value.isascii() and value.isdigit() and len(value) < 19 else 0
         if not may_decide_transfer(user, settings.ta_manager, settings.ta_leadership, settings.ta_director):
             who = ", ".join(mention(u) for u in approvers()) or "the TA manager"
             ctx.slack.tell(user, text=f"Only {who} or TS leadership can approve or decline a TA transfer.")
             return
+        own = False
         with transaction(ctx.sessions) as session:
-            transfer = get_transfer(session, transfer_id, for_update=True)
-            decision = flow.decide(session, transfer, user, approve, dt.datetime.now(dt.UTC))
-            name = escape_mrkdwn(transfer.account.name)
-            decided_by, status, current = transfer.decided_by, transfer.status.value, transfer.account.ta_user_id
+            transfer = get_transfer(session, transfer_id, for_update=True) if transfer_id else None
+            if transfer is None:
+                decision = None
+            elif decides_own_transfer(user, transfer.requested_by, transfer.to_user_id):
+                decision, own = None, True
+            else:
+                decision = flow.decide(session, transfer, user, approve, dt.datetime.now(dt.UTC))
+            name = escape_mrkdwn(transfer.account.name) if transfer else ""
+            decided_by, status, current = ((transfer.decided_by, transfer.status.value, transfer.account.ta_user_id)
+                                           if transfer else (None, "", None))
+            others = approvers(transfer.requested_by, transfer.to_user_id) if transfer else []
             if decision in (flow.Decision.APPROVED, flow.Decision.DECLINED):
                 flow.announce_decision(session, ctx.slack, transfer, ctx.slack.display_name, settings.tz)
-        if decision is flow.Decision.ALREADY_DECIDED:
+        if transfer is None:
+            ctx.slack.tell(user, text="That transfer request no longer exists.")
+        elif own:
+            who = ", ".join(mention(u) for u in others) or "another of the TA manager or TS leadership"
+            ctx.slack.tell(user, text=f":no_entry: You asked for the transfer of *{name}* or take it over, so you do not "
+                                      f"decide it: {who} does. Nothing was changed.")
+        elif decision is flow.Decision.ALREADY_DECIDED:
             ctx.slack.tell(user, text=f"The transfer of *{name}* was already {status} by {mention(decided_by)}.")
         elif decision is flow.Decision.TA_CHANGED:
             ctx.slack.tell(user, text=f"*{name}*'s TA changed since this request (now {mention(current)}): "

@@ -18,6 +18,21 @@ def may_decide_transfer(user: str, ta_manager: list[str], ta_leadership: list[st
     return user in {*ta_manager, *ta_leadership, *ta_director}
 
 
+def decides_own_transfer(user: str, requested_by: str | None, new_ta: str | None) -> bool:
+    """Nobody decides a transfer they asked for or that hands them the account: another
+    approver does (four eyes), even when the one who asked is leadership."""
+    return user in {requested_by, new_ta}
+
+
+def transfer_deciders(ta_manager: list[str], ta_leadership: list[str], ta_director: list[str],
+                      requested_by: str | None, new_ta: str | None) -> list[str]:
+    """Whom a transfer's request goes to: its approvers (`transfer_approvers`) but the one who
+    asked and the new TA; when that leaves nobody, the rest of TS leadership."""
+    def others(users: list[str]) -> list[str]:
+        return [u for u in dict.fromkeys(users) if not decides_own_transfer(u, requested_by, new_ta)]
+    return others(transfer_approvers(ta_manager, ta_leadership)) or others([*ta_manager, *ta_leadership, *ta_director])
+
+
 def new_ta_error(current_ta: str | None, new_ta: str | None) -> str | None:
     if not new_ta:
         return "Pick the TA who takes the account over."
