@@ -274,6 +274,9 @@ def _run_import(kind: str, path: Path) -> None:
     if outcome.realised:
         click.echo(f"{outcome.realised} realised churn(s): {len(outcome.retros_asked)} churn retro(s) asked for "
                    "(the rest are below the retro rule or recorded already)")
+    if outcome.transfers_kept:
+        click.echo(f"{outcome.transfers_kept} approved TA transfer(s) kept: the file still names the TA from before "
+                   "(the TA manager is told what to change in the CRM)")
     ctx.deliver_owed()  # what Slack refuses stays listed in `tabot deliveries list --failed`
 
 

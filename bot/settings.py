@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     )
     # onboarding days on which the TA hears if MAU/seats is below the goal
     onboarding_check_days: Annotated[list[int], NoDecode] = Field(
+    # Commercial (SMB) accounts with ARR under this are "Scaled Success" (the Scaled flag)
+    scaled_success_arr_below: Decimal = Field(Decimal("50000"), ge=0, alias="TABOT_SCALED_SUCCESS_ARR_BELOW")
         default_factory=lambda: [30, 45], alias="TABOT_ONBOARDING_CHECK_DAYS"
     )
 

@@ -41,6 +41,7 @@ class ImportOutcome:
     stages: list[Any] = field(default_factory=list)  # StageAnnounced, one per account and stage reached
     realised: int = 0  # realised churns in the file
     retros_asked: list[int] = field(default_factory=list)
+    transfers_kept: int = 0  # approved TA transfers the file contradicts (the new TA is kept)
 
     @property
     def turned_red(self) -> int:
@@ -53,11 +54,16 @@ def run_import(ctx: BotContext, kind: str, path: Path, now: dt.datetime) -> Impo
     from .. import importer
     from .churn_retro import churn_realised
     from .onboarding import announce_stage_changes
+    from .transfer import crm_caught_up
 
     with transaction(ctx.sessions) as session:
         if kind == "accounts":
-            summary = importer.import_accounts(session, path, importer.slack_user_resolver(ctx.slack.client))
+            summary = importer.import_accounts(session, path, importer.slack_user_resolver(ctx.slack.client),
+                                               scaled_success_below=ctx.settings.scaled_success_arr_below)
             outcome = ImportOutcome(summary, record_imported_health(session, ctx.settings, summary.crm_health, now))
+            if summary.transfers_kept or summary.transfers_settled:
+                crm_caught_up(session, ctx.slack, ctx.settings, summary.transfers_kept, summary.transfers_settled, now)
+                outcome.transfers_kept = len(summary.transfers_kept)
             if summary.stage_changes:
                 outcome.stages = announce_stage_changes(session, ctx.slack, ctx.settings, summary.stage_changes, now,
                                                         ctx.slack.display_name)

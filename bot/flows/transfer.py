@@ -12,13 +12,14 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from ..clock import local_day
+from ..clock import local_date, local_day
 from ..documents import render
 from ..messages import transfer as msg
 from ..models import TaTransfer, TransferStatus
-from ..rules.transfer import moved_in_words
+from ..rules.transfer import moved_in_words, transfer_approvers
 from ..slack_gateway import SlackGateway, Subject
 from ..store import health as health_store
 from ..store import journey as journey_store
@@ -126,3 +127,27 @@ def announce_decision(session: Session, slack: SlackGateway, transfer: TaTransfe
     else:
         for person in dict.fromkeys(u for u in (transfer.requested_by, transfer.from_user_id) if u):
             slack.dm(session, person, text=msg.declined_notice(transfer))
+
+
+def crm_caught_up(session: Session, slack: SlackGateway, settings, kept: list[tuple[int, str | None]],
+                  settled: list[int], now: dt.datetime) -> int:
+    """After an accounts import (in its transaction): transfers the CRM now agrees with (or
+    overrules) are settled and never mentioned again; for those it still contradicts, the TA
+    manager (else TA leadership) is told what to change in the CRM, at most once a team day
+    per transfer. Returns the transfers told about."""
+    if settled:
+        session.execute(update(TaTransfer).where(TaTransfer.id.in_(settled)).values(crm_settled_at=now)
+                        .execution_options(synchronize_session=False))
+    today = local_date(now, settings.tz)
+    due = [(transfer, crm_ta) for transfer_id, crm_ta in kept
+           if (transfer := session.get(TaTransfer, transfer_id)) is not None
+           and (transfer.crm_reminded_at is None or local_date(transfer.crm_reminded_at, settings.tz) < today)]
+    if not due:
+        return 0
+    text, blocks = msg.crm_still_names_old_ta(due, settings.tz)
+    for manager in transfer_approvers(settings.ta_manager, settings.ta_leadership):
+        slack.dm(session, manager, text=text, blocks=blocks)
+    for transfer, _ in due:
+        transfer.crm_reminded_at = now
+    session.flush()
+    return len(due)

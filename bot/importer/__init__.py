@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from http.client import HTTPException
 from pathlib import Path
 from typing import IO, Any
@@ -23,7 +24,10 @@ from ..models import (
     Account, AccountStatus, Contact, ContactRole, Health, LifecycleStage, SalesStage, Segment, UsageSnapshot,
 )
 from ..rules.churn_retro import RealisedChurn
+from ..rules.segments import ACCEPTED_SEGMENT_NAMES, SUPPORT_LEVELS, is_scaled_success, segment_named, support_level_named
+from ..rules.transfer import crm_ta_verdict
 from ..store.health import current_ratings
+from ..store.transfers import transfers_awaiting_crm
 from ..text import name_key
 from .csv_rows import (
     SLACK_USER,
@@ -53,12 +57,11 @@ __all__ = [
 
 ACCOUNT_COLUMNS = ("salesforce_id", "name", "tier", "segment", "arr", "seats", "close_date", "contract_start",
                    "renewal_date", "ta", "ae", "ce")
-ACCOUNT_OPTIONAL = ("pooled", "scaled", "lifecycle_stage", "status", "health", "stage")
+ACCOUNT_OPTIONAL = ("pooled", "scaled", "lifecycle_stage", "status", "health", "stage", "support_level")
 ACCOUNT_OPTIONAL += RENEWAL_COLUMNS  # how a renewal turned out: see renewal_outcome.py
 CONTACT_COLUMNS = ("salesforce_id", "name", "title", "email", "roles", "instance_admin")
 USAGE_COLUMNS = ("salesforce_id", "month", "dau", "mau", "versions_behind", "precise_intel", "defect_tickets_90d",
                  "help_tickets_90d", "last_activity")
-SEGMENTS = choices_of(list(Segment)) | {"midmarket": Segment.MID_MARKET, "mm": Segment.MID_MARKET}
 # "1. Onboarding" or just "Onboarding"
 STAGES = choices_of(list(LifecycleStage)) | {
     key: stage for stage in LifecycleStage for key in choices_of([stage.value.split(". ", 1)[1]])
@@ -82,6 +85,29 @@ class AccountImport(ImportSummary):
     # (account id, stage before, stage after) for every sales stage the file changes; the caller
     # hands them to the onboarding flow (stage 6 and 7 start the onboarding playbook).
     stage_changes: list[tuple[int, SalesStage | None, SalesStage | None]] = field(default_factory=list)
+    # approved TA transfers the file still contradicts (the new TA kept; the caller tells the TA
+    # manager what to change in the CRM), and those the CRM now agrees with or overrules
+    transfers_kept: list[tuple[int, str | None]] = field(default_factory=list)  # (transfer id, the CRM's TA)
+    transfers_settled: list[int] = field(default_factory=list)
+
+
+def parse_segment(column: str, value: str) -> tuple[Segment, bool] | None:
+    """Either vocabulary (the success model's or the technical-advisors document's), or
+    "Scaled Success": (the model's segment, whether the name said Scaled Success)."""
+    if not value:
+        return None
+    found = segment_named(value)
+    if found is None:
+        raise Invalid(f'{cell(column, value)} is not one of: {", ".join(ACCEPTED_SEGMENT_NAMES)}')
+    return Segment(found[0]), found[1]
+
+
+def parse_support_level(column: str, value: str) -> str | None:
+    if not value:
+        return None
+    if (level := support_level_named(value)) is None:
+        raise Invalid(f'{cell(column, value)} is not one of: {", ".join(SUPPORT_LEVELS)}')
+    return level
 
 
 def _update(summary: ImportSummary, record: Any, fields: dict[str, Any], also_changed: bool = False) -> bool:
@@ -99,7 +125,10 @@ class LookupFailed(Exception):
     """Slack could not say who has an email (unreachable, or it refused the call)."""
 
 
-def import_accounts(session: Session, source: str | Path | IO[str], resolve_user: Callable[[str], str | None]) -> AccountImport:
+def import_accounts(session: Session, source: str | Path | IO[str], resolve_user: Callable[[str], str | None], *,
+                    scaled_success_below: Decimal | None = None) -> AccountImport:
+    """`scaled_success_below`: with no `scaled` cell, an SMB (Commercial) account is Scaled
+    Success when its ARR is under it (`TABOT_SCALED_SUCCESS_ARR_BELOW`)."""
     resolved: dict[str, str | None] = {}
     failed: list[LookupFailed] = []  # after one failure, Slack is not asked again
     user_id_length = length_of(Account.ta_user_id)
@@ -129,7 +158,7 @@ def import_accounts(session: Session, source: str | Path | IO[str], resolve_user
 
     parsers: dict[str, Callable[[str, str], Any]] = {
         "salesforce_id": text_in(Account.salesforce_id), "name": text_in(Account.name), "tier": tier,
-        "segment": lambda c, v: parse_choice(c, v, SEGMENTS), "arr": money_in(Account.arr),
+        "segment": parse_segment, "support_level": parse_support_level, "arr": money_in(Account.arr),
         "seats": count_in(Account.seats),
         "close_date": parse_date, "contract_start": parse_date, "renewal_date": parse_date,
         "ta": person, "ae": person, "ce": person, "pooled": parse_bool, "scaled": parse_bool,
@@ -156,25 +185,36 @@ def import_accounts(session: Session, source: str | Path | IO[str], resolve_user
     summary = AccountImport()
     existing = load_by_salesforce_id(session, [values["salesforce_id"] for _, values in rows])
     current = current_ratings(session, [a.id for a in existing.values()])  # one statement
+    awaiting_crm = transfers_awaiting_crm(session, [a.id for a in existing.values()])
     staged: list[tuple[Account, SalesStage | None, SalesStage]] = []
     outcomes: list[tuple[Account, dict[str, Any]]] = []
     for _, values in rows:
         health = values.pop("health", None)
+        segment, named_scaled = values["segment"] or (None, False)
         fields = {
             "name": values["name"], "name_key": name_key(values["name"])[:length_of(Account.name_key)],
             "tier": values["tier"],
-            "segment": values["segment"], "arr": values["arr"], "seats": values["seats"],
+            "segment": segment, "arr": values["arr"], "seats": values["seats"],
             "close_date": values["close_date"], "contract_start": values["contract_start"],
             "renewal_date": values["renewal_date"], "ta_user_id": values["ta"], "ae_user_id": values["ae"],
             "ce_user_id": values["ce"],
         }
-        for optional in ("pooled", "scaled", "lifecycle_stage", "status"):
+        for optional in ("pooled", "scaled", "lifecycle_stage", "status", "support_level"):
             if values.get(optional) is not None:
                 fields[optional] = values[optional]
+        if values.get("scaled") is None and (named_scaled or (segment == Segment.SMB and scaled_success_below is not None)):
+            fields["scaled"] = named_scaled or is_scaled_success(segment.value, values["arr"], scaled_success_below)
         if values.get("stage") is not None:
             fields["sales_stage"] = values["stage"]
         account = existing.get(values["salesforce_id"])
         before = account.sales_stage if account is not None else None
+        if account is not None and (waiting := awaiting_crm.get(account.id)):
+            verdict = crm_ta_verdict(values["ta"], account.ta_user_id, [(t.from_user_id, t.to_user_id) for t in waiting])
+            if verdict == "keep":
+                fields["ta_user_id"] = account.ta_user_id
+                summary.transfers_kept.append((waiting[-1].id, values["ta"]))
+            else:
+                summary.transfers_settled += [t.id for t in waiting]
         if account is None:
             account = Account(salesforce_id=values["salesforce_id"], **fields)
             session.add(account)

@@ -3,9 +3,11 @@ approval request, and what everyone is told once the manager decides."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
+from ..clock import local_day
 from ..models import Account, TaTransfer, TransferStatus
 from ..slack_ids import Action, Block, Callback, Input
 from ..text import escape_mrkdwn, mention, truncate
@@ -92,3 +94,27 @@ def declined_notice(transfer: TaTransfer) -> str:
 def not_allowed(account: Account) -> str:
     return (f":no_entry: Only the TA of *{escape_mrkdwn(account.name)}* ({mention(account.ta_user_id)}) or "
             f"leadership can start a transfer. Nothing was saved.")
+
+
+def crm_still_names_old_ta(kept: list[tuple[TaTransfer, str | None]], tz: dt.tzinfo) -> tuple[str, list[dict[str, Any]]]:
+    """To the TA manager: an accounts import still names the TA from before an approved
+    transfer; the bot kept the new TA, and the CRM needs changing."""
+    lines = [f"• *{escape_mrkdwn(t.account.name)}*: set the TA to {mention(t.to_user_id)} "
+             f"(the CRM says {mention(crm_ta)}; transfer approved {local_day(t.decided_at, tz)} "
+             f"by {mention(t.decided_by)})" for t, crm_ta in kept]
+    many = f"{len(kept)} accounts" if len(kept) != 1 else "1 account"
+    head = (f":arrows_counterclockwise: The accounts import still names the TA from before an approved transfer "
+            f"for {many}. The bot kept the new TA; please change the TA in the CRM (Salesforce); until then an "
+            "import on a later day reminds you:")
+    blocks = [section(head), *[section(truncate(chunk, 2900)) for chunk in _chunks(lines)]]
+    return truncate(f"Change the TA in the CRM for {many}", 3000), blocks[:50]
+
+
+def _chunks(lines: list[str]) -> list[str]:
+    chunks, current = [], ""
+    for line in lines:
+        if current and len(current) + 1 + len(line) > 2900:
+            chunks.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    return [*chunks, current] if current else chunks

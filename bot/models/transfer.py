@@ -44,6 +44,11 @@ class TaTransfer(Base):
     decided_at: Mapped[dt.datetime | None]
     # What moved to the new TA on approval, in words ("2 save-plan steps"), for the record.
     moved: Mapped[str] = mapped_column(Text, default="")
+    # An approved transfer waits for the CRM: until an accounts import names the new TA
+    # (`crm_settled_at`), an import still naming the old one keeps the new TA and reminds the
+    # TA manager to change the CRM (last told at `crm_reminded_at`).
+    crm_settled_at: Mapped[dt.datetime | None]
+    crm_reminded_at: Mapped[dt.datetime | None]
 
     account: Mapped[Account] = relationship()
 

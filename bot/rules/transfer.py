@@ -44,3 +44,17 @@ def new_ta_error(current_ta: str | None, new_ta: str | None) -> str | None:
 def moved_in_words(moved: dict[str, int]) -> str:
     """{"save-plan step": 2, "onboarding task": 1} -> "2 save-plan steps, 1 onboarding task"."""
     return ", ".join(f"{n} {what}{'s' if n != 1 else ''}" for what, n in moved.items())
+
+
+def crm_ta_verdict(crm_ta: str | None, current_ta: str | None, waiting: list[tuple[str | None, str]]) -> str:
+    """What an accounts import's TA means for an account with approved transfers the CRM has
+    not caught up with (`waiting`: (from TA, to TA), oldest first):
+    "agrees" (the CRM names the new TA: the transfer is settled), "keep" (the CRM still names a
+    TA from before the transfers while the account has the new one: keep it, and say what to
+    change in the CRM), or "crm" (the CRM names someone else: it decides again)."""
+    newest_to = waiting[-1][1]
+    if crm_ta == newest_to:
+        return "agrees"
+    if current_ta == newest_to and crm_ta in {before for before, _ in waiting}:
+        return "keep"
+    return "crm"

@@ -70,3 +70,17 @@ def reassign_open_tasks(session: Session, account_id: int, old: str, new: str) -
         if count:
             moved[what] = count
     return moved
+
+
+def transfers_awaiting_crm(session: Session, account_ids: list[int]) -> dict[int, list[TaTransfer]]:
+    """Each account's approved transfers the CRM has not caught up with, oldest first (one
+    statement per 500 accounts)."""
+    found: dict[int, list[TaTransfer]] = {}
+    for start in range(0, len(account_ids), 500):
+        chunk = account_ids[start:start + 500]
+        for transfer in session.scalars(
+            select(TaTransfer).where(TaTransfer.account_id.in_(chunk), TaTransfer.status == TransferStatus.APPROVED,
+                                     TaTransfer.crm_settled_at.is_(None)).order_by(TaTransfer.id)
+        ):
+            found.setdefault(transfer.account_id, []).append(transfer)
+    return found
