@@ -30,6 +30,8 @@ PEOPLE_SETTINGS = (
     ("rsd", "TABOT_RSD"),
     ("ta_director", "TABOT_TA_DIRECTOR"),
     ("ta_manager", "TABOT_TA_MANAGER"),
+    ("ae_manager", "TABOT_AE_MANAGER"),
+    ("ce_leadership", "TABOT_CE_LEADERSHIP"),
 )
 
 
@@ -71,6 +73,8 @@ def _slack_checks(settings: Settings, client: WebClient | None) -> Iterator[Chec
     for field, name in CHANNEL_SETTINGS:
         yield _guarded(f"{name} {getattr(settings, field)}", lambda f=field, n=name: _channel(client, settings, f, n))
     for field, name in PEOPLE_SETTINGS:
+        if field not in Settings.model_fields:
+            continue
         yield _guarded(name, lambda f=field, n=name: _people(client, settings, f, n))
 
 
