@@ -65,6 +65,7 @@ class Action(enum.StrEnum):
     KNOWLEDGE_TRANSFER_HELD = "knowledge_transfer_held"
     APPROVE_TRANSFER = "approve_transfer"
     DECLINE_TRANSFER = "decline_transfer"
+    SET_SUPPORT_LEVEL = "set_support_level"  # value "<account id>:<level>" (Dedicated, Pooled, Scaled)
     SHARE_ACCOUNT_CARD = "share_account_card"  # value: {"account": id, "upload": the chart's delivery id}
 
 
@@ -78,6 +79,7 @@ class Block(enum.StrEnum):
     TRAINING_ACTIONS = "training_actions"
     RETRO_ACTIONS = "retro_actions"
     HANDOFF_ACTIONS = "handoff_actions"
+    SUPPORT_LEVEL_ACTIONS = "support_level_actions"
     CHAMPION_WARNING = "champion_warning"
     RATING_HISTORY = "rating_history"
     ACCOUNT_CHART = "account_chart"

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from ..clock import local_day
 from ..documents import render
 from ..messages import lifecycle as msg
 from ..models import Account, HandoffTask, SlackMessage
@@ -87,3 +88,25 @@ def close_handoff(session: Session, slack: SlackGateway, task: HandoffTask, user
         text, blocks = msg.handoff_task_done(task.account, task, tz)
         slack.update(message, text=text, blocks=blocks)
     return True
+
+
+def set_support_level(session: Session, slack: SlackGateway, account: Account, level: str, user: str,
+                      now: dt.datetime, tz: dt.tzinfo, clicked: tuple[str, str, list] | None = None) -> str:
+    """Record the TA support level a button of the 45-day ask names, and owe the edit of the
+    clicked ask (its buttons replaced by what was set, by whom), else a DM to who set it.
+    Returns the note said."""
+    before, account.support_level = account.support_level, level
+    session.flush()
+    note = msg.support_level_set(account, before, user, local_day(now, tz))
+    if clicked is None:
+        slack.dm(session, user, text=note)
+        return note
+    channel, ts, blocks = clicked
+    message = session.scalar(select(SlackMessage).where(SlackMessage.channel == channel, SlackMessage.ts == ts))
+    if message is None:  # the ask went out as a plain DM: record it from the address Slack sent
+        message = SlackMessage(channel=channel, ts=ts, queue=channel, subject_type="account", subject_id=account.id,
+                               purpose="prospect_ask")
+        session.add(message)
+        session.flush()
+    slack.update(message, text=note, blocks=msg.with_support_level_set(blocks, note))
+    return note

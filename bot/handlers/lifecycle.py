@@ -15,7 +15,7 @@ from sqlalchemy import select
 from ..clock import local_day
 from ..context import BotContext
 from ..db import transaction
-from ..flows.handoff import close_handoff
+from ..flows.handoff import close_handoff, set_support_level
 from ..flows.health import owe_rating_messages
 from ..flows.save_plan import enter_lighthouse
 from ..flows.renewal import AssessmentForm, assessment_people, submit_assessment
@@ -24,8 +24,9 @@ from ..messages import lifecycle as msg
 from ..messages import renewal as renewal_msg
 from ..messages.blocks import state_value
 from ..messages.save_plan import save_plan_modal
-from ..models import Health, HealthAssessment, PlanEntry, ProjectedOutcome, TaPulse
+from ..models import Account, Health, HealthAssessment, PlanEntry, ProjectedOutcome, TaPulse
 from ..rules.health import may_rate, reason_error
+from ..rules.segments import support_level_named
 from ..slack_ids import Action, Callback, Input
 from ..store import health as health_store
 from ..store.lifecycle import get_assessment, get_handoff_task
@@ -70,6 +71,28 @@ def register(app: App, ctx: BotContext) -> None:
                 refusal = msg.handoff_not_allowed(account)
             elif not close_handoff(session, ctx.slack, task, user, dt.datetime.now(dt.UTC), settings.tz):
                 refusal = msg.handoff_already_done(account, task, settings.tz)
+        if refusal:  # nothing changed: told now, with no transaction open
+            ctx.slack.tell(user, text=refusal)
+
+    @app.action(Action.SET_SUPPORT_LEVEL)
+    def support_level_button(ack, body: dict) -> None:
+        """The 45-day ask's buttons: the account team or leadership set the TA support level."""
+        ack()
+        user = body["user"]["id"]
+        account_id, _, named = str(body["actions"][0].get("value") or "").partition(":")
+        level = support_level_named(named)
+        refusal = None
+        with transaction(ctx.sessions) as session:  # the level and the ask's edit commit together
+            account = session.get(Account, int(account_id)) if account_id.isdigit() and level else None
+            if account is None:
+                refusal = "That account no longer exists, or that is no support level. Nothing changed."
+            elif not may_rate(user, account.team, settings.leadership):
+                refusal = msg.support_level_not_allowed(account)
+            else:
+                container = body.get("container") or {}
+                clicked = ((container["channel_id"], container["message_ts"], (body.get("message") or {}).get("blocks") or [])
+                           if container.get("type") == "message" else None)
+                set_support_level(session, ctx.slack, account, level, user, dt.datetime.now(dt.UTC), settings.tz, clicked)
         if refusal:  # nothing changed: told now, with no transaction open
             ctx.slack.tell(user, text=refusal)
 

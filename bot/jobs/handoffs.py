@@ -50,7 +50,8 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
         for account in accounts:
             if _key(rule, account) in fresh:
                 for leader in settings.ta_leadership:
-                    slack.dm(session, leader, text=message(account, today))
+                    text = message(account, today)
+                    slack.dm(session, leader, text=text, blocks=msg.handoff_ask_blocks(rule, account, text))
                     sent += 1
     tasks = handoff_tasks_for(session, [a.id for a in handoffs])
     sent += start_handoffs(session, slack, settings, [a for a in handoffs if (a.id, a.close_date) not in tasks],

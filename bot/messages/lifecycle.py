@@ -10,6 +10,7 @@ from typing import Any
 from ..clock import local_day
 from ..models import Account, HandoffTask
 from ..rules.lifecycle import MissingRoles
+from ..rules.segments import SUPPORT_LEVELS
 from ..slack_ids import Action, Block
 from ..text import day, escape_mrkdwn, mention, truncate
 from .blocks import SECTION_MAX, actions, button, context, section
@@ -33,6 +34,42 @@ def prospect_reminder(account: Account, today: dt.date) -> str:
     return (f":handshake: {_name(account)} is expected to close on {day(account.close_date)} "
             f"({_in_days(account.close_date, today)}) and is now a *Prospect*. Please set "
             f"{' and '.join(missing)} (tier {account.tier or 'n/a'}, AE {mention(account.ae_user_id)}).")
+
+
+def handoff_ask_blocks(rule: str, account: Account, text: str) -> list[dict[str, Any]]:
+    """The 45-day ask ("prospect") carries a button per TA support level while none is set;
+    the 35-day one is text only."""
+    blocks = [section(text)]
+    if rule == "prospect" and not account.support_level:
+        blocks.append(actions([button(level, Action.SET_SUPPORT_LEVEL, f"{account.id}:{level}") for level in SUPPORT_LEVELS],
+                              block_id=Block.SUPPORT_LEVEL_ACTIONS))
+        blocks.append(context("TA support level: *Dedicated* (a named TA), *Pooled* (the pooled TA team) or *Scaled* "
+                              "(the scaled, digital-first motion). It shows in the handoff doc."))
+    return blocks
+
+
+def support_level_set(account: Account, before: str | None, user: str, day_set: str) -> str:
+    was = f" (was {before})" if before and before != account.support_level else ""
+    return (f":white_check_mark: TA support level of {_name(account)}: *{account.support_level}*{was}, set by "
+            f"{mention(user)} on {day_set}.")
+
+
+def with_support_level_set(blocks: list[dict[str, Any]], note: str) -> list[dict[str, Any]]:
+    """The clicked ask with its buttons (and their explanation) replaced by what was set."""
+    kept, replaced = [], False
+    for block in blocks:
+        if block.get("block_id") == Block.SUPPORT_LEVEL_ACTIONS:
+            kept.append(context(note, block_id=Block.SUPPORT_LEVEL_ACTIONS))
+            replaced = True
+        elif not (replaced and block.get("type") == "context" and "TA support level:" in str(block)):
+            kept.append(block)
+    return kept if replaced else [*blocks, context(note, block_id=Block.SUPPORT_LEVEL_ACTIONS)]
+
+
+def support_level_not_allowed(account: Account) -> str:
+    team = ", ".join(mention(u) for u in account.team) or "nobody assigned yet"
+    return (f":no_entry: Only the account team ({team}) or leadership can set the TA support level of "
+            f"{_name(account)}. Nothing changed.")
 
 
 def assign_ta_reminder(account: Account, today: dt.date) -> str:
