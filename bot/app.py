@@ -162,11 +162,11 @@ def create_app(ctx: BotContext, *, token_verification: bool = True) -> App:
         """Log the failure under an id and answer as the request's kind allows."""
         error_id = uuid.uuid4().hex[:8]
         body = body if isinstance(body, dict) else {}
-        metrics.request_failed(request.context, body)
         kind = body.get("type")
         if isinstance(error, AlreadyHandled):  # the same submission, saved by another request first
             logger.info("view submission already saved by another request: the modal closes")
             return BoltResponse(status=200, body="") if response is not None else None
+        metrics.request_failed(request.context, body)
         logger.error("error %s handling a Slack %s request", error_id, kind or "command", exc_info=error)
         claim = current_claim.get()
         if claim is not None and claim.atomic and claim.recorded and response is not None:

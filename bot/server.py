@@ -80,11 +80,24 @@ def payload_shape_error(body: dict) -> str | None:
     return None
 
 
+def arrived(environ: dict) -> float:
+    """`time.monotonic()` when the request's bytes arrived. Waitress queues a request while all
+    its threads are busy, and Slack's 3 s run from the arrival, not from when a thread takes the
+    request up: a listener must not save what Slack already gave up on. Waitress notes the time
+    of a connection's last read; without it (another server), now."""
+    now = time.monotonic()
+    channel = getattr(environ.get("waitress.client_disconnected"), "__self__", None)
+    last_read = getattr(channel, "last_activity", None)
+    if not isinstance(last_read, (int, float)) or last_read <= 0:
+        return now
+    return now - min(max(0.0, time.time() - last_read), 60.0)
+
+
 def slack_endpoint(app: App) -> Callable:
     secret = getattr(app, "signing_secret", None) or app._signing_secret
 
     def endpoint(environ: dict, start_response: Callable) -> Iterable[bytes]:
-        received = time.monotonic()
+        received = arrived(environ)
         length = environ.get("CONTENT_LENGTH") or "0"
         if not length.isdigit():
             return _plain(start_response, "400 Bad Request", "bad request")

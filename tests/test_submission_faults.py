@@ -20,7 +20,7 @@ from sqlalchemy import Engine, func, select, text
 from bot.app import create_app
 from bot.context import BotContext
 from bot.db import make_engine
-from bot.models import Delivery, HandledRequest, HealthRating
+from bot.models import Account, Delivery, HandledRequest, HealthRating
 from bot.sandbox import Sandbox
 from bot.server import BotServer
 from conftest import SIGNING_SECRET, make_settings
@@ -161,6 +161,45 @@ def test_a_submission_the_database_cannot_take_in_time_is_refused_in_time_and_ne
     finally:
         again.finish()
     assert ratings(ctx.engine) == 1
+
+
+def test_submissions_queued_behind_busy_server_threads_are_never_saved_after_slack_gave_up(
+        served, write_lock, ctx) -> None:
+    """Twice as many submissions as the server has threads, while the lock is held: the second
+    half waits in the server's queue for a thread, and Slack's 3 s run from their arrival, not
+    from when a thread takes them up. The lock is released once every reply arrived, or after
+    3.5 s when some did not: a submission still waiting then must not be saved any more."""
+    threads = 8  # the server's (see `serve`)
+    views = []
+    for i in range(2 * threads):
+        add_account(served.ctx.sessions, name=f"Acme {i}", salesforce_id=f"001Q{i:03d}")
+        views.append(open_modal(served, "U0TA001", f"001Q{i:03d} red usage collapsed"))
+    write_lock.hold()
+    replies: dict[int, object] = {}
+
+    def submit(i: int) -> None:
+        replies[i] = served.slack.submit_view("U0TA001", views[i]["id"])
+
+    clients = [threading.Thread(target=submit, args=(i,)) for i in range(len(views))]
+    for client in clients:
+        client.start()
+    with contextlib.suppress(AssertionError):  # a condition with a timeout, not a sleep
+        wait_for(lambda: len(replies) == len(views), timeout=3.5, what="every reply")
+    write_lock.release()
+    for client in clients:
+        client.join(timeout=10)
+    served.finish()
+    with ctx.sessions() as session:
+        rated = set(session.scalars(select(HealthRating.account_id)))
+        names = {a.id: a.salesforce_id for a in session.scalars(select(Account))}
+    told_saved = {f"001Q{i:03d}" for i, r in replies.items()
+                  if r.status == 200 and r.json == {} and r.elapsed < SLACK_DEADLINE}
+    assert {names[a] for a in rated} == told_saved, "saved exactly the submissions Slack was told in time were saved"
+    slow = {i: round(r.elapsed, 2) for i, r in replies.items() if r.elapsed >= SLACK_DEADLINE}
+    assert not slow, f"answered after Slack gave up: {slow}"
+    for i, reply in replies.items():
+        if reply.json != {}:
+            assert_refused_in_time(reply, views[i])
 
 
 def test_the_same_view_submitted_again_after_it_was_saved_stores_one_rating(served, ctx) -> None:
