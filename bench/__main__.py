@@ -20,15 +20,15 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from . import ack, modal, ratelimit, scale
+from . import ack, card, modal, ratelimit, scale
 from .report import RESULTS, Report
 from .stack import bench_settings, prepare_database
 
-SCENARIOS = ("ack", "modal", "scale", "ratelimit")
+SCENARIOS = ("ack", "modal", "scale", "ratelimit", "card")
 FULL = {"requests": 2000, "clients": 50, "submissions": 200, "submit_clients": 20, "sizes": "1000,5000,20000",
-        "alerts": 120}
+        "alerts": 120, "card_accounts": 20000}
 QUICK = {"requests": 300, "clients": 50, "submissions": 40, "submit_clients": 20, "sizes": "1000,2000,5000",
-         "alerts": 12}
+         "alerts": 12, "card_accounts": 2000}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -44,6 +44,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--submit-clients", type=int, help="modal: concurrent clients (20)")
     parser.add_argument("--sizes", help="scale: account counts, comma-separated (1000,5000,20000)")
     parser.add_argument("--alerts", type=int, help="ratelimit: alerts into one channel (120)")
+    parser.add_argument("--card-accounts", type=int, help="card: accounts with 5 years of history (20000)")
     parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON goes (bench/results/)")
     args = parser.parse_args(argv)
     for key, value in (QUICK if args.quick else FULL).items():
@@ -73,6 +74,8 @@ def run_all(url: str, args: argparse.Namespace, progress: bool = True) -> Report
             elif name == "ratelimit":
                 for mode in ("job", "handlers"):
                     report.extend(ratelimit.run(engine, url, alerts=args.alerts, mode=mode))
+            elif name == "card":
+                report.extend(card.run(engine, url, accounts=args.card_accounts))
             if progress:
                 print(f"[{database}] {name} done in {time.monotonic() - started:.0f} s", file=sys.stderr)
     finally:

@@ -241,3 +241,23 @@ def test_a_card_asked_for_in_a_dm_has_no_share_button(bot) -> None:
     card = card_for(bot, "U0TA001")
     actions = next(b for b in card["blocks"] if b["type"] == "actions")
     assert [e["action_id"] for e in actions["elements"]] == ["update_health"]
+
+
+def test_an_account_named_like_a_ping_pings_nobody_when_shared(bot) -> None:
+    add_account(bot.ctx.sessions, name="Beta <!here> & Co", salesforce_id="001BETA")
+    bot.slack.command("U0TA001", "/account", "beta")
+    card = card_for(bot, "U0TA001")
+    share = next(e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
+                 if e["action_id"] == "share_account_card")
+    bot.slack.click("U0TA001", "share_account_card", share["value"], message=card, block_id="account_card_actions")
+    [posted] = wait_for(lambda: bot.sandbox.messages(GENERAL), what="the shared card")
+    def mrkdwn(node) -> list[str]:
+        if isinstance(node, dict):
+            own = [node["text"]] if node.get("type") == "mrkdwn" else []
+            return own + [t for v in node.values() for t in mrkdwn(v)]
+        return [t for v in node for t in mrkdwn(v)] if isinstance(node, list) else []
+
+    assert not [t for t in mrkdwn(posted["blocks"]) if "<!here>" in t]  # plain_text is never parsed for pings
+    assert posted["text"].startswith("Beta &lt;!here&gt; &amp; Co")
+    assert posted["blocks"][0]["text"] == {"type": "plain_text", "text": "Beta <!here> & Co", "emoji": True}
+    assert "not rated yet" in block_text(posted) and "No computed score" in block_text(posted)

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Callable
+from importlib import import_module
 
 from slack_bolt import App
 
@@ -47,8 +49,21 @@ def chart_png(card: AccountCard, settings) -> bytes:
         dau_mau_goal=float(settings.health_dau_mau_healthy)))
 
 
+def _preload_charts() -> None:
+    """Import matplotlib (over a second) in the background once the app is built, so the first
+    card after a start does not wait for it."""
+    def load() -> None:
+        try:
+            import_module("bot.charts")
+        except Exception:  # the first card will say what is wrong
+            log.warning("could not load the chart renderer", exc_info=True)
+
+    threading.Thread(target=load, name="tabot-charts-preload", daemon=True).start()
+
+
 def register(app: App, ctx: BotContext) -> None:
     settings = ctx.settings
+    _preload_charts()
 
     def refuse_or_find(session, user: str, query: str) -> tuple[Account | None, str | None]:
         """The one account `query` names that `user` may see, or what to tell them instead.

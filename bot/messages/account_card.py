@@ -172,7 +172,7 @@ def account_card(card: AccountCard, tz: dt.tzinfo, *, file_id: str | None,
     `shared_by` who shared it (the card posted in the channel)."""
     account = card.account
     rating = card.current.rating.value if card.current else "not rated"
-    text = f"{account.name}: {rating}, renewal {day(account.renewal_date)}"
+    text = f"{escape_mrkdwn(account.name)}: {rating}, renewal {day(account.renewal_date)}"
     blocks: list[dict[str, Any]] = [header(truncate(account.name, 150)), section(_health(card, tz)),
                                     context(_score(card))]
     if file_id:
