@@ -62,9 +62,21 @@ class Settings(BaseSettings):
     rsd: UserIds = Field(default_factory=list, alias="TABOT_RSD")
     ta_director: UserIds = Field(default_factory=list, alias="TABOT_TA_DIRECTOR")
     ta_manager: UserIds = Field(default_factory=list, alias="TABOT_TA_MANAGER")
+    # the AE's manager: aligns on the 120-day renewal health assessment with the TA manager
+    ae_manager: UserIds = Field(default_factory=list, alias="TABOT_AE_MANAGER")
+    # CE leadership: Tier 1 account plans are shared with it at the 2:2 review, Tier 2/3 plans
+    # with the CE leader (the same people) in the 1:1
+    ce_leadership: UserIds = Field(default_factory=list, alias="TABOT_CE_LEADERSHIP")
+
+    @field_validator("ae_manager", "ce_leadership", mode="before")
+    @classmethod
+    def _reviewers(cls, value: object) -> object:
+        return _split_list(value)
 
     # Pre-to-post-sales handoff
     prospect_days_before_close: int = Field(45, ge=0, alias="TABOT_PROSPECT_DAYS_BEFORE_CLOSE")
+    # Commercial (SMB) accounts with ARR under this are "Scaled Success" (the Scaled flag)
+    scaled_success_arr_below: Decimal = Field(Decimal("50000"), ge=0, alias="TABOT_SCALED_SUCCESS_ARR_BELOW")
     handoff_days_before_close: int = Field(35, ge=0, alias="TABOT_HANDOFF_DAYS_BEFORE_CLOSE")
     contact_roles_days_after_signature: int = Field(
         7, ge=0, alias="TABOT_CONTACT_ROLES_DAYS_AFTER_SIGNATURE"
@@ -75,8 +87,6 @@ class Settings(BaseSettings):
     )
     # onboarding days on which the TA hears if MAU/seats is below the goal
     onboarding_check_days: Annotated[list[int], NoDecode] = Field(
-    # Commercial (SMB) accounts with ARR under this are "Scaled Success" (the Scaled flag)
-    scaled_success_arr_below: Decimal = Field(Decimal("50000"), ge=0, alias="TABOT_SCALED_SUCCESS_ARR_BELOW")
         default_factory=lambda: [30, 45], alias="TABOT_ONBOARDING_CHECK_DAYS"
     )
 
@@ -126,6 +136,9 @@ class Settings(BaseSettings):
     save_plan_update_every_days: int = Field(7, ge=1, alias="TABOT_SAVE_PLAN_UPDATE_EVERY_DAYS")
     save_plan_stale_days: int = Field(14, ge=1, alias="TABOT_SAVE_PLAN_STALE_DAYS")
     save_plan_escalation_days: int = Field(21, ge=1, alias="TABOT_SAVE_PLAN_ESCALATION_DAYS")
+    # churn retros: the TA is reminded "weekly" until the retro is completed, each owner weekly
+    # until their lesson or call to action is done
+    churn_retro_reminder_days: int = Field(7, ge=1, alias="TABOT_CHURN_RETRO_REMINDER_DAYS")
 
     # Planning and nurture
     tier1_planning_days_before_quarter: int = Field(
@@ -133,6 +146,11 @@ class Settings(BaseSettings):
     )
     tier23_planning_days_into_quarter: int = Field(
         30, ge=1, alias="TABOT_TIER23_PLANNING_DAYS_INTO_QUARTER"
+    )
+    # Tier 2/3 plan "in the first month of the quarter": reminded again this many days before
+    # that window closes if the plan is still missing
+    tier23_planning_reminder_days_before_end: int = Field(
+        7, ge=1, alias="TABOT_TIER23_PLANNING_REMINDER_DAYS_BEFORE_END"
     )
     contact_every_days: int = Field(30, ge=1, alias="TABOT_CONTACT_EVERY_DAYS")
     traits_refresh_days: int = Field(30, ge=1, alias="TABOT_TRAITS_REFRESH_DAYS")

@@ -105,6 +105,7 @@ def classify(message: dict) -> str | None:
                          ("roles-renewal", "check its contacts' roles"), ("review", "joins the weekly"),
                          ("reminder", "Reminder: the *renewal health assessment*"),
                          ("assessment", "time for the *renewal health assessment*"),
+                         ("managers", "aligns with you, their managers"),
                          ("weekly-review", "*Yellow/Red renewals review*, week of"),
                          ("monthly", "Monthly refresh for")):
         if marker in text:
@@ -152,7 +153,7 @@ def test_a_year_of_nudges_each_on_its_day_once(team, fast_sandbox) -> None:
             message = {"text": call.params.get("text", ""), "blocks": call.params.get("blocks")}
             kind = classify(message)
             assert kind is not None, message["text"]
-            name = None if kind in ("weekly-review", "monthly") else account_of(message)
+            name = None if kind in ("weekly-review", "monthly", "managers") else account_of(message)
             sent[(kind, name)].append((day, call.params["channel"]))
         seen = len(posts)
         day += days(1)
@@ -209,6 +210,11 @@ def test_a_year_of_nudges_each_on_its_day_once(team, fast_sandbox) -> None:
     assert on("assessment", "Green Renewal") == [dt.date(2026, 6, 17)]
     assert on("assessment", "Churned") == [] and on("assessment", "Far Renewal") == []
     assert {r for _, r in sent[("assessment", "Assess Spring")]} == {TA, AE}
+    # the TA's and AE's managers (here TA and Sales leadership) hear of each day's assessments once
+    opened = {d for (kind, _), hits in sent.items() if kind == "assessment" for d, _ in hits}
+    managers = sent[("managers", None)]
+    assert sorted({d for d, _ in managers}) == sorted(opened)
+    assert sorted(r for d, r in managers if d == SPRING) == ["U0LEAD1", "U0SALES"]
     # unfinished assessments are reminded once a week until the renewal; a submitted one never
     assert on("reminder", "Assess Spring") == [SPRING + days(7 * k) for k in range(1, 18)]
     assert on("reminder", "Assess Fall") == []

@@ -187,8 +187,9 @@ def _task(session: Session, tasks: dict, account: Account, kind: OnboardingTaskK
 
 def record_kickoff(session: Session, account: Account, user: str, now: dt.datetime) -> OnboardingTask | None:
     """Record the kick-off as held and create the tasks it hands out: the AE (else CE) books the
-    onboarding and recurring meetings, the TA issues the production license. Returns the
-    kick-off task when it was already recorded (nothing changes), else None."""
+    onboarding and recurring meetings, the TA issues the production license (the CE for a
+    Scaled customer). Returns the kick-off task when it was already recorded (nothing changes),
+    else None."""
     tasks = tasks_of(session, account.id)
     kickoff = tasks.get(OnboardingTaskKind.KICKOFF)
     if kickoff is not None and kickoff.done_at is not None:
@@ -197,8 +198,9 @@ def record_kickoff(session: Session, account: Account, user: str, now: dt.dateti
     kickoff = _task(session, tasks, account, OnboardingTaskKind.KICKOFF, asked[0] if asked else None, now)
     kickoff.done_at, kickoff.done_by = now, user
     _task(session, tasks, account, OnboardingTaskKind.BOOK_MEETINGS, asked[0] if asked else None, now)
-    _task(session, tasks, account, OnboardingTaskKind.PRODUCTION_LICENSE,
-          account.ta_user_id or (asked[0] if asked else None), now)
+    licensor = (account.ce_user_id if account.scaled else None) or account.ta_user_id
+    _task(session, tasks, account, OnboardingTaskKind.PRODUCTION_LICENSE, licensor or (asked[0] if asked else None),
+          now)
     session.flush()  # a concurrent second press fails here on the unique (account, kind)
     return None
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import local_day
 from ..documents import render
+from ..messages import people as people_msg
 from ..messages import plans as msg
 from ..models import AccountPlan, SuccessPlan
 from ..rules.planning import FiscalQuarter, PlanKind
@@ -134,10 +135,25 @@ def filename(kind: PlanKind, plan) -> str:
     return f"{kind.value.replace('_', '-')}-{plan.account.salesforce_id}-{plan.label}.md"
 
 
+def plan_reviewers(kind: PlanKind, tier: int | None, settings) -> list[tuple[str, str]]:
+    """Who a new plan is shared with beyond the account team, and for what (the handbook): a
+    Tier 1 account plan with CE and AE (Sales) leadership at the 2:2 review, a Tier 2/3 one with
+    the CE leader in the 1:1; a success plan with TA leadership, who review its progress."""
+    if kind is PlanKind.SUCCESS:
+        people = [(u, "to review its progress with the TA and AE through the quarter") for u in settings.ta_leadership]
+    elif tier == 1:
+        people = [(u, "for the 2:2 review (CE and AE leadership) before the internal QBR")
+                  for u in (*settings.ce_leadership, *settings.sales_leadership)]
+    else:
+        people = [(u, "for the TA's 1:1 with the CE leader") for u in settings.ce_leadership]
+    return list(dict((u, where) for u, where in people if u).items())
+
+
 def announce_plan(session: Session, slack: SlackGateway, kind: PlanKind, plan_id: int, user: str, created: bool,
-                  names, tz: dt.tzinfo) -> list[str]:
+                  names, tz: dt.tzinfo, settings=None) -> list[str]:
     """Owe, with the stored plan, its DM to the account's TA and AE (the author when neither is
-    set), each with the rendered document attached; returns the people it goes to."""
+    set), each with the rendered document attached, and a new plan's to its reviewers
+    (`plan_reviewers`, given `settings`); returns the people it goes to."""
     plan = get_plan(session, kind, plan_id)
     account = plan.account
     document = render_plan(kind, plan, names, tz)
@@ -147,4 +163,11 @@ def announce_plan(session: Session, slack: SlackGateway, kind: PlanKind, plan_id
         message = slack.post(session, person, Subject(kind.value, plan.id, f"posted:{person}"), text=text, blocks=blocks)
         slack.upload(session, message, content=document, filename=filename(kind, plan),
                      title=f"{msg.KIND_WORDS[kind].capitalize()} {plan.label}: {account.name}")
-    return people
+    reviewers = [(u, where) for u, where in (plan_reviewers(kind, account.tier, settings) if created and settings else [])
+                 if u not in people and u != user]  # not to whoever wrote it
+    for person, where in reviewers:
+        text = people_msg.plan_for_review(msg.KIND_WORDS[kind], account, plan.label, user, where)
+        message = slack.post(session, person, Subject(kind.value, plan.id, f"review:{person}"), text=text)
+        slack.upload(session, message, content=document, filename=filename(kind, plan),
+                     title=f"{msg.KIND_WORDS[kind].capitalize()} {plan.label}: {account.name}")
+    return people + [u for u, _ in reviewers]

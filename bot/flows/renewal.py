@@ -9,11 +9,33 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from ..messages import people as people_msg
 from ..messages import renewal as msg
 from ..models import Account, Health, HealthAssessment, ProjectedOutcome, RatingSource, TaPulse
 from ..settings import Settings
 from ..slack_gateway import SlackGateway
 from .health import RatingChange, record_rating
+
+
+def assessment_managers(settings: Settings) -> list[str]:
+    """The TA's manager (`TABOT_TA_MANAGER`, else TA leadership) and the AE's manager
+    (`TABOT_AE_MANAGER`, else Sales leadership): the TA aligns the rating with them."""
+    return list(dict.fromkeys([*(settings.ta_manager or settings.ta_leadership),
+                               *(settings.ae_manager or settings.sales_leadership)]))
+
+
+def tell_managers(session: Session, slack: SlackGateway, settings: Settings, accounts: list[Account],
+                  today: dt.date) -> int:
+    """Owe each manager one DM listing the assessments opened (a manager who is the account's TA
+    or AE already has the request)."""
+    sent = 0
+    for manager in assessment_managers(settings):
+        theirs = [a for a in accounts if manager not in (a.ta_user_id, a.ae_user_id)]
+        if theirs:
+            slack.dm(session, manager, text=people_msg.assessment_for_managers(theirs, today,
+                                                                                settings.renewal_assessment_days))
+            sent += 1
+    return sent
 
 
 def assessment_people(account: Account, settings: Settings) -> list[str]:
@@ -24,7 +46,7 @@ def assessment_people(account: Account, settings: Settings) -> list[str]:
 def request_assessments(session: Session, slack: SlackGateway, settings: Settings, accounts: list[Account],
                         today: dt.date, now: dt.datetime) -> int:
     """Store the request for each account's coming renewal (one statement for all) and owe the
-    TA's and AE's DM with its button; returns the DMs owed."""
+    TA's and AE's DM with its button, and the managers' (`tell_managers`); returns the DMs owed."""
     if not accounts:
         return 0
     session.execute(insert(HealthAssessment), [
@@ -38,7 +60,7 @@ def request_assessments(session: Session, slack: SlackGateway, settings: Setting
         for person in assessment_people(account, settings):
             slack.dm(session, person, text=text, blocks=blocks)
             sent += 1
-    return sent
+    return sent + tell_managers(session, slack, settings, accounts, today)
 
 
 def remind_assessment(session: Session, slack: SlackGateway, settings: Settings, assessment: HealthAssessment,

@@ -138,7 +138,7 @@ def register(app: App, ctx: BotContext) -> None:
             with transaction(ctx.sessions) as session:  # the plan and its DMs commit together
                 plan_id, created = flow.store_plan(session, form, user, dt.datetime.now(dt.UTC), ctx.settings.tz)
                 flow.announce_plan(session, ctx.slack, kind, plan_id, user, created, ctx.slack.display_name,
-                                   ctx.settings.tz)
+                                   ctx.settings.tz, settings=ctx.settings)
         return handler
 
     app.command(Command.ACCOUNT_PLAN)(on_command(PlanKind.ACCOUNT))

@@ -1,6 +1,7 @@
-"""`churn-retros`: asks for any retro whose ask Slack missed, reminds the TA weekly until the
-retro is completed, and reminds the owner of each lesson or call to action of a published
-retro weekly (with *Mark done*) until it is done. Each reminder once per week."""
+"""`churn-retros`: asks for any retro whose ask Slack missed, reminds the TA weekly
+(`TABOT_CHURN_RETRO_REMINDER_DAYS`, 7) until the retro is completed, and reminds the owner of
+each lesson or call to action of a published retro as often (with *Mark done*) until it is
+done. Each reminder once per period."""
 
 from __future__ import annotations
 
@@ -38,16 +39,17 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
             sent += ask_for_retro(session, slack, retro, now)
             continue
         since = retro.realised_on or local_today(retro.requested_at, settings.tz)
-        period = weekly_reminder_period(since, today)
+        period = weekly_reminder_period(since, today, settings.churn_retro_reminder_days)
         if period is None or not retro.ta_user_id or ("weekly", subject, period) in sent_before:
             continue
         if record_sent(session, JOB, "weekly", subject, period, recipient=retro.ta_user_id, now=now):
-            text, blocks = ta_reminder(retro, (today - since).days // 7)
+            text, blocks = ta_reminder(retro, (today - since).days // 7)  # weeks waited, as people read it
             slack.dm(session, retro.ta_user_id, text=text, blocks=blocks)
             sent += 1
     by_period: dict[str, list] = {}
     for action in open_published_actions(session):
-        period = weekly_reminder_period(local_today(action.retro.published_at, settings.tz), today)
+        period = weekly_reminder_period(local_today(action.retro.published_at, settings.tz), today,
+                                        settings.churn_retro_reminder_days)
         if period is not None and ("weekly", action_subject(action.id), period) not in sent_before:
             by_period.setdefault(period, []).append(action)
     for period, actions in by_period.items():

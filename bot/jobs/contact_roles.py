@@ -1,6 +1,7 @@
 """`contact-roles`: 7 days after signature the CE is told which key roles (Champion, Economic
 Buyer) no contact holds and which contacts have no role; during the renewal window (120 days)
-the TA is told the same. Once per account and signature / renewal date."""
+the TA is told the same, or for a Scaled customer the CE (who tags a Scaled customer's
+contacts). Once per account and signature / renewal date."""
 
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
             to_tell.append(("signature", account, person, account.close_date.isoformat()))
     for account in renewing:
         if renewal_window(today, account.renewal_date, settings.renewal_assessment_days) and _missing(account):
-            to_tell.append(("renewal", account, account.ta_user_id or account.ae_user_id, account.renewal_date.isoformat()))
+            person = (account.ce_user_id if account.scaled else None) or account.ta_user_id or account.ae_user_id
+            to_tell.append(("renewal", account, person, account.renewal_date.isoformat()))
     to_tell = [t for t in to_tell if t[2]]
     fresh = record_sent_many(session, JOB, [(rule, f"account:{a.id}", period, person)
                                             for rule, a, person, period in to_tell], now)

@@ -2,8 +2,10 @@
 
 On day 30 and day 45 the TA hears if the latest month's monthly active users are below the
 goal share of seats (80%), with the figures; on day 60 the TA gets the standard trainings not
-yet delivered and the account moves to Adopting. Each message once per account and close
-date, with the trainings' buttons; a constant number of statements whatever the book's size.
+yet delivered and the account moves to Adopting. A check the scheduler missed (down that day)
+is caught up until the next check's day (day 45 until day 60), day 60 within the week after.
+Each message once per account and close date, with the trainings' buttons; a constant number
+of statements whatever the book's size.
 """
 
 from __future__ import annotations
@@ -42,8 +44,8 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
     due: list[tuple[Account, str, int]] = []
     for account in accounts_closed_between(session, oldest, newest):
         day = onboarding_day(account.close_date, today)
-        if usage_check_day(day, checks):
-            due.append((account, f"usage-day-{day}", day))
+        if (check := usage_check_day(day, checks, days)) is not None:
+            due.append((account, f"usage-day-{check}", check))
         if onboarding_ends(day, days):
             due.append((account, END, day))
     if not due:

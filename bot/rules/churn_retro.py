@@ -101,12 +101,13 @@ def may_mark_done(user: str, owner: str | None, sponsors: Iterable[str | None]) 
 
 def weekly_reminder_period(since: dt.date, today: dt.date, every_days: int = 7) -> str | None:
     """The reminder period due on `today` for something waiting since `since`: "week-1" from
-    7 days on, "week-2" from 14, ... (None in the first week). Keyed by week so a reminder goes
-    once per week even when the job runs daily, and a missed day is caught up the next."""
+    `every_days` (TABOT_CHURN_RETRO_REMINDER_DAYS, 7) days on, "week-2" from twice that, ...
+    (None in the first period). Keyed by period so a reminder goes once per period even when
+    the job runs daily, and a missed day is caught up the next."""
     waited = (today - since).days
-    if waited < 7:
+    if waited < every_days:
         return None
-    return f"week-{waited // 7}"
+    return f"week-{waited // every_days}"
 
 
 MAX_AMOUNT = Decimal("999999999999.99")  # what the database's ARR columns hold

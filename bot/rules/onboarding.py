@@ -228,9 +228,17 @@ def below_goal(mau: int | None, seats: int | None, goal: Decimal) -> bool:
     return ratio is not None and ratio < goal
 
 
-def usage_check_day(day: int, check_days: tuple[int, ...]) -> int | None:
-    """The check (30, 45) due on onboarding day `day`, on that exact day only."""
-    return day if day in check_days else None
+def usage_check_day(day: int, check_days: tuple[int, ...], onboarding_days: int | None = None) -> int | None:
+    """The check (30, 45) due on onboarding day `day`: on its own day, or, missed (the scheduler
+    was down), caught up on a later day until the next check's day, or the end of onboarding
+    (`onboarding_days`; without it, the check's own day only)."""
+    if onboarding_days is None:
+        return day if day in check_days else None
+    ordered = sorted(c for c in check_days if c < onboarding_days)
+    for check, until in zip(ordered, [*ordered[1:], onboarding_days]):
+        if check <= day < until:
+            return check
+    return None
 
 
 def onboarding_ends(day: int, onboarding_days: int) -> bool:

@@ -10,6 +10,10 @@ a January start the fiscal year is the calendar year (FY2027 = 2027).
   3 plan in the first `tier23_days_into` (30) days of the quarter: reminded on its first day and
   once more a week before that window closes if the plan is still missing.
 - Success plans, every fiscal quarter: reminded on its first day.
+- A nudge whose day the scheduler missed (down that day) is caught up on a later day while
+  its window lasts, for the accounts it applied to on its day: a Tier 1 nudge until the
+  quarter starts, the Tier 2/3 nudge until the reminder's day, the reminder and the success
+  plan nudge until the first `tier23_days_into` days end (`rules_open_on`).
 - Newly signed customers plan only after onboarding (close date + `onboarding_days`); accounts
   that are closed lost or churned are never nudged.
 
@@ -22,7 +26,8 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
-# The Tier 2/3 second reminder: this many days before the first-month window closes.
+# The Tier 2/3 second reminder: this many days before the first-month window closes (the
+# default of TABOT_TIER23_PLANNING_REMINDER_DAYS_BEFORE_END).
 REMINDER_DAYS_BEFORE_WINDOW_END = 7
 
 
@@ -83,11 +88,13 @@ class PlanningCadence:
     tier1_days_before: int = 14
     tier23_days_into: int = 30
     onboarding_days: int = 60
+    tier23_reminder_days_before_end: int = REMINDER_DAYS_BEFORE_WINDOW_END
 
     @classmethod
     def from_settings(cls, settings) -> PlanningCadence:
         return cls(settings.fiscal_year_start_month, settings.tier1_planning_days_before_quarter,
-                   settings.tier23_planning_days_into_quarter, settings.onboarding_days)
+                   settings.tier23_planning_days_into_quarter, settings.onboarding_days,
+                   settings.tier23_planning_reminder_days_before_end)
 
     def quarter(self, date: dt.date) -> FiscalQuarter:
         return fiscal_quarter(date, self.fiscal_year_start_month)
@@ -119,11 +126,12 @@ class DueToday:
     rule: NudgeRule
     quarter: FiscalQuarter
     tiers: frozenset[int] | None
+    day: dt.date | None = None  # the rule's own day (a later day catches it up: `rules_open_on`)
 
 
 def tier23_reminder_day(quarter: FiscalQuarter, cadence: PlanningCadence) -> dt.date:
     window_end = quarter.start + dt.timedelta(days=cadence.tier23_days_into)  # first day after the window
-    days = max(1, cadence.tier23_days_into - REMINDER_DAYS_BEFORE_WINDOW_END)
+    days = max(1, cadence.tier23_days_into - cadence.tier23_reminder_days_before_end)
     return min(quarter.start + dt.timedelta(days=days), window_end - dt.timedelta(days=1))
 
 
@@ -142,6 +150,37 @@ def rules_due_on(today: dt.date, cadence: PlanningCadence) -> list[DueToday]:
     if today == tier23_reminder_day(current, cadence) and today != current.start:
         due.append(DueToday(NudgeRule.ACCOUNT_PLAN_REMINDER, current, frozenset({2, 3})))
     return due
+
+
+def _windows(quarter: FiscalQuarter, cadence: PlanningCadence) -> list[tuple[DueToday, dt.date]]:
+    """The rules of the plans `quarter`'s calendar holds, each with its day (in
+    `DueToday.day`) and the first day after its window. Tier 1 nudges plan the next quarter."""
+    start = quarter.start
+    window_end = start + dt.timedelta(days=cadence.tier23_days_into)
+    reminder = tier23_reminder_day(quarter, cadence)
+    first_until = reminder if reminder > start else start + dt.timedelta(days=1)
+    windows = []
+    upcoming = quarter.next()
+    tier1_day = upcoming.start - dt.timedelta(days=cadence.tier1_days_before)
+    if cadence.tier1_days_before > 0:
+        windows.append((DueToday(NudgeRule.TIER1_ACCOUNT_PLAN, upcoming, frozenset({1}), tier1_day), upcoming.start))
+    else:
+        windows.append((DueToday(NudgeRule.TIER1_ACCOUNT_PLAN, quarter, frozenset({1}), start), first_until))
+    windows.append((DueToday(NudgeRule.ACCOUNT_PLAN, quarter, frozenset({2, 3}), start), first_until))
+    windows.append((DueToday(NudgeRule.SUCCESS_PLAN, quarter, None, start), max(window_end, start + dt.timedelta(days=1))))
+    if reminder > start:
+        windows.append((DueToday(NudgeRule.ACCOUNT_PLAN_REMINDER, quarter, frozenset({2, 3}), reminder), window_end))
+    return windows
+
+
+def rules_open_on(today: dt.date, cadence: PlanningCadence) -> list[DueToday]:
+    """The planning nudges whose window holds `today`: `rules_due_on`'s on their day, and any
+    whose day has passed (a day the scheduler was down) while its window lasts. Each carries its
+    own day, so whether it applies to an account is judged as on that day (`applies(..., d.day,
+    ...)`); the job's records make each go once."""
+    current = cadence.quarter(today)
+    return sorted((due for quarter in (current.previous(), current) for due, until in _windows(quarter, cadence)
+                   if due.day <= today < until), key=lambda d: (d.day, d.rule.value))
 
 
 def onboarding_done(close_date: dt.date | None, today: dt.date, onboarding_days: int) -> bool:

@@ -78,16 +78,17 @@ class PlanningAccount:
     close_date: dt.date | None
     ta_user_id: str | None
     active: bool
+    ae_user_id: str | None = None
 
 
 def planning_accounts(session: Session) -> list[PlanningAccount]:
     """Every active account with a TA, in one statement (columns only: the job may read 20,000)."""
     rows = session.execute(
-        select(Account.id, Account.name, Account.tier, Account.close_date, Account.ta_user_id)
+        select(Account.id, Account.name, Account.tier, Account.close_date, Account.ta_user_id, Account.ae_user_id)
         .where(Account.status == AccountStatus.ACTIVE, Account.ta_user_id.is_not(None))
         .order_by(Account.ta_user_id, Account.name_key)
     )
-    return [PlanningAccount(id_, name, tier, close, ta, True) for id_, name, tier, close, ta in rows]
+    return [PlanningAccount(id_, name, tier, close, ta, True, ae) for id_, name, tier, close, ta, ae in rows]
 
 
 def account_contacts(session: Session, account_id: int) -> list[Contact]:
