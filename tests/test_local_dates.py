@@ -20,7 +20,7 @@ from bot.documents import render
 from bot.models import Account, Health, HealthRating, PlanEntry, RatingSource, SavePlan, SuccessCriterion
 from conftest import make_settings
 from support import add_account, eventually, wait_for
-from test_health_flow import RED, alerts, open_modal, rate
+from test_health_flow import alerts, open_modal, rate
 
 NEW_YORK = ZoneInfo("America/New_York")
 # 21:00 New York on Saturday 2026-03-07 (EST, UTC-5): already Sunday 2026-03-08 in UTC
