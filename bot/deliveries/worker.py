@@ -310,7 +310,9 @@ class DeliveryWorker:
                 pause = min(pause, max(0.01, (due - self.runner.clock()).total_seconds()))
         except Exception:
             log.debug("could not read the next due time", exc_info=True)
-        if self._wake.wait(pause):
+        if self._stop.is_set():
+            return
+        if self._wake.wait(pause) and not self._stop.is_set():  # stopping: leave it set for the other threads
             self._wake.clear()
 
     def stop(self, timeout: float = 10.0) -> None:
