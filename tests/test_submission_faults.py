@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import socket
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -239,16 +240,44 @@ def test_the_same_view_submitted_twice_at_once_stores_one_rating(served, ctx) ->
     assert ratings(ctx.engine) == 1
 
 
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A TCP port on 127.0.0.1 that accepts connections and never says a word (a database
+    host that hangs, or a network that drops its answers)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield listener.getsockname()[1]
+    listener.close()
+    for conn in accepted:
+        conn.close()
+
+
+DOWN = ["not there", "never answers"]
+
+
 @contextlib.contextmanager
-def dead_database_bot(database_url: str, ctx: BotContext, sandbox: Sandbox, tmp_path) -> Iterator[Served]:
-    """The bot pointed at a database that is not there: a SQLite file in a missing folder, or a
-    PostgreSQL port nobody listens on."""
-    if ctx.engine.dialect.name == "sqlite":
+def dead_database_bot(how: str, ctx: BotContext, sandbox: Sandbox, tmp_path, silent_port: int) -> Iterator[Served]:
+    """The bot pointed at a database that is not there (a SQLite file in a missing folder, or a
+    PostgreSQL port nobody listens on), or at one that accepts connections and never answers
+    (the bot's own connect timeout applies: DATABASE_URL names none)."""
+    if how == "never answers":
+        dead_url = f"postgresql+psycopg://tabot@127.0.0.1:{silent_port}/tabot"
+    elif ctx.engine.dialect.name == "sqlite":
         dead_url = "sqlite:///" + str(tmp_path / "missing" / "gone.db")
     else:
-        dead_url = "postgresql+psycopg://postgres@127.0.0.1:9/gone?connect_timeout=1"
-    settings = make_settings(dead_url, sandbox)
-    dead = BotContext.from_settings(settings, make_engine(dead_url))
+        dead_url = "postgresql+psycopg://postgres@127.0.0.1:9/gone"
+    dead = BotContext.from_settings(make_settings(dead_url, sandbox), make_engine(dead_url))
     running = serve(dead, sandbox, worker=False)
     try:
         yield running
@@ -257,13 +286,14 @@ def dead_database_bot(database_url: str, ctx: BotContext, sandbox: Sandbox, tmp_
         dead.engine.dispose()
 
 
+@pytest.mark.parametrize("how", DOWN)
 def test_a_submission_while_the_database_is_down_keeps_the_modal_open_and_dms_nobody(
-        served, ctx, sandbox, database_url, tmp_path) -> None:
+        served, ctx, sandbox, tmp_path, silent_port, how) -> None:
     add_account(served.ctx.sessions)
     view = open_modal(served, "U0TA001", RED_RATING)
     served.finish()
     before = len(sandbox.calls)
-    with dead_database_bot(database_url, ctx, sandbox, tmp_path) as dead:
+    with dead_database_bot(how, ctx, sandbox, tmp_path, silent_port) as dead:
         reply = dead.slack.submit_view("U0TA001", view["id"])
     assert_refused_in_time(reply, view)
     assert not [c for c in sandbox.calls[before:] if c.method.startswith("chat.")], "nobody is messaged"
@@ -272,13 +302,14 @@ def test_a_submission_while_the_database_is_down_keeps_the_modal_open_and_dms_no
         assert session.scalars(select(HandledRequest.kind)).all() == ["command"], "only the /health that opened it"
 
 
+@pytest.mark.parametrize("how", DOWN)
 def test_a_type_ahead_while_the_database_is_down_shows_no_options_and_dms_nobody(
-        served, ctx, sandbox, database_url, tmp_path) -> None:
+        served, ctx, sandbox, tmp_path, silent_port, how) -> None:
     add_account(served.ctx.sessions)
     view = open_modal(served, "U0TA001", "")
     served.finish()
     before = len(sandbox.calls)
-    with dead_database_bot(database_url, ctx, sandbox, tmp_path) as dead:
+    with dead_database_bot(how, ctx, sandbox, tmp_path, silent_port) as dead:
         reply = dead.slack.options("U0TA001", "account_picker", "acm", view["id"], "account")
     assert reply.status == 200, reply.body
     assert reply.elapsed < SLACK_DEADLINE
