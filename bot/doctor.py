@@ -9,7 +9,9 @@ real, active person (users.info), and the database answers and is migrated to th
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 from dataclasses import dataclass
+from functools import partial
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -71,11 +73,10 @@ def _slack_checks(settings: Settings, client: WebClient | None) -> Iterator[Chec
     yield Check(True, f"auth.test: bot {auth.get('user')} ({bot_user}) in {auth.get('team')} ({auth.get('team_id')})")
     yield _scopes(auth.headers)
     for field, name in CHANNEL_SETTINGS:
-        yield _guarded(f"{name} {getattr(settings, field)}", lambda f=field, n=name: _channel(client, settings, f, n))
+        yield _guarded(f"{name} {getattr(settings, field)}", partial(_channel, client, settings, field, name))
     for field, name in PEOPLE_SETTINGS:
-        if field not in Settings.model_fields:
-            continue
-        yield _guarded(name, lambda f=field, n=name: _people(client, settings, f, n))
+        if field in Settings.model_fields:
+            yield _guarded(name, partial(_people, client, settings, field, name))
 
 
 def _guarded(label: str, check: Callable[[], Check]) -> Check:
@@ -102,6 +103,7 @@ def _scopes(headers: dict[str, str]) -> Check:
 def _channel(client: WebClient, settings: Settings, field: str, name: str) -> Check:
     ref = str(getattr(settings, field)).lstrip("#")
     label = f"{name} {ref}"
+    channel: dict[str, Any] | None
     if ref[:1] in ("C", "G") and ref.upper() == ref and ref[1:].isalnum():
         try:
             channel = client.conversations_info(channel=ref)["channel"]
@@ -121,7 +123,7 @@ def _channel(client: WebClient, settings: Settings, field: str, name: str) -> Ch
     return Check(True, f"{label}: #{channel.get('name')} ({channel['id']}), the bot is a member")
 
 
-def _channel_named(client: WebClient, name: str) -> dict | None:
+def _channel_named(client: WebClient, name: str) -> dict[str, Any] | None:
     cursor = None
     while True:
         page = client.conversations_list(types="public_channel,private_channel", exclude_archived=True,

@@ -131,7 +131,7 @@ class RequestGuard:
         # SQLAlchemy keeps an INSERT's rowcount only when asked (on psycopg it was -1: every
         # request on PostgreSQL looked like a replay)
         statement = insert(HandledRequest).values(**values).on_conflict_do_nothing()
-        return executor.execute(statement.execution_options(preserve_rowcount=True)).rowcount == 1
+        return executor.execute(statement.execution_options(preserve_rowcount=True)).rowcount == 1  # type: ignore[attr-defined]
 
     # --- a modal submission's claim, in the listener's first write transaction ---------------
     def _claim_in_transaction(self, session: Session, _transaction, connection) -> None:
@@ -160,7 +160,7 @@ class RequestGuard:
     def prune(self, session: Session, now: dt.datetime | None = None) -> int:
         """Delete identities older than KEEP; how many."""
         cutoff = (now or utcnow()) - KEEP
-        return session.execute(delete(HandledRequest).where(HandledRequest.handled_at < cutoff)).rowcount
+        return session.execute(delete(HandledRequest).where(HandledRequest.handled_at < cutoff)).rowcount  # type: ignore[attr-defined]
 
     def _prune_now_and_then(self, session: Session) -> None:
         with self._lock:

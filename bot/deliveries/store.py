@@ -228,4 +228,4 @@ def prune_done(session: Session, before: dt.datetime) -> int:
         update(Delivery).where(Delivery.status == DeliveryStatus.DONE, Delivery.delivered_at < before)
         .values(content=None)
     )
-    return result.rowcount or 0
+    return result.rowcount or 0  # type: ignore[attr-defined]

@@ -200,7 +200,7 @@ class DeliveryRunner:
         except SlackApiError as exc:
             self._slack_refused(claimed, exc)
             return True
-        except (ChannelNotFound,) as exc:
+        except ChannelNotFound as exc:
             self._failed(claimed, f"channel_not_found: {exc}")
             return True
         except (SlackRequestError, OSError) as exc:  # the network, after slack_sdk's own retries

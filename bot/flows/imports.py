@@ -74,8 +74,8 @@ def run_import(ctx: BotContext, kind: str, path: Path, now: dt.datetime) -> Impo
         elif kind == "contacts":
             outcome = ImportOutcome(importer.import_contacts(session, path))
         else:
-            summary, account_ids = importer.import_usage(session, path)
-            outcome = ImportOutcome(summary, record_computed_health(session, ctx.settings, account_ids, now))
+            usage, account_ids = importer.import_usage(session, path)
+            outcome = ImportOutcome(usage, record_computed_health(session, ctx.settings, account_ids, now))
     return outcome
 
 

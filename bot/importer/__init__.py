@@ -57,7 +57,7 @@ __all__ = [
 
 ACCOUNT_COLUMNS = ("salesforce_id", "name", "tier", "segment", "arr", "seats", "close_date", "contract_start",
                    "renewal_date", "ta", "ae", "ce")
-ACCOUNT_OPTIONAL = ("pooled", "scaled", "lifecycle_stage", "status", "health", "stage", "support_level")
+ACCOUNT_OPTIONAL: tuple[str, ...] = ("pooled", "scaled", "lifecycle_stage", "status", "health", "stage", "support_level")
 ACCOUNT_OPTIONAL += RENEWAL_COLUMNS  # how a renewal turned out: see renewal_outcome.py
 CONTACT_COLUMNS = ("salesforce_id", "name", "title", "email", "roles", "instance_admin")
 USAGE_COLUMNS = ("salesforce_id", "month", "dau", "mau", "versions_behind", "precise_intel", "defect_tickets_90d",

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Enum, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, str_enum_values, utcnow
+
+if TYPE_CHECKING:
+    from .slack_message import SlackMessage
 
 
 class DeliveryKind(enum.StrEnum):

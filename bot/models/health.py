@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .account import Account, _enum
 from .base import Base, utcnow
+
+if TYPE_CHECKING:
+    from .slack_message import SlackMessage
 
 
 class Health(enum.StrEnum):

@@ -132,7 +132,7 @@ def period_words(days: int) -> str:
 
 # --- exit --------------------------------------------------------------------------------------
 def approver_role(user_id: str, sales_leadership: list[str], ts_leadership: list[str],
-                  ta_director: list[str] = ()) -> str | None:
+                  ta_director: list[str] | tuple[str, ...] = ()) -> str | None:
     """Which side of the exit a user approves for: "sales", "ts" (TS leadership, the TA
     director among them), or None if neither."""
     if user_id in sales_leadership:

@@ -66,7 +66,7 @@ def reassign_open_tasks(session: Session, account_id: int, old: str, new: str) -
     }
     moved = {}
     for what, statement in moves.items():
-        count = session.execute(statement.execution_options(synchronize_session=False)).rowcount
+        count = session.execute(statement.execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
         if count:
             moved[what] = count
     return moved
