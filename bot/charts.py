@@ -88,10 +88,13 @@ def _usage_panel(ax, data: AccountChartData) -> None:
 def account_chart(data: AccountChartData) -> bytes:
     """The account's health over the window (ratings as a step line, the computed score dotted)
     above its usage (MAU/seats and DAU/MAU per month, the healthy thresholds dashed): a PNG."""
-    figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
+    # fixed margins, not a layout engine: one draw instead of two (the card waits for it)
+    figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
     FigureCanvasAgg(figure)
-    health_ax, usage_ax = figure.subplots(2, 1, sharex=True, height_ratios=(1, 1.3))
-    figure.suptitle(data.title, fontsize=12, x=0.02, ha="left")
+    health_ax, usage_ax = figure.subplots(2, 1, sharex=True, height_ratios=(1, 1.3),
+                                          gridspec_kw={"left": 0.1, "right": 0.9, "top": 0.88, "bottom": 0.07,
+                                                       "hspace": 0.22})
+    figure.suptitle(data.title, fontsize=12, x=0.02, y=0.98, ha="left")
     _health_panel(health_ax, data)
     _usage_panel(usage_ax, data)
     usage_ax.set_xlim(data.start, data.end)

@@ -43,3 +43,6 @@ def test_demo_prints_the_red_account_story_and_can_run_again(tmp_path, monkeypat
     assert "2. **Name a second champion**: Missed" in out and "(Home tab published for @Tara Advisor)" in out
     assert "Your book of business" in out and "renewal health assessment" in out
     assert "Quarterly planning: " in out and "planning: ok, 2 sent (again the same day: 0 sent)" in out
+    assert "(only visible to @Abe Executive) Acme Corp" in out and "-U0AE001.png (" in out and "shared nowhere" in out
+    assert "[image: Health over 12 months:" in out and "can see an account's card" in out
+    assert "Shared by @Abe Executive" in out and "(only visible to @Tara Advisor) Globex" in out

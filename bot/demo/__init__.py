@@ -31,7 +31,7 @@ TA, AE, CE, LEAD, SALES, SPONSOR, OUTSIDER = "U0TA001", "U0AE001", "U0CE001", "U
 SAMPLE_PREFIX = "0015e00000"
 
 # Chapter modules of this package, in story order.
-CHAPTERS = ("health", "lighthouse", "onboarding", "journey", "lifecycle", "churn_retro", "planning")
+CHAPTERS = ("health", "lighthouse", "onboarding", "journey", "lifecycle", "churn_retro", "planning", "account_card")
 
 
 def sample_accounts(today: dt.date) -> str:
