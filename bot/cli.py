@@ -186,22 +186,29 @@ def scheduler(no_worker: bool, metrics_port: int | None) -> None:
 
 
 @main.command()
-@click.option("--database", default=None, help="Database URL for the demo (default: DATABASE_URL, sqlite:///tabot.db).")
+@click.option("--database", default=None,
+              help="Database URL for the demo: its own (default sqlite:///tabot-demo.db, never DATABASE_URL), "
+                   "or an empty one; one holding other accounts is refused.")
 @click.option("--fresh", is_flag=True, help="Start from an empty demo database file.")
 def demo(database: str | None, fresh: bool) -> None:
     """Run the bot against the built-in Slack sandbox and print what Slack would show."""
-    from .demo import run_demo
+    from .demo import DEMO_DATABASE, NotTheDemosDatabase, run_demo
 
-    settings = _settings()
     logging.getLogger().setLevel(logging.WARNING)  # the transcript is the output
-    url = database or settings.database_url
+    url = database or DEMO_DATABASE
     try:
         check_database_url(url)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--database") from None
-    if fresh and url.startswith("sqlite:///"):
+    if fresh and url.startswith("sqlite:///") and database is None:  # only ever the demo's own file
         Path(url[len("sqlite:///"):]).unlink(missing_ok=True)
-    run_demo(url, echo=click.echo)
+    elif fresh:
+        raise click.BadParameter("--fresh deletes the demo's own database file; it does not empty another "
+                                 "database", param_hint="--fresh")
+    try:
+        run_demo(url, echo=click.echo)
+    except NotTheDemosDatabase as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 # --- database -----------------------------------------------------------------------------

@@ -4,6 +4,12 @@ The story is told in chapters, one module per flow (`health`, `lighthouse`, ...)
 `run(demo)` that drives the bot through signed requests and prints what Slack would show,
 and a `reset(session)` that forgets what an earlier demo run left of its sample data.
 Chapters run in the order of `CHAPTERS`; each may rely on what earlier ones did.
+
+The demo touches no data that is not its own. It has its own database (`DEMO_DATABASE`); given
+another with `--database`, it refuses one that holds accounts other than its samples (its jobs
+run over every account, and its delivery worker would send what the real bot owes to the
+sandbox), and it resets only the rows of its sample accounts (known by their exact Salesforce
+ids, which no real Salesforce id can be: those have 15 or 18 characters).
 """
 
 from __future__ import annotations
@@ -16,12 +22,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Engine, delete, inspect, or_, select
 
 from ..app import create_app
 from ..context import BotContext
 from ..db import ensure_schema, transaction
-from ..models import Account, NudgeSent
+from ..models import (
+    Account,
+    ChurnRetro,
+    HealthAssessment,
+    NudgeSent,
+    RetroAction,
+    SavePlan,
+    SlackMessage,
+)
 from ..sandbox import Sandbox
 from ..sandbox.driver import SlackDriver
 from ..server import BotServer
@@ -29,6 +43,9 @@ from ..settings import load_settings
 
 TA, AE, CE, LEAD, SALES, SPONSOR, OUTSIDER = "U0TA001", "U0AE001", "U0CE001", "U0LEAD1", "U0SALES", "U0SPONS", "U0OTHER"
 SAMPLE_PREFIX = "0015e00000"
+SAMPLE_IDS = tuple(f"{SAMPLE_PREFIX}{short}" for short in ("ACME", "GLBX", "INIT", "CHNL", "HOOL"))  # 14 characters
+DEMO_DATABASE = "sqlite:///tabot-demo.db"  # never the real bot's database (DATABASE_URL)
+DEMO_USERS = (TA, AE, CE, LEAD, SALES, SPONSOR, OUTSIDER, "U0TA002", "U0RSD01", "U0DIR01")
 
 # Chapter modules of this package, in story order.
 CHAPTERS = ("health", "lighthouse", "onboarding", "journey", "lifecycle", "churn_retro", "planning", "account_card")
@@ -50,7 +67,35 @@ def sample_accounts(today: dt.date) -> str:
 
 def sample_account_ids():
     """A select of the sample accounts' ids, for a chapter's reset."""
-    return select(Account.id).where(Account.salesforce_id.startswith(SAMPLE_PREFIX))
+    return select(Account.id).where(Account.salesforce_id.in_(SAMPLE_IDS))
+
+
+class NotTheDemosDatabase(Exception):
+    """The database holds accounts that are not the demo's: the demo would touch them."""
+
+
+def foreign_accounts(engine: Engine, limit: int = 3) -> list[str]:
+    """Names of accounts in the database that are not the demo's samples (a few)."""
+    if not inspect(engine).has_table(Account.__tablename__):
+        return []
+    with engine.connect() as conn:
+        return list(conn.scalars(select(Account.name).where(Account.salesforce_id.not_in(SAMPLE_IDS))
+                                 .order_by(Account.name).limit(limit)))
+
+
+def sample_subjects(session) -> list[str]:
+    """The subjects of the nudges an earlier demo run recorded about its sample data."""
+    accounts = list(session.scalars(sample_account_ids()))
+    retros = list(session.scalars(select(ChurnRetro.id).where(ChurnRetro.account_id.in_(accounts))))
+    ids = {
+        "account": accounts,
+        "assessment": session.scalars(select(HealthAssessment.id).where(HealthAssessment.account_id.in_(accounts))),
+        "save_plan": session.scalars(select(SavePlan.id).where(SavePlan.account_id.in_(accounts))),
+        "churn_retro": retros,
+        "retro_action": session.scalars(select(RetroAction.id).where(RetroAction.retro_id.in_(retros))),
+        "ta": DEMO_USERS,
+    }
+    return [f"{kind}:{i}" for kind, values in ids.items() for i in values]
 
 
 def _chapters() -> list[Any]:
@@ -59,13 +104,23 @@ def _chapters() -> list[Any]:
 
 def reset_sample_accounts(session) -> None:
     """Forget the sample accounts of an earlier demo (their records and messages lived in that
-    run's sandbox); other accounts in the database are left alone."""
+    run's sandbox): their rows, and the nudges and messages about them. The team-wide ones (the
+    Lighthouse agenda, the renewals review) go too: `run_demo` runs only on a database where
+    every account is a sample, so those were the demo's."""
+    subjects = sample_subjects(session)
     for chapter in reversed(_chapters()):
         reset = getattr(chapter, "reset", None)
         if reset:
             reset(session)
-    session.execute(delete(NudgeSent).where(NudgeSent.subject.like("account:%")))
-    session.execute(delete(Account).where(Account.salesforce_id.startswith(SAMPLE_PREFIX)))
+    for start in range(0, len(subjects), 500):
+        session.execute(delete(NudgeSent).where(NudgeSent.subject.in_(subjects[start:start + 500])))
+    session.execute(delete(NudgeSent).where(NudgeSent.subject.in_(TEAM_SUBJECTS)))
+    session.execute(delete(SlackMessage).where(or_(*(SlackMessage.subject_type == t for t in TEAM_MESSAGES))))
+    session.execute(delete(Account).where(Account.salesforce_id.in_(SAMPLE_IDS)))
+
+
+TEAM_SUBJECTS = ("lighthouse", "renewals_review")  # nudges about the whole team, not one account
+TEAM_MESSAGES = ("agenda", "renewals_review")
 
 
 def wait(condition: Callable[[], object], timeout: float = 5.0) -> None:
@@ -129,6 +184,13 @@ def run_demo(database_url: str, echo: Callable[[str], None] = print) -> None:
         TABOT_CHURN_RETRO_SPONSOR=SPONSOR, TABOT_RSD="U0RSD01", TABOT_TA_DIRECTOR="U0DIR01",
     )
     ctx = BotContext.from_settings(settings)
+    if foreign := foreign_accounts(ctx.engine):
+        ctx.engine.dispose()
+        sandbox.stop()
+        raise NotTheDemosDatabase(
+            f"{database_url} holds accounts that are not the demo's ({', '.join(foreign)}, ...): the demo runs "
+            f"its jobs over every account, so it runs only on its own database. Leave out --database (it uses "
+            f"{DEMO_DATABASE}) or give it an empty one. Nothing was changed.")
     ensure_schema(ctx.engine)
     server = BotServer(create_app(ctx), ctx.engine, port=0, threads=4, worker=ctx.delivery_worker()).start()
     demo = Demo(ctx, sandbox, SlackDriver(server.url, secret, sandbox), echo, dt.datetime.now(dt.UTC))

@@ -10,9 +10,9 @@ import io
 from sqlalchemy import delete, select
 
 from ..db import transaction
-from ..flows.churn_retro import JOB, churn_realised
+from ..flows.churn_retro import churn_realised
 from ..importer import import_accounts, slack_user_resolver
-from ..models import ChurnRetro, NudgeSent, RetroAction, SlackMessage
+from ..models import ChurnRetro, RetroAction, SlackMessage
 from . import AE, SPONSOR, TA, Demo, sample_account_ids, sample_accounts
 
 LEAD = "U0LEAD1"
@@ -25,7 +25,6 @@ def reset(session) -> None:
                                                SlackMessage.subject_id.in_(retros)))
     session.execute(delete(SlackMessage).where(SlackMessage.subject_type == "retro_action",
                                                SlackMessage.subject_id.in_(actions)))
-    session.execute(delete(NudgeSent).where(NudgeSent.job == JOB))
     session.execute(delete(ChurnRetro).where(ChurnRetro.id.in_(retros)))
 
 

@@ -11,10 +11,10 @@ import datetime as dt
 from sqlalchemy import delete, select
 
 from ..jobs.runner import run_job
-from ..models import Account, NudgeSent, SlackMessage, TaTransfer, Touchpoint
+from ..models import Account, SlackMessage, TaTransfer, Touchpoint
 from ..rules.journey import add_months
 from ..sandbox.transcript import readable
-from . import AE, LEAD, TA, Demo, sample_account_ids
+from . import AE, LEAD, SAMPLE_PREFIX, TA, Demo, sample_account_ids
 
 NEW_TA = "U0TA002"
 
@@ -26,7 +26,6 @@ def reset(session) -> None:
                                                SlackMessage.subject_id.in_(transfers)))
     session.execute(delete(TaTransfer).where(TaTransfer.id.in_(transfers)))
     session.execute(delete(Touchpoint).where(Touchpoint.account_id.in_(accounts)))
-    session.execute(delete(NudgeSent).where(NudgeSent.job == "journey"))
 
 
 def _private(demo: Demo, since: int) -> None:
@@ -51,14 +50,14 @@ def run(demo: Demo) -> None:
     view = demo.modal_after(lambda: slack.shortcut(TA, "log_touchpoint", said))
     demo.show()
     with ctx.sessions() as session:
-        globex = session.scalars(select(Account.id).where(Account.name == "Globex")).one()
+        globex = session.scalars(select(Account.id).where(Account.salesforce_id == f"{SAMPLE_PREFIX}GLBX")).one()
     slack.submit_view(TA, view, {"account": str(globex)})
     demo.wait(lambda: sandbox.ephemerals)
     demo.show()
 
     demo.step("The journey job runs on the first day of Acme's fourth contract quarter (Tier 1)")
     with ctx.sessions() as session:
-        acme = session.scalars(select(Account).where(Account.name == "Acme Corp")).one()
+        acme = session.scalars(select(Account).where(Account.salesforce_id == f"{SAMPLE_PREFIX}ACME")).one()
         q4 = add_months(acme.contract_start, 9)
     run_ = run_job(ctx, "journey", at=dt.datetime.combine(q4, dt.time(9, 0)))
     echo(f"  journey: {run_.status}, {run_.sent} sent (again the same day: "

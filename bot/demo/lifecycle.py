@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select
 
 from ..jobs.runner import run_job
-from ..models import HandoffTask, HealthAssessment, NudgeSent, SlackMessage
+from ..models import HandoffTask, HealthAssessment, SlackMessage
 from ..sandbox.transcript import block_text, readable
 from . import AE, TA, Demo, sample_account_ids
 
@@ -23,10 +23,6 @@ def reset(session) -> None:
                                                SlackMessage.subject_id.in_(tasks)))
     session.execute(delete(HandoffTask).where(HandoffTask.id.in_(tasks)))
     session.execute(delete(HealthAssessment).where(HealthAssessment.account_id.in_(accounts)))
-    session.execute(delete(SlackMessage).where(SlackMessage.subject_type == "renewals_review"))
-    session.execute(delete(NudgeSent).where(NudgeSent.job.in_(JOBS), or_(
-        NudgeSent.subject.like("account:%"), NudgeSent.subject.like("assessment:%"),
-        NudgeSent.subject == "renewals_review", NudgeSent.subject.like("ta:%"))))
 
 
 def run(demo: Demo) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 
 from ..jobs.lighthouse_agenda import calendar as lighthouse_calendar
 from ..jobs.runner import run_job
-from ..models import NudgeSent, SavePlan, SlackMessage
+from ..models import SavePlan, SlackMessage
 from ..store.save_plans import get_plan
 from . import TA, Demo, sample_account_ids
 
@@ -18,8 +18,6 @@ def reset(session) -> None:
     plans = list(session.scalars(select(SavePlan.id).where(SavePlan.account_id.in_(sample_account_ids()))))
     session.execute(delete(SlackMessage).where(SlackMessage.subject_type == "save_plan", SlackMessage.subject_id.in_(plans)))
     session.execute(delete(SavePlan).where(SavePlan.id.in_(plans)))
-    session.execute(delete(SlackMessage).where(SlackMessage.subject_type == "agenda"))
-    session.execute(delete(NudgeSent).where(NudgeSent.job == "lighthouse-agenda"))
 
 
 def run(demo: Demo) -> None:

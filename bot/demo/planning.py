@@ -12,11 +12,10 @@ from sqlalchemy import delete, select
 
 from ..db import transaction
 from ..jobs.runner import run_job
-from ..models import AccountPlan, NudgeSent, SlackMessage, SuccessPlan
+from ..models import Account, AccountPlan, SlackMessage, SuccessPlan
 from ..rules.planning import PlanningCadence
 from ..sandbox.transcript import block_text, readable
-from ..store.accounts import match_accounts
-from . import TA, Demo, sample_account_ids
+from . import SAMPLE_PREFIX, TA, Demo, sample_account_ids
 
 
 def reset(session) -> None:
@@ -26,7 +25,6 @@ def reset(session) -> None:
         session.execute(delete(SlackMessage).where(SlackMessage.subject_type == model.__tablename__[:-1],
                                                    SlackMessage.subject_id.in_(plans)))
         session.execute(delete(model).where(model.id.in_(plans)))
-    session.execute(delete(NudgeSent).where(NudgeSent.job == "planning"))
 
 
 def run(demo: Demo) -> None:
@@ -36,7 +34,7 @@ def run(demo: Demo) -> None:
     upcoming = current.next()
 
     with transaction(ctx.sessions) as session:  # Acme's plan from last quarter, for the review
-        acme = match_accounts(session, "Acme Corp")[0]
+        acme = session.scalars(select(Account).where(Account.salesforce_id == f"{SAMPLE_PREFIX}ACME")).one()
         last = current.previous()
         session.add(AccountPlan(account_id=acme.id, fiscal_year=last.year, fiscal_quarter=last.quarter, author=TA,
                                 sections={"objectives": ["Roll out to the mobile org", "Name a second champion"],
