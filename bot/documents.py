@@ -8,6 +8,7 @@ anything rendered to HTML or PDF uses an autoescaping environment, so user text 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -32,6 +33,18 @@ def _date(context: Context, value: Any) -> str:
     return local_day(value, context["tz"])
 
 
+def _cell(value: Any) -> str:
+    """Text for a Markdown table cell: on one line (a line break ends the row), and a `|` (which
+    ends the cell) escaped, with any backslashes before it kept literal."""
+    text = " ".join(str("" if value is None else value).split())
+    return re.sub(r"(\\*)\|", lambda m: m.group(1) * 2 + "\\|", text)
+
+
+def _line(value: Any) -> str:
+    """Text for one Markdown line (a heading, a list item): its line breaks become spaces."""
+    return " ".join(str("" if value is None else value).split())
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
@@ -47,6 +60,8 @@ def environment() -> Environment:
     )
     env.filters["money"] = _money
     env.filters["date"] = _date
+    env.filters["cell"] = _cell
+    env.filters["line"] = _line
     return env
 
 

@@ -8,11 +8,23 @@ import unicodedata
 from decimal import Decimal
 
 
+# Slack's mrkdwn has no escape for its formatting marks: `*bold*`, `_italic_`, `~strike~`, `code`.
+# In user text they become look-alikes that format nothing (no invisible characters: the text
+# reads as typed; copied out of Slack it has the look-alikes). An underscore inside a word (snake_case, an email
+# address) formats nothing in Slack and is kept; one at a word's edge could open or close italics.
+_LOOKALIKES = str.maketrans({"*": "\u2217", "~": "\u223c", "`": "\u02cb"})  # ∗ ∼ ˋ
+_EDGE_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
+_LOW_LINE = "\u02cd"  # ˍ
+
+
 def escape_mrkdwn(text: str | None) -> str:
-    """Escape user text for Slack mrkdwn: `&`, `<`, `>` (so `<!channel>` pings nobody)."""
+    """Escape user text for Slack mrkdwn: `&`, `<`, `>` (so `<!channel>` pings nobody), and the
+    formatting marks, so a name such as `*NSYNC_` or `A~B` inside `*bold*` neither breaks the
+    bold nor formats anything of its own."""
     if not text:
         return ""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").translate(_LOOKALIKES)
+    return _EDGE_UNDERSCORE.sub(_LOW_LINE, escaped)
 
 
 def name_key(text: str) -> str:
