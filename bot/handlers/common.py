@@ -50,3 +50,10 @@ def metadata_id(meta: dict, key: str) -> int | None:
     if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
         return int(value) or None
     return None
+
+
+def is_channel_id(value: object) -> bool:
+    """A Slack conversation id as the bot puts it in a modal's metadata (C…, D…, G…)."""
+    import re
+
+    return isinstance(value, str) and re.fullmatch(r"[CDG][A-Z0-9]{2,20}", value) is not None

@@ -4,7 +4,6 @@ nudges, the App Home, a posted plan), and saving either plan for its fiscal quar
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from typing import Any
 
@@ -23,7 +22,9 @@ from ..store import health as health_store
 from ..store.accounts import get_account, match_accounts
 from ..store.plans import account_contacts, get_plan, plan_for, previous_plan
 from ..text import escape_mrkdwn, mention, truncate
-from .common import ack_submission, not_exactly_one_account
+from .common import ack_submission, metadata_id, not_exactly_one_account, view_metadata
+
+FORGED = "This form is not one the bot opened for this account (open the plan again). Nothing was saved."
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +49,22 @@ def _contacts_line(session, account_id: int) -> str:
 def parse_plan_form(kind: PlanKind, view: dict[str, Any], session, start_month: int) -> flow.PlanForm:
     """A submitted plan modal, in one place: its account, its quarter and its checked sections."""
     values = view["state"]["values"]
-    meta = json.loads(view.get("private_metadata") or "{}")
+    meta = view_metadata(view)
+    first_input = Input.OBJECTIVES if kind is PlanKind.ACCOUNT else msg.goal_input(0)
 
     def text(input_id: str) -> str:
         return (state_value(values, input_id) or "").strip()
 
-    quarter = FiscalQuarter(int(meta["year"]), int(meta["quarter"]), start_month)
+    # the metadata the bot wrote: an account, a fiscal quarter, and that account's previous plan
+    account_id, year, number = (metadata_id(meta, key) for key in ("account_id", "year", "quarter"))
+    if account_id is None or year is None or not 2000 <= year <= 2200 or number not in (1, 2, 3, 4):
+        return flow.PlanForm(kind, 0, FiscalQuarter(2000, 1, start_month), {}, {first_input: FORGED})
+    quarter = FiscalQuarter(year, number, start_month)
     if kind is PlanKind.ACCOUNT:
-        previous = get_plan(session, kind, meta["previous_id"]) if meta.get("previous_id") else None
+        previous_id = metadata_id(meta, "previous_id")
+        previous = get_plan(session, kind, previous_id) if previous_id else None
+        if meta.get("previous_id") is not None and (previous is None or previous.account_id != account_id):
+            return flow.PlanForm(kind, 0, quarter, {}, {first_input: FORGED})
         objectives = list((previous.sections.get("objectives") if previous else None) or [])[:msg.MAX_OBJECTIVES]
         reviews = [(o, text(msg.review_input(n))) for n, o in enumerate(objectives)]
         sections, errors = flow.check_account_plan({i: text(i) for i in ACCOUNT_TEXTS}, reviews,
@@ -63,7 +72,7 @@ def parse_plan_form(kind: PlanKind, view: dict[str, Any], session, start_month: 
     else:
         goals = [(text(msg.goal_input(n)), text(msg.goal_actions_input(n))) for n in range(msg.GOAL_SLOTS)]
         sections, errors = flow.check_success_plan({i: text(i) for i in SUCCESS_TEXTS}, goals)
-    return flow.PlanForm(kind, int(meta["account_id"]), quarter, sections, errors)
+    return flow.PlanForm(kind, account_id, quarter, sections, errors)
 
 
 def register(app: App, ctx: BotContext) -> None:
@@ -108,7 +117,8 @@ def register(app: App, ctx: BotContext) -> None:
             user = body["user"]["id"]
             refusal = view = None
             with ctx.sessions() as session:
-                account = get_account(session, int(body["actions"][0]["value"]))
+                account_id = metadata_id(body["actions"][0], "value")
+                account = get_account(session, account_id) if account_id else None
                 if account is None:
                     refusal = "That account no longer exists."
                 elif not may_rate(user, account.team, settings.leadership):
@@ -128,8 +138,10 @@ def register(app: App, ctx: BotContext) -> None:
             user = body["user"]["id"]
             with ctx.sessions() as session:
                 form = parse_plan_form(kind, view, session, settings.fiscal_year_start_month)
-                account = get_account(session, form.account_id)
-                if account is None:
+                account = get_account(session, form.account_id) if form.account_id else None
+                if form.errors.get(first_input) == FORGED:
+                    form.errors = {first_input: FORGED}
+                elif account is None:
                     form.errors = {first_input: "This account no longer exists. Nothing was saved."}
                 elif not may_rate(user, account.team, settings.leadership):
                     form.errors = {first_input: "Only the account team or leadership can write this plan. Nothing was saved."}

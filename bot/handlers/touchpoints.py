@@ -5,7 +5,6 @@ feeds the health trait "last activity" and the monthly contact nudge."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +22,7 @@ from ..slack_ids import Action, Block, Callback, Command, Input, Shortcut
 from ..store.accounts import get_account, match_accounts
 from ..store.touchpoints import record_touchpoint
 from ..text import escape_mrkdwn, truncate
-from .common import ack_submission
+from .common import ack_submission, is_channel_id, metadata_id, view_metadata
 
 log = logging.getLogger(__name__)
 
@@ -37,20 +36,41 @@ class TouchForm:
     channel: str | None
     source: str
     happened_at: dt.datetime | None
+    forged: bool = False  # the metadata is not what the bot wrote: nothing is saved
 
     @classmethod
     def from_view(cls, view: dict[str, Any]) -> "TouchForm":
         values = view["state"]["values"]
-        meta = json.loads(view.get("private_metadata") or "{}")
-        account = state_value(values, Block.ACCOUNT, Action.ACCOUNT_PICKER)
-        happened = meta.get("happened_at")
+        meta = view_metadata(view)
+        happened, forged = _instant(meta.get("happened_at"))
+        channel, source = meta.get("channel"), meta.get("source") or "command"
+        if channel is not None and not is_channel_id(channel):
+            channel, forged = None, True
+        if source not in SOURCES:
+            source, forged = "command", True
         return cls(
-            account_id=int(account) if account and str(account).isdigit() else None,
+            account_id=metadata_id({"id": state_value(values, Block.ACCOUNT, Action.ACCOUNT_PICKER)}, "id"),
             note=(state_value(values, Input.NOTE) or "").strip(),
-            channel=meta.get("channel"),
-            source=meta.get("source") or "command",
-            happened_at=dt.datetime.fromisoformat(happened) if happened else None,
+            channel=channel, source=source, happened_at=happened, forged=forged,
         )
+
+
+SOURCES = ("command", "shortcut")  # what the bot writes in the modal's metadata
+FORGED = "This form is not one the bot opened (log the touchpoint again). Nothing was saved."
+
+
+def _instant(value: object) -> tuple[dt.datetime | None, bool]:
+    """The message's time the shortcut put in the metadata: (when, forged?). A time that is not
+    an aware ISO instant, or lies in the future, is not one the bot wrote."""
+    if value is None:
+        return None, False
+    try:
+        when = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None or when > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5):
+        return None, True
+    return when, False
 
 
 def resolve_account(session, text: str) -> tuple[Account | None, str, str | None]:
@@ -116,7 +136,9 @@ def register(app: App, ctx: BotContext) -> None:
                 errors[Block.ACCOUNT] = "Pick the account you spoke with."
             elif not allowed(user, account):
                 errors[Block.ACCOUNT] = "Only the account team or leadership can log touchpoints for this account."
-        if not form.note:
+        if form.forged:
+            errors = {Input.NOTE: FORGED}
+        elif not form.note:
             errors[Input.NOTE] = "Say what you talked about."
         if not ack_submission(ack, errors):
             return

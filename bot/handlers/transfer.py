@@ -5,7 +5,6 @@ manager or TS leadership decide."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from typing import Any
 
@@ -29,24 +28,24 @@ from ..slack_ids import Action, Block, Callback, Command, Input
 from ..store.accounts import get_account, match_accounts
 from ..store.transfers import get_transfer, pending_transfer
 from ..text import escape_mrkdwn, is_user_id, mention, truncate
-from .common import ack_submission
+from .common import ack_submission, is_channel_id, metadata_id, view_metadata
 
 log = logging.getLogger(__name__)
 
 
 def parse_transfer_form(view: dict[str, Any]) -> flow.TransferForm:
     values = view["state"]["values"]
-    meta = json.loads(view.get("private_metadata") or "{}")
+    meta = view_metadata(view)
     account = state_value(values, Block.ACCOUNT, Action.ACCOUNT_PICKER)
 
     def text(input_id: str) -> str:
         return (state_value(values, input_id) or "").strip()
 
     return flow.TransferForm(
-        account_id=int(account) if account and str(account).isdigit() else None,
+        account_id=metadata_id({"id": account}, "id"),
         new_ta=state_value(values, Input.NEW_TA), account_state=text(Input.ACCOUNT_STATE),
         open_plans=text(Input.OPEN_PLANS), relationships=text(Input.RELATIONSHIPS), risks=text(Input.RISKS),
-        next_steps=text(Input.NEXT_STEPS), channel=meta.get("channel"),
+        next_steps=text(Input.NEXT_STEPS), channel=meta.get("channel") if is_channel_id(meta.get("channel")) else None,
     )
 
 
