@@ -79,6 +79,16 @@ def test_doctor_names_a_channel_the_workspace_lacks(tabot, team_env, sandbox) ->
     assert "1 problem(s) found" in result.output
 
 
+def test_doctor_names_a_channel_the_bot_is_not_in(tabot, team_env, sandbox) -> None:
+    channel = sandbox.workspace.channels["C0RENEW01"]
+    info = channel.info
+    channel.info = lambda: {**info(), "is_member": False}  # type: ignore[method-assign]
+    result = tabot("doctor", **team_env)
+    assert result.exit_code == 1
+    assert ("✗ TABOT_RENEWALS_REVIEW_CHANNEL yellow-red-renewals: the bot is not a member of "
+            "#yellow-red-renewals (C0RENEW01): invite it (/invite @tabot)") in result.output
+
+
 def test_doctor_names_a_channel_id_that_is_not_there(tabot, team_env) -> None:
     result = tabot("doctor", **{**team_env, "TABOT_RED_ACCOUNTS_CHANNEL": "C0GONE001"})
     assert result.exit_code == 1
