@@ -40,8 +40,9 @@ NOT_SAVED = "Nothing was saved (error id {error_id}). Please submit again; if it
 VERIFIED = "tabot_verified"  # the signature was checked
 RECEIVED = "tabot_received"  # time.monotonic() when the request arrived
 
-# Slack gives up after 3 s; the listener must have answered (or failed) by then
-ANSWER_WITHIN_SECONDS = 2.5
+# Slack gives up after 3 s; the listener must have answered (or failed) by then, leaving time
+# for the answer's way back (the refusal itself, a busy server's scheduling, the network)
+ANSWER_WITHIN_SECONDS = 2.2
 LISTENER_THREADS = 16  # as many listeners at once as the server has request threads
 SUGGESTIONS = ("block_suggestion", "dialog_suggestion")
 USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
@@ -86,6 +87,7 @@ class TabotApp(App):
                              f" (Slack's retry {retry})" if retry else "")
                     return BoltResponse(status=200, body="")
                 claim.recorded = not claim.atomic
+                claim.refused = lambda: ack.response is not None and not taken(ack.response)
                 claim_token = current_claim.set(claim)
             response = super().dispatch(req)
             if claim is not None and not taken(response):

@@ -126,8 +126,10 @@ def make_request_session_factory(engine: Engine) -> sessionmaker[Session]:
     return factory
 
 
-def _not_too_late(_session: Session) -> None:
+def _not_too_late(session: Session) -> None:
     deadline = request_deadline.get()
+    if deadline is not None and deadline.remaining() is not None:
+        session.flush()  # what is left to write waits for locks now, before the check, not after it
     remaining = deadline.remaining() if deadline is not None else None
     if remaining is not None and remaining <= 0:
         raise TooLate(f"the answer to Slack was due {-remaining:.2f} s ago; rolled back")

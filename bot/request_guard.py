@@ -8,10 +8,11 @@ request whose identity is already there is acknowledged and does nothing.
 
 A command, click or event is claimed in a transaction of its own before its listener runs, and
 forgotten again when handling it failed, so a retry may try again. A modal submission is
-claimed inside the listener's own write transaction instead (`claim_in_transaction`): the
-identity is stored if and only if what the submission saved is, so a submission refused because
-the database was busy or down can be submitted again, and one that was saved cannot be saved
-twice, even when two arrive at once. Identities are kept for `KEEP` (longer than Slack's
+claimed inside the listener's own write transaction instead (`_claim_with_commit`): the
+identity is stored if and only if what the submission saved is (and not when it was answered
+with errors under the modal's fields), so a submission refused because the database was busy
+or down, or because a field was wrong, can be submitted again, and one that was saved cannot be
+saved twice, even when two arrive at once. Identities are kept for `KEEP` (longer than Slack's
 retries and the signature window), pruned now and then by the requests themselves.
 """
 
@@ -23,7 +24,8 @@ import logging
 import threading
 import time
 from contextvars import ContextVar
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, delete, event
@@ -38,6 +40,7 @@ log = logging.getLogger(__name__)
 
 KEEP = dt.timedelta(hours=1)
 CLAIM = "tabot_claim"  # session.info key: the claim its transaction recorded
+WROTE = "tabot_wrote"  # session.info key: its transaction is a write (see db.begin_write)
 PRUNE_EVERY_SECONDS = 600.0
 
 # interactivity payload type -> the kind recorded for its trigger_id
@@ -84,6 +87,8 @@ class Claim:
     kind: str
     identity: str
     recorded: bool = False  # claimed (committed) and not forgotten since
+    # whether the request was answered with a refusal (errors under a modal's fields)
+    refused: Callable[[], bool] = field(default=lambda: False, repr=False, compare=False)
 
     @property
     def atomic(self) -> bool:
@@ -109,7 +114,9 @@ class RequestGuard:
         self.sessions = sessions
         self._lock = threading.Lock()
         self._pruned_at = float("-inf")  # monotonic; prune on the first claim
-        event.listen(sessions, "after_begin", self._claim_in_transaction)
+        event.listen(sessions, "after_begin", self._note_write)
+        # first, before the deadline check (bot/db.py), so that the check counts the wait for it
+        event.listen(sessions, "before_commit", self._claim_with_commit, insert=True)
         event.listen(sessions, "after_commit", self._claim_committed)
         event.listen(sessions, "after_rollback", self._claim_rolled_back)
 
@@ -133,23 +140,35 @@ class RequestGuard:
         statement = insert(HandledRequest).values(**values).on_conflict_do_nothing()
         return executor.execute(statement.execution_options(preserve_rowcount=True)).rowcount == 1  # type: ignore[attr-defined]
 
-    # --- a modal submission's claim, in the listener's first write transaction ---------------
-    def _claim_in_transaction(self, session: Session, _transaction, connection) -> None:
+    # --- a modal submission's claim, committed with the listener's first write ------------------
+    @staticmethod
+    def _note_write(session: Session, _transaction, connection) -> None:
+        if connection.get_execution_options().get(WRITE):
+            session.info[WROTE] = True
+
+    def _claim_with_commit(self, session: Session) -> None:
+        """Before a request-path transaction commits: store the submission's identity with it,
+        unless the submission was refused (errors under the modal's fields: the person corrects
+        them and submits the same view again) or the transaction wrote nothing."""
         claim = current_claim.get()
-        if claim is None or not claim.atomic or claim.recorded or not connection.get_execution_options().get(WRITE):
+        if claim is None or not claim.atomic or claim.recorded or claim.refused():
             return
-        if not self._insert(connection, connection.dialect.name, claim.kind, claim.identity):
+        if not (session.info.get(WROTE) or session.new or session.dirty or session.deleted):
+            return
+        if not self._insert(session, session.get_bind().dialect.name, claim.kind, claim.identity):
             raise AlreadyHandled(f"{claim.kind} request already handled by another request")
         session.info[CLAIM] = claim
 
     @staticmethod
     def _claim_committed(session: Session) -> None:
+        session.info.pop(WROTE, None)
         claim = session.info.pop(CLAIM, None)
         if claim is not None:
             claim.recorded = True
 
     @staticmethod
     def _claim_rolled_back(session: Session) -> None:
+        session.info.pop(WROTE, None)
         session.info.pop(CLAIM, None)
 
     def forget(self, kind: str, identity: str) -> None:
