@@ -169,6 +169,8 @@ def test_env_example_lists_every_setting_with_its_meaning() -> None:
     for i, line in enumerate(text):
         if match := re.fullmatch(r"# ([A-Z0-9_]+)=.*", line):
             named[match[1]] = text[i - 1]
-    assert sorted(named) == sorted(ALIASES)
+    missing, unknown = sorted(set(ALIASES) - set(named)), sorted(set(named) - set(ALIASES))
+    assert not missing, f"add to .env.example, each under a comment line saying what it means: {missing}"
+    assert not unknown, f".env.example names settings bot/settings.py does not have: {unknown}"
     for name, meaning in named.items():  # one comment line of meaning right above each
         assert meaning.startswith("# ") and "=" not in meaning.split()[1], name
