@@ -99,3 +99,21 @@ def test_a_worker_or_scheduler_alone_serves_its_metrics_on_its_own_port() -> Non
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_replayed_event_is_counted_as_a_duplicate(bot) -> None:
+    import json
+    import time
+
+    before = scrape(bot.url)
+    body = json.dumps({"token": "unused", "team_id": "T0SANDBOX", "api_app_id": "A0TABOT", "type": "event_callback",
+                       "event_id": "Ev0METRICS1", "event_time": int(time.time()),
+                       "event": {"type": "app_home_opened", "user": "U0TA001", "tab": "home",
+                                 "channel": "D0TA001", "event_ts": f"{time.time():.6f}"}}).encode()
+    assert bot.slack.send(body, "application/json").status == 200
+    wait_for(lambda: bot.sandbox.calls_to("views.publish"), what="the Home tab")
+    assert bot.slack.send(body, "application/json").status == 200
+    after = scrape(bot.url)
+    for outcome in ("ok", "duplicate"):
+        assert value(after, "tabot_requests_total", kind="event", outcome=outcome) \
+            - value(before, "tabot_requests_total", kind="event", outcome=outcome) == 1, outcome
