@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -169,6 +170,9 @@ def _database_checks(settings: Settings) -> Iterator[Check]:
 
     engine = make_engine(settings.database_url)
     where = engine.url.render_as_string(hide_password=True)
+    if engine.dialect.name == "sqlite" and engine.url.database and not Path(engine.url.database).exists():
+        yield Check(False, f"database {where}: no such file (the bot creates it at start; `tabot db upgrade` now)")
+        return
     try:
         if not database_reachable(engine):
             yield Check(False, f"database {where}: does not answer: check that it is running and DATABASE_URL")

@@ -6,6 +6,7 @@ it came from, and never a secret; `.env.example` lists every setting."""
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -118,6 +119,11 @@ def test_doctor_with_a_refused_token_says_so_and_still_checks_the_database(tabot
 
 
 def test_doctor_finds_an_unmigrated_database(tabot, team_env, tmp_path) -> None:
+    result = tabot("doctor", **{**team_env, "DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}"})
+    assert result.exit_code == 1
+    assert f"✗ database sqlite:///{tmp_path / 'new.db'}: no such file" in result.output
+    assert not (tmp_path / "new.db").exists()  # a check creates nothing
+    sqlite3.connect(tmp_path / "new.db").close()
     result = tabot("doctor", **{**team_env, "DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}"})
     assert result.exit_code == 1
     assert re.search(r"✗ database schema at nothing: empty, the code expects \w+: run `tabot db upgrade`",
