@@ -30,8 +30,11 @@ def sources(env_file: Path = Path(ENV_FILE)) -> dict[str, str]:
     from dotenv import dotenv_values
 
     environment = {key.upper() for key in os.environ}
-    in_file = {key.upper() for key, value in dotenv_values(env_file).items() if value is not None} \
-        if env_file.is_file() else set()
+    in_file = (
+        {key.upper() for key, value in dotenv_values(env_file).items() if value is not None}
+        if env_file.is_file()
+        else set()
+    )
     found = {}
     for name, field in Settings.model_fields.items():
         alias = (field.alias or name).upper()

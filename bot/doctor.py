@@ -58,8 +58,11 @@ def _slack_checks(settings: Settings, client: WebClient | None) -> Iterator[Chec
     if not settings.bot_token:
         yield Check(False, "SLACK_BOT_TOKEN is not set: Slack checks skipped")
         return
-    yield Check(bool(settings.slack_signing_secret), "SLACK_SIGNING_SECRET " +
-                ("is set" if settings.slack_signing_secret else "is not set: Slack's requests cannot be verified"))
+    yield Check(
+        bool(settings.slack_signing_secret),
+        "SLACK_SIGNING_SECRET "
+        + ("is set" if settings.slack_signing_secret else "is not set: Slack's requests cannot be verified"),
+    )
     client = client or WebClient(token=settings.bot_token, base_url=settings.slack_api_url, timeout=10)
     try:
         auth = client.auth_test()
@@ -67,8 +70,11 @@ def _slack_checks(settings: Settings, client: WebClient | None) -> Iterator[Chec
         yield Check(False, f"auth.test: Slack refused the token ({exc.response.get('error')}): check SLACK_BOT_TOKEN")
         return
     except (SlackClientError, OSError) as exc:
-        yield Check(False, f"auth.test: Slack could not be reached at SLACK_API_URL {settings.slack_api_url} "
-                           f"({type(exc).__name__}: {exc})")
+        yield Check(
+            False,
+            f"auth.test: Slack could not be reached at SLACK_API_URL {settings.slack_api_url} "
+            f"({type(exc).__name__}: {exc})",
+        )
         return
     bot_user = auth.get("user_id")
     yield Check(True, f"auth.test: bot {auth.get('user')} ({bot_user}) in {auth.get('team')} ({auth.get('team_id')})")
@@ -96,8 +102,9 @@ def _scopes(headers: dict[str, str]) -> Check:
     granted = {scope.strip() for scope in header.split(",") if scope.strip()}
     missing = [scope for scope in BOT_SCOPES if scope not in granted]
     if missing:
-        return Check(False, f"scopes: the token lacks {', '.join(missing)}: add them as app.yaml asks and "
-                            "reinstall the app")
+        return Check(
+            False, f"scopes: the token lacks {', '.join(missing)}: add them as app.yaml asks and reinstall the app"
+        )
     return Check(True, f"scopes: the token has all {len(BOT_SCOPES)} the manifest asks for")
 
 
@@ -119,16 +126,19 @@ def _channel(client: WebClient, settings: Settings, field: str, name: str) -> Ch
     if channel.get("is_archived"):
         return Check(False, f"{label}: #{channel.get('name')} ({channel['id']}) is archived")
     if not channel.get("is_member"):
-        return Check(False, f"{label}: the bot is not a member of #{channel.get('name')} ({channel['id']}): "
-                            "invite it (/invite @tabot)")
+        return Check(
+            False,
+            f"{label}: the bot is not a member of #{channel.get('name')} ({channel['id']}): invite it (/invite @tabot)",
+        )
     return Check(True, f"{label}: #{channel.get('name')} ({channel['id']}), the bot is a member")
 
 
 def _channel_named(client: WebClient, name: str) -> dict[str, Any] | None:
     cursor = None
     while True:
-        page = client.conversations_list(types="public_channel,private_channel", exclude_archived=True,
-                                         limit=200, cursor=cursor)
+        page = client.conversations_list(
+            types="public_channel,private_channel", exclude_archived=True, limit=200, cursor=cursor
+        )
         for channel in page.get("channels", []):
             if channel.get("name") == name:
                 return channel
@@ -183,9 +193,13 @@ def _database_checks(settings: Settings) -> Iterator[Check]:
             yield Check(True, f"database schema at the code's revision {head}")
         else:
             empty = current is None and not inspect(engine).get_table_names()
-            hint = "run `tabot db upgrade`" + (" (SQLite also migrates itself when the bot starts)"
-                                              if engine.dialect.name == "sqlite" else "")
-            yield Check(False, f"database schema at {current or ('nothing: empty' if empty else 'no revision')}, "
-                               f"the code expects {head}: {hint}")
+            hint = "run `tabot db upgrade`" + (
+                " (SQLite also migrates itself when the bot starts)" if engine.dialect.name == "sqlite" else ""
+            )
+            yield Check(
+                False,
+                f"database schema at {current or ('nothing: empty' if empty else 'no revision')}, "
+                f"the code expects {head}: {hint}",
+            )
     finally:
         engine.dispose()

@@ -35,15 +35,25 @@ from sqlalchemy import Engine, func, select
 log = logging.getLogger(__name__)
 
 REQUESTS = Counter("tabot_requests", "Slack requests answered, by kind and outcome", ["kind", "outcome"])
-REQUEST_ERRORS = Counter("tabot_request_errors", "Failures handling a Slack request (logged with an error id)",
-                         ["kind"])
-ACK_SECONDS = Histogram("tabot_ack_seconds", "Seconds from a Slack request's arrival to its answer", ["kind"],
-                        buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 5.0))
+REQUEST_ERRORS = Counter(
+    "tabot_request_errors", "Failures handling a Slack request (logged with an error id)", ["kind"]
+)
+ACK_SECONDS = Histogram(
+    "tabot_ack_seconds",
+    "Seconds from a Slack request's arrival to its answer",
+    ["kind"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 5.0),
+)
 JOB_RUNS = Counter("tabot_job_runs", "Job runs, by job and status (ok, failed, skipped)", ["job", "status"])
-JOB_SECONDS = Histogram("tabot_job_duration_seconds", "Seconds a job run took", ["job"],
-                        buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600))
-SLACK_API_ERRORS = Counter("tabot_slack_api_errors", "Slack Web API calls that failed, by method and error",
-                           ["method", "error"])
+JOB_SECONDS = Histogram(
+    "tabot_job_duration_seconds",
+    "Seconds a job run took",
+    ["job"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600),
+)
+SLACK_API_ERRORS = Counter(
+    "tabot_slack_api_errors", "Slack Web API calls that failed, by method and error", ["method", "error"]
+)
 
 REFUSED = {"400": "400", "401": "401", "413": "413"}
 
@@ -98,16 +108,24 @@ class DeliveriesCollector(Collector):
         from .models.delivery import DeliveryStatus
 
         owed = GaugeMetricFamily("tabot_deliveries", "Deliveries owed to Slack, by status", labels=["status"])
-        oldest = GaugeMetricFamily("tabot_deliveries_oldest_pending_seconds",
-                                   "Seconds the oldest pending delivery has waited since it was recorded")
+        oldest = GaugeMetricFamily(
+            "tabot_deliveries_oldest_pending_seconds",
+            "Seconds the oldest pending delivery has waited since it was recorded",
+        )
         up = GaugeMetricFamily("tabot_deliveries_scrape_ok", "1 when the deliveries table could be read")
         statuses = (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED, DeliveryStatus.FAILED)
         try:
             with self.engine.connect() as conn:
-                counts = dict(conn.execute(select(Delivery.status, func.count()).where(Delivery.status.in_(statuses))
-                                           .group_by(Delivery.status)).all())
-                first = conn.execute(select(func.min(Delivery.created_at))
-                                     .where(Delivery.status == DeliveryStatus.PENDING)).scalar()
+                counts = dict(
+                    conn.execute(
+                        select(Delivery.status, func.count())
+                        .where(Delivery.status.in_(statuses))
+                        .group_by(Delivery.status)
+                    ).all()
+                )
+                first = conn.execute(
+                    select(func.min(Delivery.created_at)).where(Delivery.status == DeliveryStatus.PENDING)
+                ).scalar()
         except Exception:  # noqa: BLE001 - a scrape never fails because the database did
             log.warning("could not count deliveries for /metrics", exc_info=True)
             up.add_metric([], 0)
@@ -188,9 +206,16 @@ def _meter_listener_clients(app: Any) -> None:
         client = req.context.get("client")
         if type(client) is WebClient:
             req.context["client"] = MeteredWebClient(
-                token=client.token, base_url=client.base_url, timeout=client.timeout, ssl=client.ssl,
-                proxy=client.proxy, headers=client.headers, team_id=req.context.team_id, logger=client.logger,
-                retry_handlers=client.retry_handlers)
+                token=client.token,
+                base_url=client.base_url,
+                timeout=client.timeout,
+                ssl=client.ssl,
+                proxy=client.proxy,
+                headers=client.headers,
+                team_id=req.context.team_id,
+                logger=client.logger,
+                retry_handlers=client.retry_handlers,
+            )
 
     app._init_context = init_context
 
