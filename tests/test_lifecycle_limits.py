@@ -98,8 +98,10 @@ def test_a_review_channel_the_bot_cannot_post_in_does_not_stop_the_assessments(d
                                    engine)
     add_many(ctx, 1, renewal_date=dt.date(2026, 9, 29))  # 120 days out
     run = run_job(ctx, "renewals", at=NOW)
-    assert run.status == "ok" and run.sent == 3  # the TA's and AE's assessment, and the week's review
-    assert {c.params["channel"] for c in fast_sandbox.calls_to("chat.postMessage")} == {"U0TA001", "U0AE001"}
+    # the TA's and AE's assessment, their managers' DM (TA and Sales leadership here), and the week's review
+    assert run.status == "ok" and run.sent == 5
+    assert {c.params["channel"] for c in fast_sandbox.calls_to("chat.postMessage")} == {
+        "U0TA001", "U0AE001", "U0LEAD1", "U0SALES"}
     with ctx.sessions() as session:  # the review waits for an operator, listed as failed
         [failed] = deliveries.listing(session, status=DeliveryStatus.FAILED)
         assert failed.channel == "no-such-channel" and "channel_not_found" in failed.error
@@ -108,6 +110,7 @@ def test_a_review_channel_the_bot_cannot_post_in_does_not_stop_the_assessments(d
     with transaction(ctx.sessions) as session:
         assert deliveries.retry(session, failed_id, dt.datetime.now(dt.UTC)) == [failed_id]
     ctx.deliver_owed()
-    [review] = [c for c in fast_sandbox.calls_to("chat.postMessage") if c.params["channel"] not in {"U0TA001", "U0AE001"}]
+    [review] = [c for c in fast_sandbox.calls_to("chat.postMessage")
+                if c.params["channel"] not in {"U0TA001", "U0AE001", "U0LEAD1", "U0SALES"}]
     assert "renew within 180 days" in review.params["text"] or review.params["blocks"]
     assert run_job(ctx, "renewals", at=NOW + dt.timedelta(hours=1)).sent == 0  # once a week

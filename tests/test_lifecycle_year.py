@@ -106,6 +106,7 @@ def classify(message: dict) -> str | None:
                          ("reminder", "Reminder: the *renewal health assessment*"),
                          ("assessment", "time for the *renewal health assessment*"),
                          ("managers", "aligns with you, their managers"),
+                         ("ta-handoff", "schedules the *knowledge transfer* with you"),
                          ("weekly-review", "*Yellow/Red renewals review*, week of"),
                          ("monthly", "Monthly refresh for")):
         if marker in text:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ..clock import local_day
 from ..documents import render
 from ..messages import lifecycle as msg
+from ..messages import people as people_msg
 from ..models import Account, HandoffTask, SlackMessage
 from ..settings import Settings
 from ..slack_gateway import SlackGateway, Subject
@@ -35,7 +36,9 @@ def start_handoffs(session: Session, slack: SlackGateway, settings: Settings, ac
                    today: dt.date, now: dt.datetime) -> int:
     """For each account: store the CE's task (all in one statement) and owe its DM with the
     knowledge-transfer button, the rendered handoff doc attached beside it. Without a CE the AE,
-    else TA leadership, gets the task. Returns the tasks handed out."""
+    else TA leadership, gets the task. The assigned TA is told of the knowledge transfer the CE
+    schedules with them, the doc attached (a TA assigned later hears of it with the assignment:
+    `flows.imports.tell_assigned_tas`). Returns the tasks handed out."""
     if not accounts:
         return 0
 
@@ -54,9 +57,14 @@ def start_handoffs(session: Session, slack: SlackGateway, settings: Settings, ac
             continue
         text, blocks = msg.handoff_task(account, task, today)
         message = slack.post(session, person, task_subject(task), text=text, blocks=blocks)
-        slack.upload(session, message, content=render_handoff(account, cards.get(account.id, []), slack.display_name,
-                                                                     settings.tz),
+        document = render_handoff(account, cards.get(account.id, []), slack.display_name, settings.tz)
+        slack.upload(session, message, content=document,
                      filename=f"handoff-{account.salesforce_id}.md", title=f"Handoff doc: {account.name}")
+        if account.ta_user_id and account.ta_user_id != person:
+            notice = slack.post(session, account.ta_user_id, Subject("handoff_task", task.id, "ta_notice"),
+                                text=people_msg.knowledge_transfer(account, account.ce_user_id, today))
+            slack.upload(session, notice, content=document, filename=f"handoff-{account.salesforce_id}.md",
+                         title=f"Handoff doc: {account.name}")
         handed_out += 1
     return handed_out
 

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from ..context import BotContext
 from ..db import transaction
-from ..models import Account, Health, RatingSource, SignalSource, UsageSnapshot
+from ..messages import people as people_msg
+from ..models import Account, AccountStatus, HandoffTask, Health, RatingSource, SignalSource, UsageSnapshot
 from ..rules.health import (
     ScoreThresholds,
     Traits,
@@ -41,6 +42,7 @@ class ImportOutcome:
     stages: list[Any] = field(default_factory=list)  # StageAnnounced, one per account and stage reached
     realised: int = 0  # realised churns in the file
     retros_asked: list[int] = field(default_factory=list)
+    tas_told: int = 0  # TAs told of accounts newly assigned to them
     transfers_kept: int = 0  # approved TA transfers the file contradicts (the new TA is kept)
 
     @property
@@ -58,6 +60,7 @@ def run_import(ctx: BotContext, kind: str, path: Path, now: dt.datetime) -> Impo
 
     with transaction(ctx.sessions) as session:
         if kind == "accounts":
+            tas_before = account_tas(session)
             summary = importer.import_accounts(session, path, importer.slack_user_resolver(ctx.slack.client),
                                                scaled_success_below=ctx.settings.scaled_success_arr_below)
             outcome = ImportOutcome(summary, record_imported_health(session, ctx.settings, summary.crm_health, now))
@@ -67,6 +70,7 @@ def run_import(ctx: BotContext, kind: str, path: Path, now: dt.datetime) -> Impo
             if summary.stage_changes:
                 outcome.stages = announce_stage_changes(session, ctx.slack, ctx.settings, summary.stage_changes, now,
                                                         ctx.slack.display_name)
+            outcome.tas_told = tell_assigned_tas(session, ctx.slack, tas_before)
             if summary.realised:
                 outcome.realised = len(summary.realised)
                 outcome.retros_asked = churn_realised(session, ctx.slack, ctx.settings, summary.realised, now,
@@ -77,6 +81,34 @@ def run_import(ctx: BotContext, kind: str, path: Path, now: dt.datetime) -> Impo
             usage, account_ids = importer.import_usage(session, path)
             outcome = ImportOutcome(usage, record_computed_health(session, ctx.settings, account_ids, now))
     return outcome
+
+
+def account_tas(session: Session) -> dict[int, str | None]:
+    """Every account's TA, in one statement (taken before an accounts import)."""
+    return dict(session.execute(select(Account.id, Account.ta_user_id)).all())
+
+
+def tell_assigned_tas(session: Session, slack, before: dict[int, str | None]) -> int:
+    """The handbook: TA leadership assigns a TA in the CRM and "the TA is notified of the
+    assignment". Owe each TA the import made the TA of an active account (a new account, or
+    another TA before) one DM listing them, with the knowledge transfer still to hold. Once per
+    assignment: a re-import that names the same TA changes nothing and tells no one; an
+    approved transfer the CRM has not caught up with is kept by the importer, so no one is told
+    twice. Two statements whatever the book's size."""
+    after = session.execute(select(Account.id, Account.ta_user_id).where(
+        Account.ta_user_id.is_not(None), Account.status == AccountStatus.ACTIVE)).all()
+    assigned = [account_id for account_id, ta in after if before.get(account_id) != ta]
+    if not assigned:
+        return 0
+    accounts = accounts_by_id(session, assigned)
+    pending = set(session.scalars(select(HandoffTask.account_id).where(
+        HandoffTask.account_id.in_(assigned), HandoffTask.done_at.is_(None))))
+    by_ta: dict[str, list[Account]] = {}
+    for account in sorted(accounts.values(), key=lambda a: a.name_key):
+        by_ta.setdefault(account.ta_user_id, []).append(account)
+    for ta, theirs in by_ta.items():
+        slack.dm(session, ta, text=people_msg.ta_assigned(theirs, pending))
+    return len(by_ta)
 
 
 def record_imported_health(session: Session, settings, crm_health: Iterable[tuple[int, Health]],
