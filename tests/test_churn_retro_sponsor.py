@@ -134,3 +134,13 @@ def test_forged_metadata_reaches_no_other_accounts_retro(bot) -> None:
         reply = bot.slack.submit_view(TA, view["id"], retro_values())
         assert reply.status == 200 and "errors" in reply.json, (forged, reply.json)
     assert settled(bot) == before
+
+
+def test_garbled_retro_ids_on_buttons_change_nothing(bot) -> None:
+    retro_named_by_the_ta(bot)
+    before = settled(bot)
+    for action in ("start_retro", "retro_review_held", "publish_retro", "retro_action_done"):
+        assert bot.slack.click(SPONSOR, action, "9" * 30).status == 200
+    wait_for(lambda: len([m for m in bot.sandbox.messages(SPONSOR) if "no longer exists" in m["text"]]) == 4,
+             what="four answers")
+    assert settled(bot) == before

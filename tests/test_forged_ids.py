@@ -70,3 +70,24 @@ def test_a_touchpoint_modal_with_forged_metadata_or_account_saves_nothing(bot) -
         reply = bot.slack.submit_view(TA, view["id"], {"account": account, "note": "Called"})
         assert "account" in reply.json.get("errors", {}), (account, reply.json)
     assert settled(bot) == before
+
+
+def test_save_plan_buttons_and_modals_with_garbled_ids_change_nothing(bot) -> None:
+    from test_save_plan_flow import new_view as plan_view
+    from test_save_plan_flow import submit_plan, the_plan
+
+    add_account(bot.ctx.sessions)
+    submit_plan(bot)
+    plan_id = the_plan(bot).id
+    update = plan_view(bot, lambda: bot.slack.command(TA, "/saveplan", "update acme"))
+    before = settled(bot)
+    for action in ("add_step", "post_update", "propose_exit", "approve_exit", "enter_lighthouse"):
+        assert bot.slack.click(TA, action, "9" * 30).status == 200
+    wait_for(lambda: len([m for m in bot.sandbox.messages(TA) if "no longer exists" in m["text"]
+                          or "Exits are approved" in m["text"]]) >= 4, what="the answers")
+    for forged in ({"plan_id": "x"}, {"plan_id": 2**70}, "[]"):
+        bot.sandbox.views[update["id"]]["private_metadata"] = forged if isinstance(forged, str) else json.dumps(forged)
+        reply = bot.slack.submit_view(TA, update["id"], {"what_happened": "Exec call held",
+                                                         "criteria_met": ["abc"]})
+        assert reply.json["errors"]["what_happened"] == "This save plan no longer exists. Nothing was saved."
+    assert settled(bot) == before and the_plan(bot).id == plan_id

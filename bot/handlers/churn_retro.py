@@ -42,6 +42,11 @@ def _not_allowed(account: Account, settings: Settings) -> str:
             f"({mention(settings.churn_retro_sponsor)}) can work on the churn retro for *{escape_mrkdwn(account.name)}*.")
 
 
+def _clicked_id(body: dict) -> int:
+    """The id a button carries, as the bot wrote it; 0 (no such row) for anything else."""
+    return metadata_id(body["actions"][0], "value") or 0
+
+
 def notice_for(account: Account, retro: ChurnRetro | None, settings: Settings) -> str:
     """What the bot knows when the modal opens, and whether that calls for a retro."""
     name = escape_mrkdwn(account.name)
@@ -212,15 +217,18 @@ def register(app: App, ctx: BotContext) -> None:
     def start_retro_button(ack, body: dict, client) -> None:
         ack()
         user = body["user"]["id"]
+        refusal = view = None
         with ctx.sessions() as session:
-            retro = get_retro(session, int(body["actions"][0]["value"]))
+            retro = get_retro(session, _clicked_id(body))
             if retro is None:
-                ctx.slack.tell(user, text="That churn retro no longer exists.")
-                return
-            if not may_work_on(user, retro.account, retro):
-                ctx.slack.tell(user, text=_not_allowed(retro.account, settings))
-                return
-            view = modal_for(session, retro.account)
+                refusal = "That churn retro no longer exists."
+            elif not may_work_on(user, retro.account, retro):
+                refusal = _not_allowed(retro.account, settings)
+            else:
+                view = modal_for(session, retro.account)
+        if refusal:  # told with no connection held
+            ctx.slack.tell(user, text=refusal)
+            return
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view(Callback.CHURN_RETRO_MODAL)
@@ -257,10 +265,13 @@ def register(app: App, ctx: BotContext) -> None:
         ack()
         user = body["user"]["id"]
         with transaction(ctx.sessions) as session:
-            retro = get_retro(session, int(body["actions"][0]["value"]), for_update=True)
-            outcome = flow.hold_review(session, ctx.slack, settings, retro, user, dt.datetime.now(dt.UTC))
-            name = escape_mrkdwn(retro.account.name)
-        if outcome == "not_allowed":
+            retro = get_retro(session, _clicked_id(body), for_update=True)
+            outcome = flow.hold_review(session, ctx.slack, settings, retro, user, dt.datetime.now(dt.UTC)) \
+                if retro else "gone"
+            name = escape_mrkdwn(retro.account.name) if retro else ""
+        if outcome == "gone":
+            ctx.slack.tell(user, text="That churn retro no longer exists.")
+        elif outcome == "not_allowed":
             ctx.slack.tell(user, text=f"Only the account team, leadership or the TS churn retro sponsor can record "
                                     f"the review of the churn retro for *{name}*.")
         elif outcome == "not_completed":
@@ -273,12 +284,18 @@ def register(app: App, ctx: BotContext) -> None:
         ack()
         user = body["user"]["id"]
         with transaction(ctx.sessions) as session:
-            retro = get_retro(session, int(body["actions"][0]["value"]), for_update=True)
-            outcome = flow.publish(session, ctx.slack, settings, retro, user, dt.datetime.now(dt.UTC),
-                                   ctx.slack.display_name)
-            name, sponsor = escape_mrkdwn(retro.account.name), flow.sponsor_of(retro, settings)
-            published_by, channel = retro.published_by, escape_mrkdwn(settings.retro_channel.lstrip("#"))
-        if outcome == "not_allowed":
+            retro = get_retro(session, _clicked_id(body), for_update=True)
+            if retro is None:
+                outcome, name, sponsor, published_by = "gone", "", None, None
+            else:
+                outcome = flow.publish(session, ctx.slack, settings, retro, user, dt.datetime.now(dt.UTC),
+                                       ctx.slack.display_name)
+                name, sponsor = escape_mrkdwn(retro.account.name), flow.sponsor_of(retro, settings)
+                published_by = retro.published_by
+            channel = escape_mrkdwn(settings.retro_channel.lstrip("#"))
+        if outcome == "gone":
+            ctx.slack.tell(user, text="That churn retro no longer exists.")
+        elif outcome == "not_allowed":
             ctx.slack.tell(user, text=f":no_entry: Only the TS churn retro sponsor ({mention(sponsor)}) publishes "
                                     f"the churn retro for *{name}*. Nothing was posted.")
         elif outcome == "not_reviewed":
@@ -293,7 +310,7 @@ def register(app: App, ctx: BotContext) -> None:
         user = body["user"]["id"]
         outcome = "gone"
         with transaction(ctx.sessions) as session:
-            action = session.get(RetroAction, int(body["actions"][0]["value"]))
+            action = session.get(RetroAction, _clicked_id(body)) if _clicked_id(body) else None
             if action is not None:
                 container = body.get("container") or {}
                 clicked = (flow.ClickedMessage(container["channel_id"], container["message_ts"],

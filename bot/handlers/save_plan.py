@@ -4,14 +4,13 @@ Add step, Post update, Propose exit, Approve exit."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from typing import Any
 
 from slack_bolt import App
 
 from ..context import BotContext
-from .common import ack_submission, not_exactly_one_account
+from .common import ack_submission, is_channel_id, metadata_id, not_exactly_one_account, view_metadata
 from ..db import transaction
 from ..flows import save_plan as flow
 from ..messages import save_plan as msg
@@ -45,16 +44,19 @@ def _not_allowed(account: Account) -> str:
 
 def parse_plan_form(view: dict[str, Any]) -> flow.PlanForm:
     values = view["state"]["values"]
-    meta = json.loads(view.get("private_metadata") or "{}")
+    meta = view_metadata(view)
     entry = state_value(values, Input.PLAN_ENTRY)
+    plan_id = metadata_id(meta, "plan_id")
     return flow.PlanForm(
-        account_id=int(meta["account_id"]), plan_id=meta.get("plan_id"),
+        # a plan id the bot did not write (-1) is refused as a plan closed meanwhile; no account is 0
+        account_id=metadata_id(meta, "account_id") or 0,
+        plan_id=plan_id if plan_id or meta.get("plan_id") is None else -1,
         entry=PlanEntry(entry) if entry in {e.value for e in PlanEntry} else PlanEntry.AD_HOC,
         problem=(state_value(values, Input.PROBLEM) or "").strip(),
         goal=(state_value(values, Input.GOAL) or "").strip(),
         criteria=parse_criteria(state_value(values, Input.CRITERIA) or ""),
         exec_sponsor=state_value(values, Input.EXEC_SPONSOR),
-        channel=meta.get("channel"),
+        channel=meta.get("channel") if is_channel_id(meta.get("channel")) else None,
         enter_lighthouse=bool(state_value(values, Input.ENTER_LIGHTHOUSE)),
     )
 
@@ -68,16 +70,16 @@ def _date(text: str | None) -> dt.date | None:
 
 def parse_update_form(view: dict[str, Any]) -> flow.UpdateForm:
     values = view["state"]["values"]
-    meta = json.loads(view.get("private_metadata") or "{}")
+    meta = view_metadata(view)
 
     def text(input_id: str) -> str:
         return (state_value(values, input_id) or "").strip()
 
     return flow.UpdateForm(
-        plan_id=int(meta["plan_id"]), what_happened=text(Input.WHAT_HAPPENED),
+        plan_id=metadata_id(meta, "plan_id") or 0, what_happened=text(Input.WHAT_HAPPENED),
         blockers=text(Input.BLOCKERS), risks=text(Input.RISKS),
         asks=text(Input.ASKS),
-        criteria_met={int(v) for v in state_value(values, Input.CRITERIA_MET) or []},
+        criteria_met={i for v in state_value(values, Input.CRITERIA_MET) or [] if (i := metadata_id({"v": v}, "v"))},
         steps_done={int(v) for v in state_value(values, Input.STEPS_DONE) or []},
     )
 
@@ -186,7 +188,7 @@ def register(app: App, ctx: BotContext) -> None:
         ack()
         user = body["user"]["id"]
         with ctx.sessions() as session:
-            plan = get_plan(session, int(body["actions"][0]["value"]))
+            plan = get_plan(session, metadata_id(body["actions"][0], "value") or 0)
             refusal = _plan_refusal(plan, user)
             view = None if refusal else msg.add_step_modal(plan)
         if refusal:
@@ -198,7 +200,7 @@ def register(app: App, ctx: BotContext) -> None:
     def step_submitted(ack, body: dict, view: dict) -> None:
         user = body["user"]["id"]
         values = view["state"]["values"]
-        plan_id = json.loads(view.get("private_metadata") or "{}").get("plan_id")
+        plan_id = metadata_id(view_metadata(view), "plan_id") or 0
         criterion = state_value(values, Input.CRITERION)
         step = (state_value(values, Input.STEP) or "").strip()
         owner = state_value(values, Input.OWNER)
@@ -232,7 +234,7 @@ def register(app: App, ctx: BotContext) -> None:
         ack()
         user = body["user"]["id"]
         with ctx.sessions() as session:
-            plan = get_plan(session, int(body["actions"][0]["value"]))
+            plan = get_plan(session, metadata_id(body["actions"][0], "value") or 0)
             refusal = _plan_refusal(plan, user)
             view = None if refusal else msg.update_modal(plan)
         if refusal:
@@ -246,10 +248,11 @@ def register(app: App, ctx: BotContext) -> None:
         form = parse_update_form(view)
         with ctx.sessions() as session:
             plan = get_plan(session, form.plan_id)
-            allowed = may_open_plan(user, plan.account.team, settings.leadership)
-            closed = plan.status != PlanStatus.OPEN
+            allowed = plan is not None and may_open_plan(user, plan.account.team, settings.leadership)
+            closed = plan is not None and plan.status != PlanStatus.OPEN
         if not form.what_happened or not allowed or closed:
-            reason = ("Say what happened since the last update." if not form.what_happened
+            reason = ("This save plan no longer exists. Nothing was saved." if plan is None
+                      else "Say what happened since the last update." if not form.what_happened
                       else "This plan is closed." if closed
                       else "Only the account team or Sales / TS leadership can post updates.")
             ack(response_action="errors", errors={Input.WHAT_HAPPENED: reason})
@@ -265,7 +268,7 @@ def register(app: App, ctx: BotContext) -> None:
         ack()
         user = body["user"]["id"]
         with ctx.sessions() as session:
-            plan = get_plan(session, int(body["actions"][0]["value"]))
+            plan = get_plan(session, metadata_id(body["actions"][0], "value") or 0)
             refusal = _exit_refusal(plan, user)
             if refusal is None:
                 met = sum(1 for c in plan.criteria if c.met_at)
@@ -278,7 +281,7 @@ def register(app: App, ctx: BotContext) -> None:
     @app.view(Callback.EXIT_PROPOSAL_MODAL)
     def exit_proposed(ack, body: dict, view: dict) -> None:
         user = body["user"]["id"]
-        plan_id = int(json.loads(view.get("private_metadata") or "{}").get("plan_id") or 0)
+        plan_id = metadata_id(view_metadata(view), "plan_id") or 0
         reason = (state_value(view["state"]["values"], Input.EXIT_REASON) or "").strip()
         with transaction(ctx.sessions) as session:  # re-checked against the plan as it is now
             plan = get_plan(session, plan_id)
@@ -308,7 +311,7 @@ def register(app: App, ctx: BotContext) -> None:
         user = body["user"]["id"]
         refusal = None
         with transaction(ctx.sessions) as session:  # who acts and the plan as it is now, not the button's
-            plan = get_plan(session, int(body["actions"][0]["value"]))
+            plan = get_plan(session, metadata_id(body["actions"][0], "value") or 0)
             if plan is None or not may_open_plan(user, plan.account.team, settings.leadership):
                 refusal = _not_allowed(plan.account) if plan else "That save plan no longer exists."
             elif not flow.enter_lighthouse(session, ctx.slack, plan, user, dt.datetime.now(dt.UTC)):
@@ -322,7 +325,7 @@ def register(app: App, ctx: BotContext) -> None:
         ack()
         user = body["user"]["id"]
         with transaction(ctx.sessions) as session:
-            plan = get_plan(session, int(body["actions"][0]["value"]))
+            plan = get_plan(session, metadata_id(body["actions"][0], "value") or 0)
             outcome = flow.approve_exit(session, ctx.slack, settings, plan, user, dt.datetime.now(dt.UTC))
         if outcome == "not_allowed":
             sales = ", ".join(mention(u) for u in settings.sales_leadership) or "none configured"
