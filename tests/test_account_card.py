@@ -261,3 +261,18 @@ def test_an_account_named_like_a_ping_pings_nobody_when_shared(bot) -> None:
     assert posted["text"].startswith("Beta &lt;!here&gt; &amp; Co")
     assert posted["blocks"][0]["text"] == {"type": "plain_text", "text": "Beta <!here> & Co", "emoji": True}
     assert "not rated yet" in block_text(posted) and "No computed score" in block_text(posted)
+
+
+def test_a_card_whose_chart_upload_failed_goes_without_it_and_sharing_uploads_it_afresh(bot) -> None:
+    add_acme(bot)
+    bot.sandbox.fail_next("files.getUploadURLExternal", "invalid_arguments")  # Slack refuses the upload for good
+    bot.slack.command("U0TA001", "/account", "acme")
+    card = card_for(bot, "U0TA001")
+    assert not [b for b in card["blocks"] if b["type"] == "image"] and bot.sandbox.files == []
+    share = next(e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
+                 if e["action_id"] == "share_account_card")
+    bot.slack.click("U0TA001", "share_account_card", share["value"], message=card, block_id="account_card_actions")
+    [posted] = wait_for(lambda: bot.sandbox.messages(GENERAL), timeout=20, what="the shared card")
+    [chart] = bot.sandbox.files
+    assert chart["channels"] == [] and [b["slack_file"] for b in posted["blocks"] if b["type"] == "image"] == [
+        {"id": chart["id"]}]

@@ -131,7 +131,7 @@ def register(app: App, ctx: BotContext) -> None:
                            if upload is not None and upload.kind == DeliveryKind.UPLOAD and upload.queue == user
                            and upload.status == DeliveryStatus.DONE else None)
         if not allowed or not _in_channel(channel):
-            respond(msg.not_allowed(sorted(settings.leadership)) if not allowed else "Share it from a channel.",
+            respond(msg.not_allowed(sorted(settings.leadership)) if not allowed else msg.share_from_a_channel(),
                     response_type="ephemeral", replace_original=False)
             return
         png = None if file_id else chart_png(card, settings)  # the asker's chart never reached Slack

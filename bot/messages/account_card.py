@@ -200,5 +200,5 @@ def usage_hint() -> str:
     return "Name the account: `/account ACCOUNT` (or mention me with its name: `@tabot acme`)."
 
 
-def shared_notice(channel: str) -> str:
-    return f"Shared the card in <#{channel}>."
+def share_from_a_channel() -> str:
+    return "A card is shared in the channel it was asked for in: ask for it there with `/account ACCOUNT`."
