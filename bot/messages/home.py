@@ -1,5 +1,5 @@
-"""The App Home: a TA's book of business (health and trend, days to renewal, lifecycle stage,
-open save plans), what is due from them (renewal assessments, quarterly plans, save-plan
+"""The App Home: a TA's book of business (health and trend, the last ratings with who, when
+and why, days to renewal, lifecycle stage, open save plans), what is due from them (renewal assessments, quarterly plans, save-plan
 updates, churn retros) with a button for each, and for leadership the team's red and yellow
 accounts. Summarised and paged so it stays well inside Slack's 100 blocks."""
 
@@ -15,8 +15,8 @@ from ..rules.health import describe_days_to
 from ..rules.home import assessment_due, clamp_page, page_count, trend, update_overdue
 from ..rules.planning import PlanKind, PlanningCadence, plan_due
 from ..slack_ids import Action
-from ..store.home import Book, HomeAccount, TeamRisk
-from ..text import escape_mrkdwn, mention
+from ..store.home import Book, HomeAccount, RatingLine, TeamRisk
+from ..text import escape_mrkdwn, mention, truncate
 from .blocks import actions, button, context, header, section
 
 ACCOUNTS_PER_PAGE = 20
@@ -77,6 +77,24 @@ def _account_line(account: HomeAccount, today: dt.date) -> str:
     return " · ".join(parts)
 
 
+def _rater(line: RatingLine) -> str:
+    if line.rated_by:
+        return mention(line.rated_by)
+    return {"computed": "the computed health score", "import": "an account import"}.get(line.source, line.source)
+
+
+def rating_history_line(account: HomeAccount, tz: dt.tzinfo) -> str | None:
+    """The account's last ratings, newest first: the team's date, the rating, who, why (escaped)."""
+    if not account.history:
+        return None
+    parts = []
+    for line in account.history:
+        why = escape_mrkdwn(truncate(" ".join(line.reason.split()), 100)) or "no reason given"
+        parts.append(f"{local_day(line.rated_at, tz)} {EMOJI.get(line.rating, EMOJI[None])} {line.rating} "
+                     f"by {_rater(line)}: {why}")
+    return truncate("Last ratings: " + " · ".join(parts), 2900)
+
+
 def _pager(list_name: str, page: int, pages: int) -> dict[str, Any] | None:
     if pages <= 1:
         return None
@@ -122,6 +140,8 @@ def home_view(user: str, book: Book | None, team: list[TeamRisk] | None, today: 
         for account in accounts[start:start + ACCOUNTS_PER_PAGE]:
             blocks.append(section(_account_line(account, today),
                                   accessory=button("Update health", Action.UPDATE_HEALTH, str(account.id))))
+            if history := rating_history_line(account, settings.tz):
+                blocks.append(context(history))
         if pager := _pager(MINE, page, pages_mine):
             blocks.append(pager)
     if team is not None:

@@ -1,5 +1,5 @@
 """Everything the App Home shows, each part in one statement whatever the size of the book:
-a TA's accounts with their last two ratings, open save plans, renewal assessments, quarterly
+a TA's accounts with their last ratings (who, when, why), open save plans, renewal assessments, quarterly
 plans and requested churn retros; and, for leadership, the team's red and yellow accounts."""
 
 from __future__ import annotations
@@ -35,6 +35,20 @@ def _aware(value: dt.datetime | str | None) -> dt.datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
+HISTORY_DEPTH = 3  # the ratings each account shows (the newest first)
+
+
+@dataclass(frozen=True)
+class RatingLine:
+    """One rating as the Home tab shows it."""
+
+    rating: str
+    rated_at: dt.datetime
+    rated_by: str | None
+    source: str
+    reason: str
+
+
 @dataclass
 class HomeAccount:
     id: int
@@ -49,6 +63,7 @@ class HomeAccount:
     in_lighthouse: bool = False
     last_update: dt.datetime | None = None  # the save plan's last update (or its opening)
     last_assessment: dt.date | None = None
+    history: list[RatingLine] = field(default_factory=list)  # the last ratings, newest first
 
 
 @dataclass
@@ -77,11 +92,13 @@ class Book:
 
 def _ranked_ratings(account_ids, depth: int):
     ranked = select(
-        HealthRating.account_id, HealthRating.rating,
+        HealthRating.account_id, HealthRating.rating, HealthRating.rated_at, HealthRating.rated_by,
+        HealthRating.source, HealthRating.reason,
         func.row_number().over(partition_by=HealthRating.account_id,
                                order_by=(HealthRating.rated_at.desc(), HealthRating.id.desc())).label("rank"),
     ).where(HealthRating.account_id.in_(account_ids)).subquery()
-    return select(ranked.c.account_id, ranked.c.rating, ranked.c.rank).where(ranked.c.rank <= depth)
+    return select(ranked.c.account_id, ranked.c.rating, ranked.c.rank, ranked.c.rated_at, ranked.c.rated_by,
+                  ranked.c.source, ranked.c.reason).where(ranked.c.rank <= depth)
 
 
 def book_of_business(session: Session, ta_user_id: str, quarters: dict[PlanKind, list[FiscalQuarter]]) -> Book:
@@ -97,11 +114,17 @@ def book_of_business(session: Session, ta_user_id: str, quarters: dict[PlanKind,
     }
     if not accounts:
         return Book([], retros=_retros(session, ta_user_id))
-    for account_id, rating, rank in session.execute(_ranked_ratings(mine, 2)):
+    for account_id, rating, rank, rated_at, rated_by, source, reason in session.execute(
+            _ranked_ratings(mine, HISTORY_DEPTH)):
+        account = accounts[account_id]
         if rank == 1:
-            accounts[account_id].rating = Health(rating).value
-        else:
-            accounts[account_id].previous_rating = Health(rating).value
+            account.rating = Health(rating).value
+        elif rank == 2:
+            account.previous_rating = Health(rating).value
+        account.history.append((rank, RatingLine(Health(rating).value, _aware(rated_at), rated_by,
+                                                 RatingSource(source).value, reason or "")))
+    for account in accounts.values():
+        account.history = [line for _, line in sorted(account.history, key=lambda ranked: ranked[0])]
     plans = session.execute(
         select(SavePlan.id, SavePlan.account_id, SavePlan.in_lighthouse, SavePlan.opened_at,
                func.max(PlanUpdate.posted_at))
