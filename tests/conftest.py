@@ -35,11 +35,30 @@ TEAM_SETTINGS = {
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
+    worker_id = getattr(request.config, "workerinput", {}).get("workerid")
     if url:
-        return url
+        return database_of_worker(url, worker_id) if worker_id else url
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "tabot-test.db")
+
+
+def database_of_worker(url: str, worker_id: str) -> str:
+    """Under pytest-xdist (`-n`), each worker process gets a database of its own on the same
+    server (`test` becomes `test_gw0`, ...), created when missing."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker_id}"
+    admin = make_engine(url)
+    try:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -108,7 +127,11 @@ def sessions(engine: Engine):
 
 @pytest.fixture
 def sandbox() -> Iterator[Sandbox]:
-    sb = Sandbox(bot_token=BOT_TOKEN).start()
+    """The sandbox with Slack's per-channel post limit, its burst wide enough that no single
+    test waits out a Retry-After on the wall clock. The limit itself, 429 and Retry-After are
+    tested where they matter, on a clock the test moves (test_sandbox, test_deliveries) and
+    in the benchmark."""
+    sb = Sandbox(bot_token=BOT_TOKEN, burst=100).start()
     yield sb
     sb.stop()
 
