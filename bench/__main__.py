@@ -4,6 +4,7 @@
     python -m bench --database postgresql+psycopg://postgres@127.0.0.1:5432/tabot_bench
     python -m bench --both                 # SQLite, then $BENCH_POSTGRES_URL
     python -m bench --quick --only ack     # smaller runs, one scenario
+    python -m bench --only crash           # kill -9 at bad moments, count duplicates and losses
 
 The database given is EMPTIED and filled with generated data: never point it at real data.
 """
@@ -20,15 +21,17 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from . import ack, card, modal, ratelimit, scale
-from .report import RESULTS, Report
+from . import ack, card, crash, modal, ratelimit, scale
+from .report import RESULTS, Report, machine_row
 from .stack import bench_settings, prepare_database
 
-SCENARIOS = ("ack", "modal", "scale", "ratelimit", "card")
+SCENARIOS = ("ack", "modal", "scale", "ratelimit", "crash", "card")
 FULL = {"requests": 2000, "clients": 50, "submissions": 200, "submit_clients": 20, "sizes": "1000,5000,20000",
-        "alerts": 120, "card_accounts": 20000}
+        "alerts": 120, "card_accounts": 20000, "job_alerts": 60, "processes": "2", "crash_alerts": 12,
+        "ratelimit_modes": "job"}
 QUICK = {"requests": 300, "clients": 50, "submissions": 40, "submit_clients": 20, "sizes": "1000,2000,5000",
-         "alerts": 12, "card_accounts": 2000}
+         "alerts": 12, "card_accounts": 2000, "job_alerts": 20, "processes": "2", "crash_alerts": 6,
+         "ratelimit_modes": "job"}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -43,7 +46,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--submissions", type=int, help="modal: submissions (200)")
     parser.add_argument("--submit-clients", type=int, help="modal: concurrent clients (20)")
     parser.add_argument("--sizes", help="scale: account counts, comma-separated (1000,5000,20000)")
+    parser.add_argument("--processes", help="ack: process counts of the bench's prefork to measure besides one (2)")
+    parser.add_argument("--job-alerts", type=int,
+                        help="modal: alerts the red-alerts job records while --submit-clients ratings are submitted (60)")
     parser.add_argument("--alerts", type=int, help="ratelimit: alerts into one channel (120)")
+    parser.add_argument("--ratelimit-modes", help="ratelimit: job, handlers or job,handlers (job)")
+    parser.add_argument("--crash-alerts", type=int, help="crash: alerts owed when the process is killed (12)")
     parser.add_argument("--card-accounts", type=int, help="card: accounts with 5 years of history (20000)")
     parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON goes (bench/results/)")
     args = parser.parse_args(argv)
@@ -57,6 +65,7 @@ def run_all(url: str, args: argparse.Namespace, progress: bool = True) -> Report
     database = make_url(url).get_backend_name()
     options = {k: v for k, v in vars(args).items() if k not in ("database", "results", "both")}
     report = Report(database, options)
+    report.add(machine_row())
     engine = prepare_database(url)
     chosen = args.only or SCENARIOS
     try:
@@ -65,19 +74,28 @@ def run_all(url: str, args: argparse.Namespace, progress: bool = True) -> Report
             if progress:
                 print(f"[{database}] {name} ...", file=sys.stderr, flush=True)
             if name == "ack":
-                report.extend(ack.run(engine, url, requests=args.requests, concurrency=args.clients))
+                processes = tuple(int(n) for n in str(args.processes).split(",") if n.strip())
+                report.extend(ack.run(engine, url, requests=args.requests, concurrency=args.clients,
+                                      processes=processes))
             elif name == "modal":
                 report.extend(modal.run(engine, url, submissions=args.submissions, concurrency=args.submit_clients))
+                if args.job_alerts:  # issue 18's row: as many ratings as clients, during a long job
+                    report.extend(modal.run(engine, url, submissions=args.submit_clients,
+                                            concurrency=args.submit_clients, job_alerts=args.job_alerts))
             elif name == "scale":
                 sizes = [int(s) for s in str(args.sizes).split(",")]
                 report.extend(scale.run(engine, bench_settings(url), sizes=sizes))
             elif name == "ratelimit":
-                for mode in ("job", "handlers"):
+                for mode in str(args.ratelimit_modes).split(","):
                     report.extend(ratelimit.run(engine, url, alerts=args.alerts, mode=mode))
+            elif name == "crash":
+                report.extend(crash.run(engine, url, alerts=args.crash_alerts))
             elif name == "card":
                 report.extend(card.run(engine, url, accounts=args.card_accounts))
             if progress:
-                print(f"[{database}] {name} done in {time.monotonic() - started:.0f} s", file=sys.stderr)
+                print(f"[{database}] {name} done in {time.monotonic() - started:.0f} s (load {os.getloadavg()[0]:.1f})",
+                      file=sys.stderr)
+        report.add(machine_row("at the end"))
     finally:
         engine.dispose()
     return report

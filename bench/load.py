@@ -25,22 +25,23 @@ class Sample:
     sent_at: float  # epoch seconds
     latency: float  # seconds to the full HTTP reply
     status: int  # 0: no reply (connection error or timeout)
+    refused: bool = False  # answered with a `response_action` (a modal kept open with errors: not saved)
 
 
-def _send(conn: http.client.HTTPConnection, secret: str, body: bytes, content_type: str) -> int:
+def _send(conn: http.client.HTTPConnection, secret: str, body: bytes, content_type: str) -> tuple[int, bytes]:
     ts = str(int(time.time()))
     conn.request("POST", PATH, body=body, headers={
         "Content-Type": content_type, "X-Slack-Request-Timestamp": ts,
         "X-Slack-Signature": sign(secret, ts, body), "Connection": "keep-alive"})
     response = conn.getresponse()
-    response.read()
-    return response.status
+    return response.status, response.read()
 
 
 def run_requests(host: str, port: int, secret: str, requests: Sequence[Request], concurrency: int,
-                 interval: float = 0.0, stop: Any = None, timeout: float = 10.0) -> list[Sample]:
+                 interval: float = 0.0, stop: Any = None, timeout: float = 10.0, timing: bool = False) -> list:
     """Send `requests` from `concurrency` clients, each taking the next request as soon as it has
-    its reply (or, with `interval`, one request every `interval` seconds until `stop` is set)."""
+    its reply (or, with `interval`, one request every `interval` seconds until `stop` is set).
+    With `timing` the seconds from the first send to the last reply are appended to the list."""
     queue = iter(requests)
     lock = threading.Lock()
     samples: list[Sample] = []
@@ -55,24 +56,25 @@ def run_requests(host: str, port: int, secret: str, requests: Sequence[Request],
             key, body, content_type = item
             sent_at, started = time.time(), time.perf_counter()
             try:
-                status = _send(conn, secret, body, content_type)
+                status, answer = _send(conn, secret, body, content_type)
             except (OSError, http.client.HTTPException):
-                status = 0
+                status, answer = 0, b""
                 conn.close()
                 conn = http.client.HTTPConnection(host, port, timeout=timeout)
             latency = time.perf_counter() - started
             with lock:
-                samples.append(Sample(key, sent_at, latency, status))
+                samples.append(Sample(key, sent_at, latency, status, b"response_action" in answer))
             if interval:
                 time.sleep(max(0.0, interval - latency))
         conn.close()
 
     threads = [threading.Thread(target=client, daemon=True) for _ in range(concurrency)]
+    began = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return samples
+    return [*samples, time.perf_counter() - began] if timing else samples
 
 
 # --- in a separate process -------------------------------------------------------------------

@@ -2,11 +2,12 @@
 does (about one `chat.postMessage` a second per channel after a small burst, then HTTP 429
 with `Retry-After`), while other users keep typing slash commands.
 
-Two ways alerts get posted, each measured on its own:
-- `job`: accounts turned red by an import, their alerts posted by the `red-alerts` job (run as
-  the scheduler runs it, in a thread of the bot's process);
-- `handlers`: TAs rate the accounts red through the `/health` modal, each submission's
-  listener posting its own alert.
+Either way the alerts are recorded with the change that owes them and posted by the delivery
+worker running inside the server (as in `tabot serve`), one channel's posts one at a time:
+- `job`: accounts turned red by an import, their alerts recorded by the `red-alerts` job (run as
+  the scheduler runs it, in a thread of the bot's process, leaving the posting to the worker);
+- `handlers`: TAs rate the accounts red through the `/health` modal, one after another, each
+  submission recording its alert.
 Checked: every alert arrives once, in the order the accounts turned red; the posting takes no
 more than 10% longer than the limit allows for the posts made (alerts and their thread
 replies); probe `/health` commands from other users are acknowledged within 1 s.
@@ -14,22 +15,19 @@ replies); probe `/health` commands from other users are acknowledged within 1 s.
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 import time
 from collections import Counter
 
 from sqlalchemy import Engine, select
 
-from bot.db import transaction
-from bot.flows.health import record_rating
 from bot.jobs.runner import run_job
-from bot.models import Account, Health, RatingSource
+from bot.models import Account
 from bot.slack_ids import Input
 
 from .data import RED_CHANNEL, generate
 from .load import Remote, run_requests, send_remote, summary_ms
-from .modal import _accounts_to_rate
+from .modal import _accounts_to_rate, turn_red_by_import
 from .report import Row, check
 from .stack import LEADERSHIP, SECRET, CapturingDriver, modal_opened, start_stack, wait_until
 
@@ -38,14 +36,6 @@ PROBE_INTERVAL = 0.5
 MAX_ACK = 1.0
 PROBE_USER = LEADERSHIP  # someone who is not posting alerts
 REASON = "Benchmark: rate-limited alerts"
-
-
-def _turn_red_by_import(stack, accounts: list[int]) -> None:
-    now = dt.datetime.now(dt.UTC)
-    with transaction(stack.ctx.sessions) as session:
-        for n, account in enumerate(session.scalars(select(Account).where(Account.id.in_(accounts)).order_by(Account.id))):
-            record_rating(session, account, rating=Health.RED, reason=REASON, source=RatingSource.IMPORT, by=None,
-                          now=now + dt.timedelta(microseconds=n))
 
 
 def _probe_requests(stack, count: int) -> list:
@@ -72,8 +62,9 @@ def run(engine: Engine, url: str, *, alerts: int = 120, mode: str = "job", rate_
     try:
         started = time.time()
         if mode == "job":
-            _turn_red_by_import(stack, [a for a, _, _ in targets])
-            worker = threading.Thread(target=run_job, args=(stack.ctx, "red-alerts"), kwargs={"echo": lambda _: None})
+            turn_red_by_import(stack.ctx, [a for a, _, _ in targets], REASON)
+            worker = threading.Thread(target=run_job, args=(stack.ctx, "red-alerts"),
+                                      kwargs={"echo": lambda _: None, "deliver": False})
             worker.start()
             worker.join()
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import platform
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,6 +24,16 @@ class Row:
     target: str = ""
     verdict: str = INFO
     details: dict[str, Any] = field(default_factory=dict)
+
+
+def machine_row(when: str = "at the start") -> Row:
+    """The machine the numbers come from, and how busy it was (other work shares its cores)."""
+    cores = os.cpu_count() or 0
+    load = os.getloadavg()
+    return Row("machine", f"cores; load average (1, 5, 15 min) {when}",
+               f"{cores} cores; load {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f}",
+               details={"cores": cores, "load": load, "python": platform.python_version(),
+                        "platform": platform.platform()})
 
 
 def check(ok: bool) -> str:

@@ -39,11 +39,12 @@ def prepare_database(url: str) -> Engine:
     return engine
 
 
-def bench_settings(url: str, sandbox: Sandbox | None = None, **overrides: object) -> Settings:
+def bench_settings(url: str, sandbox: Sandbox | None = None, api_url: str | None = None,
+                   **overrides: object) -> Settings:
     values: dict[str, object] = {
         "SLACK_BOT_TOKEN": TOKEN,
         "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": sandbox.api_url if sandbox else "http://127.0.0.1:9/api/",
+        "SLACK_API_URL": sandbox.api_url if sandbox else api_url or "http://127.0.0.1:9/api/",
         "DATABASE_URL": url,
         "TABOT_TA_LEADERSHIP": LEADERSHIP,
     }
@@ -89,8 +90,12 @@ class StatementCounter:
 
 
 def bare_app(sandbox: Sandbox) -> App:
+    return bare_app_at(sandbox.api_url)
+
+
+def bare_app_at(api_url: str) -> App:
     """The floor: a Bolt app whose /health listener only acknowledges."""
-    app = App(client=WebClient(token=TOKEN, base_url=sandbox.api_url), signing_secret=SECRET,
+    app = App(client=WebClient(token=TOKEN, base_url=api_url), signing_secret=SECRET,
               token_verification_enabled=False)
 
     @app.command("/health")
@@ -137,8 +142,8 @@ class CapturingDriver(SlackDriver):
     sends them), with trigger ids of its own so none expires while queued: the sandbox
     accepts them, and the benchmark checks each modal opened within Slack's 3 seconds."""
 
-    def __init__(self, stack: Stack) -> None:
-        SlackDriver.__init__(self, stack.server.url, SECRET, stack.sandbox)
+    def __init__(self, stack: Stack | None = None, *, url: str = "", sandbox: Sandbox | None = None) -> None:
+        SlackDriver.__init__(self, stack.server.url if stack else url, SECRET, stack.sandbox if stack else sandbox)
         self.captured: list[tuple[str, bytes, str]] = []
         self._triggers = itertools.count(1)
         self.last_trigger = ""
