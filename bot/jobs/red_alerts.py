@@ -13,10 +13,15 @@ from ..settings import Settings
 from ..slack_gateway import SlackGateway
 from ..store.health import red_episodes_without_alert
 from .registry import JobSpec, every_minutes, register_job
+from .runner import item_done
 
 
 def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Settings) -> int:
-    return sum(owe_red_alert(session, settings, episode, now) for episode in red_episodes_without_alert(session))
+    owed = 0
+    for episode in red_episodes_without_alert(session):
+        owed += owe_red_alert(session, settings, episode, now)
+        item_done(session)  # this alert is owed for good: a crash now loses none of the earlier ones
+    return owed
 
 
 register_job(

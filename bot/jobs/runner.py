@@ -1,10 +1,13 @@
-"""Running one job once: in one transaction, recorded as a JobRun."""
+"""Running one job once, recorded as a JobRun: each item the job handles commits with the
+messages it owes (`item_done`), the rest at the end."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 from collections.abc import Callable
+
+from sqlalchemy.orm import Session
 
 from .. import metrics
 from ..context import BotContext
@@ -27,14 +30,28 @@ def as_instant(at: dt.datetime | None, tz: dt.tzinfo) -> dt.datetime:
     return at.astimezone(dt.UTC)
 
 
+_PER_ITEM = "tabot_job_commits_per_item"
+
+
+def item_done(session: Session) -> None:
+    """A job calls this after each item (an account, an episode, a retro): what the item changed
+    and the messages it owes commit now, so a crash loses at most the item in flight and the
+    write lock (SQLite's is database-wide) is held for one item, not the whole run. Items are
+    idempotent (nudge records, episodes' alerts), so a run cut short is finished by the next.
+    In a dry run it does nothing: everything is rolled back at the end."""
+    if session.info.get(_PER_ITEM):
+        session.commit()
+        begin_write(session)
+
+
 def run_job(
     ctx: BotContext, name: str, at: dt.datetime | None = None, dry_run: bool = False,
     echo: Callable[[str], None] = print, deliver: bool = True, guard: Callable[[], bool] | None = None,
 ) -> JobRun:
     """Run job `name` as if the clock read `at`.
 
-    The job's writes, and the messages they owe Slack, commit with its success; a failure rolls
-    them back and is recorded as a failed run (the error is logged; the run is returned, not
+    The job's writes, and the messages they owe Slack, commit item by item (`item_done`) and
+    at its end; a failure rolls back the item in flight and is recorded as a failed run (the error is logged; the run is returned, not
     raised). The job itself never talks to Slack: with `deliver` what it owes is delivered
     before returning (a command, a test), else the delivery worker posts it (the scheduler). A
     dry run records nothing and prints what it would have sent. A `guard` (the scheduler's
@@ -50,16 +67,20 @@ def run_job(
         return run
     slack = SlackGateway(DryRunClient(echo)) if dry_run else ctx.slack
     session = ctx.sessions()
+    session.info[_PER_ITEM] = not dry_run
     try:
-        with session.begin():
-            begin_write(session)
-            run.sent = spec.run(session, slack, now, ctx.settings)
-            if dry_run:
-                for owed in owed_in(session):
-                    echo(describe_delivery(owed))
-                session.rollback()
+        session.begin()
+        begin_write(session)
+        run.sent = spec.run(session, slack, now, ctx.settings)
+        if dry_run:
+            for owed in owed_in(session):
+                echo(describe_delivery(owed))
+            session.rollback()
+        else:
+            session.commit()
         run.status = "ok"
     except Exception as exc:
+        session.rollback()
         log.exception("job %s failed", name)
         run.status = "failed"
         run.detail = f"{type(exc).__name__}: {exc}"[:2000]
@@ -71,6 +92,6 @@ def run_job(
         metrics.JOB_SECONDS.labels(name).observe((run.finished_at - run.started_at).total_seconds())
         with transaction(ctx.sessions) as record:
             record.add(run)
-        if deliver and run.status == "ok":
+        if deliver:  # a failed run's finished items are owed too
             ctx.deliver_owed()
     return run
