@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 from click.testing import CliRunner
 
 from bot.cli import main
@@ -42,7 +45,32 @@ def test_demo_prints_the_red_account_story_and_can_run_again(tmp_path, monkeypat
     assert "*Last quarter's objectives (FY" in out and "uploaded account-plan-0015e00000ACME-FY" in out
     assert "2. **Name a second champion**: Missed" in out and "(Home tab published for @Tara Advisor)" in out
     assert "Your book of business" in out and "renewal health assessment" in out
-    assert "Quarterly planning: " in out and "planning: ok, 2 sent (again the same day: 0 sent)" in out
+    # the TA, the AE (account plans) and Tina (Initech's TA since the transfer)
+    assert "Quarterly planning: " in out and "planning: ok, 3 sent (again the same day: 0 sent)" in out
     assert "(only visible to @Abe Executive) Acme Corp" in out and "-U0AE001.png (" in out and "shared nowhere" in out
     assert "[image: Health over 12 months:" in out and "can see an account's card" in out
     assert "Shared by @Abe Executive" in out and "(only visible to @Tara Advisor) Globex" in out
+    _one_clock(out)
+
+
+def _one_clock(out: str) -> None:
+    """One story on one clock: everything people do and every job before the last chapter
+    happens today; the clock moves on once, forward, and nobody acts after it."""
+    today = dt.datetime.now(dt.UTC).date()  # the demo's team is in UTC
+    before, _, after = out.partition("━━━━ Time passes: it is now ")
+    assert after, "the last chapter moves the clock on"
+    assert dt.date.fromisoformat(after.split()[1]) > today
+    assert after.count("\n━━ ") == 1 and "planning: ok" in after  # only the planning job runs later
+    reds = re.findall(r"red since (\d{4}-\d{2}-\d{2})", before)
+    assert reds and set(reds) == {today.isoformat()}
+    days_done = re.findall(r"(?:recorded by|held|delivered|done|logged for \*[^*]+\* \() ?[^\n]*?(\d{4}-\d{2}-\d{2})", before)
+    assert days_done and all(d <= today.isoformat() for d in days_done)
+    nurture = re.search(r"Monthly nurture and enablement, (\w+ \d{4})\*", before)
+    assert nurture and nurture.group(1) == f"{today:%B %Y}"
+    for touched in re.findall(r"last touchpoint (\d{4}-\d{2}-\d{2})", before):
+        assert touched <= today.isoformat()
+    # Acme's fourth contract quarter starts today (or, from a 31st, the month's last day before it)
+    started = dt.date.fromisoformat(re.search(r"contract quarter \(Tier 1\) started on (\S+),", before).group(1))
+    assert today - dt.timedelta(days=3) <= started <= today and "journey: ok, 3 sent" in before
+    meeting = dt.date.fromisoformat(re.search(r"Lighthouse meeting \w+ (\S+) ", before).group(1))
+    assert meeting == today + dt.timedelta(days=1) and "renewals: ok, 13 sent" in before

@@ -5,6 +5,13 @@ The story is told in chapters, one module per flow (`health`, `lighthouse`, ...)
 and a `reset(session)` that forgets what an earlier demo run left of its sample data.
 Chapters run in the order of `CHAPTERS`; each may rely on what earlier ones did.
 
+The story runs on one clock, `Demo.now`, which only moves forward. People act through the bot
+as they would today (the bot reads the real clock), so every job a chapter runs runs at
+`demo.now` too, on sample dates chosen so its rule falls due today (Acme's fourth contract
+quarter starts today, Globex renews in exactly the assessment's 120 days, the next Lighthouse
+meeting is tomorrow). Only the last chapter, `later`, moves the clock on (`Demo.advance`), and
+nobody acts after it.
+
 The demo touches no data that is not its own. It has its own database (`DEMO_DATABASE`); given
 another with `--database`, it refuses one that holds accounts other than its samples (its jobs
 run over every account, and its delivery worker would send what the real bot owes to the
@@ -47,20 +54,27 @@ SAMPLE_IDS = tuple(f"{SAMPLE_PREFIX}{short}" for short in ("ACME", "GLBX", "INIT
 DEMO_DATABASE = "sqlite:///tabot-demo.db"  # never the real bot's database (DATABASE_URL)
 DEMO_USERS = (TA, AE, CE, LEAD, SALES, SPONSOR, OUTSIDER, "U0TA002", "U0RSD01", "U0DIR01")
 
-# Chapter modules of this package, in story order.
-CHAPTERS = ("health", "lighthouse", "onboarding", "journey", "lifecycle", "churn_retro", "planning", "account_card")
+# Chapter modules of this package, in story order; `later` moves the clock on, so it comes last.
+CHAPTERS = ("health", "lighthouse", "onboarding", "journey", "lifecycle", "churn_retro", "planning", "account_card",
+            "later")
 
 
 def sample_accounts(today: dt.date) -> str:
     def days(n: int) -> str:
         return (today + dt.timedelta(days=n)).isoformat()
 
+    from ..rules.journey import add_months
+
     p = SAMPLE_PREFIX
+    # Acme's contract started 9 months ago (its fourth contract quarter starts today, the journey
+    # chapter's day; Globex's and Initech's quarters started weeks ago); Globex renews in 120 days
+    # (the renewal assessment is due today)
+    acme_start = add_months(today, -9).isoformat()
     return (
         "salesforce_id,name,tier,segment,arr,seats,close_date,contract_start,renewal_date,ta,ae,ce\n"
-        f"{p}ACME,Acme Corp,1,Enterprise,480000,1200,{days(-300)},{days(-290)},{days(75)},tara@example.com,abe@example.com,cece@example.com\n"
-        f"{p}GLBX,Globex,2,Mid-Market,150000,400,{days(-200)},{days(-190)},{days(175)},tara@example.com,abe@example.com,\n"
-        f"{p}INIT,Initech,3,SMB,42000,80,{days(-100)},{days(-95)},{days(270)},U0TA001,,\n"
+        f"{p}ACME,Acme Corp,1,Enterprise,480000,1200,{days(-300)},{acme_start},{days(75)},tara@example.com,abe@example.com,cece@example.com\n"
+        f"{p}GLBX,Globex,2,Mid-Market,150000,400,{days(-200)},{days(-200)},{days(120)},tara@example.com,abe@example.com,\n"
+        f"{p}INIT,Initech,3,SMB,42000,80,{days(-125)},{days(-120)},{days(270)},U0TA001,,\n"
         f"{p}CHNL,<!channel> & Sons,2,Enterprise,210000,350,{days(-400)},{days(-390)},{days(40)},tara@example.com,abe@example.com,\n"
     )
 
@@ -149,6 +163,14 @@ class Demo:
     def today(self) -> dt.date:
         return self.now.astimezone(self.settings.tz).date()
 
+    def advance(self, to: dt.datetime) -> None:
+        """Move the story's clock on to `to` (never back), and say so."""
+        if to <= self.now:
+            raise ValueError(f"the demo's clock only moves forward ({self.now} -> {to})")
+        self.now = to
+        self.echo(f"\n━━━━ Time passes: it is now {self.now.astimezone(self.settings.tz):%A %Y-%m-%d %H:%M} "
+                  f"({self.settings.timezone})")
+
     def step(self, title: str) -> None:
         self.echo(f"\n━━ {title}")
 
@@ -178,10 +200,14 @@ class Demo:
 def run_demo(database_url: str, echo: Callable[[str], None] = print) -> None:
     sandbox = Sandbox(bot_token="xoxb-sandbox").start()
     secret = secrets.token_hex(16)
+    now = dt.datetime.now(dt.UTC)  # the story's clock starts now (the team is in UTC)
     settings = load_settings(
         SLACK_BOT_TOKEN="xoxb-sandbox", SLACK_SIGNING_SECRET=secret, SLACK_API_URL=sandbox.api_url,
         DATABASE_URL=database_url, TABOT_TA_LEADERSHIP=LEAD, TABOT_SALES_LEADERSHIP=SALES,
         TABOT_CHURN_RETRO_SPONSOR=SPONSOR, TABOT_RSD="U0RSD01", TABOT_TA_DIRECTOR="U0DIR01",
+        # the next Lighthouse meeting is tomorrow at 16:00; its agenda is up from 48 hours before
+        TABOT_LIGHTHOUSE_ANCHOR_DATE=(now.date() + dt.timedelta(days=1)).isoformat(),
+        TABOT_LIGHTHOUSE_POST_HOURS_BEFORE="48",
     )
     ctx = BotContext.from_settings(settings)
     if foreign := foreign_accounts(ctx.engine):
@@ -193,7 +219,7 @@ def run_demo(database_url: str, echo: Callable[[str], None] = print) -> None:
             f"{DEMO_DATABASE}) or give it an empty one. Nothing was changed.")
     ensure_schema(ctx.engine)
     server = BotServer(create_app(ctx), ctx.engine, port=0, threads=4, worker=ctx.delivery_worker()).start()
-    demo = Demo(ctx, sandbox, SlackDriver(server.url, secret, sandbox), echo, dt.datetime.now(dt.UTC))
+    demo = Demo(ctx, sandbox, SlackDriver(server.url, secret, sandbox), echo, now)
     try:
         echo(f"tabot demo: the bot at {server.url}/slack/events, Slack's stand-in at {sandbox.api_url}, "
              f"database {database_url}")

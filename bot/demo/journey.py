@@ -55,13 +55,14 @@ def run(demo: Demo) -> None:
     demo.wait(lambda: sandbox.ephemerals)
     demo.show()
 
-    demo.step("The journey job runs on the first day of Acme's fourth contract quarter (Tier 1)")
     with ctx.sessions() as session:
         acme = session.scalars(select(Account).where(Account.salesforce_id == f"{SAMPLE_PREFIX}ACME")).one()
         q4 = add_months(acme.contract_start, 9)
-    run_ = run_job(ctx, "journey", at=dt.datetime.combine(q4, dt.time(9, 0)))
+    demo.step(f"The journey job runs: Acme's fourth contract quarter (Tier 1) started on {q4}, and this month's "
+              "nurture list is due")
+    run_ = run_job(ctx, "journey", at=demo.now)
     echo(f"  journey: {run_.status}, {run_.sent} sent (again the same day: "
-         f"{run_job(ctx, 'journey', at=dt.datetime.combine(q4, dt.time(15, 0))).sent} sent)")
+         f"{run_job(ctx, 'journey', at=demo.now + dt.timedelta(seconds=1)).sent} sent)")
     demo.show()
 
     demo.step("Tara hands Initech to Tina: /transfer initech @tina, with her handoff notes")

@@ -1,10 +1,8 @@
-"""Demo chapter: the renewals job runs 120 days before Globex renews; Tara opens the renewal
-health assessment from her DM and rates Globex red, and the save plan modal takes its place at
-once so Globex enters Lighthouse from the renewal assessment."""
+"""Demo chapter: the renewals job runs today, 120 days before Globex renews; Tara opens the
+renewal health assessment from her DM and rates Globex red, and the save plan modal takes its
+place at once so Globex enters Lighthouse from the renewal assessment."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from sqlalchemy import delete, select
 
@@ -27,11 +25,9 @@ def reset(session) -> None:
 
 def run(demo: Demo) -> None:
     ctx, sandbox, slack, echo, settings = demo.ctx, demo.sandbox, demo.slack, demo.echo, demo.settings
-    assessment_day = demo.today + dt.timedelta(days=175 - settings.renewal_assessment_days)  # Globex renews in 175 days
-    demo.step(f"The renewals job runs on {assessment_day}, {settings.renewal_assessment_days} days before Globex renews "
-              "(the Yellow/Red review post, and the health assessment for the TA and AE)")
-    at = dt.datetime.combine(assessment_day, settings.daily_jobs_time)
-    run_ = run_job(ctx, "renewals", at=at)
+    demo.step(f"The renewals job runs: Globex renews in {settings.renewal_assessment_days} days "
+              "(the Yellow/Red review post, and the health assessment for the TA and AE, their managers told)")
+    run_ = run_job(ctx, "renewals", at=demo.now)
     echo(f"  renewals: {run_.status}, {run_.sent} sent")
     demo.show()
 

@@ -1,17 +1,14 @@
 """Demo chapter: quarterly planning and the App Home. Tara writes Acme's account plan with
 `/accountplan` (a repeat plan: the modal asks how last quarter's objectives went) and the
 document reaches her and Abe; she opens tabot's Home tab (her book of business and what is due
-from her); when the next fiscal quarter starts, the `planning` job sends each TA one DM with the
-plans due from them, once."""
+from her). The `planning` job at the next quarter's start is the story's last chapter (`later`):
+it moves the clock on."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from sqlalchemy import delete, select
 
 from ..db import transaction
-from ..jobs.runner import run_job
 from ..models import Account, AccountPlan, SlackMessage, SuccessPlan
 from ..rules.planning import PlanningCadence
 from ..sandbox.transcript import block_text, readable
@@ -31,7 +28,6 @@ def run(demo: Demo) -> None:
     ctx, sandbox, slack, echo, settings = demo.ctx, demo.sandbox, demo.slack, demo.echo, demo.settings
     cadence = PlanningCadence.from_settings(settings)
     current = cadence.quarter(demo.today)
-    upcoming = current.next()
 
     with transaction(ctx.sessions) as session:  # Acme's plan from last quarter, for the review
         acme = session.scalars(select(Account).where(Account.salesforce_id == f"{SAMPLE_PREFIX}ACME")).one()
@@ -69,11 +65,3 @@ def run(demo: Demo) -> None:
     for line in block_text(home["blocks"]):
         echo("    " + readable(sandbox, line).replace("\n", "\n    "))
     echo(f"  ({len(home['blocks'])} blocks)")
-
-    demo.step(f"When the next quarter starts, the planning job runs ({upcoming.label} {upcoming.start}, 09:00): "
-              "each TA gets one DM with the plans due from them")
-    at = dt.datetime.combine(upcoming.start, settings.daily_jobs_time)
-    run_ = run_job(ctx, "planning", at=at)
-    again = run_job(ctx, "planning", at=at)
-    demo.show()
-    echo(f"  planning: {run_.status}, {run_.sent} sent (again the same day: {again.sent} sent)")
