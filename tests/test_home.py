@@ -4,7 +4,6 @@ button for each, leadership's view of the team's risks, paging, and Slack's limi
 from __future__ import annotations
 
 import datetime as dt
-import time
 from decimal import Decimal
 
 from slack_sdk.models.views import View
@@ -160,10 +159,12 @@ def test_leadership_sees_the_teams_red_and_yellow_accounts(bot) -> None:
     assert "no accounts as a TA" in _texts(outsider)
 
 
-def test_home_statements_stay_constant_and_the_view_is_quick(sessions, engine) -> None:
+def test_home_statements_stay_constant_as_the_book_grows(sessions, engine) -> None:
+    """The same few statements for 20 accounts as for 200 (no query per account); how quick
+    the view is belongs to the benchmark, not to a timed test on a shared machine."""
     from conftest import make_settings
     settings = make_settings(str(engine.url))
-    counts, timings = [], []
+    counts = []
     for size, prefix in ((20, "001S"), (200, "001L")):
         _bulk_accounts(sessions, size, f"U0TA{size:03d}", prefix)
         statements = []
@@ -171,12 +172,9 @@ def test_home_statements_stay_constant_and_the_view_is_quick(sessions, engine) -
         event.listen(engine, "before_cursor_execute", listener)
         try:
             with sessions() as session:
-                started = time.perf_counter()
                 view = home_view_for(session, f"U0TA{size:03d}", NOW, settings)
-                timings.append(time.perf_counter() - started)
         finally:
             event.remove(engine, "before_cursor_execute", listener)
         counts.append(len(statements))
         _valid(view)
     assert counts[0] == counts[1] <= 8
-    assert timings[1] < 0.15
