@@ -91,3 +91,26 @@ def test_save_plan_buttons_and_modals_with_garbled_ids_change_nothing(bot) -> No
                                                          "criteria_met": ["abc"]})
         assert reply.json["errors"]["what_happened"] == "This save plan no longer exists. Nothing was saved."
     assert settled(bot) == before and the_plan(bot).id == plan_id
+
+
+def test_garbled_button_values_on_health_lifecycle_and_onboarding_buttons_change_nothing(bot) -> None:
+    """Update health, Open the assessment, Knowledge transfer held, Kick-off held and Production
+    license issued, each clicked with a value the bot never wrote: answered (or ignored), never
+    the error handler's 'something went wrong', and nothing stored."""
+    from sqlalchemy import func, select
+
+    from bot.models import HealthRating, OnboardingTask
+
+    add_account(bot.ctx.sessions)
+    values = ("abc", "9" * 30, "-1", "")
+    for action in ("open_assessment", "knowledge_transfer_held", "update_health", "kickoff_held", "license_issued"):
+        for value in values:
+            assert bot.slack.click(TA, action, value).status == 200
+    # every click that answers has answered (the silent ones were sent first)
+    wait_for(lambda: sum("no longer exists" in m["text"] for m in bot.sandbox.messages(TA)) == 3 * len(values),
+             what="the answers")
+    texts = [m["text"] for m in bot.sandbox.messages(TA)] + [r.get("text", "") for r in bot.sandbox.responses]
+    assert not any("went wrong" in t for t in texts), texts
+    with bot.ctx.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(HealthRating)) == 0
+        assert session.scalar(select(func.count()).select_from(OnboardingTask)) == 0

@@ -52,6 +52,12 @@ def metadata_id(meta: dict, key: str) -> int | None:
     return None
 
 
+def clicked_id(body: dict) -> int | None:
+    """The database id a button carries as its value (checked like `metadata_id`), else None."""
+    actions = body.get("actions") or [{}]
+    return metadata_id({"id": actions[0].get("value")}, "id")
+
+
 def is_channel_id(value: object) -> bool:
     """A Slack conversation id as the bot puts it in a modal's metadata (C…, D…, G…)."""
     import re

@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt import App
 
 from ..context import BotContext
-from .common import ack_submission
+from .common import ack_submission, clicked_id
 from ..db import transaction
 from ..flows.health import owe_rating_messages, record_rating
 from ..messages import health as msg
@@ -149,7 +149,7 @@ def register(app: App, ctx: BotContext) -> None:
     def update_health_button(ack, body: dict, client) -> None:
         ack()
         user = body["user"]["id"]
-        account_id = int(body["actions"][0]["value"])
+        account_id = clicked_id(body)
         refusal = None
         with ctx.sessions() as session:
             account = get_account(session, account_id)

@@ -5,7 +5,6 @@ the Lighthouse save plan at once, yellow offers a save plan, green is monitored)
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from typing import Any
 
@@ -31,19 +30,20 @@ from ..slack_ids import Action, Callback, Input
 from ..store import health as health_store
 from ..store.lifecycle import get_assessment, get_handoff_task
 from ..store.save_plans import open_plan
+from .common import clicked_id, metadata_id, view_metadata
 
 log = logging.getLogger(__name__)
 
 
 def parse_assessment_form(view: dict[str, Any]) -> AssessmentForm:
     values = view["state"]["values"]
-    meta = json.loads(view.get("private_metadata") or "{}")
+    meta = view_metadata(view)
     pulse = state_value(values, Input.TA_PULSE)
     traits = set(state_value(values, Input.TRAITS) or [])
     rating = state_value(values, Input.RATING)
     outcome = state_value(values, Input.OUTCOME)
     return AssessmentForm(
-        assessment_id=int(meta["assessment_id"]),
+        assessment_id=metadata_id(meta, "assessment_id"),
         ta_pulse=TaPulse(pulse) if pulse in {p.value for p in TaPulse} else None,
         active_champion=health_msg.TRAIT_CHAMPION in traits,
         access_to_buyer=health_msg.TRAIT_BUYER in traits,
@@ -63,7 +63,7 @@ def register(app: App, ctx: BotContext) -> None:
         user = body["user"]["id"]
         refusal = None
         with transaction(ctx.sessions) as session:  # the task closed and its DM's edit owed together
-            task = get_handoff_task(session, int(body["actions"][0]["value"]))
+            task = get_handoff_task(session, clicked_id(body))
             if task is None:
                 return
             account = task.account
@@ -101,7 +101,7 @@ def register(app: App, ctx: BotContext) -> None:
         ack()
         user = body["user"]["id"]
         with ctx.sessions() as session:
-            assessment = get_assessment(session, int(body["actions"][0]["value"]))
+            assessment = get_assessment(session, clicked_id(body))
             if assessment is None:
                 return
             account = assessment.account

@@ -21,7 +21,7 @@ from ..messages import onboarding as msg
 from ..models import Account, OnboardingTaskKind, Training
 from ..rules.onboarding import may_work_on_onboarding
 from ..slack_ids import Action, Command
-from .common import not_exactly_one_account
+from .common import metadata_id, not_exactly_one_account
 from ..store.accounts import get_account, match_accounts
 from ..store.onboarding import delivered_trainings
 
@@ -56,7 +56,7 @@ def register(app: App, ctx: BotContext) -> None:
         try:
             # the kick-off, its tasks and every message they owe commit together
             with transaction(ctx.sessions) as session:
-                account = get_account(session, int(value))
+                account = get_account(session, metadata_id({"id": value}, "id"))
                 if not allowed(account, user):
                     refusal = msg.refusal(account)
                 elif (already := flow.record_kickoff(session, account, user, dt.datetime.now(dt.UTC))) is not None:
@@ -75,7 +75,7 @@ def register(app: App, ctx: BotContext) -> None:
             refusal = None
             try:
                 with transaction(ctx.sessions) as session:
-                    account = get_account(session, int(value))
+                    account = get_account(session, metadata_id({"id": value}, "id"))
                     if not allowed(account, user):
                         refusal = msg.refusal(account)
                     elif (already := flow.record_task_done(session, account, kind, user,

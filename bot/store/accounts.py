@@ -9,8 +9,8 @@ from ..models import Account
 from ..text import name_key
 
 
-def get_account(session: Session, account_id: int) -> Account | None:
-    return session.get(Account, account_id)
+def get_account(session: Session, account_id: int | None) -> Account | None:
+    return session.get(Account, account_id) if account_id else None
 
 
 def match_accounts(session: Session, query: str, limit: int = 10) -> list[Account]:
