@@ -35,17 +35,21 @@ class Variant:
     label: str
     kind: str  # "bare", "tabot", "no-guard"
     processes: int = 1
+    rate: float = 0.0  # requests a second all clients together (paced), or 0: each sends on its reply
 
 
 def _fmt(s: dict[str, float]) -> str:
     return f"p50 {s['p50']:.0f} / p95 {s['p95']:.0f} / p99 {s['p99']:.0f} / max {s['max']:.0f} ms"
 
 
-def variants(processes: tuple[int, ...], diagnose: bool) -> list[Variant]:
+def variants(processes: tuple[int, ...], diagnose: bool, paced: float = 0.0) -> list[Variant]:
     chosen = [Variant("bare Bolt app", "bare"), Variant("tabot", "tabot")]
     chosen += [Variant(f"tabot, {n} processes (prefork built by the bench)", "tabot", n) for n in processes if n > 1]
     if diagnose:
         chosen.append(Variant("tabot without the request guard's write (diagnosis)", "no-guard"))
+    if paced:
+        chosen += [Variant(f"bare Bolt app at {paced:g} requests/s", "bare", rate=paced),
+                   Variant(f"tabot at {paced:g} requests/s", "tabot", rate=paced)]
     return chosen
 
 
@@ -71,7 +75,8 @@ def _measure(engine: Engine, url: str, variant: Variant, user: str, requests: in
         send_remote(host, port, SECRET, batch[:warmup], concurrency)
         cpu = servers.cpu_seconds() if servers else 0.0
         started = time.monotonic()
-        samples = send_remote(host, port, SECRET, batch[warmup:], concurrency, timing=True)
+        interval = concurrency / variant.rate if variant.rate else 0.0
+        samples = send_remote(host, port, SECRET, batch[warmup:], concurrency, timing=True, interval=interval)
         took = samples.pop()  # the clients' own time, without starting their process
         result = summary_ms([s.latency for s in samples])
         result["requests_per_second"] = round(len(samples) / took, 1) if took else 0.0
@@ -103,23 +108,31 @@ def _measure(engine: Engine, url: str, variant: Variant, user: str, requests: in
 
 def run(engine: Engine, url: str, *, requests: int = 2000, concurrency: int = 50, warmup: int = 100,
         accounts: int = 1000, processes: tuple[int, ...] = (2,), separate: bool = True,
-        diagnose: bool = True) -> list[Row]:
+        diagnose: bool = True, paced: float = 20.0) -> list[Row]:
     book = generate(engine, accounts, extra_names=("Acme Corp",))
     user = book.home_ta  # Acme's TA
-    chosen = variants(processes if separate else (), diagnose and separate)
-    measured = {v: _measure(engine, url, v, user, requests, concurrency, warmup, separate) for v in chosen}
+    chosen = variants(processes if separate else (), diagnose and separate, paced if separate else 0.0)
+    # paced: Slack's traffic arrives whatever the answers; 20 s of it at `paced` a second
+    measured = {v: _measure(engine, url, v, user, min(requests, int(v.rate * 20)) if v.rate else requests,
+                            concurrency, warmup, separate) for v in chosen}
     bare = measured[chosen[0]]
     scenario = f"ack ({requests} × /health, {concurrency} clients)"
-    rows, errors, tabot_max = [], 0, 0.0
+    rows, errors, tabot_max, broken = [], 0, 0.0, {}
     for variant, m in measured.items():
         cpu = f", {m['cpu_ms_per_request']:.1f} ms CPU each" if "cpu_ms_per_request" in m else ""
         rows.append(Row(scenario, f"{variant.label}, to HTTP 200",
                         f"{_fmt(m)}; {m['requests_per_second']:.0f}/s{cpu}", details=m))
-        errors += m["non_200"] + m.get("modal", {}).get("not_opened", 0) + m.get("modal", {}).get("after_3s", 0)
+        failed = m["non_200"] + m.get("modal", {}).get("not_opened", 0) + m.get("modal", {}).get("after_3s", 0)
+        errors += failed
+        broken[variant.label] = {"non_200": m["non_200"], **{k: m.get("modal", {}).get(k, 0)
+                                                            for k in ("not_opened", "after_3s")}}
         if variant.kind == "tabot":
             tabot_max = max(tabot_max, m["max"])
-            ratio = m["p99"] / bare["p99"] if bare["p99"] else float("inf")
-            rows.append(Row(scenario, f"{variant.label}: p99 ÷ bare p99", f"{ratio:.2f}×", f"≤ {RATIO}×",
+            floor = measured[chosen[0]] if not variant.rate else next(
+                x for v, x in measured.items() if v.kind == "bare" and v.rate == variant.rate)
+            ratio = m["p99"] / floor["p99"] if floor["p99"] else float("inf")
+            rows.append(Row(scenario, f"{variant.label}: p99 ÷ bare p99{' at that rate' if variant.rate else ''}",
+                            f"{ratio:.2f}×", f"≤ {RATIO}×",
                             check(ratio <= RATIO), details={"ratio": ratio}))
     ours = measured[chosen[1]]
     if bare.get("cpu_ms_per_request"):
@@ -129,8 +142,9 @@ def run(engine: Engine, url: str, *, requests: int = 2000, concurrency: int = 50
         if no_guard:
             why += f"; without the request guard's write tabot's p99 is {no_guard['p99']:.0f} ms"
         rows.append(Row(scenario, "why (the server's CPU per request; 50 clients queue behind it)", why))
-    rows.append(Row(scenario, "slowest tabot ack", f"{tabot_max:.0f} ms", f"≤ {MAX_ACK * 1000:.0f} ms",
+    rows.append(Row(scenario, "slowest tabot ack (any tabot run)", f"{tabot_max:.0f} ms", f"≤ {MAX_ACK * 1000:.0f} ms",
                     check(tabot_max <= MAX_ACK * 1000)))
     rows.append(Row(scenario, "modal open (command → views.open), tabot", _fmt(ours["modal"]), details=ours["modal"]))
-    rows.append(Row(scenario, "errors (non-200, modal not opened or after 3 s)", str(errors), "0", check(errors == 0)))
+    rows.append(Row(scenario, "errors (non-200, modal not opened or after 3 s)", str(errors), "0", check(errors == 0),
+                    details=broken))
     return rows
