@@ -145,6 +145,7 @@ def run(engine: Engine, url: str, *, requests: int = 2000, concurrency: int = 50
     rows.append(Row(scenario, "slowest tabot ack (any tabot run)", f"{tabot_max:.0f} ms", f"≤ {MAX_ACK * 1000:.0f} ms",
                     check(tabot_max <= MAX_ACK * 1000)))
     rows.append(Row(scenario, "modal open (command → views.open), tabot", _fmt(ours["modal"]), details=ours["modal"]))
-    rows.append(Row(scenario, "errors (non-200, modal not opened or after 3 s)", str(errors), "0", check(errors == 0),
-                    details=broken))
+    where = "; ".join(f"{label}: {sum(n.values())}" for label, n in broken.items() if sum(n.values()))
+    rows.append(Row(scenario, "errors (non-200, modal not opened or after 3 s)", f"{errors}" + (f" ({where})" if where else ""),
+                    "0", check(errors == 0), details=broken))
     return rows

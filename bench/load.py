@@ -46,7 +46,9 @@ def run_requests(host: str, port: int, secret: str, requests: Sequence[Request],
     lock = threading.Lock()
     samples: list[Sample] = []
 
-    def client() -> None:
+    def client(index: int) -> None:
+        if interval:  # paced clients start spread over one interval: requests arrive evenly, not in bursts
+            time.sleep(index * interval / concurrency)
         conn = http.client.HTTPConnection(host, port, timeout=timeout)
         while stop is None or not stop.is_set():
             with lock:
@@ -68,7 +70,7 @@ def run_requests(host: str, port: int, secret: str, requests: Sequence[Request],
                 time.sleep(max(0.0, interval - latency))
         conn.close()
 
-    threads = [threading.Thread(target=client, daemon=True) for _ in range(concurrency)]
+    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(concurrency)]
     began = time.perf_counter()
     for thread in threads:
         thread.start()
