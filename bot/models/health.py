@@ -87,7 +87,8 @@ class HealthSignal(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # the person's rating this signal disagreed with, when the team was asked to review it
-    disagreed_with_id: Mapped[int | None] = mapped_column(ForeignKey("health_ratings.id", ondelete="SET NULL"))
+    disagreed_with_id: Mapped[int | None] = mapped_column(ForeignKey("health_ratings.id", ondelete="SET NULL"),
+                                                         index=True)
 
 
 Index("ix_health_signals_account", HealthSignal.account_id, HealthSignal.source, HealthSignal.id)
@@ -123,9 +124,9 @@ class RedEpisode(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
-    started_rating_id: Mapped[int] = mapped_column(ForeignKey("health_ratings.id"))
+    started_rating_id: Mapped[int] = mapped_column(ForeignKey("health_ratings.id"), index=True)
     started_at: Mapped[dt.datetime]
-    ended_rating_id: Mapped[int | None] = mapped_column(ForeignKey("health_ratings.id"))
+    ended_rating_id: Mapped[int | None] = mapped_column(ForeignKey("health_ratings.id"), index=True)
     ended_at: Mapped[dt.datetime | None]
     # recorded with the rating that started the episode (delivered afterwards)
     alert_message_id: Mapped[int | None] = mapped_column(ForeignKey("slack_messages.id"))

@@ -64,7 +64,7 @@ class HealthAssessment(Base):
     rating: Mapped[Health | None] = mapped_column(_enum(Health, "health"))
     rationale: Mapped[str] = mapped_column(Text, default="")
     projected_outcome: Mapped[ProjectedOutcome | None] = mapped_column(_enum(ProjectedOutcome, "projected_outcome"))
-    rating_id: Mapped[int | None] = mapped_column(ForeignKey("health_ratings.id", ondelete="SET NULL"))
+    rating_id: Mapped[int | None] = mapped_column(ForeignKey("health_ratings.id", ondelete="SET NULL"), index=True)
 
     account: Mapped[Account] = relationship()
     health_rating: Mapped[HealthRating | None] = relationship()
