@@ -96,6 +96,26 @@ def test_the_ta_and_ae_managers_hear_of_the_assessment_once(ctx, sandbox) -> Non
     assert any("Reminder" in str(m["blocks"]) for m in sandbox.messages(TA))
 
 
+def test_the_managers_get_the_submitted_assessment_to_align_on(bot) -> None:
+    add_account(bot.ctx.sessions, renewal_date=dt.date.today() + dt.timedelta(days=100))
+    run_job(bot.ctx, "renewals")
+    request = wait_for(lambda: next((m for m in bot.sandbox.messages(TA) if "open_assessment" in str(m["blocks"])),
+                                    None), what="the assessment request")
+    value = request["blocks"][-1]["elements"][0]["value"]
+    before = set(bot.sandbox.views)
+    bot.slack.click(TA, "open_assessment", value, message=request)
+    view_id = wait_for(lambda: next(iter(set(bot.sandbox.views) - before), None), what="the assessment modal")
+    reply = bot.slack.submit_view(TA, view_id, {"ta_pulse": "concerning", "traits": [], "risks": "Budget <!here>",
+                                                "rating": "yellow", "rationale": "Usage flat <!channel>",
+                                                "projected_outcome": "flat"})
+    assert reply.status == 200
+    for manager in (TA_MANAGER, AE_MANAGER):
+        told = wait_for(lambda: [t for t in texts(bot.sandbox, manager) if "submitted the renewal health" in t],
+                        what="the manager's copy of the outcome")
+        assert "*yellow*" in told[0] and "align on *Acme Corp*'s rating" in told[0]
+        assert "&lt;!channel&gt;" in told[0] and "<!channel>" not in told[0]
+
+
 # --- Scaled customers: the CE -----------------------------------------------------------------
 def test_scaled_customers_contact_tagging_in_the_renewal_window_goes_to_the_ce(ctx, sandbox) -> None:
     scaled = add_account(ctx.sessions, salesforce_id="001SCL", name="Scaled Co", scaled=True,

@@ -17,7 +17,7 @@ from ..db import transaction
 from ..flows.handoff import close_handoff, set_support_level
 from ..flows.health import owe_rating_messages
 from ..flows.save_plan import enter_lighthouse
-from ..flows.renewal import AssessmentForm, assessment_people, submit_assessment
+from ..flows.renewal import AssessmentForm, assessment_managers, assessment_people, submit_assessment
 from ..messages import health as health_msg
 from ..messages import lifecycle as msg
 from ..messages import renewal as renewal_msg
@@ -162,7 +162,8 @@ def register(app: App, ctx: BotContext) -> None:
             ack()
 
     def _owe_outcome(session, assessment: HealthAssessment, user: str) -> None:
-        """Tell the TA, the AE and whoever submitted what the assessment decided (owed with it)."""
+        """Tell the TA, the AE and whoever submitted what the assessment decided (owed with it), and
+        the TA's and AE's managers, who align with them on the rating."""
         account = assessment.account
         people = list(dict.fromkeys([*assessment_people(account, settings), user]))
         summary = renewal_msg.assessment_recorded(account, assessment)
@@ -175,3 +176,6 @@ def register(app: App, ctx: BotContext) -> None:
             ctx.slack.dm(session, person, text=summary)
             if follow:
                 ctx.slack.dm(session, person, text=follow[0], blocks=follow[1] or None)
+        for manager in assessment_managers(settings):
+            if manager not in people:
+                ctx.slack.dm(session, manager, text=summary + "\n" + renewal_msg.align_with_managers(account))

@@ -137,6 +137,12 @@ def assessment_recorded(account: Account, assessment: HealthAssessment) -> str:
             f"{escape_mrkdwn(truncate(assessment.rationale, 2000))}")
 
 
+def align_with_managers(account: Account) -> str:
+    """Said to the TA's and AE's managers with a submitted assessment."""
+    return (f"_You are told as the TA's or AE's manager: align on {_name(account)}'s rating with "
+            f"{mention(account.ta_user_id)} (TA) and {mention(account.ae_user_id)} (AE)._")
+
+
 def green_monitor(account: Account) -> str:
     return (f":large_green_circle: {_name(account)} is green at the renewal assessment: *monitor* it. "
             "Nothing more to do now.")
