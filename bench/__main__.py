@@ -27,11 +27,11 @@ from .stack import bench_settings, prepare_database
 
 SCENARIOS = ("ack", "modal", "scale", "ratelimit", "crash", "card")
 FULL = {"requests": 2000, "clients": 50, "submissions": 200, "submit_clients": 20, "sizes": "1000,5000,20000",
-        "alerts": 120, "card_accounts": 20000, "job_alerts": 60, "processes": "2", "crash_alerts": 12,
-        "ratelimit_modes": "job"}
+        "alerts": 120, "card_accounts": 20000, "job_alerts": 60, "processes": "2", "paced": "20,50",
+        "crash_alerts": 12, "ratelimit_modes": "job"}
 QUICK = {"requests": 300, "clients": 50, "submissions": 40, "submit_clients": 20, "sizes": "1000,2000,5000",
-         "alerts": 12, "card_accounts": 2000, "job_alerts": 20, "processes": "2", "crash_alerts": 6,
-         "ratelimit_modes": "job"}
+         "alerts": 12, "card_accounts": 2000, "job_alerts": 20, "processes": "2", "paced": "20,50",
+         "crash_alerts": 6, "ratelimit_modes": "job"}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -47,8 +47,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--submit-clients", type=int, help="modal: concurrent clients (20)")
     parser.add_argument("--sizes", help="scale: account counts, comma-separated (1000,5000,20000)")
     parser.add_argument("--processes", help="ack: process counts of the bench's prefork to measure besides one (2)")
+    parser.add_argument("--paced", help="ack: steady request rates too, per second (20,50) (20,50)")
     parser.add_argument("--job-alerts", type=int,
-                        help="modal: alerts the red-alerts job records while --submit-clients ratings are submitted (60)")
+                        help="modal: alerts red-alerts records while --submit-clients ratings are submitted (60)")
     parser.add_argument("--alerts", type=int, help="ratelimit: alerts into one channel (120)")
     parser.add_argument("--ratelimit-modes", help="ratelimit: job, handlers or job,handlers (job)")
     parser.add_argument("--crash-alerts", type=int, help="crash: alerts owed when the process is killed (12)")
@@ -75,8 +76,9 @@ def run_all(url: str, args: argparse.Namespace, progress: bool = True) -> Report
                 print(f"[{database}] {name} ...", file=sys.stderr, flush=True)
             if name == "ack":
                 processes = tuple(int(n) for n in str(args.processes).split(",") if n.strip())
+                paced = tuple(float(n) for n in str(args.paced).split(",") if n.strip())
                 report.extend(ack.run(engine, url, requests=args.requests, concurrency=args.clients,
-                                      processes=processes))
+                                      processes=processes, paced=paced))
             elif name == "modal":
                 report.extend(modal.run(engine, url, submissions=args.submissions, concurrency=args.submit_clients))
                 if args.job_alerts:  # issue 18's row: as many ratings as clients, during a long job

@@ -42,14 +42,14 @@ def _fmt(s: dict[str, float]) -> str:
     return f"p50 {s['p50']:.0f} / p95 {s['p95']:.0f} / p99 {s['p99']:.0f} / max {s['max']:.0f} ms"
 
 
-def variants(processes: tuple[int, ...], diagnose: bool, paced: float = 0.0) -> list[Variant]:
+def variants(processes: tuple[int, ...], diagnose: bool, paced: tuple[float, ...] = ()) -> list[Variant]:
     chosen = [Variant("bare Bolt app", "bare"), Variant("tabot", "tabot")]
     chosen += [Variant(f"tabot, {n} processes (prefork built by the bench)", "tabot", n) for n in processes if n > 1]
     if diagnose:
         chosen.append(Variant("tabot without the request guard's write (diagnosis)", "no-guard"))
-    if paced:
-        chosen += [Variant(f"bare Bolt app at {paced:g} requests/s", "bare", rate=paced),
-                   Variant(f"tabot at {paced:g} requests/s", "tabot", rate=paced)]
+    for rate in paced:
+        chosen += [Variant(f"bare Bolt app at {rate:g} requests/s", "bare", rate=rate),
+                   Variant(f"tabot at {rate:g} requests/s", "tabot", rate=rate)]
     return chosen
 
 
@@ -108,10 +108,10 @@ def _measure(engine: Engine, url: str, variant: Variant, user: str, requests: in
 
 def run(engine: Engine, url: str, *, requests: int = 2000, concurrency: int = 50, warmup: int = 100,
         accounts: int = 1000, processes: tuple[int, ...] = (2,), separate: bool = True,
-        diagnose: bool = True, paced: float = 20.0) -> list[Row]:
+        diagnose: bool = True, paced: tuple[float, ...] = (20.0, 50.0)) -> list[Row]:
     book = generate(engine, accounts, extra_names=("Acme Corp",))
     user = book.home_ta  # Acme's TA
-    chosen = variants(processes if separate else (), diagnose and separate, paced if separate else 0.0)
+    chosen = variants(processes if separate else (), diagnose and separate, paced if separate else ())
     # paced: Slack's traffic arrives whatever the answers; 20 s of it at `paced` a second
     measured = {v: _measure(engine, url, v, user, min(requests, int(v.rate * 20)) if v.rate else requests,
                             concurrency, warmup, separate) for v in chosen}
@@ -146,6 +146,7 @@ def run(engine: Engine, url: str, *, requests: int = 2000, concurrency: int = 50
                     check(tabot_max <= MAX_ACK * 1000)))
     rows.append(Row(scenario, "modal open (command → views.open), tabot", _fmt(ours["modal"]), details=ours["modal"]))
     where = "; ".join(f"{label}: {sum(n.values())}" for label, n in broken.items() if sum(n.values()))
-    rows.append(Row(scenario, "errors (non-200, modal not opened or after 3 s)", f"{errors}" + (f" ({where})" if where else ""),
+    rows.append(Row(scenario, "errors (non-200, modal not opened or after 3 s)",
+                    f"{errors}" + (f" ({where})" if where else ""),
                     "0", check(errors == 0), details=broken))
     return rows

@@ -240,6 +240,7 @@ def run(engine: Engine, url: str, *, alerts: int = 12, seeds: tuple[int, ...] = 
             for key in ("owed", "delivered", "duplicated", "lost"):
                 setattr(total, key, getattr(total, key) + getattr(o, key))
     rows.append(Row(f"crash (kill -9, {alerts} alerts)", "all kills together",
-                    f"owed {total.owed} / delivered {total.delivered} / duplicated {total.duplicated} / lost {total.lost}",
+                    f"owed {total.owed} / delivered {total.delivered} / duplicated {total.duplicated} "
+                    f"/ lost {total.lost}",
                     "0 duplicated, 0 lost", check(total.duplicated == 0 and total.lost == 0 and total.owed > 0)))
     return rows

@@ -106,7 +106,8 @@ def run(engine: Engine, url: str, *, submissions: int = 200, concurrency: int = 
         wait_until(lambda: len(saved()) >= len(answered_ok), timeout=limit, interval=0.5)
         time.sleep(late_window)  # a late save would land now
         settled = time.monotonic() - started
-        told_error = sum(1 for c in sandbox.calls_to("chat.postMessage") if ERROR_MARK in str(c.params.get("text") or ""))
+        told_error = sum(1 for c in sandbox.calls_to("chat.postMessage")
+                         if ERROR_MARK in str(c.params.get("text") or ""))
         stored, n_alerts = saved(), alerts()
         job_posted = sum(1 for m in sandbox.messages(RED_CHANNEL)[before:] if JOB_REASON in str(m))
     finally:

@@ -81,7 +81,8 @@ def _serve(url: str, api_url: str, port: int, index: int, variant: str, ready: A
 class ServerProcesses:
     """N server processes on one port; `stop()` ends them."""
 
-    def __init__(self, url: str, api_url: str, processes: int, *, variant: str = "tabot", timeout: float = 60.0) -> None:
+    def __init__(self, url: str, api_url: str, processes: int, *, variant: str = "tabot",
+                 timeout: float = 60.0) -> None:
         context = multiprocessing.get_context("spawn")
         self._keep = _reuse_port_socket(0)  # holds the port; it never listens, so gets no connections
         self.port = self._keep.getsockname()[1]
