@@ -19,6 +19,7 @@ from ..settings import Settings
 from ..slack_gateway import SlackGateway
 from ..store.churn_retros import open_published_actions, retros_awaiting_ta
 from .nudges import record_sent
+from .runner import item_done
 from .registry import JobSpec, daily_at, register_job
 
 
@@ -37,6 +38,7 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
         subject = retro_subject(retro.id)
         if ("ask", subject, "realised") not in sent_before:
             sent += ask_for_retro(session, slack, retro, now)
+            item_done(session)  # the ask and its record commit together
             continue
         since = retro.realised_on or local_today(retro.requested_at, settings.tz)
         period = weekly_reminder_period(since, today, settings.churn_retro_reminder_days)
@@ -46,6 +48,7 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
             text, blocks = ta_reminder(retro, (today - since).days // 7)  # weeks waited, as people read it
             slack.dm(session, retro.ta_user_id, text=text, blocks=blocks)
             sent += 1
+            item_done(session)
     by_period: dict[str, list] = {}
     for action in open_published_actions(session):
         period = weekly_reminder_period(local_today(action.retro.published_at, settings.tz), today,
@@ -54,6 +57,7 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
             by_period.setdefault(period, []).append(action)
     for period, actions in by_period.items():
         sent += send_owner_reminders(session, slack, actions, rule="weekly", period=period, now=now)
+        item_done(session)  # each period's reminders with their records
     return sent
 
 

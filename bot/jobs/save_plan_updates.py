@@ -15,6 +15,7 @@ from ..slack_gateway import SlackGateway
 from ..store.save_plans import last_update_at, open_plans
 from ..text import escape_mrkdwn, mention
 from .nudges import iso_week, record_sent
+from .runner import item_done
 from .registry import JobSpec, daily_at, register_job
 
 JOB = "save-plan-updates"
@@ -46,6 +47,7 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
                 slack.dm(session, manager, text=f":warning: {mention(ta)} has not updated the save plan for *{name}* "
                                        f"since {quiet_since} ({(now - last).days} days).")
                 sent += 1
+        item_done(session)  # this plan's nudges and their records commit together
     return sent
 
 
