@@ -114,6 +114,7 @@ def book_of_business(session: Session, ta_user_id: str, quarters: dict[PlanKind,
     }
     if not accounts:
         return Book([], retros=_retros(session, ta_user_id))
+    ranked: dict[int, list[tuple[int, RatingLine]]] = {}
     for account_id, rating, rank, rated_at, rated_by, source, reason in session.execute(
             _ranked_ratings(mine, HISTORY_DEPTH)):
         account = accounts[account_id]
@@ -121,10 +122,10 @@ def book_of_business(session: Session, ta_user_id: str, quarters: dict[PlanKind,
             account.rating = Health(rating).value
         elif rank == 2:
             account.previous_rating = Health(rating).value
-        account.history.append((rank, RatingLine(Health(rating).value, _aware(rated_at), rated_by,
-                                                 RatingSource(source).value, reason or "")))
-    for account in accounts.values():
-        account.history = [line for _, line in sorted(account.history, key=lambda ranked: ranked[0])]
+        ranked.setdefault(account_id, []).append((rank, RatingLine(Health(rating).value, _aware(rated_at), rated_by,
+                                                                RatingSource(source).value, reason or "")))
+    for account_id, lines in ranked.items():
+        accounts[account_id].history = [line for _, line in sorted(lines, key=lambda pair: pair[0])]
     plans = session.execute(
         select(SavePlan.id, SavePlan.account_id, SavePlan.in_lighthouse, SavePlan.opened_at,
                func.max(PlanUpdate.posted_at))
