@@ -167,6 +167,26 @@ class Settings(BaseSettings):
     delivery_threads: int = Field(4, ge=1, le=32, alias="TABOT_DELIVERY_THREADS")
     delivery_lease_seconds: int = Field(60, ge=1, alias="TABOT_DELIVERY_LEASE_SECONDS")
 
+    # Salesforce sync (bot/salesforce): off unless SALESFORCE_USERNAME is set. OAuth
+    # username-password flow against SALESFORCE_INSTANCE_URL (the sandbox's stand-in in tests)
+    salesforce_instance_url: str = Field("https://login.salesforce.com", alias="SALESFORCE_INSTANCE_URL")
+    salesforce_username: str | None = Field(None, alias="SALESFORCE_USERNAME")
+    salesforce_password: SecretStr | None = Field(None, alias="SALESFORCE_PASSWORD")
+    salesforce_security_token: SecretStr | None = Field(None, alias="SALESFORCE_SECURITY_TOKEN")
+    salesforce_client_id: str | None = Field(None, alias="SALESFORCE_CLIENT_ID")
+    salesforce_client_secret: SecretStr | None = Field(None, alias="SALESFORCE_CLIENT_SECRET")
+    salesforce_api_version: str = Field("59.0", pattern=r"^\d+\.\d$", alias="SALESFORCE_API_VERSION")
+    # a TOML mapping file replacing the default (bot/salesforce/mapping.toml), and single fields
+    # overridden: "account.ta=My_TA__c contact.roles=Roles__c"
+    salesforce_mapping: str | None = Field(None, alias="TABOT_SALESFORCE_MAPPING")
+    salesforce_fields: Names = Field(default_factory=list, alias="TABOT_SALESFORCE_FIELDS")
+    salesforce_sync_every_minutes: int = Field(60, ge=1, alias="TABOT_SALESFORCE_SYNC_EVERY_MINUTES")
+
+    @field_validator("salesforce_fields", mode="before")
+    @classmethod
+    def _salesforce_fields(cls, value: object) -> object:
+        return _split_list(value)
+
     # Computed health (handbook "later" score, 0-10)
     health_weight_ta_pulse: Decimal = Field(Decimal("0.05"), ge=0, alias="TABOT_HEALTH_WEIGHT_TA_PULSE")
     health_weight_technical: Decimal = Field(Decimal("0.15"), ge=0, alias="TABOT_HEALTH_WEIGHT_TECHNICAL")

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -53,33 +53,39 @@ class ImportOutcome:
 def run_import(ctx: BotContext, kind: str, path: Path, now: dt.datetime) -> ImportOutcome:
     """Import `path` (accounts, contacts or usage) with all its follow-ups, or nothing at all
     (raises `importer.ImportRejected` naming each bad row)."""
+    with transaction(ctx.sessions) as session:
+        return import_in(session, ctx, kind, path, now)
+
+
+def import_in(session: Session, ctx: Any, kind: str, path: Path | IO[str], now: dt.datetime) -> ImportOutcome:
+    """`run_import` inside the caller's transaction (the Salesforce sync imports accounts and
+    contacts in one). `ctx` needs `slack` and `settings`."""
     from .. import importer
     from .churn_retro import churn_realised
     from .onboarding import announce_stage_changes
     from .transfer import crm_caught_up
 
-    with transaction(ctx.sessions) as session:
-        if kind == "accounts":
-            tas_before = account_tas(session)
-            summary = importer.import_accounts(session, path, importer.slack_user_resolver(ctx.slack.client),
-                                               scaled_success_below=ctx.settings.scaled_success_arr_below)
-            outcome = ImportOutcome(summary, record_imported_health(session, ctx.settings, summary.crm_health, now))
-            if summary.transfers_kept or summary.transfers_settled:
-                crm_caught_up(session, ctx.slack, ctx.settings, summary.transfers_kept, summary.transfers_settled, now)
-                outcome.transfers_kept = len(summary.transfers_kept)
-            if summary.stage_changes:
-                outcome.stages = announce_stage_changes(session, ctx.slack, ctx.settings, summary.stage_changes, now,
-                                                        ctx.slack.display_name)
-            outcome.tas_told = tell_assigned_tas(session, ctx.slack, tas_before)
-            if summary.realised:
-                outcome.realised = len(summary.realised)
-                outcome.retros_asked = churn_realised(session, ctx.slack, ctx.settings, summary.realised, now,
-                                                      local_today(now, ctx.settings.tz))
-        elif kind == "contacts":
-            outcome = ImportOutcome(importer.import_contacts(session, path))
-        else:
-            usage, account_ids = importer.import_usage(session, path)
-            outcome = ImportOutcome(usage, record_computed_health(session, ctx.settings, account_ids, now))
+    if kind == "accounts":
+        tas_before = account_tas(session)
+        summary = importer.import_accounts(session, path, importer.slack_user_resolver(ctx.slack.client),
+                                           scaled_success_below=ctx.settings.scaled_success_arr_below)
+        outcome = ImportOutcome(summary, record_imported_health(session, ctx.settings, summary.crm_health, now))
+        if summary.transfers_kept or summary.transfers_settled:
+            crm_caught_up(session, ctx.slack, ctx.settings, summary.transfers_kept, summary.transfers_settled, now)
+            outcome.transfers_kept = len(summary.transfers_kept)
+        if summary.stage_changes:
+            outcome.stages = announce_stage_changes(session, ctx.slack, ctx.settings, summary.stage_changes, now,
+                                                    ctx.slack.display_name)
+        outcome.tas_told = tell_assigned_tas(session, ctx.slack, tas_before)
+        if summary.realised:
+            outcome.realised = len(summary.realised)
+            outcome.retros_asked = churn_realised(session, ctx.slack, ctx.settings, summary.realised, now,
+                                                  local_today(now, ctx.settings.tz))
+    elif kind == "contacts":
+        outcome = ImportOutcome(importer.import_contacts(session, path))
+    else:
+        usage, account_ids = importer.import_usage(session, path)
+        outcome = ImportOutcome(usage, record_computed_health(session, ctx.settings, account_ids, now))
     return outcome
 
 
@@ -201,4 +207,4 @@ def record_computed_health(session: Session, settings, account_ids: list[int], n
     return changes
 
 
-__all__ = ["ImportOutcome", "latest_usage", "record_computed_health", "record_imported_health", "run_import"]
+__all__ = ["ImportOutcome", "import_in", "latest_usage", "record_computed_health", "record_imported_health", "run_import"]

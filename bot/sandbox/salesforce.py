@@ -1,0 +1,296 @@
+"""A local stand-in for Salesforce's REST API, on 127.0.0.1, for tests and the demo.
+
+It answers what tabot's Salesforce sync calls, the way Salesforce does:
+
+- `POST /services/oauth2/token` (grant_type=password): an access token and the instance URL;
+- `GET /services/data/vXX.X/query?q=SOQL`, 2,000 records a page (`batch_size`), with `done`
+  and `nextRecordsUrl`; `GET /services/data/vXX.X/query/<locator>` for the next page;
+- `GET /services/data/vXX.X/sobjects/<Object>/describe` (the fields the org has);
+- `PATCH /services/data/vXX.X/sobjects/<Object>/<Id>` (204, SystemModstamp moves on).
+
+Only the SOQL the sync emits is understood: `SELECT f, g FROM Object [WHERE SystemModstamp > T
+| WHERE Field IN ('a', 'b')] [ORDER BY SystemModstamp]`. A field the object does not have is
+answered `INVALID_FIELD` naming it, as Salesforce does. Test hooks: `expire_sessions()` (the
+next call with an old token gets 401 INVALID_SESSION_ID), `limit_requests(n)` (the next n
+calls get 429 REQUEST_LIMIT_EXCEEDED). Bulk API 2.0 and composite are not served.
+
+    org = SalesforceOrg().start()
+    org.insert("Account", [{"Name": "Acme"}])   # Id and SystemModstamp are filled in
+    org.instance_url                           # "http://127.0.0.1:54321"
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import re
+import secrets
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote_plus, urlsplit
+
+USERNAME, PASSWORD, SECURITY_TOKEN = "tabot@example.com", "sandbox-password", "sandbox-token"
+CLIENT_ID, CLIENT_SECRET = "sandbox-client-id", "sandbox-client-secret"
+PREFIXES = {"Account": "001", "Contact": "003", "Opportunity": "006"}
+STANDARD_FIELDS = ("Id", "Name", "SystemModstamp", "CreatedDate", "LastModifiedDate")
+SOQL = re.compile(r"^SELECT\s+(?P<fields>.+?)\s+FROM\s+(?P<object>\w+)"
+                  r"(?:\s+WHERE\s+(?P<where>.+?))?(?:\s+ORDER\s+BY\s+(?P<order>\w+))?$", re.I | re.S)
+SINCE = re.compile(r"^SystemModstamp\s*>\s*(\S+)$", re.I)
+IN_LIST = re.compile(r"^(\w+)\s+IN\s*\((.*)\)$", re.I | re.S)
+
+
+def modstamp(at: dt.datetime) -> str:
+    """Salesforce's datetime format: 2026-12-04T06:55:00.000+0000."""
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}+0000"
+
+
+def parse_modstamp(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("+0000", "+00:00"))
+
+
+@dataclass
+class SeenCall:
+    method: str
+    path: str
+    soql: str | None
+    status: int
+    records: int = 0  # records answered (a query page)
+
+
+class SalesforceError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+class SalesforceOrg:
+    """An org with Accounts, Contacts and Opportunities (and their custom fields), served over HTTP."""
+
+    def __init__(self, fields: dict[str, list[str]] | None = None, batch_size: int = 2000) -> None:
+        self.fields: dict[str, set[str]] = {name: set(STANDARD_FIELDS) | set(extra)
+                                            for name, extra in (fields or {}).items()}
+        self.records: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in self.fields}
+        self.batch_size = batch_size
+        self.calls: list[SeenCall] = []
+        self.tokens: set[str] = set()
+        self.logins = 0
+        self.limited = 0  # calls still to answer 429
+        self.clock = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)  # SystemModstamp of the next change
+        self.lock = threading.Lock()
+        self._cursors: dict[str, tuple[list[dict[str, Any]], list[str]]] = {}
+        self._ids = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    def start(self, port: int = 0) -> "SalesforceOrg":
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                         name="salesforce-sandbox", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    @property
+    def instance_url(self) -> str:
+        assert self._server is not None, "start() the org first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    # --- the org's data (tests and the demo) -----------------------------------------------------
+    def tick(self) -> str:
+        self.clock += dt.timedelta(milliseconds=1)
+        return modstamp(self.clock)
+
+    def insert(self, sobject: str, rows: list[dict[str, Any]]) -> list[str]:
+        """Add records in one go (5,000 accounts in milliseconds); returns their Ids."""
+        ids = []
+        with self.lock:
+            for row in rows:
+                record_id = row.get("Id") or f"{PREFIXES.get(sobject, '0XX')}{next(self._ids):015d}"
+                self.records[sobject][record_id] = {**row, "Id": record_id, "SystemModstamp": self.tick()}
+                ids.append(record_id)
+        return ids
+
+    def change(self, sobject: str, record_id: str, **values: Any) -> None:
+        """A change made in Salesforce: the record's SystemModstamp moves on."""
+        with self.lock:
+            self.records[sobject][record_id].update(values, SystemModstamp=self.tick())
+
+    def expire_sessions(self) -> None:
+        """Every token handed out so far stops working (401 INVALID_SESSION_ID)."""
+        with self.lock:
+            self.tokens.clear()
+
+    def limit_requests(self, count: int = 1) -> None:
+        """The next `count` API calls are refused with 429 REQUEST_LIMIT_EXCEEDED."""
+        with self.lock:
+            self.limited = count
+
+    def queries(self) -> list[str]:
+        return [c.soql for c in self.calls if c.soql]
+
+    # --- answering ---------------------------------------------------------------------------------
+    def login(self, form: dict[str, str]) -> tuple[int, Any]:
+        good = (form.get("grant_type") == "password" and form.get("client_id") == CLIENT_ID
+                and form.get("client_secret") == CLIENT_SECRET and form.get("username") == USERNAME
+                and form.get("password") == PASSWORD + SECURITY_TOKEN)
+        if not good:
+            return 400, {"error": "invalid_grant", "error_description": "authentication failure"}
+        token = "00Dsandbox!" + secrets.token_urlsafe(24)
+        self.tokens.add(token)
+        self.logins += 1
+        return 200, {"access_token": token, "instance_url": self.instance_url, "token_type": "Bearer",
+                     "id": f"{self.instance_url}/id/00Dsandbox/005sandbox", "issued_at": "0", "signature": "x"}
+
+    def api(self, method: str, path: str, query: dict[str, str], token: str | None,
+            body: dict[str, Any] | None) -> tuple[int, Any, SeenCall]:
+        seen = SeenCall(method, path, query.get("q"), 200)
+        try:
+            if token not in self.tokens:
+                raise SalesforceError(401, "INVALID_SESSION_ID", "Session expired or invalid")
+            if self.limited:
+                self.limited -= 1
+                raise SalesforceError(429, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+            parts = path.strip("/").split("/")  # services data vXX.X ...
+            if len(parts) < 4 or parts[:2] != ["services", "data"]:
+                raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
+            rest = parts[3:]
+            if rest == ["query"] and method == "GET":
+                status, answer = 200, self._query(seen.soql or "", seen)
+            elif len(rest) == 2 and rest[0] == "query" and method == "GET":
+                status, answer = 200, self._page(rest[1], seen)
+            elif len(rest) == 3 and rest[0] == "sobjects" and rest[2] == "describe" and method == "GET":
+                status, answer = 200, self._describe(rest[1])
+            elif len(rest) == 3 and rest[0] == "sobjects" and method == "PATCH":
+                status, answer = self._update(rest[1], rest[2], body or {}), None
+            else:
+                raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
+        except SalesforceError as exc:
+            status, answer = exc.status, [{"message": exc.message, "errorCode": exc.code}]
+        seen.status = status
+        return status, answer, seen
+
+    def _object(self, name: str) -> dict[str, dict[str, Any]]:
+        if name not in self.records:
+            raise SalesforceError(400, "INVALID_TYPE", f"sObject type '{name}' is not supported.")
+        return self.records[name]
+
+    def _describe(self, name: str) -> dict[str, Any]:
+        self._object(name)
+        return {"name": name, "fields": [{"name": f, "type": "string"} for f in sorted(self.fields[name])]}
+
+    def _query(self, soql: str, seen: SeenCall) -> dict[str, Any]:
+        match = SOQL.match(soql.strip())
+        if not match:
+            raise SalesforceError(400, "MALFORMED_QUERY", f"unexpected query: {soql[:80]}")
+        records = self._object(match["object"])
+        fields = [f.strip() for f in match["fields"].split(",")]
+        where = (match["where"] or "").strip()
+        for name in fields + ([match["order"]] if match["order"] else []) + re.findall(r"^(\w+)", where):
+            if name not in self.fields[match["object"]]:
+                raise SalesforceError(400, "INVALID_FIELD", f"No such column '{name}' on entity "
+                                      f"'{match['object']}'. If you are attempting to use a custom field, be "
+                                      "sure to append the '__c' after the custom field name.")
+        with self.lock:
+            rows = list(records.values())
+        if where and (since := SINCE.match(where)):
+            after = parse_modstamp(since[1])
+            rows = [r for r in rows if parse_modstamp(r["SystemModstamp"]) > after]
+        elif where and (listed := IN_LIST.match(where)):
+            wanted = {unquote_plus(v.strip().strip("'")) for v in listed[2].split(",")}
+            rows = [r for r in rows if r.get(listed[1]) in wanted]
+        elif where:
+            raise SalesforceError(400, "MALFORMED_QUERY", f"unexpected WHERE: {where[:80]}")
+        if match["order"]:
+            rows.sort(key=lambda r: (r.get(match["order"]) or "", r["Id"]))
+        locator = "01g" + secrets.token_hex(6)
+        self._cursors[locator] = (rows, fields)
+        return self._page(f"{locator}-0", seen, total=len(rows))
+
+    def _page(self, cursor: str, seen: SeenCall, total: int | None = None) -> dict[str, Any]:
+        locator, _, start_text = cursor.partition("-")
+        if locator not in self._cursors or not start_text.isdigit():
+            raise SalesforceError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
+        rows, fields = self._cursors[locator]
+        start = int(start_text)
+        page = rows[start:start + self.batch_size]
+        done = start + self.batch_size >= len(rows)
+        if done:
+            self._cursors.pop(locator, None)
+        seen.records = len(page)
+        answer: dict[str, Any] = {
+            "totalSize": len(rows) if total is None else total, "done": done,
+            "records": [{"attributes": {"type": "sobject"}, **{f: r.get(f) for f in fields}} for r in page],
+        }
+        if not done:
+            answer["nextRecordsUrl"] = f"/services/data/v59.0/query/{locator}-{start + self.batch_size}"
+        return answer
+
+    def _update(self, name: str, record_id: str, body: dict[str, Any]) -> int:
+        records = self._object(name)
+        unknown = [f for f in body if f not in self.fields[name]]
+        if unknown:
+            raise SalesforceError(400, "INVALID_FIELD", f"No such column '{unknown[0]}' on sobject of type {name}")
+        with self.lock:
+            if record_id not in records:
+                raise SalesforceError(404, "NOT_FOUND", "Provided external ID field does not exist or is not accessible")
+            records[record_id].update(body, SystemModstamp=self.tick())
+        return 204
+
+
+def _handler(org: SalesforceOrg) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: Any) -> None:  # quiet
+            pass
+
+        def _answer(self, status: int, body: Any) -> None:
+            data = b"" if body is None else json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json;charset=UTF-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _body(self) -> bytes:
+            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+        def _serve(self, method: str) -> None:
+            url = urlsplit(self.path)
+            raw = self._body()
+            if url.path == "/services/oauth2/token" and method == "POST":
+                form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+                with org.lock:
+                    status, answer = org.login(form)
+                org.calls.append(SeenCall(method, url.path, None, status))
+                return self._answer(status, answer)
+            auth = self.headers.get("Authorization", "")
+            token = auth[len("Bearer "):] if auth.startswith("Bearer ") else None
+            query = {k: v[0] for k, v in parse_qs(url.query).items()}
+            body = json.loads(raw) if raw else None
+            status, answer, seen = org.api(method, url.path, query, token, body)
+            org.calls.append(seen)
+            self._answer(status, answer)
+
+        def do_GET(self) -> None:
+            self._serve("GET")
+
+        def do_POST(self) -> None:
+            self._serve("POST")
+
+        def do_PATCH(self) -> None:
+            self._serve("PATCH")
+
+    return Handler
+
+
+__all__ = ["CLIENT_ID", "CLIENT_SECRET", "PASSWORD", "SECURITY_TOKEN", "USERNAME", "SalesforceOrg", "SeenCall",
+           "modstamp"]
