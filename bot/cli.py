@@ -379,3 +379,7 @@ from .cli_ops import config, doctor  # noqa: E402  (operator commands, in their 
 
 main.add_command(config)
 main.add_command(doctor)
+
+from .cli_salesforce import sync  # noqa: E402  (tabot sync salesforce, in its own module)
+
+main.add_command(sync)

@@ -20,6 +20,7 @@ from .lifecycle import HandoffTask, HealthAssessment, ProjectedOutcome
 from .onboarding import OnboardingTask, OnboardingTaskKind, Training, TrainingDelivery
 from .plans import AccountPlan, SuccessPlan
 from .request_guard import HandledRequest
+from .salesforce import SalesforceSyncState
 from .save_plan import (
     ApproverRole,
     ExitApproval,
@@ -39,7 +40,7 @@ __all__ = [
     "Contact", "ContactRole", "Delivery", "DeliveryKind", "DeliveryStatus", "ContactRoleTag", "ExitApproval", "HandledRequest", "HandoffTask", "Health", "HealthAssessment",
     "HealthRating", "HealthSignal", "PERSON_SOURCES", "ProjectedOutcome", "SignalSource",
     "JobRun", "LifecycleStage", "NudgeSent", "PlanEntry", "PlanStatus", "PlanUpdate",
-    "RatingSource", "RedEpisode", "RetroAction", "RetroActionKind", "RetroStatus", "SavePlan",
+    "RatingSource", "RedEpisode", "SalesforceSyncState", "RetroAction", "RetroActionKind", "RetroStatus", "SavePlan",
     "SaveStep", "SchedulerLock", "Segment", "SlackMessage", "SuccessCriterion", "SuccessPlan",
     "TaPulse", "TaTransfer", "Touchpoint", "TransferStatus", "UsageSnapshot", "utcnow",
     "OnboardingTask", "OnboardingTaskKind", "SalesStage", "Training", "TrainingDelivery",

@@ -1,0 +1,59 @@
+"""`tabot sync salesforce [--dry-run]`: read what changed in Salesforce through the import.
+
+Exit codes: 0 synced (or a dry run that would sync), 1 the batch was rejected (every bad
+record named; nothing written), and click's 1 with one line for a mapping, login or
+connection problem."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+import click
+
+
+@click.group()
+def sync() -> None:
+    """Sync the book of business from a CRM."""
+
+
+@sync.command("salesforce")
+@click.option("--dry-run", is_flag=True, help="Read and check everything; write nothing and post nothing.")
+def sync_salesforce(dry_run: bool) -> None:
+    """Accounts, opportunities and contacts changed in Salesforce since the last sync (all or none)."""
+    from .cli import _context
+    from .salesforce.client import SalesforceClient, SalesforceUnavailable, settings_present
+    from .salesforce.mapping import MappingError
+    from .salesforce.sync import SyncRejected, run_sync
+
+    ctx = _context()
+    if not settings_present(ctx.settings):
+        raise click.ClickException("SALESFORCE_USERNAME, SALESFORCE_PASSWORD and SALESFORCE_CLIENT_ID must be set "
+                                   "(see README, 'Salesforce sync')")
+    try:
+        report = run_sync(ctx, SalesforceClient(ctx.settings), dt.datetime.now(dt.UTC), dry_run=dry_run)
+    except (MappingError, SalesforceUnavailable) as exc:
+        raise click.ClickException(str(exc)) from None
+    except SyncRejected as exc:
+        click.echo(f"Salesforce sync: nothing imported, {len(exc.errors)} problem(s):", err=True)
+        for error in exc.errors:
+            click.echo(f"  {error}", err=True)
+        sys.exit(1)
+    changed = ", ".join(f"{count} {sobject}(s)" for sobject, count in report.fetched.items())
+    click.echo(f"Salesforce: changed since the last sync: {changed}" + (" (dry run: nothing written)" if dry_run else ""))
+    for what, outcome in (("accounts", report.accounts), ("contacts", report.contacts)):
+        if outcome is not None:
+            s = outcome.summary
+            click.echo(f"{what}: {s.created} created, {s.updated} updated, {s.unchanged} unchanged")
+    if report.accounts is not None and report.accounts.ratings:
+        click.echo(f"{len(report.accounts.ratings)} health rating(s) changed, {report.accounts.turned_red} account(s) "
+                   "turned red")
+    if report.accounts is not None and report.accounts.stages:
+        click.echo(f"{len(report.accounts.stages)} sales stage(s) changed")
+    if report.accounts is not None and report.accounts.realised:
+        click.echo(f"{report.accounts.realised} realised churn(s): {len(report.accounts.retros_asked)} churn retro(s) "
+                   "asked for")
+    if report.relogins or report.waited:
+        click.echo(f"session renewed {report.relogins} time(s); waited {sum(report.waited):.0f} s for the request limit")
+    if not dry_run:
+        ctx.deliver_owed()

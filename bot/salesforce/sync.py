@@ -1,0 +1,264 @@
+"""The Salesforce sync: what changed in the CRM since the last sync, through the CSV import.
+
+1. The mapping (mapping.py) is checked against the org's describe: a missing field is named
+   before anything is read.
+2. Accounts, Opportunities and Contacts changed since the last SystemModstamp read of each
+   (`WHERE SystemModstamp > ...`, paginated with queryMore) are fetched; an incremental sync
+   also fetches the accounts its changed opportunities belong to and the opportunities of the
+   accounts it imports, so every account row is whole.
+3. They become the rows the CSV importer reads (account rows with the latest opportunity's
+   stage and close date and a renewal's outcome; contact rows) and go through the same import
+   flow (`flows.imports.import_in`): the same validation and the same follow-ups (stage 6/7
+   asks, realised churn, red alerts, TAs told). Accounts and contacts import in ONE
+   transaction with the new SystemModstamps: all of a batch or none, and a rejected batch names
+   every bad record by its Salesforce Id (the next sync reads the same changes again).
+
+Salesforce is called before the transaction opens, never inside it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..flows.imports import ImportOutcome, import_in
+from ..importer import ACCOUNT_COLUMNS, CONTACT_COLUMNS, ImportRejected
+from ..models import SalesforceSyncState
+from ..settings import Settings
+from .client import SalesforceClient
+from .mapping import Mapping, check_against_org, load_mapping
+
+SOBJECTS = ("Account", "Opportunity", "Contact")
+IN_CHUNK = 200  # Ids per `WHERE x IN (...)`: keeps the query's URL well under Salesforce's limit
+ID = re.compile(r"^[A-Za-z0-9]{15,18}$")
+
+
+class SyncRejected(Exception):
+    """The batch had bad records; nothing was written. One line per problem, naming the record."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+@dataclass
+class Fetched:
+    accounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # Id -> record
+    opportunities: dict[str, dict[str, Any]] = field(default_factory=dict)
+    contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    changed: dict[str, int] = field(default_factory=dict)  # records changed since the last sync, per object
+    marks: dict[str, str] = field(default_factory=dict)  # the newest SystemModstamp read, per object
+
+
+@dataclass
+class SyncReport:
+    fetched: dict[str, int]
+    accounts: ImportOutcome | None = None
+    contacts: ImportOutcome | None = None
+    dry_run: bool = False
+    relogins: int = 0
+    waited: list[float] = field(default_factory=list)
+
+
+def mapping_from(settings: Settings) -> Mapping:
+    return load_mapping(settings.salesforce_mapping, settings.salesforce_fields)
+
+
+def soql(fields: Iterable[str], sobject: str, where: str | None = None) -> str:
+    text = f"SELECT {', '.join(sorted(set(fields) | {'Id', 'SystemModstamp'}))} FROM {sobject}"
+    return text + (f" WHERE {where}" if where else "") + " ORDER BY SystemModstamp"
+
+
+def _quoted(ids: Iterable[str]) -> str:
+    return ", ".join(f"'{i}'" for i in ids if ID.match(i))  # Salesforce Ids only: nothing else is quoted in
+
+
+# --- reading ------------------------------------------------------------------------------------
+def read_marks(session: Session) -> dict[str, str]:
+    return {s.sobject: s.last_modstamp for s in session.scalars(select(SalesforceSyncState))}
+
+
+def fetch_changes(client: SalesforceClient, mapping: Mapping, marks: dict[str, str]) -> Fetched:
+    fetched = Fetched()
+    sections = {"Account": "account", "Opportunity": "opportunity", "Contact": "contact"}
+    found = {"Account": fetched.accounts, "Opportunity": fetched.opportunities, "Contact": fetched.contacts}
+    for sobject, section in sections.items():
+        mark = marks.get(sobject)
+        records = list(client.query(soql(mapping[section].values(), sobject,
+                                         f"SystemModstamp > {mark}" if mark else None)))
+        found[sobject].update((r["Id"], r) for r in records)
+        fetched.changed[sobject] = len(records)
+        # Salesforce writes every SystemModstamp the same way (…+0000): text order is time order
+        newest = max((r["SystemModstamp"] for r in records), default=None) or mark
+        if newest:
+            fetched.marks[sobject] = newest
+    opp_account = mapping["opportunity"]["account"]
+    if marks.get("Opportunity") or marks.get("Account"):  # incremental: make every account row whole
+        missing = sorted({o[opp_account] for o in fetched.opportunities.values() if o.get(opp_account)}
+                         - fetched.accounts.keys())
+        for chunk in _chunks(missing):
+            fetched.accounts.update((r["Id"], r) for r in client.query(
+                soql(mapping["account"].values(), "Account", f"Id IN ({_quoted(chunk)})")))
+        for chunk in _chunks(sorted(fetched.accounts)):
+            fetched.opportunities.update((r["Id"], r) for r in client.query(
+                soql(mapping["opportunity"].values(), "Opportunity", f"{opp_account} IN ({_quoted(chunk)})")))
+    return fetched
+
+
+def _chunks(ids: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(ids), IN_CHUNK):
+        yield ids[start:start + IN_CHUNK]
+
+
+# --- the import's rows ------------------------------------------------------------------------------
+def text_of(value: Any) -> str:
+    """A Salesforce JSON value as the CSV export would write it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def sales_stage_of(name: str) -> str:
+    """Salesforce's StageName as the importer's stage: "Closed Won" is 7, "6 - Negotiation" is 6."""
+    lowered = name.strip().lower()
+    if lowered == "closed won":
+        return "7"
+    if (digits := re.match(r"^(?:stage\s*)?(\d)\b", lowered)) is not None:
+        return digits[1]
+    return name
+
+
+def account_rows(fetched: Fetched, mapping: Mapping) -> list[tuple[str, dict[str, str]]]:
+    """(Salesforce Id, the accounts import's row) per account, in Id order."""
+    columns, opp = mapping["account"], mapping["opportunity"]
+    by_account: dict[str, list[dict[str, Any]]] = {}
+    for record in fetched.opportunities.values():
+        by_account.setdefault(record.get(opp["account"]) or "", []).append(record)
+    rows = []
+    for account_id in sorted(fetched.accounts):
+        record = fetched.accounts[account_id]
+        row = {column: text_of(record.get(name)) for column, name in columns.items()}
+        opps = sorted(by_account.get(account_id, []), key=lambda o: (text_of(o.get(opp["close_date"])), o["Id"]))
+        if opps:
+            latest = opps[-1]
+            row["stage"] = sales_stage_of(text_of(latest.get(opp["stage"])))
+            row["close_date"] = text_of(latest.get(opp["close_date"]))
+        renewals = [o for o in opps if "renewal_outcome" in opp and o.get(opp["renewal_outcome"])]
+        if renewals:
+            renewal = renewals[-1]
+            row["renewal_outcome"] = text_of(renewal[opp["renewal_outcome"]])
+            if not row["renewal_outcome"].lower().startswith("full"):
+                row["arr_after"] = text_of(renewal.get(opp.get("amount", ""), None))
+                row["seats_after"] = text_of(renewal.get(opp.get("seats_after", ""), None))
+        rows.append((account_id, row))
+    return rows
+
+
+def contact_rows(fetched: Fetched, mapping: Mapping) -> list[tuple[str, dict[str, str]]]:
+    columns = mapping["contact"]
+    return [(contact_id, {("salesforce_id" if column == "account" else column): text_of(record.get(name))
+                          for column, name in columns.items()})
+            for contact_id, record in sorted(fetched.contacts.items())]
+
+
+def as_csv(rows: list[tuple[str, dict[str, str]]], required: tuple[str, ...]) -> tuple[str, dict[int, str]]:
+    """The rows as a CSV file, and which record each of its lines holds."""
+    header = list(required) + sorted({c for _, row in rows for c in row} - set(required))
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, fieldnames=header, restval="", lineterminator="\n")
+    writer.writeheader()
+    lines: dict[int, str] = {}
+    for record_id, row in rows:
+        start = out.getvalue().count("\n") + 1
+        writer.writerow(row)
+        for line in range(start, out.getvalue().count("\n") + 1):
+            lines[line] = record_id
+    return out.getvalue(), lines
+
+
+def _named(exc: ImportRejected, lines: dict[int, str], sobject: str, names: dict[str, str]) -> list[str]:
+    return [f"{sobject} {lines.get(e.line, '?')}{names.get(lines.get(e.line, ''), '')}: {e.reason}" for e in exc.errors]
+
+
+# --- importing ----------------------------------------------------------------------------------------
+def sync_in(session: Session, ctx: Any, fetched: Fetched, mapping: Mapping, now: dt.datetime) -> SyncReport:
+    """Import what was fetched, with its follow-ups and the new SystemModstamps, in `session`'s
+    transaction; raise SyncRejected naming every bad record (the caller rolls back)."""
+    report = SyncReport(dict(fetched.changed))
+    accounts = account_rows(fetched, mapping)
+    if accounts:
+        text, lines = as_csv(accounts, ACCOUNT_COLUMNS)
+        names = {i: f" ({row.get('name')})" for i, row in accounts}
+        try:
+            report.accounts = import_in(session, ctx, "accounts", io.StringIO(text), now)
+        except ImportRejected as exc:
+            raise SyncRejected(_named(exc, lines, "Account", names)) from None
+    contacts = contact_rows(fetched, mapping)
+    if contacts:
+        text, lines = as_csv(contacts, CONTACT_COLUMNS)
+        try:
+            report.contacts = import_in(session, ctx, "contacts", io.StringIO(text), now)
+        except ImportRejected as exc:
+            raise SyncRejected(_named(exc, lines, "Contact", {})) from None
+    for sobject, mark in fetched.marks.items():
+        state = session.get(SalesforceSyncState, sobject)
+        if state is None:
+            session.add(SalesforceSyncState(sobject=sobject, last_modstamp=mark, synced_at=now))
+        else:
+            state.last_modstamp, state.synced_at = mark, now
+    session.flush()
+    return report
+
+
+def run_sync(ctx: Any, client: SalesforceClient, now: dt.datetime, dry_run: bool = False,
+             mapping: Mapping | None = None) -> SyncReport:
+    """One sync for a command: check the mapping, fetch, then import in one transaction (rolled
+    back in a dry run). The caller delivers what is owed (`ctx.deliver_owed()`)."""
+    from ..db import begin_write
+
+    mapping = mapping or mapping_from(ctx.settings)
+    check_against_org(mapping, {sobject: client.describe_fields(sobject) for sobject in SOBJECTS}, with_writeback=False)
+    with ctx.sessions() as session:
+        marks = read_marks(session)
+    fetched = fetch_changes(client, mapping, marks)
+    with ctx.sessions() as session:
+        session.begin()
+        begin_write(session)
+        try:
+            report = sync_in(session, ctx, fetched, mapping, now)
+        except BaseException:
+            session.rollback()
+            raise
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    report.dry_run, report.relogins, report.waited = dry_run, client.relogins, list(client.waited)
+    return report
+
+
+def sync_job(session: Session, slack: Any, now: dt.datetime, settings: Settings,
+             client: SalesforceClient | None = None) -> SyncReport:
+    """The job's sync, in the job's transaction."""
+    client = client or SalesforceClient(settings)
+    mapping = mapping_from(settings)
+    check_against_org(mapping, {sobject: client.describe_fields(sobject) for sobject in SOBJECTS}, with_writeback=False)
+    fetched = fetch_changes(client, mapping, read_marks(session))
+    return sync_in(session, SimpleNamespace(slack=slack, settings=settings), fetched, mapping, now)
+
+
+__all__ = ["Fetched", "SyncRejected", "SyncReport", "account_rows", "contact_rows", "fetch_changes", "run_sync",
+           "sales_stage_of", "soql", "sync_in", "sync_job"]
