@@ -53,6 +53,9 @@ def sync_salesforce(dry_run: bool) -> None:
     if report.accounts is not None and report.accounts.realised:
         click.echo(f"{report.accounts.realised} realised churn(s): {len(report.accounts.retros_asked)} churn retro(s) "
                    "asked for")
+    if report.written_back:
+        click.echo(f"{report.written_back} account(s) written back to Salesforce (health rating and reason, TA)")
+    click.echo("took " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in report.seconds.items()))
     if report.relogins or report.waited:
         click.echo(f"session renewed {report.relogins} time(s); waited {sum(report.waited):.0f} s for the request limit")
     if not dry_run:

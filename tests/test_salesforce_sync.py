@@ -237,3 +237,36 @@ def test_the_job_syncs_and_is_off_without_settings(sfctx, org, database_url, eng
     off = BotContext.from_settings(make_settings(database_url, fast_sandbox), engine)
     org.calls.clear()
     assert run_job(off, "salesforce-sync", at=NOW, echo=lambda _: None).status == "ok" and org.calls == []
+
+
+def test_the_teams_decisions_are_written_back_and_the_next_sync_keeps_them(sfctx, org) -> None:
+    from bot.db import transaction
+    from bot.flows.health import record_rating
+    from bot.models import Health, HealthRating, RatingSource, TaTransfer, TransferStatus
+
+    ids = seed(org, 3)
+    first = run_sync(sfctx, client_of(sfctx), NOW)
+    assert first.written_back == 0  # the CRM's own health is not written back to it
+    with transaction(sfctx.sessions) as session:
+        rated, moved = (session.scalar(select(Account).where(Account.salesforce_id == i)) for i in ids[:2])
+        record_rating(session, rated, rating=Health.RED, reason="Champion left; no exec sponsor", by="U0TA001",
+                      source=RatingSource.MANUAL, now=NOW + dt.timedelta(minutes=5))
+        session.add(TaTransfer(account_id=moved.id, from_user_id="U0TA001", to_user_id="U0TA002", requested_by="U0TA001",
+                               status=TransferStatus.APPROVED, decided_by="U0LEAD1", decided_at=NOW))
+        moved.ta_user_id = "U0TA002"
+    later = NOW + dt.timedelta(minutes=10)
+    second = run_sync(sfctx, client_of(sfctx), later)
+    assert second.written_back == 2
+    assert {k: org.records["Account"][ids[0]][k] for k in ("Tabot_Health__c", "Tabot_Health_Reason__c", "Health__c")} == {
+        "Tabot_Health__c": "red", "Tabot_Health_Reason__c": "Champion left; no exec sponsor", "Health__c": "green"}
+    assert org.records["Account"][ids[1]]["TA_Email__c"] == "U0TA002"
+    patches = [c for c in org.calls if c.method == "PATCH"]
+    assert [c.status for c in patches] == [204, 204]
+    third = run_sync(sfctx, client_of(sfctx), later + dt.timedelta(minutes=10))
+    assert third.fetched["Account"] == 2 and third.written_back == 0  # read again, nothing undone
+    with sfctx.sessions() as session:
+        ratings = session.scalars(select(HealthRating).join(Account).where(Account.salesforce_id == ids[0])
+                                  .order_by(HealthRating.id)).all()
+        assert (ratings[-1].rating, ratings[-1].source) == (Health.RED, RatingSource.MANUAL)
+        assert session.scalar(select(Account.ta_user_id).where(Account.salesforce_id == ids[1])) == "U0TA002"
+        assert session.scalar(select(TaTransfer.crm_settled_at)) is not None

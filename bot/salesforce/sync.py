@@ -13,7 +13,10 @@
    transaction with the new SystemModstamps: all of a batch or none, and a rejected batch names
    every bad record by its Salesforce Id (the next sync reads the same changes again).
 
-Salesforce is called before the transaction opens, never inside it.
+4. The team's decisions go back to the fields the mapping's [writeback] names (writeback.py).
+
+A command calls Salesforce before the import's transaction opens and after it commits; the
+job calls it inside the job's transaction (its writes are idempotent).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import csv
 import datetime as dt
 import io
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -67,6 +71,8 @@ class SyncReport:
     dry_run: bool = False
     relogins: int = 0
     waited: list[float] = field(default_factory=list)
+    written_back: int = 0  # accounts whose mapped fields got the team's decisions
+    seconds: dict[str, float] = field(default_factory=dict)  # "fetch", "import", "write-back"
 
 
 def mapping_from(settings: Settings) -> Mapping:
@@ -181,11 +187,15 @@ def as_csv(rows: list[tuple[str, dict[str, str]]], required: tuple[str, ...]) ->
     writer = csv.DictWriter(out, fieldnames=header, restval="", lineterminator="\n")
     writer.writeheader()
     lines: dict[int, str] = {}
+    line = 2
     for record_id, row in rows:
-        start = out.getvalue().count("\n") + 1
+        written = out.tell()
         writer.writerow(row)
-        for line in range(start, out.getvalue().count("\n") + 1):
-            lines[line] = record_id
+        out.seek(written)
+        spans = out.read().count("\n")  # a quoted value may hold line breaks
+        for held in range(line, line + spans):
+            lines[held] = record_id
+        line += spans
     return out.getvalue(), lines
 
 
@@ -229,11 +239,15 @@ def run_sync(ctx: Any, client: SalesforceClient, now: dt.datetime, dry_run: bool
     back in a dry run). The caller delivers what is owed (`ctx.deliver_owed()`)."""
     from ..db import begin_write
 
+    from .writeback import write_back
+
     mapping = mapping or mapping_from(ctx.settings)
-    check_against_org(mapping, {sobject: client.describe_fields(sobject) for sobject in SOBJECTS}, with_writeback=False)
+    started = time.perf_counter()
+    check_against_org(mapping, {sobject: client.describe_fields(sobject) for sobject in SOBJECTS})
     with ctx.sessions() as session:
         marks = read_marks(session)
     fetched = fetch_changes(client, mapping, marks)
+    fetched_at = time.perf_counter()
     with ctx.sessions() as session:
         session.begin()
         begin_write(session)
@@ -246,6 +260,11 @@ def run_sync(ctx: Any, client: SalesforceClient, now: dt.datetime, dry_run: bool
             session.rollback()
         else:
             session.commit()
+    imported_at = time.perf_counter()
+    if not dry_run and mapping["writeback"]:
+        report.written_back = write_back(ctx.sessions, client, mapping, now)
+    report.seconds = {"fetch": fetched_at - started, "import": imported_at - fetched_at,
+                      "write-back": time.perf_counter() - imported_at}
     report.dry_run, report.relogins, report.waited = dry_run, client.relogins, list(client.waited)
     return report
 
@@ -253,11 +272,16 @@ def run_sync(ctx: Any, client: SalesforceClient, now: dt.datetime, dry_run: bool
 def sync_job(session: Session, slack: Any, now: dt.datetime, settings: Settings,
              client: SalesforceClient | None = None) -> SyncReport:
     """The job's sync, in the job's transaction."""
+    from .writeback import write_back_in
+
     client = client or SalesforceClient(settings)
     mapping = mapping_from(settings)
-    check_against_org(mapping, {sobject: client.describe_fields(sobject) for sobject in SOBJECTS}, with_writeback=False)
+    check_against_org(mapping, {sobject: client.describe_fields(sobject) for sobject in SOBJECTS})
     fetched = fetch_changes(client, mapping, read_marks(session))
-    return sync_in(session, SimpleNamespace(slack=slack, settings=settings), fetched, mapping, now)
+    report = sync_in(session, SimpleNamespace(slack=slack, settings=settings), fetched, mapping, now)
+    if mapping["writeback"]:
+        report.written_back = write_back_in(session, client, mapping, now)
+    return report
 
 
 __all__ = ["Fetched", "SyncRejected", "SyncReport", "account_rows", "contact_rows", "fetch_changes", "run_sync",
