@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from bot.cli import main
 from bot.context import BotContext
 from bot.jobs.runner import run_job
-from bot.models import Account, ChurnRetro, Contact, SalesforceSyncState, SalesStage
+from bot.models import Account, Contact, SalesforceSyncState, SalesStage
 from bot.salesforce.client import SalesforceClient
 from bot.salesforce.mapping import MappingError, load_mapping
 from bot.salesforce.sync import SyncRejected, run_sync
@@ -169,7 +169,7 @@ def test_an_expired_session_is_renewed_once(sfctx, org) -> None:
     org.expire_sessions()
     report = run_sync(sfctx, client, NOW)
     assert report.relogins == 1 and org.logins == 2 and count(sfctx, Account) == 5
-    assert [c.status for c in org.calls if c.path.endswith("/describe")][0] == 401
+    assert next(c.status for c in org.calls if c.path.endswith("/describe")) == 401
 
 
 def test_the_request_limit_is_backed_off_on_the_tests_clock(sfctx, org) -> None:

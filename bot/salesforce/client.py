@@ -8,6 +8,7 @@ Secrets never reach a log or a message: errors quote Salesforce's error code and
 from __future__ import annotations
 
 import time
+from functools import partial
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -60,6 +61,10 @@ def _error_text(exc: SalesforceError) -> str:
     if isinstance(content, list) and content and isinstance(content[0], dict):
         return f"{content[0].get('errorCode')}: {content[0].get('message')}"
     return f"HTTP {exc.status}"
+
+
+def _more(url: str, sf: Salesforce) -> Any:
+    return sf.query_more(url, identifier_is_url=True)
 
 
 class SalesforceClient:
@@ -147,8 +152,7 @@ class SalesforceClient:
                 yield record
             if page.get("done", True) or not page.get("nextRecordsUrl"):
                 return
-            next_url = page["nextRecordsUrl"]
-            page = self.call(lambda sf: sf.query_more(next_url, identifier_is_url=True))
+            page = self.call(partial(_more, page["nextRecordsUrl"]))
 
     def update(self, sobject: str, record_id: str, values: dict[str, Any]) -> None:
         self.call(lambda sf: getattr(sf, sobject).update(record_id, values))

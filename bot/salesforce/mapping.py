@@ -4,6 +4,7 @@ checked against the org's describe before a sync reads anything."""
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -33,7 +34,7 @@ class Mapping:
                 for field in columns.values()}
 
 
-def load_mapping(path: str | None = None, overrides: list[str] = ()) -> Mapping:
+def load_mapping(path: str | None = None, overrides: Sequence[str] = ()) -> Mapping:
     """The default mapping (or the file at `path`), with `section.column=Field` overrides."""
     try:
         text = Path(path).read_text() if path else (resources.files("bot.salesforce") / "mapping.toml").read_text()

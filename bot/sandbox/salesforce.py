@@ -152,6 +152,7 @@ class SalesforceOrg:
     def api(self, method: str, path: str, query: dict[str, str], token: str | None,
             body: dict[str, Any] | None) -> tuple[int, Any, SeenCall]:
         seen = SeenCall(method, path, query.get("q"), 200)
+        answer: Any
         try:
             if token not in self.tokens:
                 raise SalesforceError(401, "INVALID_SESSION_ID", "Session expired or invalid")
