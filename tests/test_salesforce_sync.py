@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from bot.cli import main
 from bot.context import BotContext
 from bot.jobs.runner import run_job
-from bot.models import Account, Contact, SalesforceSyncState, SalesStage
+from bot.models import Account, ChurnRetro, Contact, SalesforceSyncState, SalesStage
 from bot.salesforce.client import SalesforceClient
 from bot.salesforce.mapping import MappingError, load_mapping
 from bot.salesforce.sync import SyncRejected, run_sync
@@ -123,7 +123,8 @@ def test_an_incremental_sync_reads_only_what_changed_with_the_same_follow_ups(sf
     org.insert("Opportunity", [opportunity(big, StageName="6 - Economic buyer signed", CloseDate="2026-12-20")])
     churned = next(o for o in org.records["Opportunity"].values() if o["AccountId"] == ids[5])
     org.change("Opportunity", churned["Id"], Renewal_Outcome__c="full_churn", CloseDate="2026-12-01",
-               StageName="Closed Lost")
+               StageName="Closed Lost", Closed_Lost_Category__c="consolidation",
+               Closed_Lost_Reason__c="Moved everything to one vendor")
     org.change("Account", ids[5], ARR__c=200000.0)  # above the churn retro's ARR threshold
     report = run_sync(sfctx, client_of(sfctx), NOW)
     account_query = next(q for q in org.queries() if " FROM Account " in q)
@@ -136,6 +137,10 @@ def test_an_incremental_sync_reads_only_what_changed_with_the_same_follow_ups(sf
     assert [s.stage for s in report.accounts.stages] == ["6"]
     assert report.accounts.turned_red == 1
     assert report.accounts.realised == 1 and len(report.accounts.retros_asked) == 1
+    assert report.retros_filled == 1
+    with sfctx.sessions() as session:
+        retro = session.scalar(select(ChurnRetro))
+        assert (retro.closed_lost_category, retro.closed_lost_reason) == ("Consolidation", "Moved everything to one vendor")
     with sfctx.sessions() as session:
         assert session.scalar(select(Account.name).where(Account.salesforce_id == ids[3])) == "Account Three Renamed"
         assert session.scalar(select(Account.sales_stage).where(Account.salesforce_id == ids[5])) == SalesStage.CLOSED_LOST

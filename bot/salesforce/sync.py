@@ -11,7 +11,8 @@
    flow (`flows.imports.import_in`): the same validation and the same follow-ups (stage 6/7
    asks, realised churn, red alerts, TAs told). Accounts and contacts import in ONE
    transaction with the new SystemModstamps: all of a batch or none, and a rejected batch names
-   every bad record by its Salesforce Id (the next sync reads the same changes again).
+   every bad record by its Salesforce Id (the next sync reads the same changes again). The
+   Closed Lost category and reason of a churned account's opportunity fill its churn retro.
 
 4. The team's decisions go back to the fields the mapping's [writeback] names (writeback.py).
 
@@ -39,6 +40,7 @@ from ..importer import ACCOUNT_COLUMNS, CONTACT_COLUMNS, ImportRejected
 from ..models import SalesforceSyncState
 from ..settings import Settings
 from .client import SalesforceClient
+from .closed_lost import carry_to_retros, closed_lost_details
 from .mapping import Mapping, check_against_org, load_mapping
 
 SOBJECTS = ("Account", "Opportunity", "Contact")
@@ -71,6 +73,7 @@ class SyncReport:
     dry_run: bool = False
     relogins: int = 0
     waited: list[float] = field(default_factory=list)
+    retros_filled: int = 0  # churn retros given the CRM's Closed Lost category or reason
     written_back: int = 0  # accounts whose mapped fields got the team's decisions
     seconds: dict[str, float] = field(default_factory=dict)  # "fetch", "import", "write-back"
 
@@ -216,6 +219,8 @@ def sync_in(session: Session, ctx: Any, fetched: Fetched, mapping: Mapping, now:
             report.accounts = import_in(session, ctx, "accounts", io.StringIO(text), now)
         except ImportRejected as exc:
             raise SyncRejected(_named(exc, lines, "Account", names)) from None
+        report.retros_filled = carry_to_retros(session, closed_lost_details(fetched.opportunities, mapping),
+                                               ctx.settings.closed_lost_categories)
     contacts = contact_rows(fetched, mapping)
     if contacts:
         text, lines = as_csv(contacts, CONTACT_COLUMNS)
