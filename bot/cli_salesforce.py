@@ -21,6 +21,8 @@ def sync() -> None:
 @click.option("--dry-run", is_flag=True, help="Read and check everything; write nothing and post nothing.")
 def sync_salesforce(dry_run: bool) -> None:
     """Accounts, opportunities and contacts changed in Salesforce since the last sync (all or none)."""
+    from simple_salesforce.exceptions import SalesforceError
+
     from .cli import _context
     from .salesforce.client import SalesforceClient, SalesforceUnavailable, settings_present
     from .salesforce.mapping import MappingError
@@ -34,6 +36,8 @@ def sync_salesforce(dry_run: bool) -> None:
         report = run_sync(ctx, SalesforceClient(ctx.settings), dt.datetime.now(dt.UTC), dry_run=dry_run)
     except (MappingError, SalesforceUnavailable) as exc:
         raise click.ClickException(str(exc)) from None
+    except SalesforceError as exc:  # an answer the sync does not expect: its code and text, never a traceback
+        raise click.ClickException(f"Salesforce answered HTTP {exc.status} to {exc.resource_name}: {exc.content}"[:500]) from None
     except SyncRejected as exc:
         click.echo(f"Salesforce sync: nothing imported, {len(exc.errors)} problem(s):", err=True)
         for error in exc.errors:

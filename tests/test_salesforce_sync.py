@@ -94,7 +94,8 @@ def test_a_first_full_sync_reads_5000_accounts_page_by_page(sfctx, org) -> None:
     seeded = time.perf_counter()
     report = run_sync(sfctx, client_of(sfctx), NOW)
     took = time.perf_counter() - seeded
-    print(f"\nseeded 5,000 accounts in {seeded - started:.2f} s; first full sync {took:.2f} s")
+    steps = ", ".join(f"{step} {seconds:.2f} s" for step, seconds in report.seconds.items())
+    print(f"\nseeded 5,000 accounts in {seeded - started:.2f} s; first full sync {took:.2f} s ({steps})")
     assert report.fetched == {"Account": 5000, "Opportunity": 5000, "Contact": 500}
     assert report.accounts.summary.created == 5000 and report.contacts.summary.created == 500
     assert count(sfctx, Account) == 5000 and count(sfctx, Contact) == 500
