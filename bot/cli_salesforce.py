@@ -37,7 +37,7 @@ def sync_salesforce(dry_run: bool) -> None:
     except (MappingError, SalesforceUnavailable) as exc:
         raise click.ClickException(str(exc)) from None
     except SalesforceError as exc:  # an answer the sync does not expect: its code and text, never a traceback
-        raise click.ClickException(f"Salesforce answered HTTP {exc.status} to {exc.resource_name}: {exc.content}"[:500]) from None
+        raise click.ClickException(f"Salesforce answered HTTP {exc.status} to {exc.resource_name}: {exc.content!r}"[:500]) from None
     except SyncRejected as exc:
         click.echo(f"Salesforce sync: nothing imported, {len(exc.errors)} problem(s):", err=True)
         for error in exc.errors:

@@ -18,37 +18,45 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..db import transaction
-from ..models import Account, HealthRating, RatingSource, SalesforceSyncState
+from ..models import Account, HealthRating, RatingSource, SalesforceSyncState, TaTransfer, TransferStatus
 from ..store.health import current_ratings
-from ..store.transfers import transfers_awaiting_crm
 from .client import SalesforceClient
 from .mapping import Mapping
 
 STATE = "tabot:writeback"  # the salesforce_sync_state row holding the last write-back's time
 REASON_LENGTH = 255  # a Text(255) field in Salesforce
+CHUNK = 500
 
 
 def pending_writes(session: Session, mapping: Mapping) -> tuple[dict[str, dict[str, Any]], SalesforceSyncState | None]:
-    """Salesforce Id -> the fields to write, and the write-back's state row."""
+    """Salesforce Id -> the fields to write, and the write-back's state row. Reads only the
+    accounts with something to write, whatever the book's size."""
     fields = mapping["writeback"]
     state = session.get(SalesforceSyncState, STATE)
     since = state.synced_at if state else dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     decided = set(session.scalars(select(HealthRating.account_id).where(
-        HealthRating.rated_at > since, HealthRating.source != RatingSource.IMPORT)))
-    accounts = {a.id: a for a in session.scalars(select(Account).where(Account.salesforce_id.is_not(None)))}
+        HealthRating.rated_at > since, HealthRating.source != RatingSource.IMPORT))) if (
+        "health" in fields or "health_reason" in fields) else set()
+    new_ta = {t.account_id: t.to_user_id for t in session.scalars(select(TaTransfer).where(
+        TaTransfer.status == TransferStatus.APPROVED, TaTransfer.crm_settled_at.is_(None)).order_by(TaTransfer.id))
+    } if "ta" in fields else {}
+    ids = sorted(decided | new_ta.keys())
+    accounts: dict[int, str] = {}
+    for start in range(0, len(ids), CHUNK):
+        accounts.update(session.execute(select(Account.id, Account.salesforce_id).where(
+            Account.id.in_(ids[start:start + CHUNK]), Account.salesforce_id.is_not(None))).all())
     writes: dict[str, dict[str, Any]] = {}
-    if "health" in fields or "health_reason" in fields:
-        for account_id, rating in current_ratings(session, [i for i in decided if i in accounts]).items():
-            if rating.source == RatingSource.IMPORT:
-                continue  # the CRM's own value came back: nothing to write
-            values = writes.setdefault(accounts[account_id].salesforce_id, {})
-            if "health" in fields:
-                values[fields["health"]] = rating.rating.value
-            if "health_reason" in fields:
-                values[fields["health_reason"]] = (rating.reason or "")[:REASON_LENGTH]
-    if "ta" in fields:
-        for account_id, waiting in transfers_awaiting_crm(session, list(accounts)).items():
-            writes.setdefault(accounts[account_id].salesforce_id, {})[fields["ta"]] = waiting[-1].to_user_id
+    for account_id, rating in current_ratings(session, [i for i in decided if i in accounts]).items():
+        if rating.source == RatingSource.IMPORT:
+            continue  # the CRM's own value came back: nothing to write
+        values = writes.setdefault(accounts[account_id], {})
+        if "health" in fields:
+            values[fields["health"]] = rating.rating.value
+        if "health_reason" in fields:
+            values[fields["health_reason"]] = (rating.reason or "")[:REASON_LENGTH]
+    for account_id, to_user in new_ta.items():
+        if account_id in accounts:
+            writes.setdefault(accounts[account_id], {})[fields["ta"]] = to_user
     return writes, state
 
 
