@@ -18,7 +18,7 @@ from bot.jobs.runner import run_job
 from bot.models import Account, ChurnRetro, Contact, SalesforceSyncState, SalesStage
 from bot.salesforce.client import SalesforceClient
 from bot.salesforce.mapping import MappingError, load_mapping
-from bot.salesforce.sync import SyncRejected, run_sync
+from bot.salesforce.sync import SyncRejected, run_sync, soql_datetime
 from bot.sandbox import salesforce as stand_in
 from bot.sandbox.salesforce import SalesforceOrg
 from conftest import BOT_TOKEN, SIGNING_SECRET, make_settings
@@ -129,7 +129,8 @@ def test_an_incremental_sync_reads_only_what_changed_with_the_same_follow_ups(sf
     org.change("Account", ids[5], ARR__c=200000.0)  # above the churn retro's ARR threshold
     report = run_sync(sfctx, client_of(sfctx), NOW)
     account_query = next(q for q in org.queries() if " FROM Account " in q)
-    assert f"WHERE SystemModstamp > {mark} ORDER BY SystemModstamp" in account_query
+    assert f"WHERE SystemModstamp > {soql_datetime(mark)} ORDER BY SystemModstamp" in account_query
+    assert soql_datetime("2026-12-04T06:55:00.250+0000") == "2026-12-04T06:55:00Z"  # cut: read again, never missed
     answered = next(c for c in org.calls if c.soql == account_query)
     assert answered.records == 4  # the renamed, the red, the churned and the new account: nothing else
     assert report.fetched == {"Account": 4, "Opportunity": 2, "Contact": 0}

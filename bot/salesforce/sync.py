@@ -87,6 +87,14 @@ def soql(fields: Iterable[str], sobject: str, where: str | None = None) -> str:
     return text + (f" WHERE {where}" if where else "") + " ORDER BY SystemModstamp"
 
 
+def soql_datetime(modstamp: str) -> str:
+    """A SystemModstamp as a SOQL dateTime literal (2026-12-04T06:55:00Z), cut to the second:
+    a record changed in the same second as the mark is read again (the import leaves it as it
+    is) rather than missed."""
+    at = dt.datetime.fromisoformat(modstamp.replace("Z", "+00:00").replace("+0000", "+00:00"))
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _quoted(ids: Iterable[str]) -> str:
     return ", ".join(f"'{i}'" for i in ids if ID.match(i))  # Salesforce Ids only: nothing else is quoted in
 
@@ -103,7 +111,7 @@ def fetch_changes(client: SalesforceClient, mapping: Mapping, marks: dict[str, s
     for sobject, section in sections.items():
         mark = marks.get(sobject)
         records = list(client.query(soql(mapping[section].values(), sobject,
-                                         f"SystemModstamp > {mark}" if mark else None)))
+                                         f"SystemModstamp > {soql_datetime(mark)}" if mark else None)))
         found[sobject].update((r["Id"], r) for r in records)
         fetched.changed[sobject] = len(records)
         # Salesforce writes every SystemModstamp the same way (…+0000): text order is time order

@@ -105,7 +105,7 @@ class SalesforceOrg:
 
     # --- the org's data (tests and the demo) -----------------------------------------------------
     def tick(self) -> str:
-        self.clock += dt.timedelta(milliseconds=1)
+        self.clock += dt.timedelta(seconds=1)
         return modstamp(self.clock)
 
     def insert(self, sobject: str, rows: list[dict[str, Any]]) -> list[str]:
