@@ -244,6 +244,11 @@ def test_the_job_syncs_and_is_off_without_settings(sfctx, org, database_url, eng
     off = BotContext.from_settings(make_settings(database_url, fast_sandbox), engine)
     org.calls.clear()
     assert run_job(off, "salesforce-sync", at=NOW, echo=lambda _: None).status == "ok" and org.calls == []
+    from bot.jobs.scheduler import describe_jobs
+
+    schedules = {name: schedule for name, schedule, _ in describe_jobs(off.settings, NOW)}
+    assert schedules["salesforce-sync"] == "every 60 minutes (off: SALESFORCE_USERNAME is not set)"
+    assert {n: s for n, s, _ in describe_jobs(sfctx.settings, NOW)}["salesforce-sync"] == "every 60 minutes"
 
 
 def test_the_teams_decisions_are_written_back_and_the_next_sync_keeps_them(sfctx, org) -> None:
