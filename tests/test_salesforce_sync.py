@@ -159,7 +159,7 @@ def test_a_bad_record_is_named_and_nothing_is_written(sfctx, org) -> None:
     org.insert("Contact", [{"AccountId": ids[0], "Name": "No Mail", "Email": "not-an-email"}])
     with pytest.raises(SyncRejected) as rejected:
         run_sync(sfctx, client_of(sfctx), NOW)
-    assert rejected.value.errors == [f'Account {ids[1]} (Account 00001): tier "9" is not 1, 2 or 3']
+    assert rejected.value.errors == [f'Account {ids[1]} ("Account 00001"): tier "9" is not 1, 2 or 3']
     assert count(sfctx, Account) == 0 and count(sfctx, SalesforceSyncState) == 0
     org.change("Account", ids[1], Tier__c="2")
     with pytest.raises(SyncRejected) as rejected:
@@ -167,6 +167,11 @@ def test_a_bad_record_is_named_and_nothing_is_written(sfctx, org) -> None:
     contact_id = next(iter(org.records["Contact"]))
     assert rejected.value.errors == [f'Contact {contact_id}: email "not-an-email" is not an email address']
     assert count(sfctx, Account) == 0  # accounts and contacts are one batch
+    org.change("Account", ids[0], Name="Two\nlines")  # a quoted value over two lines of the file
+    org.change("Account", ids[2], Tier__c="0")
+    with pytest.raises(SyncRejected) as rejected:
+        run_sync(sfctx, client_of(sfctx), NOW)
+    assert [e.split(":")[0] for e in rejected.value.errors[:2]] == [f'Account {ids[0]} ("Two\\nlines")', f'Account {ids[2]} ("Account 00002")']
 
 
 def test_an_expired_session_is_renewed_once(sfctx, org) -> None:
@@ -228,7 +233,7 @@ def test_the_command_says_what_it_did_with_exit_codes(tabot, org, sfctx, monkeyp
     assert done.exit_code == 0 and "accounts: 4 created" in done.output and count(sfctx, Account) == 4
     org.change("Account", ids[0], Segment__c="Galactic")
     bad = tabot("sync", "salesforce")
-    assert bad.exit_code == 1 and f"Account {ids[0]} (Account 00000): segment" in bad.output
+    assert bad.exit_code == 1 and f'Account {ids[0]} ("Account 00000"): segment' in bad.output
     monkeypatch.setenv("SALESFORCE_PASSWORD", "wrong")
     refused = tabot("sync", "salesforce")
     assert refused.exit_code == 1 and "Salesforce refused the login" in refused.output and "wrong" not in refused.output

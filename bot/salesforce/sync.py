@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from ..flows.imports import ImportOutcome, import_in
 from ..importer import ACCOUNT_COLUMNS, CONTACT_COLUMNS, ImportRejected
+from ..importer.csv_rows import shown
 from ..models import SalesforceSyncState
 from ..settings import Settings
 from .client import SalesforceClient
@@ -222,7 +223,7 @@ def sync_in(session: Session, ctx: Any, fetched: Fetched, mapping: Mapping, now:
     accounts = account_rows(fetched, mapping)
     if accounts:
         text, lines = as_csv(accounts, ACCOUNT_COLUMNS)
-        names = {i: f" ({row.get('name')})" for i, row in accounts}
+        names = {i: f" ({shown(row.get('name', ''))})" for i, row in accounts}  # quoted, control characters escaped
         try:
             report.accounts = import_in(session, ctx, "accounts", io.StringIO(text), now)
         except ImportRejected as exc:
