@@ -243,9 +243,20 @@ def test_the_command_says_what_it_did_with_exit_codes(tabot, org, sfctx, monkeyp
 
 
 def test_the_job_syncs_and_is_off_without_settings(sfctx, org, database_url, engine, fast_sandbox) -> None:
-    seed(org, 3)
+    ids = seed(org, 3)
+    from bot.db import transaction
+    from bot.models import TaTransfer, TransferStatus
+
+    with transaction(sfctx.sessions) as session:  # an approved transfer the CRM has not caught up with
+        session.add(Account(salesforce_id=ids[0], name="Account 00000", name_key="account 00000", ta_user_id="U0TA002"))
+        session.flush()
+        session.add(TaTransfer(account_id=session.scalar(select(Account.id)), from_user_id="U0TA001",
+                               to_user_id="U0TA002", requested_by="U0TA001", status=TransferStatus.APPROVED))
+    dry = run_job(sfctx, "salesforce-sync", at=NOW, dry_run=True, echo=lambda _: None)
+    assert dry.status == "ok" and count(sfctx, Account) == 1 and not [c for c in org.calls if c.method == "PATCH"]
     run = run_job(sfctx, "salesforce-sync", at=NOW, echo=lambda _: None)
     assert run.status == "ok" and count(sfctx, Account) == 3
+    assert org.records["Account"][ids[0]]["TA_Email__c"] == "U0TA002"  # the job writes back too
     off = BotContext.from_settings(make_settings(database_url, fast_sandbox), engine)
     org.calls.clear()
     assert run_job(off, "salesforce-sync", at=NOW, echo=lambda _: None).status == "ok" and org.calls == []

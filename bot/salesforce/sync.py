@@ -293,8 +293,10 @@ def sync_job(session: Session, slack: Any, now: dt.datetime, settings: Settings,
     check_against_org(mapping, {sobject: client.describe_fields(sobject) for sobject in SOBJECTS})
     fetched = fetch_changes(client, mapping, read_marks(session))
     report = sync_in(session, SimpleNamespace(slack=slack, settings=settings), fetched, mapping, now)
-    if mapping["writeback"]:
-        report.written_back = write_back_in(session, client, mapping, now)
+    from ..jobs.dry_run import DryRunClient
+
+    if mapping["writeback"] and not isinstance(getattr(slack, "client", None), DryRunClient):
+        report.written_back = write_back_in(session, client, mapping, now)  # a dry run writes nothing anywhere
     return report
 
 
