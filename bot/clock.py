@@ -28,3 +28,13 @@ def local_day(moment: dt.datetime | dt.date | None, tz: dt.tzinfo, missing: str 
     """`local_date` as people read it: `2026-03-07`, or `missing` when there is none."""
     date = local_date(moment, tz)
     return missing if date is None else date.isoformat()
+
+
+def aware_utc(value: dt.datetime | str | None) -> dt.datetime | None:
+    """An instant read back from an aggregate as aware UTC: SQLite loses the column type there
+    (a naive datetime or an ISO string comes back)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

@@ -8,6 +8,7 @@ depends on another's data or on the order they run in.
 from __future__ import annotations
 
 import os
+import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -189,3 +190,26 @@ def bot(ctx: BotContext, sandbox: Sandbox) -> Iterator[RunningBot]:
     server = BotServer(create_app(ctx), ctx.engine, port=0, threads=8, worker=ctx.delivery_worker()).start()
     yield RunningBot(ctx, sandbox, SlackDriver(server.url, SIGNING_SECRET, sandbox), server.url)
     server.stop()
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A TCP port on 127.0.0.1 that accepts connections and never says a word (a database
+    host that hangs, or a network that drops its answers)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield listener.getsockname()[1]
+    listener.close()
+    for conn in accepted:
+        conn.close()

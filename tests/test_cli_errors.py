@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -50,26 +48,6 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def silent_database() -> Iterator[int]:
-    """A TCP port on 127.0.0.1 that accepts connections and never says a word."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    accepted: list[socket.socket] = []
-
-    def accept() -> None:
-        while True:
-            try:
-                accepted.append(listener.accept()[0])
-            except OSError:
-                return
-
-    threading.Thread(target=accept, daemon=True).start()
-    yield listener.getsockname()[1]
-    listener.close()
-    for conn in accepted:
-        conn.close()
 
 
 def test_a_dead_database_is_one_line_naming_database_url(tabot, tmp_path) -> None:
@@ -81,9 +59,9 @@ def test_a_dead_database_is_one_line_naming_database_url(tabot, tmp_path) -> Non
         assert output.count("\n") == 1
 
 
-def test_a_database_that_never_answers_times_out(tabot, silent_database) -> None:
+def test_a_database_that_never_answers_times_out(tabot, silent_port) -> None:
     started = time.monotonic()
-    output = tabot("db", "current", DATABASE_URL=f"postgresql://tabot@127.0.0.1:{silent_database}/tabot?connect_timeout=2")
+    output = tabot("db", "current", DATABASE_URL=f"postgresql://tabot@127.0.0.1:{silent_port}/tabot?connect_timeout=2")
     assert "the database did not answer (connection timeout expired)" in output and "DATABASE_URL" in output
     assert time.monotonic() - started < 15
 
@@ -130,8 +108,8 @@ def test_jobs_run_at_a_date_the_jobs_cannot_reach(tabot, at) -> None:
     assert f"Invalid value for --at: '{at}' is out of range: give a date-time between 1970 and 2999" in output
 
 
-def test_database_reachable_gives_up_on_a_silent_database(silent_database) -> None:
-    engine = make_engine(f"postgresql://tabot@127.0.0.1:{silent_database}/tabot")
+def test_database_reachable_gives_up_on_a_silent_port(silent_port) -> None:
+    engine = make_engine(f"postgresql://tabot@127.0.0.1:{silent_port}/tabot")
     started = time.monotonic()
     assert database_reachable(engine, timeout=0.5) is False
     assert time.monotonic() - started < 3
@@ -140,8 +118,8 @@ def test_database_reachable_gives_up_on_a_silent_database(silent_database) -> No
     assert time.monotonic() - started < 3
 
 
-def test_healthz_answers_503_within_seconds_from_a_silent_database(silent_database) -> None:
-    engine = make_engine(f"postgresql://tabot@127.0.0.1:{silent_database}/tabot")
+def test_healthz_answers_503_within_seconds_from_a_silent_port(silent_port) -> None:
+    engine = make_engine(f"postgresql://tabot@127.0.0.1:{silent_port}/tabot")
     app = App(signing_secret=SIGNING_SECRET, token=BOT_TOKEN, token_verification_enabled=False)
     server = BotServer(app, engine, port=0, threads=2).start()
     try:

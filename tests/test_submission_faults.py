@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import socket
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -240,27 +239,6 @@ def test_the_same_view_submitted_twice_at_once_stores_one_rating(served, ctx) ->
     assert ratings(ctx.engine) == 1
 
 
-@pytest.fixture
-def silent_port() -> Iterator[int]:
-    """A TCP port on 127.0.0.1 that accepts connections and never says a word (a database
-    host that hangs, or a network that drops its answers)."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    accepted: list[socket.socket] = []
-
-    def accept() -> None:
-        while True:
-            try:
-                accepted.append(listener.accept()[0])
-            except OSError:
-                return
-
-    threading.Thread(target=accept, daemon=True).start()
-    yield listener.getsockname()[1]
-    listener.close()
-    for conn in accepted:
-        conn.close()
 
 
 DOWN = ["not there", "never answers"]

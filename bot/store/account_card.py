@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..clock import aware_utc
 from ..models import (
     Account,
     HealthRating,
@@ -31,14 +32,6 @@ from .touchpoints import last_touchpoints
 TOUCHPOINTS_SHOWN = 3
 TASK_NAMES = {"kickoff": "Book and hold the kick-off", "book_meetings": "Book the onboarding and recurring meetings",
               "production_license": "Issue the production license"}
-
-
-def _aware(value: dt.datetime | str | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 @dataclass
@@ -76,8 +69,8 @@ def account_card(session: Session, account: Account, settings, now: dt.datetime)
         .order_by(HealthRating.rated_at, HealthRating.id)).all()
     steps = rules.health_steps(
         (before.rated_at.astimezone(tz).date(), before.rating.value) if before else None,
-        [(_aware(at).astimezone(tz).date(), rating.value) for at, rating in within], start)
-    scores = [(_aware(at).astimezone(tz).date(), float(score)) for at, score in session.execute(
+        [(aware_utc(at).astimezone(tz).date(), rating.value) for at, rating in within], start)
+    scores = [(aware_utc(at).astimezone(tz).date(), float(score)) for at, score in session.execute(
         select(HealthSignal.recorded_at, HealthSignal.score)
         .where(HealthSignal.account_id == account.id, HealthSignal.source == SignalSource.COMPUTED,
                HealthSignal.recorded_at >= start_at, HealthSignal.score.is_not(None))
@@ -112,7 +105,7 @@ def account_card(session: Session, account: Account, settings, now: dt.datetime)
         .order_by(Touchpoint.happened_at.desc(), Touchpoint.id.desc()).limit(TOUCHPOINTS_SHOWN)))
     contacts = rules.key_contacts([(c.name, c.title, c.roles) for c in contact_cards(session, [account.id]).get(account.id, [])])
 
-    last_assessment = _aware(session.scalar(
+    last_assessment = aware_utc(session.scalar(
         select(func.max(HealthRating.rated_at))
         .where(HealthRating.account_id == account.id, HealthRating.source == RatingSource.ASSESSMENT)))
     tasks = session.scalars(select(OnboardingTask).where(OnboardingTask.account_id == account.id,

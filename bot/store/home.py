@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..clock import aware_utc
 from ..models import (
     Account,
     AccountStatus,
@@ -24,15 +25,6 @@ from ..models import (
 )
 from ..rules.planning import FiscalQuarter, PlanKind
 from .plans import planned_accounts
-
-
-def _aware(value: dt.datetime | str | None) -> dt.datetime | None:
-    """Aggregates lose the column type on SQLite: normalise to aware UTC."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 HISTORY_DEPTH = 3  # the ratings each account shows (the newest first)
@@ -122,7 +114,7 @@ def book_of_business(session: Session, ta_user_id: str, quarters: dict[PlanKind,
             account.rating = Health(rating).value
         elif rank == 2:
             account.previous_rating = Health(rating).value
-        ranked.setdefault(account_id, []).append((rank, RatingLine(Health(rating).value, _aware(rated_at), rated_by,
+        ranked.setdefault(account_id, []).append((rank, RatingLine(Health(rating).value, aware_utc(rated_at), rated_by,
                                                                 RatingSource(source).value, reason or "")))
     for account_id, lines in ranked.items():
         accounts[account_id].history = [line for _, line in sorted(lines, key=lambda pair: pair[0])]
@@ -135,13 +127,13 @@ def book_of_business(session: Session, ta_user_id: str, quarters: dict[PlanKind,
     for plan_id, account_id, lighthouse, opened_at, last in plans:
         account = accounts[account_id]
         account.save_plan_id, account.in_lighthouse = plan_id, lighthouse
-        account.last_update = max(d for d in (_aware(opened_at), _aware(last)) if d is not None)
+        account.last_update = max(d for d in (aware_utc(opened_at), aware_utc(last)) if d is not None)
     assessments = session.execute(
         select(HealthRating.account_id, func.max(HealthRating.rated_at))
         .where(HealthRating.account_id.in_(mine), HealthRating.source == RatingSource.ASSESSMENT)
         .group_by(HealthRating.account_id))
     for account_id, rated_at in assessments:
-        accounts[account_id].last_assessment = _aware(rated_at).date()
+        accounts[account_id].last_assessment = aware_utc(rated_at).date()
     planned = {kind: planned_accounts(session, kind, wanted, mine) for kind, wanted in quarters.items()}
     return Book(list(accounts.values()), planned, _retros(session, ta_user_id))
 
@@ -152,7 +144,7 @@ def _retros(session: Session, ta_user_id: str) -> list[RequestedRetro]:
         .join(Account, Account.id == ChurnRetro.account_id)
         .where(ChurnRetro.status == RetroStatus.REQUESTED, ChurnRetro.ta_user_id == ta_user_id)
         .order_by(ChurnRetro.requested_at))
-    return [RequestedRetro(id_, account_id, name, _aware(at)) for id_, account_id, name, at in rows]
+    return [RequestedRetro(id_, account_id, name, aware_utc(at)) for id_, account_id, name, at in rows]
 
 
 def team_at_risk(session: Session) -> list[TeamRisk]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
+from ..clock import aware_utc
 from ..models import (
     Account,
     AccountStatus,
@@ -25,7 +26,6 @@ from ..models import (
 )
 
 
-
 @dataclass(frozen=True)
 class ContactCard:
     """A contact as documents and nudges show it: name, title, email, roles, instance admin."""
@@ -35,15 +35,6 @@ class ContactCard:
     email: str
     instance_admin: bool
     roles: list[str] = field(default_factory=list)
-
-
-def _aware(value: dt.datetime | str | None) -> dt.datetime | None:
-    """An aggregate loses the column type on SQLite: normalise to aware UTC."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def active_accounts_with_dates(session: Session, column, first: dt.date, last: dt.date) -> list[Account]:
@@ -105,7 +96,7 @@ def trait_dates(session: Session, account_ids: Iterable[int]) -> dict[int, dict[
                  for name, column in columns.items()])
         .where(HealthRating.account_id.in_(ids)).group_by(HealthRating.account_id)
     )
-    return {row[0]: {name: _aware(row[i + 1]) for i, name in enumerate(columns)} for row in rows}
+    return {row[0]: {name: aware_utc(row[i + 1]) for i, name in enumerate(columns)} for row in rows}
 
 
 def last_champion_trait(session: Session, account_id: int) -> bool | None:
@@ -136,7 +127,7 @@ def assessment_ratings_since(session: Session, account_ids: Iterable[int], since
                HealthRating.rated_at >= since)
         .group_by(HealthRating.account_id)
     )
-    return {account_id: _aware(at) for account_id, at in rows}
+    return {account_id: aware_utc(at) for account_id, at in rows}
 
 
 def unfinished_assessments(session: Session, today: dt.date) -> list[HealthAssessment]:
