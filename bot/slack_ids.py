@@ -17,6 +17,7 @@ class Command(enum.StrEnum):
     TRANSFER = "/transfer"
     TRAINING = "/training"
     ACCOUNT = "/account"
+    TABOT = "/tabot"  # /tabot SUBCOMMAND: subscribe, link-channel, follow-ups, help
 
 
 class Shortcut(enum.StrEnum):

@@ -1,0 +1,21 @@
+"""Salesforce write-back and conflicts (issue 17): placeholder, filled by the work on it
+
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-12-04 08:30:00
+"""
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+revision = '0017'
+down_revision = '0016'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
