@@ -70,3 +70,17 @@ def test_formatting_marks_in_a_name_do_not_break_its_bold(bot) -> None:
     assert "*now*" not in text and "_urgent_" not in text
     assert escape_mrkdwn("snake_case@example.com") == "snake_case@example.com"  # mid-word: no italics in Slack
     wait_for(lambda: bot.sandbox.messages(RED), what="the thread")
+
+
+def test_a_line_break_in_a_list_item_stays_in_its_item() -> None:
+    """A contact's name, a step or a note over several lines could start a heading or a ticked
+    box of its own; in a list item it stays on the item's one line."""
+    account = SimpleNamespace(name="Acme", tier=1, segment=None, arr=None, seats=None, renewal_date=None,
+                              close_date=None, ta_user_id="U1", ae_user_id="U2", ce_user_id=None, pooled=False,
+                              scaled=False, support_level=None, salesforce_id="001X", sales_stage=None)
+    contact = SimpleNamespace(name="Eve\n# Owned", title="CTO\n- [x] approved", email="e@x.io",
+                              roles=["Champion"], instance_admin=False)
+    out = render("handoff.md.j2", tz=dt.UTC, account=account, names=lambda u: "n/a", contacts=[contact])
+    lines = out.splitlines()
+    assert not any(line.startswith(("# Owned", "- [x] approved")) for line in lines), out
+    assert any(line.startswith("- Eve # Owned, CTO - [x] approved (e@x.io): Champion") for line in lines), out
