@@ -31,13 +31,14 @@ from .save_plan import (
     SaveStep,
     SuccessCriterion,
 )
+from .shared_channel import ChannelLink, CustomerMessage
 from .slack_message import SlackMessage
 from .touchpoint import Touchpoint
 from .transfer import TaTransfer, TransferStatus
 
 __all__ = [
-    "Account", "AccountPlan", "AccountStatus", "ApproverRole", "Base", "ChurnRetro", "ChurnType",
-    "Contact", "ContactRole", "Delivery", "DeliveryKind", "DeliveryStatus", "ContactRoleTag", "ExitApproval", "HandledRequest", "HandoffTask", "Health", "HealthAssessment",
+    "Account", "AccountPlan", "AccountStatus", "ApproverRole", "Base", "ChannelLink", "ChurnRetro", "ChurnType",
+    "Contact", "ContactRole", "CustomerMessage", "Delivery", "DeliveryKind", "DeliveryStatus", "ContactRoleTag", "ExitApproval", "HandledRequest", "HandoffTask", "Health", "HealthAssessment",
     "HealthRating", "HealthSignal", "PERSON_SOURCES", "ProjectedOutcome", "SignalSource",
     "JobRun", "LifecycleStage", "NudgeSent", "PlanEntry", "PlanStatus", "PlanUpdate",
     "RatingSource", "RedEpisode", "SalesforceSyncState", "RetroAction", "RetroActionKind", "RetroStatus", "SavePlan",
