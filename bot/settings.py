@@ -158,6 +158,22 @@ class Settings(BaseSettings):
     # many days (a day the bot was down is caught up; a quarter half gone is not announced)
     journey_catch_up_days: int = Field(7, ge=1, alias="TABOT_JOURNEY_CATCH_UP_DAYS")
 
+    # Signal alerts people subscribe to (/tabot subscribe); defaults from the handbook's numbers
+    signals_every_minutes: int = Field(15, ge=1, le=60, alias="TABOT_SIGNALS_EVERY_MINUTES")
+    # the computed score fell this much (the width of the yellow band: green 7, yellow 4) ...
+    signal_score_drop_points: Decimal = Field(Decimal("3"), gt=0, alias="TABOT_SIGNAL_SCORE_DROP_POINTS")
+    # ... from its highest in this many days (usage comes monthly)
+    signal_score_drop_days: int = Field(30, ge=1, alias="TABOT_SIGNAL_SCORE_DROP_DAYS")
+    # MAU/seats down this % from the month before (80% of seats -> 64% is a 20% cliff)
+    signal_usage_cliff_percent: Decimal = Field(Decimal("20"), gt=0, le=100, alias="TABOT_SIGNAL_USAGE_CLIFF_PERCENT")
+    # renewal within this many days (the health assessment's 120), not green, no open save plan
+    signal_renewal_days: int = Field(120, ge=0, alias="TABOT_SIGNAL_RENEWAL_DAYS")
+    # no touchpoint for more than this many days ("every customer is contacted at least once a month")
+    signal_no_touchpoint_days: int = Field(30, ge=1, alias="TABOT_SIGNAL_NO_TOUCHPOINT_DAYS")
+    signal_snooze_days: int = Field(7, ge=1, alias="TABOT_SIGNAL_SNOOZE_DAYS")
+    # the digest time a new subscription's modal proposes (the person's own time zone)
+    signal_digest_time: dt.time = Field(dt.time(9, 0), alias="TABOT_SIGNAL_DIGEST_TIME")
+
     # Jobs
     red_alerts_every_minutes: int = Field(10, ge=1, alias="TABOT_RED_ALERTS_EVERY_MINUTES")
     daily_jobs_time: dt.time = Field(dt.time(9, 0), alias="TABOT_DAILY_JOBS_TIME")

@@ -31,6 +31,7 @@ from .save_plan import (
     SaveStep,
     SuccessCriterion,
 )
+from .signals import KeyContactSeen, SignalAlert, SignalEpisode, SignalSnooze, SignalSubscription
 from .shared_channel import ChannelLink, CustomerMessage
 from .slack_message import SlackMessage
 from .touchpoint import Touchpoint
@@ -45,4 +46,5 @@ __all__ = [
     "SaveStep", "SchedulerLock", "Segment", "SlackMessage", "SuccessCriterion", "SuccessPlan",
     "TaPulse", "TaTransfer", "Touchpoint", "TransferStatus", "UsageSnapshot", "utcnow",
     "OnboardingTask", "OnboardingTaskKind", "SalesStage", "Training", "TrainingDelivery",
+    "KeyContactSeen", "SignalAlert", "SignalEpisode", "SignalSnooze", "SignalSubscription",
 ]
