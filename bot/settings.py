@@ -174,6 +174,32 @@ class Settings(BaseSettings):
     # the digest time a new subscription's modal proposes (the person's own time zone)
     signal_digest_time: dt.time = Field(dt.time(9, 0), alias="TABOT_SIGNAL_DIGEST_TIME")
 
+    # Shared customer channels (/tabot link-channel): a customer question (with "messages", any
+    # customer message) the account team leaves unanswered this many business hours goes to the TA
+    customer_answer_business_hours: float = Field(4.0, gt=0, le=200, alias="TABOT_CUSTOMER_ANSWER_BUSINESS_HOURS")
+    customer_waiting_on: Literal["questions", "messages"] = Field("questions", alias="TABOT_CUSTOMER_WAITING_ON")
+    # business hours in the team's time zone: from, until, the working days (0 = Monday) and holidays
+    business_hours_start: dt.time = Field(dt.time(9, 0), alias="TABOT_BUSINESS_HOURS_START")
+    business_hours_end: dt.time = Field(dt.time(17, 0), alias="TABOT_BUSINESS_HOURS_END")
+    business_days: Annotated[list[Annotated[int, Field(ge=0, le=6)]], NoDecode] = Field(
+        default_factory=lambda: [0, 1, 2, 3, 4], min_length=1, alias="TABOT_BUSINESS_DAYS"
+    )
+    business_holidays: Annotated[list[dt.date], NoDecode] = Field(default_factory=list, alias="TABOT_BUSINESS_HOLIDAYS")
+    # keep customer messages' text (off: who and when only), in channels linked while it is on
+    channel_store_text: bool = Field(False, alias="TABOT_CHANNEL_STORE_TEXT")
+    customer_questions_every_minutes: int = Field(15, ge=1, le=60, alias="TABOT_CUSTOMER_QUESTIONS_EVERY_MINUTES")
+
+    @field_validator("business_days", "business_holidays", mode="before")
+    @classmethod
+    def _calendar_lists(cls, value: object) -> object:
+        return _split_list(value)
+
+    @model_validator(mode="after")
+    def _business_hours_in_order(self) -> "Settings":
+        if self.business_hours_end <= self.business_hours_start:
+            raise ValueError("TABOT_BUSINESS_HOURS_END must be after TABOT_BUSINESS_HOURS_START")
+        return self
+
     # Jobs
     red_alerts_every_minutes: int = Field(10, ge=1, alias="TABOT_RED_ALERTS_EVERY_MINUTES")
     daily_jobs_time: dt.time = Field(dt.time(9, 0), alias="TABOT_DAILY_JOBS_TIME")
