@@ -39,6 +39,7 @@ class Callback(enum.StrEnum):
     TOUCHPOINT_MODAL = "touchpoint"
     TA_TRANSFER_MODAL = "ta_transfer"
     EXIT_PROPOSAL_MODAL = "exit_proposal"
+    SIGNAL_SUBSCRIBE_MODAL = "signal_subscribe"
 
 
 class Action(enum.StrEnum):
@@ -68,6 +69,8 @@ class Action(enum.StrEnum):
     DECLINE_TRANSFER = "decline_transfer"
     SET_SUPPORT_LEVEL = "set_support_level"  # value "<account id>:<level>" (Dedicated, Pooled, Scaled)
     SHARE_ACCOUNT_CARD = "share_account_card"  # value: {"account": id, "upload": the chart's delivery id}
+    SNOOZE_SIGNAL = "snooze_signal"  # value: the signal alert's id
+    SIGNAL_LOG_TOUCHPOINT = "signal_log_touchpoint"  # value: the account id (opens the /touch modal)
 
 
 class Block(enum.StrEnum):
@@ -148,3 +151,7 @@ class Input(enum.StrEnum):
     NEW_TA = "new_ta"
     ACCOUNT_STATE = "account_state"
     OPEN_PLANS = "open_plans"
+    SIGNAL_KINDS = "signal_kinds"
+    SIGNAL_SCOPE = "signal_scope"
+    SIGNAL_MODE = "signal_mode"
+    DIGEST_TIME = "digest_time"
