@@ -3,6 +3,7 @@
 from .account import Account, AccountStatus, Contact, ContactRole, ContactRoleTag, LifecycleStage, SalesStage, Segment
 from .base import Base, utcnow
 from .delivery import Delivery, DeliveryKind, DeliveryStatus
+from .follow_up import FollowUp, FollowUpStatus
 from .churn_retro import ChurnRetro, ChurnType, RetroAction, RetroActionKind, RetroStatus
 from .health import (
     PERSON_SOURCES,
@@ -46,5 +47,6 @@ __all__ = [
     "SaveStep", "SchedulerLock", "Segment", "SlackMessage", "SuccessCriterion", "SuccessPlan",
     "TaPulse", "TaTransfer", "Touchpoint", "TransferStatus", "UsageSnapshot", "utcnow",
     "OnboardingTask", "OnboardingTaskKind", "SalesStage", "Training", "TrainingDelivery",
+    "FollowUp", "FollowUpStatus",
     "KeyContactSeen", "SignalAlert", "SignalEpisode", "SignalSnooze", "SignalSubscription",
 ]
