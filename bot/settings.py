@@ -218,6 +218,13 @@ class Settings(BaseSettings):
     salesforce_client_id: str | None = Field(None, alias="SALESFORCE_CLIENT_ID")
     salesforce_client_secret: SecretStr | None = Field(None, alias="SALESFORCE_CLIENT_SECRET")
     salesforce_api_version: str = Field("59.0", pattern=r"^\d+\.\d$", alias="SALESFORCE_API_VERSION")
+    # the JWT bearer flow instead (chosen when both are set): the connected app's consumer key and
+    # the private key (PEM) whose certificate the app holds; the assertion's audience
+    salesforce_consumer_key: str | None = Field(None, alias="SALESFORCE_CONSUMER_KEY")
+    salesforce_private_key_file: str | None = Field(None, alias="SALESFORCE_PRIVATE_KEY_FILE")
+    salesforce_jwt_audience: str | None = Field(None, alias="SALESFORCE_JWT_AUDIENCE")
+    # more changed records of an object than this: read them through a Bulk API 2.0 query job
+    salesforce_bulk_above: int = Field(10000, ge=0, alias="TABOT_SALESFORCE_BULK_ABOVE")
     # a TOML mapping file replacing the default (bot/salesforce/mapping.toml), and single fields
     # overridden: "account.ta=My_TA__c contact.roles=Roles__c"
     salesforce_mapping: str | None = Field(None, alias="TABOT_SALESFORCE_MAPPING")

@@ -22,6 +22,7 @@ from .onboarding import OnboardingTask, OnboardingTaskKind, Training, TrainingDe
 from .plans import AccountPlan, SuccessPlan
 from .request_guard import HandledRequest
 from .salesforce import SalesforceSyncState
+from .salesforce_writeback import SalesforceRemoved, SalesforceWritten
 from .save_plan import (
     ApproverRole,
     ExitApproval,
@@ -43,7 +44,7 @@ __all__ = [
     "Contact", "ContactRole", "CustomerMessage", "Delivery", "DeliveryKind", "DeliveryStatus", "ContactRoleTag", "ExitApproval", "HandledRequest", "HandoffTask", "Health", "HealthAssessment",
     "HealthRating", "HealthSignal", "PERSON_SOURCES", "ProjectedOutcome", "SignalSource",
     "JobRun", "LifecycleStage", "NudgeSent", "PlanEntry", "PlanStatus", "PlanUpdate",
-    "RatingSource", "RedEpisode", "SalesforceSyncState", "RetroAction", "RetroActionKind", "RetroStatus", "SavePlan",
+    "RatingSource", "RedEpisode", "SalesforceRemoved", "SalesforceSyncState", "SalesforceWritten", "RetroAction", "RetroActionKind", "RetroStatus", "SavePlan",
     "SaveStep", "SchedulerLock", "Segment", "SlackMessage", "SuccessCriterion", "SuccessPlan",
     "TaPulse", "TaTransfer", "Touchpoint", "TransferStatus", "UsageSnapshot", "utcnow",
     "OnboardingTask", "OnboardingTaskKind", "SalesStage", "Training", "TrainingDelivery",

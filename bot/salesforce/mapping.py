@@ -9,12 +9,17 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-OBJECTS = {"account": "Account", "opportunity": "Opportunity", "contact": "Contact", "writeback": "Account"}
+OBJECTS = {"account": "Account", "opportunity": "Opportunity", "contact": "Contact", "writeback": "Account",
+           "usage": "", "owners": ""}  # usage: the custom object its `object` names; owners: no object
 REQUIRED = {
     "account": ("salesforce_id", "name"),
     "opportunity": ("account", "stage", "close_date"),
     "contact": ("account", "name", "email"),
 }
+USAGE_REQUIRED = ("object", "salesforce_id", "month", "dau", "mau")  # when the optional [usage] is there
+WRITEBACK = ("health", "health_reason", "ta", "save_plan_status", "save_plan_link", "next_steps")
+OWNERS = ("crm", "tabot")
+DEFAULT_OWNERS = {"ta": "crm"}  # every other written field is tabot's
 
 
 class MappingError(Exception):
@@ -28,10 +33,26 @@ class Mapping:
     def __getitem__(self, section: str) -> dict[str, str]:
         return self.sections.get(section, {})
 
+    def object_of(self, section: str) -> str:
+        return self["usage"].get("object", "") if section == "usage" else OBJECTS[section]
+
+    def columns(self, section: str) -> dict[str, str]:
+        """The section's import column -> field (the usage section's `object` left out)."""
+        return {c: f for c, f in self[section].items() if not (section == "usage" and c == "object")}
+
+    def objects(self) -> list[str]:
+        """Every object the mapping reads."""
+        return list(dict.fromkeys(self.object_of(s) for s in self.sections if self.object_of(s)))
+
     def fields_of(self, sobject: str) -> set[str]:
         """Every field the mapping names on `sobject`."""
-        return {field for section, columns in self.sections.items() if OBJECTS[section] == sobject
-                for field in columns.values()}
+        return {field for section in self.sections if self.object_of(section) == sobject
+                for field in self.columns(section).values()}
+
+    def crm_owns(self, column: str) -> bool:
+        """Whether the CRM owns the written field `column` (a later CRM change wins) rather than
+        tabot (a later CRM change is reported to the TA, tabot's value is kept)."""
+        return self["owners"].get(column, DEFAULT_OWNERS.get(column, "tabot")) == "crm"
 
 
 def load_mapping(path: str | None = None, overrides: Sequence[str] = ()) -> Mapping:
@@ -55,21 +76,29 @@ def load_mapping(path: str | None = None, overrides: Sequence[str] = ()) -> Mapp
             raise MappingError(f"TABOT_SALESFORCE_FIELDS: {override!r} is not section.column=Field "
                                f"(section one of {', '.join(OBJECTS)})")
         sections.setdefault(section, {})[column] = field
-    for section, columns in REQUIRED.items():
+    required = dict(REQUIRED, **({"usage": USAGE_REQUIRED} if "usage" in sections else {}))
+    for section, columns in required.items():
         missing = [c for c in columns if c not in sections.get(section, {})]
         if missing:
             raise MappingError(f"the mapping's [{section}] must name a field for: {', '.join(missing)}")
+    unknown = [c for c in sections.get("writeback", {}) if c not in WRITEBACK]
+    if unknown:
+        raise MappingError(f"the mapping's [writeback] has no column {', '.join(unknown)}: one of {', '.join(WRITEBACK)}")
+    for column, owner in sections.get("owners", {}).items():
+        if column not in WRITEBACK or owner not in OWNERS:
+            raise MappingError(f"the mapping's [owners] {column} = {owner!r}: a [writeback] column and "
+                               f"\"crm\" or \"tabot\"")
     return Mapping(sections)
 
 
 def check_against_org(mapping: Mapping, describe: dict[str, set[str]], with_writeback: bool = True) -> None:
     """Raise MappingError naming every mapped field the org's objects do not have."""
     missing = []
-    for section, columns in mapping.sections.items():
-        if section == "writeback" and not with_writeback:
+    for section in mapping.sections:
+        sobject = mapping.object_of(section)
+        if (section == "writeback" and not with_writeback) or not sobject:
             continue
-        sobject = OBJECTS[section]
-        missing += [f"{sobject}.{field} ({section}.{column})" for column, field in columns.items()
+        missing += [f"{sobject}.{field} ({section}.{column})" for column, field in mapping.columns(section).items()
                     if field not in describe.get(sobject, set())]
     if missing:
         raise MappingError("the Salesforce org has no field " + ", ".join(missing) +

@@ -6,13 +6,19 @@ It answers what tabot's Salesforce sync calls, the way Salesforce does:
 - `GET /services/data/vXX.X/query?q=SOQL`, 2,000 records a page (`batch_size`), with `done`
   and `nextRecordsUrl`; `GET /services/data/vXX.X/query/<locator>` for the next page;
 - `GET /services/data/vXX.X/sobjects/<Object>/describe` (the fields the org has);
-- `PATCH /services/data/vXX.X/sobjects/<Object>/<Id>` (204, SystemModstamp moves on).
+- `POST /services/oauth2/token` (grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer): the
+  JWT bearer flow, the assertion's RS256 signature checked against `jwt_public_key`;
+- `GET .../queryAll?q=SOQL`: the same, deleted records (`IsDeleted`, `MasterRecordId` of a
+  merge) included;
+- `PATCH /services/data/vXX.X/sobjects/<Object>/<Id>` (204, SystemModstamp moves on);
+- Bulk API 2.0 query jobs and `PATCH .../composite/sobjects` (salesforce_bulk.py).
 
-Only the SOQL the sync emits is understood: `SELECT f, g FROM Object [WHERE SystemModstamp > T
-| WHERE Field IN ('a', 'b')] [ORDER BY SystemModstamp]`. A field the object does not have is
-answered `INVALID_FIELD` naming it, as Salesforce does. Test hooks: `expire_sessions()` (the
-next call with an old token gets 401 INVALID_SESSION_ID), `limit_requests(n)` (the next n
-calls get 429 REQUEST_LIMIT_EXCEEDED). Bulk API 2.0 and composite are not served.
+Only the SOQL the sync emits is understood: `SELECT f, g FROM Object [WHERE c AND c ...]
+[ORDER BY f]`, each condition `F > datetime`, `F IN ('a', 'b')` or `F = true|false|'x'`, and
+`SELECT COUNT() FROM ...`. `LastModifiedBy.Name` is answered as Salesforce answers a
+relationship field. A field the object does not have is answered `INVALID_FIELD` naming it, as
+Salesforce does. Test hooks: `expire_sessions()` (the next call with an old token gets 401
+INVALID_SESSION_ID), `limit_requests(n)` (the next n calls get 429 REQUEST_LIMIT_EXCEEDED).
 
     org = SalesforceOrg().start()
     org.insert("Account", [{"Name": "Acme"}])   # Id and SystemModstamp are filled in
@@ -32,14 +38,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote_plus, urlsplit
 
+from .salesforce_bulk import BulkJobs, Raw, update_collection
+
 USERNAME, PASSWORD, SECURITY_TOKEN = "tabot@example.com", "sandbox-password", "sandbox-token"
 CLIENT_ID, CLIENT_SECRET = "sandbox-client-id", "sandbox-client-secret"
+CONSUMER_KEY = "sandbox-consumer-key"  # the connected app of the JWT bearer flow
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+INTEGRATION_USER = ("005000000000001AAA", "Tabot Integration")  # who the API's changes are made by
 PREFIXES = {"Account": "001", "Contact": "003", "Opportunity": "006"}
-STANDARD_FIELDS = ("Id", "Name", "SystemModstamp", "CreatedDate", "LastModifiedDate")
+STANDARD_FIELDS = ("Id", "Name", "SystemModstamp", "CreatedDate", "LastModifiedDate", "LastModifiedById",
+                   "IsDeleted")
 SOQL = re.compile(r"^SELECT\s+(?P<fields>.+?)\s+FROM\s+(?P<object>\w+)"
                   r"(?:\s+WHERE\s+(?P<where>.+?))?(?:\s+ORDER\s+BY\s+(?P<order>\w+))?$", re.I | re.S)
-SINCE = re.compile(r"^SystemModstamp\s*>\s*(\S+)$", re.I)
+AFTER = re.compile(r"^(\w+)\s*>\s*(\S+)$", re.I)
 IN_LIST = re.compile(r"^(\w+)\s+IN\s*\((.*)\)$", re.I | re.S)
+EQUALS = re.compile(r"^(\w+)\s*=\s*(true|false|'[^']*')$", re.I)
 
 
 def modstamp(at: dt.datetime) -> str:
@@ -57,7 +70,7 @@ class SeenCall:
     path: str
     soql: str | None
     status: int
-    records: int = 0  # records answered (a query page)
+    records: int = 0  # records answered (a query page, a bulk results page, a composite request)
 
 
 class SalesforceError(Exception):
@@ -66,14 +79,27 @@ class SalesforceError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+@dataclass
+class Selection:
+    """A parsed SOQL query's answer: the records (or only their count) and the fields asked."""
+
+    sobject: str
+    fields: list[str]
+    rows: list[dict[str, Any]]
+    count_only: bool
+
+
 class SalesforceOrg:
     """An org with Accounts, Contacts and Opportunities (and their custom fields), served over HTTP."""
 
-    def __init__(self, fields: dict[str, list[str]] | None = None, batch_size: int = 2000) -> None:
+    def __init__(self, fields: dict[str, list[str]] | None = None, batch_size: int = 2000,
+                 jwt_public_key: str | bytes | None = None) -> None:
         self.fields: dict[str, set[str]] = {name: set(STANDARD_FIELDS) | set(extra)
                                             for name, extra in (fields or {}).items()}
         self.records: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in self.fields}
         self.batch_size = batch_size
+        self.jwt_public_key = jwt_public_key  # the connected app's certificate's key (PEM)
+        self.users: dict[str, str] = dict([INTEGRATION_USER])  # User Id -> Name
         self.calls: list[SeenCall] = []
         self.tokens: set[str] = set()
         self.logins = 0
@@ -83,6 +109,7 @@ class SalesforceOrg:
         self._cursors: dict[str, tuple[list[dict[str, Any]], list[str]]] = {}
         self._ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
+        self.bulk = BulkJobs(self)  # Bulk API 2.0 query jobs
 
     # --- lifecycle ---------------------------------------------------------------------------
     def start(self, port: int = 0) -> "SalesforceOrg":
@@ -108,20 +135,35 @@ class SalesforceOrg:
         self.clock += dt.timedelta(seconds=1)
         return modstamp(self.clock)
 
+    def _stamp(self, by: str | None = None) -> dict[str, Any]:
+        stamp = self.tick()
+        user = INTEGRATION_USER[0]
+        if by:  # a person, by name
+            user = next((i for i, n in self.users.items() if n == by), None) or f"005{len(self.users) + 1:015d}"
+            self.users[user] = by
+        return {"SystemModstamp": stamp, "LastModifiedDate": stamp, "LastModifiedById": user}
+
     def insert(self, sobject: str, rows: list[dict[str, Any]]) -> list[str]:
         """Add records in one go (5,000 accounts in milliseconds); returns their Ids."""
         ids = []
         with self.lock:
             for row in rows:
-                record_id = row.get("Id") or f"{PREFIXES.get(sobject, '0XX')}{next(self._ids):015d}"
-                self.records[sobject][record_id] = {**row, "Id": record_id, "SystemModstamp": self.tick()}
+                record_id = row.get("Id") or f"{PREFIXES.get(sobject, 'a0X')}{next(self._ids):015d}"
+                self.records[sobject][record_id] = {"IsDeleted": False, **row, "Id": record_id, **self._stamp()}
                 ids.append(record_id)
         return ids
 
-    def change(self, sobject: str, record_id: str, **values: Any) -> None:
-        """A change made in Salesforce: the record's SystemModstamp moves on."""
+    def change(self, sobject: str, record_id: str, by: str | None = None, **values: Any) -> None:
+        """A change made in Salesforce (by the person named `by`): the record's SystemModstamp
+        moves on."""
         with self.lock:
-            self.records[sobject][record_id].update(values, SystemModstamp=self.tick())
+            self.records[sobject][record_id].update(values, **self._stamp(by))
+
+    def delete(self, sobject: str, record_id: str, merged_into: str | None = None) -> None:
+        """A record deleted (to the recycle bin), or merged into `merged_into`: only queryAll
+        still answers it, with IsDeleted and the survivor's Id in MasterRecordId."""
+        with self.lock:
+            self.records[sobject][record_id].update(IsDeleted=True, MasterRecordId=merged_into, **self._stamp())
 
     def expire_sessions(self) -> None:
         """Every token handed out so far stops working (401 INVALID_SESSION_ID)."""
@@ -138,10 +180,13 @@ class SalesforceOrg:
 
     # --- answering ---------------------------------------------------------------------------------
     def login(self, form: dict[str, str]) -> tuple[int, Any]:
-        good = (form.get("grant_type") == "password" and form.get("client_id") == CLIENT_ID
-                and form.get("client_secret") == CLIENT_SECRET and form.get("username") == USERNAME
-                and form.get("password") == PASSWORD + SECURITY_TOKEN)
-        if not good:
+        if form.get("grant_type") == JWT_BEARER:
+            refused = self._jwt_refusal(form.get("assertion") or "")
+            if refused:
+                return 400, {"error": "invalid_grant", "error_description": refused}
+        elif not (form.get("grant_type") == "password" and form.get("client_id") == CLIENT_ID
+                  and form.get("client_secret") == CLIENT_SECRET and form.get("username") == USERNAME
+                  and form.get("password") == PASSWORD + SECURITY_TOKEN):
             return 400, {"error": "invalid_grant", "error_description": "authentication failure"}
         token = "00Dsandbox!" + secrets.token_urlsafe(24)
         self.tokens.add(token)
@@ -149,9 +194,32 @@ class SalesforceOrg:
         return 200, {"access_token": token, "instance_url": self.instance_url, "token_type": "Bearer",
                      "id": f"{self.instance_url}/id/00Dsandbox/005sandbox", "issued_at": "0", "signature": "x"}
 
+    def _jwt_refusal(self, assertion: str) -> str | None:
+        """Why Salesforce would refuse this assertion, in its words; None when it is good."""
+        import jwt
+
+        if self.jwt_public_key is None:
+            return "invalid client credentials"
+        audiences = [self.instance_url, "https://login.salesforce.com", "https://test.salesforce.com"]
+        try:
+            claims = jwt.decode(assertion, self.jwt_public_key, algorithms=["RS256"], audience=audiences,
+                                options={"require": ["exp", "iss", "sub", "aud"]})
+        except jwt.InvalidAudienceError:
+            return "audience is invalid"
+        except jwt.ExpiredSignatureError:
+            return "expired authorization code"
+        except jwt.PyJWTError:
+            return "invalid assertion"
+        if claims["iss"] != CONSUMER_KEY:
+            return "client identifier invalid"
+        if claims["sub"] != USERNAME:
+            return "user hasn't approved this consumer"
+        return None
+
     def api(self, method: str, path: str, query: dict[str, str], token: str | None,
-            body: dict[str, Any] | None) -> tuple[int, Any, SeenCall]:
-        seen = SeenCall(method, path, query.get("q"), 200)
+            body: Any) -> tuple[int, Any, SeenCall]:
+        soql = query.get("q") or (body.get("query") if isinstance(body, dict) else None)
+        seen = SeenCall(method, path, soql, 200)
         answer: Any
         try:
             if token not in self.tokens:
@@ -163,14 +231,18 @@ class SalesforceOrg:
             if len(parts) < 4 or parts[:2] != ["services", "data"]:
                 raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
             rest = parts[3:]
-            if rest == ["query"] and method == "GET":
-                status, answer = 200, self._query(seen.soql or "", seen)
-            elif len(rest) == 2 and rest[0] == "query" and method == "GET":
+            if rest in (["query"], ["queryAll"]) and method == "GET":
+                status, answer = 200, self._query(seen.soql or "", seen, deleted=rest == ["queryAll"])
+            elif len(rest) == 2 and rest[0] in ("query", "queryAll") and method == "GET":
                 status, answer = 200, self._page(rest[1], seen)
             elif len(rest) == 3 and rest[0] == "sobjects" and rest[2] == "describe" and method == "GET":
                 status, answer = 200, self._describe(rest[1])
             elif len(rest) == 3 and rest[0] == "sobjects" and method == "PATCH":
                 status, answer = self._update(rest[1], rest[2], body or {}), None
+            elif rest == ["composite", "sobjects"] and method == "PATCH":
+                status, answer = 200, update_collection(self, body or {}, seen)
+            elif rest[:2] == ["jobs", "query"]:
+                status, answer = self.bulk.answer(method, rest[2:], query, body, seen)
             else:
                 raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
         except SalesforceError as exc:
@@ -187,33 +259,49 @@ class SalesforceOrg:
         self._object(name)
         return {"name": name, "fields": [{"name": f, "type": "string"} for f in sorted(self.fields[name])]}
 
-    def _query(self, soql: str, seen: SeenCall) -> dict[str, Any]:
+    def _known(self, sobject: str, name: str) -> None:
+        base = name[:-len(".Name")] + "Id" if name.endswith(".Name") else name  # LastModifiedBy.Name
+        if base not in self.fields[sobject]:
+            raise SalesforceError(400, "INVALID_FIELD", f"No such column '{name}' on entity '{sobject}'. If you are "
+                                  "attempting to use a custom field, be sure to append the '__c' after the custom "
+                                  "field name.")
+
+    def select(self, soql: str, deleted: bool = False) -> Selection:
+        """The records a query answers (deleted ones too for queryAll), ordered as it asks."""
         match = SOQL.match(soql.strip())
         if not match:
             raise SalesforceError(400, "MALFORMED_QUERY", f"unexpected query: {soql[:80]}")
-        records = self._object(match["object"])
-        fields = [f.strip() for f in match["fields"].split(",")]
-        where = (match["where"] or "").strip()
-        for name in fields + ([match["order"]] if match["order"] else []) + re.findall(r"^(\w+)", where):
-            if name not in self.fields[match["object"]]:
-                raise SalesforceError(400, "INVALID_FIELD", f"No such column '{name}' on entity "
-                                      f"'{match['object']}'. If you are attempting to use a custom field, be "
-                                      "sure to append the '__c' after the custom field name.")
+        sobject = match["object"]
+        records = self._object(sobject)
+        count_only = match["fields"].strip().upper() == "COUNT()"
+        fields = [] if count_only else [f.strip() for f in match["fields"].split(",")]
+        conditions = [c.strip() for c in re.split(r"\s+AND\s+", match["where"] or "", flags=re.I) if c.strip()]
+        for name in fields + ([match["order"]] if match["order"] else []) + [re.findall(r"^(\w+)", c)[0]
+                                                                             for c in conditions]:
+            self._known(sobject, name)
         with self.lock:
-            rows = list(records.values())
-        if where and (since := SINCE.match(where)):
-            after = parse_modstamp(since[1])
-            rows = [r for r in rows if parse_modstamp(r["SystemModstamp"]) > after]
-        elif where and (listed := IN_LIST.match(where)):
-            wanted = {unquote_plus(v.strip().strip("'")) for v in listed[2].split(",")}
-            rows = [r for r in rows if r.get(listed[1]) in wanted]
-        elif where:
-            raise SalesforceError(400, "MALFORMED_QUERY", f"unexpected WHERE: {where[:80]}")
+            rows = [r for r in records.values() if deleted or not r.get("IsDeleted")]
+        for condition in conditions:
+            rows = [r for r in rows if _holds(condition, r)]
         if match["order"]:
             rows.sort(key=lambda r: (r.get(match["order"]) or "", r["Id"]))
+        return Selection(sobject, fields, rows, count_only)
+
+    def value(self, record: dict[str, Any], name: str) -> Any:
+        """A field of a record as the REST API answers it (a relationship's Name nested)."""
+        if name.endswith(".Name"):
+            relation = name[:-len(".Name")]
+            user = record.get(relation + "Id")
+            return {"attributes": {"type": "User"}, "Name": self.users.get(user, "")} if user else None
+        return record.get(name)
+
+    def _query(self, soql: str, seen: SeenCall, deleted: bool = False) -> dict[str, Any]:
+        selection = self.select(soql, deleted)
+        if selection.count_only:
+            return {"totalSize": len(selection.rows), "done": True, "records": []}
         locator = "01g" + secrets.token_hex(6)
-        self._cursors[locator] = (rows, fields)
-        return self._page(f"{locator}-0", seen, total=len(rows))
+        self._cursors[locator] = (selection.rows, selection.fields)
+        return self._page(f"{locator}-0", seen, total=len(selection.rows))
 
     def _page(self, cursor: str, seen: SeenCall, total: int | None = None) -> dict[str, Any]:
         locator, _, start_text = cursor.partition("-")
@@ -228,7 +316,8 @@ class SalesforceOrg:
         seen.records = len(page)
         answer: dict[str, Any] = {
             "totalSize": len(rows) if total is None else total, "done": done,
-            "records": [{"attributes": {"type": "sobject"}, **{f: r.get(f) for f in fields}} for r in page],
+            "records": [{"attributes": {"type": "sobject"}, **_nested({f: self.value(r, f) for f in fields})}
+                        for r in page],
         }
         if not done:
             answer["nextRecordsUrl"] = f"/services/data/v59.0/query/{locator}-{start + self.batch_size}"
@@ -242,8 +331,30 @@ class SalesforceOrg:
         with self.lock:
             if record_id not in records:
                 raise SalesforceError(404, "NOT_FOUND", "Provided external ID field does not exist or is not accessible")
-            records[record_id].update(body, SystemModstamp=self.tick())
+            if records[record_id].get("IsDeleted"):
+                raise SalesforceError(404, "ENTITY_IS_DELETED", "entity is deleted")
+            records[record_id].update(body, **self._stamp())
         return 204
+
+
+def _nested(values: dict[str, Any]) -> dict[str, Any]:
+    """`LastModifiedBy.Name` answered as `{"LastModifiedBy": {"Name": ...}}`, as Salesforce does."""
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        out[name[:-len(".Name")] if name.endswith(".Name") else name] = value
+    return out
+
+
+def _holds(condition: str, record: dict[str, Any]) -> bool:
+    if (after := AFTER.match(condition)) is not None:
+        value = record.get(after[1])
+        return bool(value) and parse_modstamp(value) > parse_modstamp(after[2])
+    if (listed := IN_LIST.match(condition)) is not None:
+        return record.get(listed[1]) in {unquote_plus(v.strip().strip("'")) for v in listed[2].split(",")}
+    if (equals := EQUALS.match(condition)) is not None:
+        wanted = equals[2].lower() == "true" if equals[2].lower() in ("true", "false") else equals[2].strip("'")
+        return bool(record.get(equals[1])) == wanted if isinstance(wanted, bool) else record.get(equals[1]) == wanted
+    raise SalesforceError(400, "MALFORMED_QUERY", f"unexpected WHERE: {condition[:80]}")
 
 
 def _handler(org: SalesforceOrg) -> type[BaseHTTPRequestHandler]:
@@ -254,9 +365,14 @@ def _handler(org: SalesforceOrg) -> type[BaseHTTPRequestHandler]:
             pass
 
         def _answer(self, status: int, body: Any) -> None:
-            data = b"" if body is None else json.dumps(body).encode()
+            headers: dict[str, str] = {"Content-Type": "application/json;charset=UTF-8"}
+            if isinstance(body, Raw):
+                data, headers = body.content.encode(), {"Content-Type": body.content_type, **body.headers}
+            else:
+                data = b"" if body is None else json.dumps(body).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json;charset=UTF-8")
+            for name, value in headers.items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
@@ -293,5 +409,5 @@ def _handler(org: SalesforceOrg) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-__all__ = ["CLIENT_ID", "CLIENT_SECRET", "PASSWORD", "SECURITY_TOKEN", "USERNAME", "SalesforceOrg", "SeenCall",
-           "modstamp"]
+__all__ = ["CLIENT_ID", "CLIENT_SECRET", "CONSUMER_KEY", "PASSWORD", "SECURITY_TOKEN", "USERNAME", "SalesforceOrg",
+           "SeenCall", "modstamp"]
