@@ -139,6 +139,10 @@ class Settings(BaseSettings):
     # churn retros: the TA is reminded "weekly" until the retro is completed, each owner weekly
     # until their lesson or call to action is done
     churn_retro_reminder_days: int = Field(7, ge=1, alias="TABOT_CHURN_RETRO_REMINDER_DAYS")
+    # follow-ups (message shortcut *Create follow-up*): the owner is reminded at this time on the
+    # due date, and again the day a snooze ends, in the owner's own Slack time zone; the job's interval
+    follow_up_reminder_time: dt.time = Field(dt.time(9, 0), alias="TABOT_FOLLOW_UP_REMINDER_TIME")
+    follow_up_reminders_every_minutes: int = Field(15, ge=1, le=60, alias="TABOT_FOLLOW_UP_REMINDERS_EVERY_MINUTES")
 
     # Planning and nurture
     tier1_planning_days_before_quarter: int = Field(

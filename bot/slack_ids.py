@@ -24,6 +24,7 @@ class Shortcut(enum.StrEnum):
     """Message shortcuts (app.yaml `features.shortcuts`, type message)."""
 
     LOG_TOUCHPOINT = "log_touchpoint"
+    CREATE_FOLLOW_UP = "create_follow_up"
 
 
 class Callback(enum.StrEnum):
@@ -40,6 +41,7 @@ class Callback(enum.StrEnum):
     TA_TRANSFER_MODAL = "ta_transfer"
     EXIT_PROPOSAL_MODAL = "exit_proposal"
     SIGNAL_SUBSCRIBE_MODAL = "signal_subscribe"
+    FOLLOW_UP_MODAL = "follow_up"
 
 
 class Action(enum.StrEnum):
@@ -71,6 +73,9 @@ class Action(enum.StrEnum):
     SHARE_ACCOUNT_CARD = "share_account_card"  # value: {"account": id, "upload": the chart's delivery id}
     SNOOZE_SIGNAL = "snooze_signal"  # value: the signal alert's id
     SIGNAL_LOG_TOUCHPOINT = "signal_log_touchpoint"  # value: the account id (opens the /touch modal)
+    FOLLOW_UP_DONE = "follow_up_done"  # value: the follow-up's id
+    FOLLOW_UP_SNOOZE_TOMORROW = "follow_up_snooze_tomorrow"  # value: the follow-up's id
+    FOLLOW_UP_SNOOZE_NEXT_WEEK = "follow_up_snooze_next_week"  # value: the follow-up's id
 
 
 class Block(enum.StrEnum):
@@ -88,6 +93,7 @@ class Block(enum.StrEnum):
     RATING_HISTORY = "rating_history"
     ACCOUNT_CHART = "account_chart"
     ACCOUNT_CARD_ACTIONS = "account_card_actions"
+    FOLLOW_UP_ACTIONS = "follow_up_actions"
 
 
 class Input(enum.StrEnum):
