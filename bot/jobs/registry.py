@@ -23,7 +23,7 @@ JOB_MODULES = ("bot.jobs.red_alerts", "bot.jobs.lighthouse_agenda", "bot.jobs.sa
                "bot.jobs.handoffs", "bot.jobs.lifecycle_stages", "bot.jobs.contact_roles", "bot.jobs.renewals",
                "bot.jobs.monthly_refresh", "bot.jobs.planning",
                "bot.jobs.journey", "bot.jobs.churn_retros", "bot.jobs.onboarding",
-               "bot.jobs.salesforce_sync")
+               "bot.jobs.salesforce_sync", "bot.jobs.customer_questions", "bot.jobs.signals")
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,7 @@ def state_value(values: dict[str, Any], block_id: str, action_id: str | None = N
         return (entry["selected_option"] or {}).get("value")
     if "selected_options" in entry:
         return [o["value"] for o in entry["selected_options"] or []]
-    for key in ("selected_user", "selected_date", "selected_users", "value"):
+    for key in ("selected_user", "selected_date", "selected_time", "selected_users", "value"):
         if key in entry:
             return entry[key]
     return None

@@ -283,3 +283,7 @@ def _initial(element: dict[str, Any]) -> Any:
     if kind == "multi_users_select":
         return element.get("initial_users", [])
     return element.get("initial_value")
+        elif kind == "timepicker":
+            entry["selected_time"] = value
+    if kind == "timepicker":
+        return element.get("initial_time")

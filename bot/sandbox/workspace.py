@@ -132,6 +132,18 @@ class Workspace:
             self.users[user_id] = user
         return user
 
+    def set_timezone(self, user_id: str, tz: str) -> dict[str, Any]:
+        """Move a person to another zone, as their Slack profile would (`tz`, `tz_label` and
+        `tz_offset` as users.info gives them, the offset for now); returns the user."""
+        import datetime as dt
+        from zoneinfo import ZoneInfo
+
+        now = dt.datetime.now(ZoneInfo(tz))
+        with self.lock:
+            user = self.users[user_id]
+            user.update(tz=tz, tz_label=now.tzname() or tz, tz_offset=int((now.utcoffset() or dt.timedelta(0)).total_seconds()))
+            return dict(user)
+
     def add_channel(self, name: str, channel_id: str | None = None, is_private: bool = False) -> str:
         with self.lock:
             name = name.lstrip("#")
