@@ -30,7 +30,8 @@ def sync_salesforce(dry_run: bool) -> None:
 
     ctx = _context()
     if not settings_present(ctx.settings):
-        raise click.ClickException("SALESFORCE_USERNAME, SALESFORCE_PASSWORD and SALESFORCE_CLIENT_ID must be set "
+        raise click.ClickException("SALESFORCE_USERNAME and either SALESFORCE_PASSWORD and SALESFORCE_CLIENT_ID, or "
+                                   "SALESFORCE_CONSUMER_KEY and SALESFORCE_PRIVATE_KEY_FILE (JWT bearer) must be set "
                                    "(see README, 'Salesforce sync')")
     try:
         report = run_sync(ctx, SalesforceClient(ctx.settings), dt.datetime.now(dt.UTC), dry_run=dry_run)
@@ -45,7 +46,9 @@ def sync_salesforce(dry_run: bool) -> None:
         sys.exit(1)
     changed = ", ".join(f"{count} {sobject}(s)" for sobject, count in report.fetched.items())
     click.echo(f"Salesforce: changed since the last sync: {changed}" + (" (dry run: nothing written)" if dry_run else ""))
-    for what, outcome in (("accounts", report.accounts), ("contacts", report.contacts)):
+    if report.bulk:
+        click.echo(f"read through Bulk API 2.0: {', '.join(report.bulk)}")
+    for what, outcome in (("accounts", report.accounts), ("contacts", report.contacts), ("usage", report.usage)):
         if outcome is not None:
             s = outcome.summary
             click.echo(f"{what}: {s.created} created, {s.updated} updated, {s.unchanged} unchanged")
@@ -57,8 +60,16 @@ def sync_salesforce(dry_run: bool) -> None:
     if report.accounts is not None and report.accounts.realised:
         click.echo(f"{report.accounts.realised} realised churn(s): {len(report.accounts.retros_asked)} churn retro(s) "
                    "asked for")
+    if report.removed:
+        click.echo(f"{len(report.removed)} account(s) deleted or merged in Salesforce, kept in tabot, their TAs told: "
+                   + ", ".join(report.removed[:10]) + (" …" if len(report.removed) > 10 else ""))
+    if report.conflicts:
+        click.echo(f"{report.conflicts} field(s) changed in Salesforce after tabot wrote them: tabot's values kept, "
+                   "the TAs told")
     if report.written_back:
-        click.echo(f"{report.written_back} account(s) written back to Salesforce (health rating and reason, TA)")
+        click.echo(f"{report.written_back} account(s) written back to Salesforce (health, TA, save plan, next steps)")
+    for refused in report.write_refused:
+        click.echo(f"Salesforce refused a write-back: {refused}", err=True)
     click.echo("took " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in report.seconds.items()))
     if report.relogins or report.waited:
         click.echo(f"session renewed {report.relogins} time(s); waited {sum(report.waited):.0f} s for the request limit")

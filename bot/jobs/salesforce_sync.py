@@ -1,6 +1,6 @@
 """`salesforce-sync`: read what changed in Salesforce (bot/salesforce/sync.py) on a schedule,
-in the job's transaction: all of a batch or none. Off (does nothing) unless SALESFORCE_USERNAME,
-SALESFORCE_PASSWORD and SALESFORCE_CLIENT_ID are set."""
+in the job's transaction: all of a batch or none. Off (does nothing) unless SALESFORCE_USERNAME
+and a login's settings (password or JWT bearer) are set."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
         return 0
     report = sync_job(session, slack, now, settings)
     outcome = report.accounts
-    return 0 if outcome is None else len(outcome.ratings) + len(outcome.stages) + outcome.tas_told + len(outcome.retros_asked)
+    told = report.conflicts + len(report.removed)
+    return told if outcome is None else told + len(outcome.ratings) + len(outcome.stages) + outcome.tas_told + len(outcome.retros_asked)
 
 
 def _schedule(settings: Settings) -> str:

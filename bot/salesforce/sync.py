@@ -2,10 +2,13 @@
 
 1. The mapping (mapping.py) is checked against the org's describe: a missing field is named
    before anything is read.
-2. Accounts, Opportunities and Contacts changed since the last SystemModstamp read of each
-   (`WHERE SystemModstamp > ...`, paginated with queryMore) are fetched; an incremental sync
+2. Accounts, Opportunities and Contacts (and the usage object the mapping may name) changed
+   since the last SystemModstamp read of each (`WHERE SystemModstamp > ...`) are counted
+   (`SELECT COUNT()`), then fetched through the REST query API page by page, or through a Bulk
+   API 2.0 query job when more changed than TABOT_SALESFORCE_BULK_ABOVE; an incremental sync
    also fetches the accounts its changed opportunities belong to and the opportunities of the
-   accounts it imports, so every account row is whole.
+   accounts it imports, so every account row is whole. Accounts deleted or merged since are
+   read through queryAll (conflicts.py).
 3. They become the rows the CSV importer reads (account rows with the latest opportunity's
    stage and close date and a renewal's outcome; contact rows) and go through the same import
    flow (`flows.imports.import_in`): the same validation and the same follow-ups (stage 6/7
@@ -14,7 +17,9 @@
    every bad record by its Salesforce Id (the next sync reads the same changes again). The
    Closed Lost category and reason of a churned account's opportunity fill its churn retro.
 
-4. The team's decisions go back to the fields the mapping's [writeback] names (writeback.py).
+4. A written field changed in Salesforce since tabot wrote it is the CRM's or reported to the
+   TA (conflicts.py); the team's decisions go back to the fields the mapping's [writeback] names
+   (writeback.py).
 
 A command calls Salesforce before the import's transaction opens and after it commits; the
 job calls it inside the job's transaction (its writes are idempotent).
@@ -26,8 +31,10 @@ import csv
 import datetime as dt
 import io
 import re
+import logging
 import time
 from collections.abc import Iterable
+from functools import partial
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -38,13 +45,20 @@ from sqlalchemy.orm import Session
 from ..flows.imports import ImportOutcome, import_in
 from ..importer import ACCOUNT_COLUMNS, CONTACT_COLUMNS, ImportRejected
 from ..importer.csv_rows import shown
+from ..importer import USAGE_COLUMNS
 from ..models import SalesforceSyncState
 from ..settings import Settings
 from .client import SalesforceClient
 from .closed_lost import carry_to_retros, closed_lost_details
+from .conflicts import check_conflicts, record_removed
 from .mapping import Mapping, check_against_org, load_mapping
+from .writeback import WriteOutcome, write_back, write_back_in
+
+log = logging.getLogger(__name__)
 
 SOBJECTS = ("Account", "Opportunity", "Contact")
+DELETED = "Account:deleted"  # the salesforce_sync_state row of the deleted accounts read
+WHO = ("LastModifiedBy.Name", "LastModifiedDate")  # who changed an account last, and when
 IN_CHUNK = 200  # Ids per `WHERE x IN (...)`: keeps the query's URL well under Salesforce's limit
 ID = re.compile(r"^[A-Za-z0-9]{15,18}$")
 
@@ -62,8 +76,11 @@ class Fetched:
     accounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # Id -> record
     opportunities: dict[str, dict[str, Any]] = field(default_factory=dict)
     contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    usage: dict[str, dict[str, Any]] = field(default_factory=dict)
+    removed: dict[str, str | None] = field(default_factory=dict)  # deleted account Id -> merged into
     changed: dict[str, int] = field(default_factory=dict)  # records changed since the last sync, per object
     marks: dict[str, str] = field(default_factory=dict)  # the newest SystemModstamp read, per object
+    bulk: list[str] = field(default_factory=list)  # objects read through a Bulk API 2.0 query job
 
 
 @dataclass
@@ -71,6 +88,11 @@ class SyncReport:
     fetched: dict[str, int]
     accounts: ImportOutcome | None = None
     contacts: ImportOutcome | None = None
+    usage: ImportOutcome | None = None
+    bulk: list[str] = field(default_factory=list)
+    conflicts: int = 0  # TAs told of a change made in Salesforce to a field tabot owns
+    removed: list[str] = field(default_factory=list)  # accounts newly deleted or merged in Salesforce
+    write_refused: list[str] = field(default_factory=list)
     dry_run: bool = False
     relogins: int = 0
     waited: list[float] = field(default_factory=list)
@@ -105,20 +127,48 @@ def read_marks(session: Session) -> dict[str, str]:
     return {s.sobject: s.last_modstamp for s in session.scalars(select(SalesforceSyncState))}
 
 
-def fetch_changes(client: SalesforceClient, mapping: Mapping, marks: dict[str, str]) -> Fetched:
+def describe_and_check(client: SalesforceClient, mapping: Mapping) -> dict[str, set[str]]:
+    """Every mapped object's fields; MappingError names each mapped field the org lacks."""
+    describe = {sobject: client.describe_fields(sobject) for sobject in dict.fromkeys([*SOBJECTS, *mapping.objects()])}
+    check_against_org(mapping, describe)
+    return describe
+
+
+def _changed(client: SalesforceClient, fetched: Fetched, sobject: str, fields: Iterable[str], mark: str | None,
+             bulk_above: int) -> list[dict[str, Any]]:
+    """The records of `sobject` changed since `mark`: counted first, then read through a bulk
+    job when more than `bulk_above` changed, else through the query API."""
+    where = f"SystemModstamp > {soql_datetime(mark)}" if mark else None
+    count = client.count(f"SELECT COUNT() FROM {sobject}" + (f" WHERE {where}" if where else ""))
+    if count == 0:
+        records = []
+    elif count > bulk_above:
+        fetched.bulk.append(sobject)
+        records = list(client.bulk_query(soql(fields, sobject, where)))
+    else:
+        records = list(client.query(soql(fields, sobject, where)))
+    fetched.changed[sobject] = len(records)
+    # Salesforce writes every SystemModstamp the same way (…+0000): text order is time order
+    newest = max((r["SystemModstamp"] for r in records), default=None) or mark
+    if newest:
+        fetched.marks[sobject] = newest
+    return records
+
+
+def fetch_changes(client: SalesforceClient, mapping: Mapping, marks: dict[str, str], bulk_above: int = 10_000,
+                  describe: dict[str, set[str]] | None = None) -> Fetched:
     fetched = Fetched()
-    sections = {"Account": "account", "Opportunity": "opportunity", "Contact": "contact"}
+    who = [f for f in WHO if "LastModifiedById" in (describe or {}).get("Account", set())]
+    sections = {"Account": ("account", [*mapping["writeback"].values(), *who]), "Opportunity": ("opportunity", []),
+                "Contact": ("contact", [])}
     found = {"Account": fetched.accounts, "Opportunity": fetched.opportunities, "Contact": fetched.contacts}
-    for sobject, section in sections.items():
-        mark = marks.get(sobject)
-        records = list(client.query(soql(mapping[section].values(), sobject,
-                                         f"SystemModstamp > {soql_datetime(mark)}" if mark else None)))
+    for sobject, (section, extra) in sections.items():
+        records = _changed(client, fetched, sobject, [*mapping[section].values(), *extra], marks.get(sobject), bulk_above)
         found[sobject].update((r["Id"], r) for r in records)
-        fetched.changed[sobject] = len(records)
-        # Salesforce writes every SystemModstamp the same way (…+0000): text order is time order
-        newest = max((r["SystemModstamp"] for r in records), default=None) or mark
-        if newest:
-            fetched.marks[sobject] = newest
+    if usage := mapping.object_of("usage"):
+        records = _changed(client, fetched, usage, mapping.columns("usage").values(), marks.get(usage), bulk_above)
+        fetched.usage.update((r["Id"], r) for r in records)
+    fetched.removed = _removed(client, fetched, marks.get(DELETED), describe)
     opp_account = mapping["opportunity"]["account"]
     if marks.get("Opportunity") or marks.get("Account"):  # incremental: make every account row whole
         missing = sorted({o[opp_account] for o in fetched.opportunities.values() if o.get(opp_account)}
@@ -130,6 +180,18 @@ def fetch_changes(client: SalesforceClient, mapping: Mapping, marks: dict[str, s
             fetched.opportunities.update((r["Id"], r) for r in client.query(
                 soql(mapping["opportunity"].values(), "Opportunity", f"{opp_account} IN ({_quoted(chunk)})")))
     return fetched
+
+
+def _removed(client: SalesforceClient, fetched: Fetched, mark: str | None,
+             describe: dict[str, set[str]] | None) -> dict[str, str | None]:
+    """Accounts deleted (or merged away) since the last sync: Id -> the surviving record's Id."""
+    merged = ["MasterRecordId"] if "MasterRecordId" in (describe or {}).get("Account", set()) else []
+    where = "IsDeleted = true" + (f" AND SystemModstamp > {soql_datetime(mark)}" if mark else "")
+    records = list(client.query(soql(merged, "Account", where), deleted=True))
+    newest = max((r["SystemModstamp"] for r in records), default=None) or mark
+    if newest:
+        fetched.marks[DELETED] = newest
+    return {r["Id"]: r.get("MasterRecordId") for r in records}
 
 
 def _chunks(ids: list[str]) -> Iterable[list[str]]:
@@ -185,6 +247,12 @@ def account_rows(fetched: Fetched, mapping: Mapping) -> list[tuple[str, dict[str
     return rows
 
 
+def usage_rows(fetched: Fetched, mapping: Mapping) -> list[tuple[str, dict[str, str]]]:
+    columns = mapping.columns("usage")
+    return [(usage_id, {column: text_of(record.get(name)) for column, name in columns.items()})
+            for usage_id, record in sorted(fetched.usage.items())]
+
+
 def contact_rows(fetched: Fetched, mapping: Mapping) -> list[tuple[str, dict[str, str]]]:
     columns = mapping["contact"]
     return [(contact_id, {("salesforce_id" if column == "account" else column): text_of(record.get(name))
@@ -219,7 +287,7 @@ def _named(exc: ImportRejected, lines: dict[int, str], sobject: str, names: dict
 def sync_in(session: Session, ctx: Any, fetched: Fetched, mapping: Mapping, now: dt.datetime) -> SyncReport:
     """Import what was fetched, with its follow-ups and the new SystemModstamps, in `session`'s
     transaction; raise SyncRejected naming every bad record (the caller rolls back)."""
-    report = SyncReport(dict(fetched.changed))
+    report = SyncReport(dict(fetched.changed), bulk=list(fetched.bulk))
     accounts = account_rows(fetched, mapping)
     if accounts:
         text, lines = as_csv(accounts, ACCOUNT_COLUMNS)
@@ -237,6 +305,15 @@ def sync_in(session: Session, ctx: Any, fetched: Fetched, mapping: Mapping, now:
             report.contacts = import_in(session, ctx, "contacts", io.StringIO(text), now)
         except ImportRejected as exc:
             raise SyncRejected(_named(exc, lines, "Contact", {})) from None
+    usage = usage_rows(fetched, mapping)
+    if usage:
+        text, lines = as_csv(usage, USAGE_COLUMNS)
+        try:
+            report.usage = import_in(session, ctx, "usage", io.StringIO(text), now)
+        except ImportRejected as exc:
+            raise SyncRejected(_named(exc, lines, mapping.object_of("usage"), {})) from None
+    report.conflicts = check_conflicts(session, ctx.slack, ctx.settings, fetched.accounts, mapping, now)
+    report.removed = [a.name for a in record_removed(session, ctx.slack, fetched.removed, fetched.accounts, now)]
     for sobject, mark in fetched.marks.items():
         state = session.get(SalesforceSyncState, sobject)
         if state is None:
@@ -253,14 +330,12 @@ def run_sync(ctx: Any, client: SalesforceClient, now: dt.datetime, dry_run: bool
     back in a dry run). The caller delivers what is owed (`ctx.deliver_owed()`)."""
     from ..db import begin_write
 
-    from .writeback import write_back
-
     mapping = mapping or mapping_from(ctx.settings)
     started = time.perf_counter()
-    check_against_org(mapping, {sobject: client.describe_fields(sobject) for sobject in SOBJECTS})
+    describe = describe_and_check(client, mapping)
     with ctx.sessions() as session:
         marks = read_marks(session)
-    fetched = fetch_changes(client, mapping, marks)
+    fetched = fetch_changes(client, mapping, marks, ctx.settings.salesforce_bulk_above, describe)
     fetched_at = time.perf_counter()
     with ctx.sessions() as session:
         session.begin()
@@ -276,7 +351,7 @@ def run_sync(ctx: Any, client: SalesforceClient, now: dt.datetime, dry_run: bool
             session.commit()
     imported_at = time.perf_counter()
     if not dry_run and mapping["writeback"]:
-        report.written_back = write_back(ctx.sessions, client, mapping, now)
+        _written(report, write_back(ctx.sessions, client, mapping, now, partial(workspace_url, ctx.slack)))
     report.seconds = {"fetch": fetched_at - started, "import": imported_at - fetched_at,
                       "write-back": time.perf_counter() - imported_at}
     report.dry_run, report.relogins, report.waited = dry_run, client.relogins, list(client.waited)
@@ -286,18 +361,38 @@ def run_sync(ctx: Any, client: SalesforceClient, now: dt.datetime, dry_run: bool
 def sync_job(session: Session, slack: Any, now: dt.datetime, settings: Settings,
              client: SalesforceClient | None = None) -> SyncReport:
     """The job's sync, in the job's transaction."""
-    from .writeback import write_back_in
-
     client = client or SalesforceClient(settings)
     mapping = mapping_from(settings)
-    check_against_org(mapping, {sobject: client.describe_fields(sobject) for sobject in SOBJECTS})
-    fetched = fetch_changes(client, mapping, read_marks(session))
+    describe = describe_and_check(client, mapping)
+    fetched = fetch_changes(client, mapping, read_marks(session), settings.salesforce_bulk_above, describe)
     report = sync_in(session, SimpleNamespace(slack=slack, settings=settings), fetched, mapping, now)
     from ..jobs.dry_run import DryRunClient
 
     if mapping["writeback"] and not isinstance(getattr(slack, "client", None), DryRunClient):
-        report.written_back = write_back_in(session, client, mapping, now)  # a dry run writes nothing anywhere
+        # a dry run writes nothing anywhere
+        _written(report, write_back_in(session, client, mapping, now, partial(workspace_url, slack)))
     return report
+
+
+def _written(report: SyncReport, outcome: WriteOutcome) -> None:
+    report.written_back, report.write_refused = outcome.accounts, outcome.refused
+
+
+_WORKSPACES: dict[tuple[str, str], str] = {}
+
+
+def workspace_url(slack: Any) -> str | None:
+    """The Slack workspace's URL (auth.test), for links to the threads save plans live in; asked
+    once per process and token, only when a link is to be written."""
+    client = slack.client
+    key = (str(getattr(client, "base_url", "")), str(getattr(client, "token", "")))
+    if key not in _WORKSPACES:
+        try:
+            _WORKSPACES[key] = str(client.auth_test()["url"])
+        except Exception:  # Slack unreachable: the links wait for the next write-back
+            log.warning("could not read the Slack workspace's URL (auth.test); save plan links wait")
+            return None
+    return _WORKSPACES[key]
 
 
 __all__ = ["Fetched", "SyncRejected", "SyncReport", "account_rows", "contact_rows", "fetch_changes", "run_sync",
