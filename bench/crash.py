@@ -183,7 +183,9 @@ def run_point(engine: Engine, url: str, point: Point, *, alerts: int = 12, seed:
     serve = point.process == "serve"
     recover = min(10, alerts) if serve else 0
     names = _turn_red(engine, url, accounts, owe=serve, recover=recover)
-    posts = 2 * alerts + recover  # alerts, their first replies, the recoveries' replies
+    # alerts, their first replies, the recoveries' replies; the job owes each alert's chart reply
+    # too (a modal's chart follows its answer, which this bench's direct ratings do not give)
+    posts = (2 if serve else 3) * alerts + recover
     nth = random.Random(seed).randint(2, max(2, posts - 2)) if point.trigger == "answered" else \
         random.Random(seed).randint(1, max(1, recover // 2)) if point.trigger == "edit" else 1
     outcome = Outcome()

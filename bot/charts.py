@@ -105,3 +105,70 @@ def account_chart(data: AccountChartData) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI, facecolor="white")
     return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class ProgramChartData:
+    """The Lighthouse program at each meeting, oldest first: (meeting date, accounts in the
+    program, ARR at risk in dollars). The last may be the meeting ahead, counted now."""
+
+    title: str
+    points: list[tuple[dt.date, int, float]] = field(default_factory=list)
+
+
+MAX_TICKS = 13  # meeting labels that fit side by side under an 8-inch chart
+
+
+def meeting_labels(meetings: list[dt.date]) -> list[str]:
+    """Tick labels: "Jan 7", with the year under the first meeting and under each meeting that
+    starts a new year (so a series over a year end reads on)."""
+    labels = []
+    for i, day in enumerate(meetings):
+        label = f"{day:%b} {day.day}"
+        if i == 0 or day.year != meetings[i - 1].year:
+            label += f"\n{day.year}"
+        labels.append(label)
+    return labels
+
+
+def _dollars(value: float, _position: object = None) -> str:
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"${value / size:.1f}{suffix}".replace(".0", "")
+    return f"${value:.0f}"
+
+
+def program_chart(data: ProgramChartData) -> bytes:
+    """Accounts in the program at each meeting (bars, left axis) and the ARR at risk (a line,
+    right axis, in dollars): a PNG of WIDTH_IN x HEIGHT_IN at DPI."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
+    FigureCanvasAgg(figure)
+    ax = figure.add_axes((0.08, 0.14, 0.82, 0.72))
+    figure.suptitle(data.title, fontsize=12, x=0.02, y=0.97, ha="left")
+    xs = list(range(len(data.points)))
+    counts = [n for _, n, _ in data.points]
+    arr = [a for _, _, a in data.points]
+    ax.bar(xs, counts, color="#457b9d", width=0.6, label="accounts in Lighthouse")
+    ax.set_ylabel("accounts")
+    ax.set_ylim(0, max([1, *counts]) * 1.25)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    step = -(-len(xs) // MAX_TICKS) if xs else 1  # every meeting's bar, one label in `step` when crowded
+    shown = xs[::-1][::step][::-1]  # the latest meeting always labelled
+    ax.set_xticks(shown, meeting_labels([data.points[i][0] for i in shown]), fontsize=8)
+    ax.set_xlim(-0.6, max(len(xs), 1) - 0.4)
+    money_ax = ax.twinx()
+    money_ax.plot(xs, arr, color="#d62828", marker="o", linewidth=2, label="ARR at risk")
+    money_ax.set_ylim(0, max([1.0, *arr]) * 1.25)
+    money_ax.yaxis.set_major_formatter(FuncFormatter(_dollars))
+    money_ax.set_ylabel("ARR at risk")
+    bars, bar_labels = ax.get_legend_handles_labels()
+    line, line_labels = money_ax.get_legend_handles_labels()
+    ax.legend(bars + line, bar_labels + line_labels, loc="upper left", fontsize=8, frameon=False, ncols=2)
+    if not data.points or not any(counts):
+        ax.text(0.5, 0.5, "no accounts in the program at these meetings", transform=ax.transAxes, ha="center",
+                va="center", color="#666666")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI, facecolor="white")
+    return buffer.getvalue()

@@ -87,7 +87,8 @@ def test_a_job_killed_as_slack_stores_a_post_delivers_each_once(engine, database
     assert point.process == "job" and point.trigger == "answered"
     outcome = crash.run_point(engine, database_url, point, alerts=2, seed=1)
     assert outcome.killed, outcome.notes
-    assert (outcome.owed, outcome.delivered, outcome.duplicated, outcome.lost) == (4, 4, 0, 0)
+    # 2 alerts, each with its ask and its chart reply in the thread
+    assert (outcome.owed, outcome.delivered, outcome.duplicated, outcome.lost) == (6, 6, 0, 0)
     assert outcome.recovered == 1 and outcome.in_order
 
 

@@ -77,10 +77,10 @@ def test_type_ahead_offers_matching_accounts(bot) -> None:
 def test_red_then_yellow_alert_thread_and_parent_edit(bot) -> None:
     add_account(bot.ctx.sessions)
     rate(bot, "U0TA001", "acme red champion left for a competitor")
-    wait_for(lambda: len(bot.sandbox.messages(RED)) >= 2, what="alert and its thread reply")
+    wait_for(lambda: len(bot.sandbox.messages(RED)) >= 3, what="alert, its ask and its chart in the thread")
     [alert] = alerts(bot)
     thread = bot.sandbox.thread(RED, alert["ts"])
-    assert len(thread) == 2
+    assert len(thread) == 3 and "got here" in thread[2]["text"] + str(thread[2]["blocks"])  # the chart follows
     ask = thread[1]["text"]
     for person in ("<@U0TA001>", "<@U0AE001>", "<@U0CE001>"):
         assert person in ask
@@ -89,8 +89,8 @@ def test_red_then_yellow_alert_thread_and_parent_edit(bot) -> None:
     wait_for(lambda: any("not rated → red" in e["text"] for e in bot.sandbox.ephemerals), what="the confirmation")
 
     rate(bot, "U0AE001", "acme yellow signed a renewal intent", traits=["active_champion"])
-    wait_for(lambda: len(bot.sandbox.thread(RED, alert["ts"])) == 3, what="the yellow rating in the thread")
-    reply = bot.sandbox.thread(RED, alert["ts"])[2]
+    wait_for(lambda: len(bot.sandbox.thread(RED, alert["ts"])) == 4, what="the yellow rating in the thread")
+    reply = bot.sandbox.thread(RED, alert["ts"])[3]
     assert reply["thread_ts"] == alert["ts"] and "yellow" in reply["text"]
     [edited] = wait_for(lambda: [m for m in alerts(bot) if m.get("edited")], what="the parent edit")
     status = edited["blocks"][-1]["elements"][0]["text"]

@@ -23,11 +23,12 @@ from ..context import BotContext
 from ..db import transaction
 from ..deliveries.record import OWED_FILE
 from ..messages import account_card as msg
+from ..messages.account_card import chart_png
 from ..models import Account, Delivery, DeliveryKind, DeliveryStatus
 from ..rules.account_card import may_see_card, mention_query
 from ..slack_gateway import Subject
 from ..slack_ids import Action, Command
-from ..store.account_card import AccountCard, account_card
+from ..store.account_card import account_card
 from ..store.accounts import get_account, match_accounts
 from .common import not_exactly_one_account
 
@@ -37,16 +38,6 @@ log = logging.getLogger(__name__)
 def _in_channel(channel: str | None) -> bool:
     """A channel people share (public or private), not a DM: where *Share in channel* makes sense."""
     return bool(channel) and channel[0] in ("C", "G")
-
-
-def chart_png(card: AccountCard, settings) -> bytes:
-    from ..charts import AccountChartData, account_chart  # matplotlib loads on the first card, not at start
-
-    start, end = card.window
-    return account_chart(AccountChartData(
-        title=msg.chart_title(card), start=start, end=end, ratings=card.health_steps, scores=card.scores,
-        usage=card.usage, mau_seats_goal=float(settings.health_mau_seats_healthy),
-        dau_mau_goal=float(settings.health_dau_mau_healthy)))
 
 
 def _preload_charts() -> None:

@@ -13,6 +13,7 @@ from slack_bolt import App
 from ..context import BotContext
 from .common import ack_submission, clicked_id
 from ..db import transaction
+from ..flows import red_alert_chart
 from ..flows.health import owe_rating_messages, record_rating
 from ..messages import health as msg
 from ..models import Account, Health, HealthRating, RatingSource, TaPulse
@@ -213,3 +214,4 @@ def register(app: App, ctx: BotContext) -> None:
             if follow_up:
                 ctx.slack.ephemeral(session, private, user, text=follow_up[0], blocks=follow_up[1])
         ack()
+        red_alert_chart.owe_after_commit(ctx, change.started_episode_id)  # answered: the chart may take its time

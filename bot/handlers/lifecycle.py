@@ -14,6 +14,7 @@ from sqlalchemy import select
 from ..clock import local_day
 from ..context import BotContext
 from ..db import transaction
+from ..flows import red_alert_chart
 from ..flows.handoff import close_handoff, set_support_level
 from ..flows.health import owe_rating_messages
 from ..flows.save_plan import enter_lighthouse
@@ -160,6 +161,7 @@ def register(app: App, ctx: BotContext) -> None:
             ack(response_action="update", view=next_view)
         else:
             ack()
+        red_alert_chart.owe_after_commit(ctx, change.started_episode_id)  # answered: the chart may take its time
 
     def _owe_outcome(session, assessment: HealthAssessment, user: str) -> None:
         """Tell the TA, the AE and whoever submitted what the assessment decided (owed with it), and

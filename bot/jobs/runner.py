@@ -3,9 +3,10 @@ messages it owes (`item_done`), the rest at the end."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from sqlalchemy.orm import Session
 
@@ -41,6 +42,23 @@ def item_done(session: Session) -> None:
     In a dry run it does nothing: everything is rolled back at the end."""
     if session.info.get(_PER_ITEM):
         session.commit()
+        begin_write(session)
+
+
+@contextlib.contextmanager
+def write_lock_released(session: Session) -> Iterator[None]:
+    """Slow work that needs no database (rendering a chart) between a job's items: what the run
+    did so far commits (as `item_done`), no transaction is open inside the block (so SQLite's
+    write lock is free for the people submitting modals), and the next item's write
+    transaction begins after it. Touch no database inside the block. In a dry run it does
+    nothing (the run holds its one transaction until it rolls back)."""
+    if not session.info.get(_PER_ITEM):
+        yield
+        return
+    session.commit()
+    try:
+        yield
+    finally:
         begin_write(session)
 
 

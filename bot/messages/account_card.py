@@ -45,6 +45,17 @@ def chart_title(card: AccountCard) -> str:
     return f"{card.account.name}: health and usage, {start:%b %Y} to {end:%b %Y}"
 
 
+def chart_png(card: AccountCard, settings) -> bytes:
+    """The card's chart as a PNG (the account card's, and the red alert thread's)."""
+    from ..charts import AccountChartData, account_chart  # matplotlib loads on the first chart, not at start
+
+    start, end = card.window
+    return account_chart(AccountChartData(
+        title=chart_title(card), start=start, end=end, ratings=card.health_steps, scores=card.scores,
+        usage=card.usage, mau_seats_goal=float(settings.health_mau_seats_healthy),
+        dau_mau_goal=float(settings.health_dau_mau_healthy)))
+
+
 def chart_alt_text(card: AccountCard) -> str:
     """What the chart shows, in words (screen readers, and clients that show no images)."""
     ratings = " then ".join(f"{rating} from {when:%b %Y}" for when, rating in card.health_steps) or "not rated"
@@ -61,6 +72,15 @@ def chart_alt_text(card: AccountCard) -> str:
 def image_block(file_id: str, card: AccountCard) -> dict[str, Any]:
     return {"type": "image", "block_id": Block.ACCOUNT_CHART, "slack_file": {"id": file_id},
             "alt_text": chart_alt_text(card), "title": plain(truncate(chart_title(card), 2000), 2000)}
+
+
+def alert_chart_reply(card: AccountCard, file_id: str) -> tuple[str, list[dict[str, Any]]]:
+    """The red alert thread's reply showing the account's chart; the same words as its alt
+    text under it, so the reply still says how the account got here if the image is dropped."""
+    name = escape_mrkdwn(card.account.name)
+    blocks = [section(f"*How {name} got here:* health and usage over the last 12 months."),
+              image_block(file_id, card), context(escape_mrkdwn(chart_alt_text(card)))]
+    return escape_mrkdwn(f"{card.account.name}: health and usage over the last 12 months"), blocks
 
 
 def _health(card: AccountCard, tz: dt.tzinfo) -> str:

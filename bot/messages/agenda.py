@@ -2,7 +2,9 @@
 
 The agenda is a short parent message plus one threaded reply per account, and the whole
 agenda as an attached Markdown file, so 40 accounts never make a truncated or rejected
-message (each reply stays under 50 blocks and 3,000 characters a text).
+message (each reply stays under 50 blocks and 3,000 characters a text). The parent shows the
+program chart (accounts in Lighthouse and ARR at risk at each of the last meetings) in an
+image block naming the chart's private upload.
 """
 
 from __future__ import annotations
@@ -14,13 +16,15 @@ from typing import Any
 
 from ..clock import local_day
 from ..models import Account, PlanUpdate, SavePlan
-from ..rules.lighthouse import is_new_entrant, period_words, updates_heard_since
+from ..rules.lighthouse import ProgramPoint, is_new_entrant, period_words, updates_heard_since
 from ..store.save_plans import last_update_at
 from ..text import day, escape_mrkdwn, mention, money, truncate
-from .blocks import context, header, section
+from .blocks import context, header, plain, section
 
 MAX_BLOCKS = 50
 SECTION_TEXT = 2900
+PROGRAM_MEETINGS = 12  # meetings the program chart shows, the one ahead included
+ALT_TEXT_MAX = 2000
 
 
 @dataclass
@@ -91,16 +95,53 @@ def _chunks(text: str) -> list[str]:
     return [text[i:i + SECTION_TEXT] for i in range(0, len(text), SECTION_TEXT)] or [""]
 
 
-def agenda_parent(agenda: Agenda, meeting_at: dt.datetime) -> tuple[str, list[dict[str, Any]]]:
+# --- the program chart ---------------------------------------------------------------------------
+def program_chart_title(points: list[ProgramPoint]) -> str:
+    return f"Lighthouse: accounts in the program and ARR at risk, last {len(points)} meetings"
+
+
+def program_chart_filename(meeting: dt.date, now: dt.datetime) -> str:
+    """Unique per run, so a worker recovering the upload finds this one by its name."""
+    return f"lighthouse-program-{meeting.isoformat()}-{now:%Y%m%d%H%M%S%f}.png"
+
+
+def program_png(points: list[ProgramPoint]) -> bytes:
+    """The chart as a PNG; the last point is the meeting ahead, counted when the agenda is posted."""
+    from ..charts import ProgramChartData, program_chart  # matplotlib loads when first drawn
+
+    return program_chart(ProgramChartData(program_chart_title(points),
+                                          [(p.meeting, p.accounts, float(p.arr_at_risk)) for p in points]))
+
+
+def program_alt_text(points: list[ProgramPoint]) -> str:
+    """The chart in words, oldest meeting first."""
+    if not points:
+        return "No Lighthouse meetings yet."
+    *held, ahead = points
+    words = [f"{p.meeting:%b %-d %Y}: {p.accounts} ({money(p.arr_at_risk)})" for p in held]
+    words.append(f"now, for the meeting of {ahead.meeting:%b %-d %Y}: {ahead.accounts} ({money(ahead.arr_at_risk)})")
+    return truncate("Accounts in Lighthouse (ARR at risk) at each meeting: " + "; ".join(words) + ".", ALT_TEXT_MAX)
+
+
+def program_image_block(file_id: str, points: list[ProgramPoint]) -> dict[str, Any]:
+    return {"type": "image", "slack_file": {"id": file_id}, "alt_text": program_alt_text(points),
+            "title": plain(program_chart_title(points), 2000)}
+
+
+def agenda_parent(agenda: Agenda, meeting_at: dt.datetime, *, chart_file: str | None = None,
+                  program: list[ProgramPoint] | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """The agenda's parent message; with `chart_file`, showing the program chart of `program`."""
     ready = ", ".join(escape_mrkdwn(i.account.name) for i in agenda.ready) or "none"
     exited = ", ".join(escape_mrkdwn(p.account.name) for p in agenda.exited) or "none"
     blocks = [
         header(f"Lighthouse meeting {meeting_at:%A %Y-%m-%d %H:%M %Z}"),
         section(escape_mrkdwn(agenda.summary)),
         section(truncate(f"*Ready to exit:* {ready}\n*Exited since the last meeting:* {exited}", SECTION_TEXT)),
-        context("One reply per account in this thread: new entrants first, then existing accounts. "
-                "The full agenda is attached as a file."),
     ]
+    if chart_file is not None and program:
+        blocks.append(program_image_block(chart_file, program))
+    blocks.append(context("One reply per account in this thread: new entrants first, then existing accounts. "
+                          "The full agenda is attached as a file."))
     return escape_mrkdwn(f"Lighthouse agenda for {agenda.meeting}: {agenda.summary}"), blocks
 
 

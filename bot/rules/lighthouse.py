@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 MAX_CRITERIA = 20
 CRITERION_MAX = 500
@@ -85,6 +86,51 @@ class MeetingCalendar:
         meeting has not started), or None."""
         meeting = self.next_meeting(now)
         return meeting if self.post_at(meeting) <= now.astimezone(self.tz) else None
+
+
+def past_meetings(calendar: MeetingCalendar, upto: dt.date, count: int) -> list[dt.date]:
+    """The last `count` meetings up to and including `upto` (a meeting date), oldest first;
+    none before the anchor (the program's first meeting)."""
+    dates: list[dt.date] = []
+    date: dt.date | None = upto
+    while date is not None and len(dates) < count:
+        dates.append(date)
+        date = calendar.previous_meeting(date)
+    return dates[::-1]
+
+
+@dataclass(frozen=True)
+class Stay:
+    """One account's time in the program: from entering until leaving it (exit or close), or
+    still in (`left` None). `arr` is the account's ARR (today's: the book keeps no history)."""
+
+    account_id: int
+    entered: dt.datetime
+    left: dt.datetime | None
+    arr: Decimal
+
+
+@dataclass(frozen=True)
+class ProgramPoint:
+    meeting: dt.date
+    accounts: int
+    arr_at_risk: Decimal
+
+
+def in_program_at(stays: list[Stay], at: dt.datetime) -> list[Stay]:
+    """The stays running at instant `at`: entered by then and not left yet (a plan that exits
+    an hour before a meeting is not at it; one that exits an hour after it was)."""
+    return [s for s in stays if s.entered <= at and (s.left is None or s.left > at)]
+
+
+def program_series(instants: list[tuple[dt.date, dt.datetime]], stays: list[Stay]) -> list[ProgramPoint]:
+    """Per meeting (its date, and the instant it is counted at: its start), the accounts in the
+    program then and the sum of their ARR. An account counts once, whatever its plans."""
+    points = []
+    for meeting, at in instants:
+        running = {s.account_id: s.arr for s in in_program_at(stays, at)}
+        points.append(ProgramPoint(meeting, len(running), sum(running.values(), Decimal(0))))
+    return points
 
 
 def is_new_entrant(entered_at: dt.datetime, previous_meeting_at: dt.datetime | None) -> bool:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from decimal import Decimal
+
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import PlanStatus, SavePlan, SuccessCriterion
+from ..clock import aware_utc
+from ..models import Account, PlanStatus, SavePlan, SuccessCriterion
+from ..rules.lighthouse import Stay
 
 
 def _with_everything():
@@ -55,3 +59,22 @@ def plans_exited_since(session: Session, since: dt.datetime | None) -> list[Save
 def last_update_at(plan: SavePlan) -> dt.datetime:
     """When the plan last heard from its TA (its opening counts)."""
     return max([plan.opened_at, *(u.posted_at for u in plan.updates)])
+
+
+def lighthouse_stays(session: Session, since: dt.datetime) -> list[Stay]:
+    """Every account's time in the Lighthouse program that ran at or after `since`, from its
+    plans' entry and exit (or close) instants, with the account's ARR: one statement. A plan
+    that left without a recorded instant is left out (when it left is unknown)."""
+    rows = session.execute(
+        select(SavePlan.account_id, SavePlan.entered_lighthouse_at, SavePlan.opened_at, SavePlan.status,
+               SavePlan.closed_at, Account.arr)
+        .join(Account, Account.id == SavePlan.account_id)
+        .where(SavePlan.in_lighthouse.is_(True), or_(SavePlan.closed_at.is_(None), SavePlan.closed_at >= since))
+        .order_by(SavePlan.id))
+    stays = []
+    for account_id, entered, opened, status, closed, arr in rows:
+        if status != PlanStatus.OPEN and closed is None:
+            continue
+        stays.append(Stay(account_id, aware_utc(entered or opened), aware_utc(closed) if status != PlanStatus.OPEN else None,
+                          arr or Decimal(0)))
+    return stays
