@@ -60,6 +60,11 @@ def request_identity(body: Any) -> tuple[str, str] | None:
             return "view", f"{view['id']}:{view['hash']}"
         return _triggered("view", body)
     if kind == "event_callback":
+        event = body.get("event")
+        if isinstance(event, dict) and event.get("type") == "message":
+            # every message in every channel the bot is in: acting on one is idempotent by its
+            # (channel, ts), and most are ignored, so none costs a write (bot/handlers/shared_channels.py)
+            return None
         return ("event", body["event_id"]) if _text(body.get("event_id")) else None
     if isinstance(kind, str) and kind in TRIGGERED:
         return _triggered(TRIGGERED[kind], body)

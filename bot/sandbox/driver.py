@@ -205,17 +205,46 @@ class SlackDriver:
             }
         )
 
-    def event(self, event: dict[str, Any]) -> BotReply:
+    def event(self, event: dict[str, Any], **envelope: Any) -> BotReply:
         body = {
             "token": "verification-token-unused",
             "team_id": TEAM["id"],
+            "context_team_id": TEAM["id"],
             "api_app_id": "A0TABOT",
             "event": {"event_ts": f"{time.time():.6f}", **event},
             "type": "event_callback",
             "event_id": f"Ev{secrets.token_hex(5).upper()}",  # unique across runs, as Slack's are
             "event_time": int(time.time()),
+            **envelope,
         }
         return self.send(json.dumps(body).encode(), "application/json")
+
+    def say(self, user: str, channel: str, text: str,
+            thread_ts: str | None = None, ts: str | None = None) -> tuple[dict[str, Any], BotReply | None]:
+        """`user` posts `text` in `channel` (in the thread of `thread_ts`): the message is stored
+        in the sandbox, as Slack stores it, and the bot gets the `message` event Slack sends to
+        an app in that channel (message.channels / message.groups). In a Slack Connect channel
+        the event says whose team the author is in (`user_team`, `source_team`) and the
+        envelope `is_ext_shared_channel`. Returns the stored message and the bot's answer (None:
+        the bot is not in the channel, so Slack sends it nothing). `ts` dates the message (a
+        test's "last Friday at 16:00"); Slack sends the event now, as it would have then."""
+        workspace = self.sandbox.workspace
+        conversation = workspace.channel(channel)
+        author = workspace.users[user]
+        message = workspace.add_message(conversation, {
+            "user": user, "text": text, "team": author["team_id"], "client_msg_id": secrets.token_hex(8),
+            "blocks": [{"type": "rich_text", "block_id": secrets.token_hex(2), "elements": [
+                {"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}]}],
+        }, thread_ts, ts)
+        if not conversation.is_member:
+            return message, None
+        event = {k: v for k, v in message.items() if k not in ("reply_count", "reply_users", "reply_users_count",
+                                                                 "latest_reply")}
+        event.update(event_ts=message["ts"], channel_type="group" if conversation.is_private else "channel")
+        if conversation.shared_with:
+            event.update(user_team=author["team_id"], source_team=author["team_id"])
+        reply = self.event(event, is_ext_shared_channel=bool(conversation.shared_with))
+        return message, reply
 
     def _user(self, user: str) -> dict[str, str]:
         name = self.sandbox.workspace.user_name(user)
@@ -257,6 +286,8 @@ def state_for(view: dict[str, Any], values: dict[str, Any]) -> dict[str, dict[st
             entry["selected_options"] = [_option(element, v) for v in (value or [])]
         elif kind == "datepicker":
             entry["selected_date"] = value
+        elif kind == "timepicker":
+            entry["selected_time"] = value
         elif kind == "users_select":
             entry["selected_user"] = value
         elif kind == "multi_users_select":
@@ -278,12 +309,10 @@ def _initial(element: dict[str, Any]) -> Any:
         return [o["value"] for o in element.get("initial_options", [])]
     if kind == "datepicker":
         return element.get("initial_date")
+    if kind == "timepicker":
+        return element.get("initial_time")
     if kind == "users_select":
         return element.get("initial_user")
     if kind == "multi_users_select":
         return element.get("initial_users", [])
     return element.get("initial_value")
-        elif kind == "timepicker":
-            entry["selected_time"] = value
-    if kind == "timepicker":
-        return element.get("initial_time")

@@ -256,6 +256,9 @@ def users_info(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
     user = sb.workspace.users.get(params.get("user") or "")
     if user is None:
         raise SlackError("user_not_found")
+    if user["team_id"] != TEAM_ID and not any(user["team_id"] in c.shared_with for c in sb.workspace.channels.values()):
+        # someone of another organisation the workspace shares no channel with
+        return {"user": {**user, "is_stranger": True}}
     return {"user": user}
 
 
