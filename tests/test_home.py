@@ -177,4 +177,4 @@ def test_home_statements_stay_constant_as_the_book_grows(sessions, engine) -> No
             event.remove(engine, "before_cursor_execute", listener)
         counts.append(len(statements))
         _valid(view)
-    assert counts[0] == counts[1] <= 8
+    assert counts[0] == counts[1] <= 9  # the book (7 or 8), and one for the open follow-ups

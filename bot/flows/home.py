@@ -12,19 +12,21 @@ from ..messages.home import home_view
 from ..rules.health import local_today
 from ..rules.planning import PlanKind, PlanningCadence
 from ..settings import Settings
+from ..store.follow_ups import open_items
 from ..store.home import book_of_business, team_at_risk
 
 
 def home_view_for(session: Session, user_id: str, now: dt.datetime, settings: Settings,
                   pages: dict[str, int] | None = None) -> dict[str, Any]:
     """The Home view for `user_id`: their book of business as a TA and, for leadership, the
-    team's red and yellow accounts. Seven statements for a TA, one more for leadership."""
+    team's red and yellow accounts, and their open follow-ups of every kind. Eight statements for
+    a TA, one more for leadership."""
     today = local_today(now, settings.tz)
     current = PlanningCadence.from_settings(settings).quarter(today)
     quarters = {PlanKind.ACCOUNT: [current, current.next()], PlanKind.SUCCESS: [current]}
     book = book_of_business(session, user_id, quarters)
     team = team_at_risk(session) if user_id in settings.leadership else None
-    return home_view(user_id, book, team, today, now, settings, pages or {})
+    return home_view(user_id, book, team, today, now, settings, pages or {}, follow_ups=open_items(session, user_id))
 
 
 def publish_home(sessions: sessionmaker[Session], client, user_id: str, settings: Settings,

@@ -14,3 +14,6 @@ def register_all(app: App, ctx: BotContext) -> None:
     for module in (tabot_command, health, home, save_plan, plans, lifecycle, churn_retro, onboarding, touchpoints, transfer,
                    account_card, shared_channels, signals):
         module.register(app, ctx)
+    from . import follow_ups  # after tabot_command: it adds /tabot follow-ups
+
+    follow_ups.register(app, ctx)

@@ -22,7 +22,7 @@ JobFunc = Callable[[Session, SlackGateway, dt.datetime, Settings], int]
 JOB_MODULES = ("bot.jobs.red_alerts", "bot.jobs.lighthouse_agenda", "bot.jobs.save_plan_updates",
                "bot.jobs.handoffs", "bot.jobs.lifecycle_stages", "bot.jobs.contact_roles", "bot.jobs.renewals",
                "bot.jobs.monthly_refresh", "bot.jobs.planning",
-               "bot.jobs.journey", "bot.jobs.churn_retros", "bot.jobs.onboarding",
+               "bot.jobs.journey", "bot.jobs.churn_retros", "bot.jobs.onboarding", "bot.jobs.follow_ups",
                "bot.jobs.salesforce_sync", "bot.jobs.customer_questions", "bot.jobs.signals")
 
 

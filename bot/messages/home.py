@@ -18,10 +18,12 @@ from ..slack_ids import Action
 from ..store.home import Book, HomeAccount, RatingLine, TeamRisk
 from ..text import escape_mrkdwn, mention, truncate
 from .blocks import actions, button, context, header, section
+from .follow_ups import home_section as follow_ups_section
 
 ACCOUNTS_PER_PAGE = 20
 TEAM_PER_PAGE = 15
 MAX_DUE = 15
+MAX_FOLLOW_UPS = 8  # the rest: /tabot follow-ups
 MAX_BLOCKS = 100
 EMOJI = {"red": ":red_circle:", "yellow": ":large_yellow_circle:", "green": ":large_green_circle:", None: ":white_circle:"}
 MINE, TEAM = "mine", "team"
@@ -112,9 +114,10 @@ def _severity(account: HomeAccount) -> tuple:
 
 
 def home_view(user: str, book: Book | None, team: list[TeamRisk] | None, today: dt.date, now: dt.datetime,
-              settings, pages: dict[str, int]) -> dict[str, Any]:
-    """The Home tab for `user`: their book (when they are a TA) and the team's risks (leadership)."""
-    blocks: list[dict[str, Any]] = []
+              settings, pages: dict[str, int], follow_ups: list | None = None) -> dict[str, Any]:
+    """The Home tab for `user`: their open follow-ups (with save-plan steps, retro calls to action
+    and tasks), their book (when they are a TA) and the team's risks (leadership)."""
+    blocks: list[dict[str, Any]] = follow_ups_section(follow_ups or [], today, MAX_FOLLOW_UPS)
     shown = {MINE: 1, TEAM: 1}
     if book is not None and (book.accounts or book.retros):
         accounts = sorted(book.accounts, key=_severity)
