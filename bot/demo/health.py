@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 
 from ..db import transaction
 from ..flows.imports import record_imported_health
+from ..flows.red_alert_chart import PURPOSE
 from ..importer import import_accounts, slack_user_resolver
 from ..jobs.runner import run_job
 from ..models import HealthRating, RedEpisode, SlackMessage
@@ -39,10 +40,15 @@ def run(demo: Demo) -> None:
     demo.step("Tara (TA) types: /health acme red Champion left; usage down 40% since September")
     view = demo.modal_after(lambda: slack.command(TA, "/health", "acme red Champion left; usage down 40% since September"))
     demo.show()
-    demo.step("Tara sets her pulse to poor and submits the modal")
+    demo.step("Tara sets her pulse to poor and submits the modal: the alert, its thread, and Acme's 12-month "
+              "chart in the thread")
     slack.submit_view(TA, view, {"ta_pulse": "poor", "traits": ["access_to_buyer"]})
     demo.wait(lambda: len(sandbox.messages("red-accounts")) >= 2)
+    demo.wait(lambda: _chart_owed(ctx), timeout=15)  # drawn once the modal is answered
     demo.show()
+    if _chart_owed(ctx):
+        echo("  (the chart in the thread: a PNG the bot drew, uploaded shared nowhere and shown in the reply's "
+             "image block)")
 
     demo.step("Abe (AE) clicks Update health in the thread and rates Acme yellow")
     alert = [m for m in sandbox.messages("red-accounts") if m.get("blocks") and "thread_ts" in m][-1]
@@ -78,3 +84,9 @@ def run(demo: Demo) -> None:
     run_ = run_job(ctx, "red-alerts")
     echo(f"  red-alerts: {run_.status}, {run_.sent} posted")
     demo.show()
+
+
+def _chart_owed(ctx) -> bool:
+    """The red alert's chart is owed (the modal's rating is answered first, the chart drawn after)."""
+    with ctx.sessions() as session:
+        return session.scalars(select(SlackMessage.id).where(SlackMessage.purpose == PURPOSE).limit(1)).first() is not None

@@ -8,6 +8,7 @@ import datetime as dt
 from sqlalchemy import delete, select
 
 from ..jobs.lighthouse_agenda import calendar as lighthouse_calendar
+from ..messages.agenda import PROGRAM_MEETINGS
 from ..jobs.runner import run_job
 from ..models import SavePlan, SlackMessage
 from ..store.save_plans import get_plan
@@ -51,7 +52,9 @@ def run(demo: Demo) -> None:
 
     meeting = lighthouse_calendar(settings).next_meeting(demo.now)
     demo.step(f"The lighthouse-agenda job posts the agenda of the next meeting, {meeting} (up from "
-              f"{settings.lighthouse_post_hours_before} hours before it)")
+              f"{settings.lighthouse_post_hours_before} hours before it), with the program chart")
     run_ = run_job(ctx, "lighthouse-agenda", at=demo.now)
     echo(f"  lighthouse-agenda: {run_.status}, {run_.sent} messages")
     demo.show()
+    echo("  (the program chart in the agenda: accounts in Lighthouse and ARR at risk at each of the last "
+         f"{PROGRAM_MEETINGS} meetings, drawn by the bot, uploaded shared nowhere and shown in its image block)")
