@@ -21,11 +21,11 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from . import ack, card, crash, modal, ratelimit, scale
+from . import ack, card, crash, modal, program_chart, ratelimit, scale
 from .report import RESULTS, Report, machine_row
 from .stack import bench_settings, prepare_database
 
-SCENARIOS = ("ack", "modal", "scale", "ratelimit", "crash", "card")
+SCENARIOS = ("ack", "modal", "scale", "ratelimit", "crash", "card", "program_chart")
 FULL = {"requests": 2000, "clients": 50, "submissions": 200, "submit_clients": 20, "sizes": "1000,5000,20000",
         "alerts": 120, "card_accounts": 20000, "job_alerts": 60, "processes": "2", "paced": "20,50",
         "crash_alerts": 12, "ratelimit_modes": "job"}
@@ -94,6 +94,8 @@ def run_all(url: str, args: argparse.Namespace, progress: bool = True) -> Report
                 report.extend(crash.run(engine, url, alerts=args.crash_alerts))
             elif name == "card":
                 report.extend(card.run(engine, url, accounts=args.card_accounts))
+            elif name == "program_chart":
+                report.extend(program_chart.run())
             if progress:
                 print(f"[{database}] {name} done in {time.monotonic() - started:.0f} s (load {os.getloadavg()[0]:.1f})",
                       file=sys.stderr)
