@@ -158,17 +158,18 @@ def test_snooze_is_the_subscribers_and_silences_the_signal_for_seven_days(bot) -
     confirmation = wait_for(lambda: [e for e in bot.sandbox.ephemerals if e["user"] == TA], what="the confirmation")[-1]
     assert "Snoozed" in confirmation["text"]
 
-    # the signal clears and comes back within the week: nothing; after it, told again
+    # the episode goes on (a touchpoint 35 days old does not end it): still told once
     with transaction(bot.ctx.sessions) as session:
         record_touchpoint(session, account_id, TA, "call", TODAY - dt.timedelta(days=35))
-    run_signals(bot, at=TODAY + dt.timedelta(days=1))  # the old touchpoint is 36 days old: a new episode opens
+    run_signals(bot, at=TODAY + dt.timedelta(days=1))
     with bot.ctx.sessions() as session:
-        assert len(session.scalars(select(SignalEpisode)).all()) == 1  # the same one still open
+        assert len(session.scalars(select(SignalEpisode)).all()) == 1
+    # a touchpoint clears it; 31 quiet days later, the snooze over, it is a new episode, told
     with transaction(bot.ctx.sessions) as session:
         record_touchpoint(session, account_id, TA, "call", TODAY)
-    run_signals(bot, at=TODAY + dt.timedelta(days=1))  # cleared
-    run_signals(bot, at=TODAY + dt.timedelta(days=6, hours=23))  # back? not yet (29 days)...
-    run_signals(bot, at=TODAY + dt.timedelta(days=31))  # back, and the snooze is over
+    run_signals(bot, at=TODAY + dt.timedelta(days=1))
+    assert len(alerts_to(bot, TA)) == 1
+    run_signals(bot, at=TODAY + dt.timedelta(days=31))
     assert len(alerts_to(bot, TA)) == 2
 
 
