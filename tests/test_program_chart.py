@@ -6,6 +6,7 @@ exiting an hour before and an hour after a meeting that day, one entering after 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -36,7 +37,7 @@ def local(y: int, m: int, d: int, h: int = 9, minute: int = 0) -> dt.datetime:
 def test_the_last_twelve_meetings_run_over_the_year_end_and_never_before_the_anchor() -> None:
     meetings = past_meetings(CAL, dt.date(2026, 1, 28), 12)
     assert len(meetings) == 12 and meetings[0] == dt.date(2025, 8, 27) and meetings[-1] == dt.date(2026, 1, 28)
-    assert dt.date(2025, 12, 31) in meetings and all(b - a == dt.timedelta(days=14) for a, b in zip(meetings, meetings[1:]))
+    assert dt.date(2025, 12, 31) in meetings and all(b - a == dt.timedelta(days=14) for a, b in itertools.pairwise(meetings))
     assert past_meetings(CAL, dt.date(2025, 7, 30), 12) == [ANCHOR, dt.date(2025, 7, 30)]  # the program is young
     assert meeting_labels([dt.date(2025, 12, 17), dt.date(2025, 12, 31), dt.date(2026, 1, 14)]) == [
         "Dec 17\n2025", "Dec 31", "Jan 14\n2026"]  # the year under the first label and under the new year's
