@@ -50,6 +50,8 @@ def test_demo_prints_the_red_account_story_and_can_run_again(tmp_path, monkeypat
     assert "(only visible to @Abe Executive) Acme Corp" in out and "-U0AE001.png (" in out and "shared nowhere" in out
     assert "[image: Health over 12 months:" in out and "can see an account's card" in out
     assert "Shared by @Abe Executive" in out and "(only visible to @Tara Advisor) Globex" in out
+    assert "#ext-acme is now linked to *Acme Corp*" in out and "text: not kept" in out
+    assert "@Cora Customer asked" in out and "customer-questions: ok, 1 sent (an hour later: 0 sent)" in out
     _one_clock(out)
 
 

@@ -13,6 +13,7 @@ from ..models import Account, ChannelLink, CustomerMessage, Touchpoint
 from ..rules.shared_channels import answers, thread_of
 from .touchpoints import record_touchpoint
 
+LINK_CLOCK_GRACE = dt.timedelta(minutes=1)
 CHANNEL_SOURCE = "channel"  # Touchpoint.source of the customer's messages in a linked channel
 
 
@@ -129,14 +130,17 @@ def mark_answered(session: Session, channel_id: str, reply_ts: str, reply_thread
 def waiting_messages(session: Session, asked_before: dt.datetime, questions_only: bool
                      ) -> list[tuple[CustomerMessage, ChannelLink, Account]]:
     """Customer messages asked before `asked_before`, unanswered and not yet flagged, in
-    channels still linked to their account (and asked since it was linked), oldest first."""
+    channels still linked to their account, and asked since it was linked (not left over from
+    an earlier link of the channel), oldest first."""
     query = (select(CustomerMessage, ChannelLink, Account)
              .join(ChannelLink, and_(ChannelLink.channel_id == CustomerMessage.channel_id,
                                      ChannelLink.account_id == CustomerMessage.account_id))
              .join(Account, Account.id == CustomerMessage.account_id)
              .where(CustomerMessage.answered_at.is_(None), CustomerMessage.flagged_at.is_(None),
-                    CustomerMessage.at <= asked_before, CustomerMessage.at >= ChannelLink.linked_at)
+                    CustomerMessage.at <= asked_before)
              .order_by(CustomerMessage.at, CustomerMessage.id))
     if questions_only:
         query = query.where(CustomerMessage.is_question.is_(True))
-    return [(m, link, account) for m, link, account in session.execute(query)]
+    # Slack's clock dates a message (its ts), ours the link: a minute's grace between them
+    return [(m, link, account) for m, link, account in session.execute(query)
+            if m.at >= link.linked_at - LINK_CLOCK_GRACE]
