@@ -28,7 +28,7 @@ def conflict(account: Account, item: str, field: str, ours: str, theirs: str, by
     who = " ".join(p for p in (f"by {escape_mrkdwn(by)}" if by else "", f"on {_when(at, tz)}" if at else "") if p)
     changed = f" (the record was last changed {who})" if who else ""
     return (f":twisted_rightwards_arrows: *{escape_mrkdwn(account.name)}*: the {ITEMS.get(item, item)} "
-            f"(`{escape_mrkdwn(field)}`) was changed in Salesforce after tabot wrote it{changed}.\n"
+            f"(`{field.replace('`', '')}`) was changed in Salesforce after tabot wrote it{changed}.\n"
             f"• Salesforce now says {_value(theirs)}\n"
             f"• tabot says {_value(ours)} and keeps it\n"
             "tabot will not write over their change. If yours should stand, set it again in tabot and it is "

@@ -78,11 +78,18 @@ def check_conflicts(session: Session, slack: Any, settings: Any, records: dict[s
 
 
 def record_removed(session: Session, slack: Any, removed: dict[str, str | None], present: Iterable[str],
-                   now: dt.datetime) -> list[Account]:
+                   now: dt.datetime, restored_ids: list[int] | None = None) -> list[Account]:
     """Note the accounts Salesforce deleted or merged (Id -> the survivor's Id), telling each
-    one's TA once; forget those read again (restored). Returns the accounts newly removed."""
+    one's TA once; forget those read again (restored: their ids go to `restored_ids`, so their
+    current decisions are written again). Returns the accounts newly removed."""
     any_removed = session.scalar(select(SalesforceRemoved.account_id).limit(1)) is not None
-    restored = [a.id for a in load_by_salesforce_id(session, sorted(set(present))).values()] if any_removed else []
+    read = [a.id for a in load_by_salesforce_id(session, sorted(set(present))).values()] if any_removed else []
+    restored = []
+    for start in range(0, len(read), CHUNK):
+        restored += session.scalars(select(SalesforceRemoved.account_id).where(
+            SalesforceRemoved.account_id.in_(read[start:start + CHUNK])))
+    if restored_ids is not None:
+        restored_ids += restored
     for start in range(0, len(restored), CHUNK):
         session.execute(delete(SalesforceRemoved).where(SalesforceRemoved.account_id.in_(restored[start:start + CHUNK]))
                         .execution_options(synchronize_session=False))

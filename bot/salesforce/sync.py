@@ -92,6 +92,7 @@ class SyncReport:
     bulk: list[str] = field(default_factory=list)
     conflicts: int = 0  # TAs told of a change made in Salesforce to a field tabot owns
     removed: list[str] = field(default_factory=list)  # accounts newly deleted or merged in Salesforce
+    restored: list[int] = field(default_factory=list)  # ids of accounts back from Salesforce's recycle bin
     write_refused: list[str] = field(default_factory=list)
     dry_run: bool = False
     relogins: int = 0
@@ -313,7 +314,8 @@ def sync_in(session: Session, ctx: Any, fetched: Fetched, mapping: Mapping, now:
         except ImportRejected as exc:
             raise SyncRejected(_named(exc, lines, mapping.object_of("usage"), {})) from None
     report.conflicts = check_conflicts(session, ctx.slack, ctx.settings, fetched.accounts, mapping, now)
-    report.removed = [a.name for a in record_removed(session, ctx.slack, fetched.removed, fetched.accounts, now)]
+    report.removed = [a.name for a in record_removed(session, ctx.slack, fetched.removed, fetched.accounts, now,
+                                                        report.restored)]
     for sobject, mark in fetched.marks.items():
         state = session.get(SalesforceSyncState, sobject)
         if state is None:
@@ -351,7 +353,8 @@ def run_sync(ctx: Any, client: SalesforceClient, now: dt.datetime, dry_run: bool
             session.commit()
     imported_at = time.perf_counter()
     if not dry_run and mapping["writeback"]:
-        _written(report, write_back(ctx.sessions, client, mapping, now, partial(workspace_url, ctx.slack)))
+        _written(report, write_back(ctx.sessions, client, mapping, now, partial(workspace_url, ctx.slack),
+                                       report.restored))
     report.seconds = {"fetch": fetched_at - started, "import": imported_at - fetched_at,
                       "write-back": time.perf_counter() - imported_at}
     report.dry_run, report.relogins, report.waited = dry_run, client.relogins, list(client.waited)
@@ -370,7 +373,7 @@ def sync_job(session: Session, slack: Any, now: dt.datetime, settings: Settings,
 
     if mapping["writeback"] and not isinstance(getattr(slack, "client", None), DryRunClient):
         # a dry run writes nothing anywhere
-        _written(report, write_back_in(session, client, mapping, now, partial(workspace_url, slack)))
+        _written(report, write_back_in(session, client, mapping, now, partial(workspace_url, slack), report.restored))
     return report
 
 

@@ -24,7 +24,7 @@ and the TA written is the one the import then reads (settling the transfer).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, func, select
@@ -54,6 +54,7 @@ STATE = "tabot:writeback"  # the salesforce_sync_state row holding the last writ
 REASON_LENGTH = 255  # a Text(255) field in Salesforce
 LONG_TEXT = 32_768  # a Long Text Area's default length
 CHUNK = 500
+HEALTH = ("health", "health_reason")  # written together: a contested one holds back both
 
 
 @dataclass
@@ -127,15 +128,17 @@ def _plans(session: Session, fields: dict[str, str], workspace_url: Callable[[],
     return values
 
 
-def pending_writes(session: Session, mapping: Mapping,
-                   workspace_url: Callable[[], str | None] = lambda: None) -> Pending:
-    """What to write, read from the accounts with something to write whatever the book's size."""
+def pending_writes(session: Session, mapping: Mapping, workspace_url: Callable[[], str | None] = lambda: None,
+                   restored: Iterable[int] = ()) -> Pending:
+    """What to write, read from the accounts with something to write whatever the book's size
+    (and the `restored` accounts' current ratings: nothing was written to them while deleted)."""
     fields = mapping["writeback"]
     state = session.get(SalesforceSyncState, STATE)
     since = state.synced_at if state else dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     decided = set(session.scalars(select(HealthRating.account_id).where(
         HealthRating.rated_at > since, HealthRating.source != RatingSource.IMPORT))) if (
         "health" in fields or "health_reason" in fields) else set()
+    decided |= set(restored)
     new_ta = {t.account_id: t.to_user_id for t in session.scalars(select(TaTransfer).where(
         TaTransfer.status == TransferStatus.APPROVED, TaTransfer.crm_settled_at.is_(None)).order_by(TaTransfer.id))
     } if "ta" in fields else {}
@@ -158,6 +161,7 @@ def pending_writes(session: Session, mapping: Mapping,
         SalesforceRemoved.account_id.in_(chunk)))}
     written = {(w.account_id, w.field): w for (w,) in _in_chunks(session, ids, lambda chunk: select(
         SalesforceWritten).where(SalesforceWritten.account_id.in_(chunk)))}
+    contested = {w.account_id for w in written.values() if w.conflict_value is not None and w.item in HEALTH}
     pending = Pending(state=state)
     for account_id in ids:
         if account_id not in accounts or account_id in removed:
@@ -166,10 +170,10 @@ def pending_writes(session: Session, mapping: Mapping,
             if item not in fields:
                 continue
             last = written.get((account_id, fields[item]))
-            if last is not None and last.value == value:
+            anew = item in HEALTH and account_id in by_person  # a person decided again since the last write-back
+            if last is not None and last.value == value and not (anew and last.conflict_value is not None):
                 continue  # Salesforce has it (or a person changed it there since: conflicts.py)
-            if (last is not None and last.conflict_value is not None and item in ("health", "health_reason")
-                    and account_id not in by_person):
+            if item in HEALTH and account_id in contested and account_id not in by_person:
                 continue  # a person's change in Salesforce stands against a computed rating
             pending.writes.append(Write(account_id, accounts[account_id], item, fields[item], value))
     return pending
@@ -203,11 +207,11 @@ def _outcome(pending: Pending, refused: dict[str, str]) -> WriteOutcome:
 
 
 def write_back(sessions: sessionmaker[Session], client: SalesforceClient, mapping: Mapping, now: dt.datetime,
-               workspace_url: Callable[[], str | None] = lambda: None) -> WriteOutcome:
+               workspace_url: Callable[[], str | None] = lambda: None, restored: Iterable[int] = ()) -> WriteOutcome:
     """For a command: read what to write, write it to Salesforce with no transaction open,
     then record what was written."""
     with sessions() as session:
-        pending = pending_writes(session, mapping, workspace_url)
+        pending = pending_writes(session, mapping, workspace_url, restored)
         session.expunge_all()
     refused = client.update_many("Account", pending.by_record()) if pending.writes else {}
     with transaction(sessions) as session:
@@ -216,10 +220,10 @@ def write_back(sessions: sessionmaker[Session], client: SalesforceClient, mappin
 
 
 def write_back_in(session: Session, client: SalesforceClient, mapping: Mapping, now: dt.datetime,
-                  workspace_url: Callable[[], str | None] = lambda: None) -> WriteOutcome:
+                  workspace_url: Callable[[], str | None] = lambda: None, restored: Iterable[int] = ()) -> WriteOutcome:
     """The job's write-back, in its transaction (the writes are idempotent if it rolls back)."""
     session.flush()
-    pending = pending_writes(session, mapping, workspace_url)
+    pending = pending_writes(session, mapping, workspace_url, restored)
     refused = client.update_many("Account", pending.by_record()) if pending.writes else {}
     _record(session, pending, refused, now)
     return _outcome(pending, refused)

@@ -46,7 +46,7 @@ CONSUMER_KEY = "sandbox-consumer-key"  # the connected app of the JWT bearer flo
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 INTEGRATION_USER = ("005000000000001AAA", "Tabot Integration")  # who the API's changes are made by
 PREFIXES = {"Account": "001", "Contact": "003", "Opportunity": "006"}
-STANDARD_FIELDS = ("Id", "Name", "SystemModstamp", "CreatedDate", "LastModifiedDate", "LastModifiedById",
+STANDARD_FIELDS = ("Id", "Name", "SystemModstamp", "CreatedDate", "LastModifiedDate", "LastModifiedById", "MasterRecordId",
                    "IsDeleted")
 SOQL = re.compile(r"^SELECT\s+(?P<fields>.+?)\s+FROM\s+(?P<object>\w+)"
                   r"(?:\s+WHERE\s+(?P<where>.+?))?(?:\s+ORDER\s+BY\s+(?P<order>\w+))?$", re.I | re.S)
