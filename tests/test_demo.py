@@ -52,6 +52,9 @@ def test_demo_prints_the_red_account_story_and_can_run_again(tmp_path, monkeypat
     assert "Shared by @Abe Executive" in out and "(only visible to @Tara Advisor) Globex" in out
     assert "#ext-acme is now linked to *Acme Corp*" in out and "text: not kept" in out
     assert "@Cora Customer asked" in out and "customer-questions: ok, 1 sent (an hour later: 0 sent)" in out
+    assert "@Tara Advisor asked you to follow up on *Acme Corp*" in out and "[Done] [Snooze until tomorrow]" in out
+    assert "can mark it done or snooze it" in out and "follow-up-reminders: 1 sent, and 0 at the next run" in out
+    assert "Your open follow-ups (3)" in out and "Book the onboarding and recurring meetings" in out
     _one_clock(out)
 
 

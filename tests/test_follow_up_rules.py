@@ -148,6 +148,15 @@ def test_snooze_arithmetic_in_the_owners_calendar() -> None:
         assert snooze_until(Snooze.TOMORROW, dt.datetime.now(dt.UTC), NY) == dt.date(2026, 3, 8)
 
 
+def test_a_snooze_always_moves_the_next_reminder_past_the_last_one() -> None:
+    # the owner's reminder was for Saturday (their zone is ahead); they click on Friday evening
+    with freeze_time(at(NY, 2026, 12, 4, 20, 0)):
+        now = dt.datetime.now(dt.UTC)
+        assert snooze_until(Snooze.TOMORROW, now, NY, after=dt.date(2026, 12, 5)) == dt.date(2026, 12, 6)
+        assert snooze_until(Snooze.TOMORROW, now, NY, after=dt.date(2026, 12, 1)) == dt.date(2026, 12, 5)
+        assert snooze_until(Snooze.NEXT_WEEK, now, NY, after=dt.date(2026, 12, 7)) == dt.date(2026, 12, 14)
+
+
 def test_due_dates_a_new_follow_up_may_have() -> None:
     today = dt.date(2026, 12, 31)
     assert due_date_problem(today, today) is None

@@ -200,7 +200,7 @@ def test_snooze_moves_the_reminder_to_the_owners_next_morning(bot) -> None:
     bot.slack.click(AE, "follow_up_snooze_tomorrow", str(fu.id),
                     message={**reminder, "channel": bot.sandbox.workspace.dm_with(AE).id})
     snoozed = eventually(bot.ctx.sessions, lambda s: s.get(FollowUp, fu.id).snoozed_until)
-    assert snoozed == dt.date.today() + dt.timedelta(days=1)  # the click's "tomorrow" in the owner's calendar
+    assert snoozed == due + dt.timedelta(days=1)  # the day after the reminder's, in the owner's calendar
     wait_for(lambda: ":zzz: Snoozed by <@U0AE001>" in dms(bot, AE)[-1]["text"], what="the DM edited")
     assert buttons(dms(bot, AE)[-1]) == {"follow_up_done": str(fu.id)}
     # the snooze ends on a later day than the reminder was for: reminded again that morning

@@ -56,7 +56,7 @@ DEMO_USERS = (TA, AE, CE, LEAD, SALES, SPONSOR, OUTSIDER, "U0TA002", "U0RSD01", 
 
 # Chapter modules of this package, in story order; `later` moves the clock on, so it comes last.
 CHAPTERS = ("health", "lighthouse", "onboarding", "journey", "lifecycle", "churn_retro", "planning", "account_card",
-            "signals", "shared_channels", "later")
+            "signals", "shared_channels", "follow_ups", "salesforce", "later")
 
 
 def sample_accounts(today: dt.date) -> str:

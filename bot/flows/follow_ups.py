@@ -77,7 +77,7 @@ def snooze(session: Session, slack: SlackGateway, settings: Settings, fu: Follow
     or why not. The DMs about it say until when, keeping *Done*."""
     if refusal := _refusal(fu, user):
         return refusal
-    fu.snoozed_until = snooze_until(choice, now, zone_of(fu, settings))
+    fu.snoozed_until = snooze_until(choice, now, zone_of(fu, settings), after=fu.reminded_on)
     session.flush()
     text, blocks = msg.snoozed_dm(fu, fu.account, user)
     for message in follow_up_messages(session, fu.id):

@@ -70,10 +70,11 @@ def reminder_due(now: dt.datetime, *, due: dt.date, snoozed_until: dt.date | Non
     return day
 
 
-def snooze_until(choice: Snooze, now: dt.datetime, tz: dt.tzinfo) -> dt.date:
+def snooze_until(choice: Snooze, now: dt.datetime, tz: dt.tzinfo, after: dt.date | None = None) -> dt.date:
     """The day a snooze clicked at `now` ends, in the owner's calendar: tomorrow, or next week's
-    Monday (from a Monday, the Monday after)."""
-    today = local_day(now, tz)
+    Monday (from a Monday, the Monday after). Counted from `after` when that is later than today
+    (the day the last reminder was for): a snooze always moves the next reminder past it."""
+    today = max(local_day(now, tz), after) if after else local_day(now, tz)
     if choice == Snooze.TOMORROW:
         return today + dt.timedelta(days=1)
     return today + dt.timedelta(days=7 - today.weekday())
