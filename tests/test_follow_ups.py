@@ -266,3 +266,29 @@ def test_the_app_home_lists_follow_ups_with_save_plan_steps_retro_actions_and_ta
     valid_blocks(answer["blocks"])
     bot.slack.command(OUTSIDER, "/tabot", "follow-ups")
     assert "You have no open follow-ups" in wait_for(lambda: len(bot.sandbox.responses) > 1 and bot.sandbox.responses)[-1]["text"]
+
+
+def test_forged_metadata_picker_values_and_button_values_change_nothing(bot) -> None:
+    import json
+
+    account_id = add_account(bot.ctx.sessions)
+    workspace = bot.sandbox.workspace
+    message = workspace.add_message(workspace.channel("general"), {"user": "U0CUST1", "text": "hi"}, None)
+    view = new_modal(bot, lambda: bot.slack.shortcut(TA, "create_follow_up", message))
+    good = {"account": str(account_id), "owner": AE, "note": "x"}
+    written = view["private_metadata"]
+    for forged in ({"channel": "C0GENERAL", "ts": message["ts"], "permalink": "https://evil.example/login"},
+                   {"channel": "<!channel>", "ts": message["ts"], "permalink": None},
+                   {"channel": "C0GENERAL", "ts": "now", "permalink": None}):
+        bot.sandbox.views[view["id"]]["private_metadata"] = json.dumps(forged)
+        errors = bot.slack.submit_view(TA, view["id"], good).json["errors"]
+        assert errors == {"note": "This form is not one the bot opened (create the follow-up again). Nothing was saved."}
+    bot.sandbox.views[view["id"]]["private_metadata"] = written
+    errors = bot.slack.submit_view(TA, view["id"], {**good, "account": "1; drop", "owner": "<!channel>"}).json["errors"]
+    assert errors == {"account": "Pick the account this follow-up is about.", "owner": "Pick the person who follows up."}
+    assert follow_ups(bot) == []
+    for value in ("999999", "abc", "-1"):
+        bot.slack.click(AE, "follow_up_done", value)
+        bot.slack.click(AE, "follow_up_snooze_next_week", value)
+    assert wait_for(lambda: len(dms(bot, AE)) == 6, what="six answers")
+    assert {m["text"] for m in dms(bot, AE)} == {"That follow-up no longer exists."}
