@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..flows import red_alert_chart
 from ..flows.health import owe_red_alert
-from ..models import SlackMessage
+from ..models import RedEpisode, SlackMessage
 from ..settings import Settings
 from ..slack_gateway import SlackGateway
 from ..store.health import red_episodes_without_alert
@@ -28,7 +29,9 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
         card = red_alert_chart.read(session, settings, episode.account, now)
         with write_lock_released(session):
             chart = red_alert_chart.draw(card, settings)
-        session.refresh(episode, with_for_update=True)  # another run may have owed it meanwhile
+        if session.scalar(select(RedEpisode.alert_message_id).where(RedEpisode.id == episode.id)
+                          .with_for_update()) is not None:
+            continue  # another run owed it while the chart was drawn
         if owe_red_alert(session, settings, episode, now):
             owed += 1
             if chart is not None:
