@@ -89,8 +89,31 @@ def key_contacts_seen(session: Session) -> dict[int, dict[tuple[str, str], KeyCo
 
 
 def open_episodes(session: Session) -> list[SignalEpisode]:
-    return list(session.scalars(select(SignalEpisode).options(joinedload(SignalEpisode.account))
-                                .where(SignalEpisode.closed_at.is_(None)).order_by(SignalEpisode.id)))
+    return list(session.scalars(select(SignalEpisode).where(SignalEpisode.closed_at.is_(None))))
+
+
+def open_episode_rows(session: Session) -> list[tuple[int, int, str]]:
+    """(episode, account, kind) of every open episode, oldest first, as plain rows."""
+    return [(e, a, k) for e, a, k in session.execute(
+        select(SignalEpisode.id, SignalEpisode.account_id, SignalEpisode.kind)
+        .where(SignalEpisode.closed_at.is_(None)).order_by(SignalEpisode.id))]
+
+
+def account_teams(session: Session) -> dict[int, list[str]]:
+    """Each active account's team (TA, AE, CE that are set), as plain rows."""
+    return {i: [u for u in (ta, ae, ce) if u] for i, ta, ae, ce in session.execute(
+        select(Account.id, Account.ta_user_id, Account.ae_user_id, Account.ce_user_id)
+        .where(Account.status == AccountStatus.ACTIVE))}
+
+
+def load_episodes(session: Session, ids: list[int]) -> list[SignalEpisode]:
+    """These episodes with their accounts, one statement per 500 (the alert DM reads them; hold
+    the list while it does, or the session forgets them)."""
+    loaded: list[SignalEpisode] = []
+    for start in range(0, len(ids), 500):
+        loaded.extend(session.scalars(select(SignalEpisode).options(joinedload(SignalEpisode.account))
+                                      .where(SignalEpisode.id.in_(ids[start:start + 500]))).unique())
+    return loaded
 
 
 def subscriptions(session: Session) -> list[SignalSubscription]:
