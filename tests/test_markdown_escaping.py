@@ -84,3 +84,21 @@ def test_a_line_break_in_a_list_item_stays_in_its_item() -> None:
     lines = out.splitlines()
     assert not any(line.startswith(("# Owned", "- [x] approved")) for line in lines), out
     assert any(line.startswith("- Eve # Owned, CTO - [x] approved (e@x.io): Champion") for line in lines), out
+
+
+def test_an_update_or_step_over_several_lines_stays_in_its_agenda_item() -> None:
+    account = SimpleNamespace(name="Acme", arr=None, renewal_date=None, ta_user_id="U1", ae_user_id="U2")
+    step = SimpleNamespace(description="Call\n## Owned", owner_user_id="U1", due_date=None)
+    plan = SimpleNamespace(exec_sponsor_user_id=None, problem_statement="p", goal=None,
+                           criteria=[SimpleNamespace(description="Adoption\n# Big", steps=[step])])
+    update = SimpleNamespace(posted_at=None, author="U1", what_happened="Met\n- [x] fake", blockers="none\n# B",
+                             risks=None, asks=None)
+    out = render("lighthouse_agenda.md.j2", tz=dt.UTC, meeting=dt.date(2026, 12, 31), summary="s",
+                 new_entrants=[SimpleNamespace(account=account, plan=plan)],
+                 existing=[SimpleNamespace(account=account, stale=False, recent_updates=[update], days_in_program=3,
+                                                  met=0, total=1)],
+                 ready=[], exited=[], recent_period="2 weeks", names=lambda u: "n/a", program=[])
+    lines = out.splitlines()
+    assert not any(line.startswith(("## Owned", "# Big", "- [x] fake", "# B")) for line in lines), out
+    assert "1. Adoption # Big" in lines and "   - Call ## Owned (n/a, due n/a)" in lines, out
+    assert any(line.endswith(": Met - [x] fake Blockers: none # B") for line in lines), out
