@@ -128,7 +128,7 @@ def test_a_customer_message_is_last_activity_and_its_text_is_not_kept(bot, chann
     link(bot, channels["shared"])
     before = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=2)
     message, reply = bot.slack.say(CORA, channels["shared"], "Can we get SSO working before the rollout?")
-    assert reply.status == 200 and reply.elapsed < 3
+    assert reply.status == 200
     [kept] = eventually(bot.ctx.sessions, lambda s: list(s.scalars(select(CustomerMessage))), what="the message")
     assert (kept.user_id, kept.ts, kept.is_question, kept.text) == (CORA, message["ts"], True, None)
     assert kept.permalink.endswith(f"/archives/{channels['shared']}/p{message['ts'].replace('.', '')}")
