@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from ..models import Delivery, DeliveryKind, DeliveryStatus, SlackMessage
@@ -46,7 +46,9 @@ class Claimed:
         return self.previous_claim is not None
 
 
-def _due(now: dt.datetime, lapsed_before: dt.datetime):
+def _due():
+    """The deliveries due at `:due_now` (or whose claim lapsed before `:lapsed_before`), first
+    in their queue, oldest first. Built once (`DUE`): building it costs more than running it."""
     earlier = aliased(Delivery)
     own = aliased(SlackMessage)
     parent = aliased(SlackMessage)
@@ -57,8 +59,10 @@ def _due(now: dt.datetime, lapsed_before: dt.datetime):
         .outerjoin(parent, parent.id == Delivery.thread_id)
         .where(
             or_(
-                and_(Delivery.status == DeliveryStatus.PENDING, Delivery.not_before <= now),
-                and_(Delivery.status == DeliveryStatus.CLAIMED, Delivery.claimed_at < lapsed_before),
+                and_(Delivery.status == DeliveryStatus.PENDING,
+                     Delivery.not_before <= bindparam("due_now", type_=Delivery.not_before.type)),
+                and_(Delivery.status == DeliveryStatus.CLAIMED,
+                     Delivery.claimed_at < bindparam("lapsed_before", type_=Delivery.claimed_at.type)),
             ),
             ~blocked,
             # an edit, or a file for a message's channel, waits until that message is posted
@@ -70,6 +74,18 @@ def _due(now: dt.datetime, lapsed_before: dt.datetime):
     )
 
 
+_DUE_NEXT = {}  # dialect name -> the statement claiming the next due delivery
+
+
+def _due_next(dialect: str):
+    if dialect not in _DUE_NEXT:
+        query = _due().limit(1)
+        if dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=Delivery)
+        _DUE_NEXT[dialect] = query
+    return _DUE_NEXT[dialect]
+
+
 def claim_next(session: Session, now: dt.datetime, lease: dt.timedelta, worker: str) -> Claimed | None:
     """Claim the oldest delivery that is due and first in its queue; None if there is none.
 
@@ -77,10 +93,8 @@ def claim_next(session: Session, now: dt.datetime, lease: dt.timedelta, worker: 
     the write transaction already serialises them. A claim whose worker died lapses after
     `lease` and is claimed again, marked as recovering.
     """
-    query = _due(now, now - lease).limit(1)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=Delivery)
-    delivery = session.scalars(query).first()
+    query = _due_next(session.get_bind().dialect.name)
+    delivery = session.scalars(query, {"due_now": now, "lapsed_before": now - lease}).first()
     if delivery is None:
         return None
     previous = delivery.claimed_at if delivery.status == DeliveryStatus.CLAIMED else None

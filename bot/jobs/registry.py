@@ -48,9 +48,14 @@ def register_job(spec: JobSpec) -> JobSpec:
     return spec
 
 
+_loaded: list[str] = []  # JOB_MODULES once imported (a job run asks for the registry each time)
+
+
 def load_jobs() -> dict[str, JobSpec]:
-    for module in JOB_MODULES:
-        importlib.import_module(module)
+    if _loaded != list(JOB_MODULES):
+        for module in JOB_MODULES:
+            importlib.import_module(module)
+        _loaded[:] = JOB_MODULES
     return JOBS
 
 
