@@ -123,7 +123,8 @@ class Sandbox:
         """Serve on 127.0.0.1:`port` (0: a free one) in a background thread."""
         self._server = _Server(("127.0.0.1", port), make_handler(self))
         self._port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+        # stop() waits for the serving loop to look up, at most poll_interval: a test stops one each
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01},
                                         name="slack-sandbox", daemon=True)
         self._thread.start()
         return self
