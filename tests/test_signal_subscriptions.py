@@ -238,3 +238,31 @@ def test_a_champion_removed_from_the_contacts_is_told(bot) -> None:
     run_signals(bot)
     with bot.ctx.sessions() as session:
         assert session.scalars(select(SignalEpisode)).one().closed_at is not None
+
+
+def test_people_can_save_meanwhile_the_job_computes_the_signals(bot, monkeypatch) -> None:
+    """Computing the signals takes seconds on a big book; SQLite has one write lock for the
+    whole database, so the job must not hold it then, or every modal saved meanwhile fails."""
+    import bot.jobs.signals as job
+    from bot.models import Touchpoint
+
+    account_id = quiet_account(bot)
+    subscribe(bot, "U0TA001", ["no_touchpoint"])
+    computed = job.computed_signals
+    saved_meanwhile: list[int] = []
+
+    def compute_while_someone_saves(session, settings, now):
+        result = computed(session, settings, now)
+        # another person's save: with the job holding the write lock it would wait for the job,
+        # which waits for it, until SQLite gives up ("database is locked")
+        with transaction(bot.ctx.sessions) as s:
+            record_touchpoint(s, account_id, "U0AE001", "Called them", now)
+        with bot.ctx.sessions() as s:
+            saved_meanwhile.extend(t.id for t in s.scalars(select(Touchpoint)))
+        return result
+
+    monkeypatch.setattr(job, "computed_signals", compute_while_someone_saves)
+    run_signals(bot)
+    assert len(saved_meanwhile) == 1  # the save went through while the job was computing
+    # what the job computed a moment before still stands: the account showed no touchpoint
+    assert [a["text"] for a in alerts_to(bot, "U0TA001")]

@@ -29,17 +29,30 @@ from ..store import signals as store
 COMPUTED_KINDS = {SignalKind.SCORE_DROP, SignalKind.USAGE_CLIFF, SignalKind.RENEWAL_NO_PLAN, SignalKind.NO_TOUCHPOINT}
 
 
-def reconcile_episodes(session: Session, settings: Settings, now: dt.datetime) -> tuple[int, int]:
-    """(episodes opened, episodes closed) by what the accounts show at `now`."""
+Showing = dict[str, tuple[int, "rules.Firing"]]  # episode key -> (account, what it shows)
+
+
+def computed_signals(session: Session, settings: Settings, now: dt.datetime) -> tuple[set[int], Showing]:
+    """(active accounts, the computed signals they show at `now`): only reads, the costly part
+    (seconds on a 20k book), so a job runs it with no write lock held (`computed_signals` in a
+    reading session, then `reconcile_episodes` under the lock)."""
     t = rules.SignalThresholds.from_settings(settings)
     today = local_today(now, settings.tz)
     accounts = store.active_accounts(session)
-    active = {a.id for a in accounts}
     facts = store.account_facts(session, accounts, now, settings.tz, t.score_drop_days)
-    showing: dict[str, tuple[int, rules.Firing]] = {}
+    showing: Showing = {}
     for account in accounts:
         for firing in rules.firings(facts[account.id], today, t):
             showing[rules.episode_key(account.id, firing.kind)] = (account.id, firing)
+    return {a.id for a in accounts}, showing
+
+
+def reconcile_episodes(session: Session, settings: Settings, now: dt.datetime,
+                       computed: tuple[set[int], Showing] | None = None) -> tuple[int, int]:
+    """(episodes opened, episodes closed) by what the accounts show at `now` (`computed`: what
+    `computed_signals` found a moment ago, else it is computed here)."""
+    active, computed_showing = computed if computed is not None else computed_signals(session, settings, now)
+    showing = dict(computed_showing)
 
     # Champions and Economic Buyers: who left since the last run, who arrived
     new_holder: set[tuple[int, str]] = set()  # (account, kind) with a new holder of its role

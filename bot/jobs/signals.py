@@ -10,15 +10,19 @@ import datetime as dt
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.orm import Session
 
-from ..flows.signals import alert_subscribers, reconcile_episodes
+from ..flows.signals import alert_subscribers, computed_signals, reconcile_episodes
 from ..settings import Settings
 from ..slack_gateway import SlackGateway
 from .registry import JobSpec, every_minutes, register_job
-from .runner import item_done
+from .runner import item_done, write_lock_released
 
 
 def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Settings) -> int:
-    reconcile_episodes(session, settings, now)
+    # the signals are computed in a reading session while the job holds no write lock (seconds
+    # on a big book, when SQLite would refuse everyone's modal saves), then applied under it
+    with write_lock_released(session), Session(bind=session.get_bind()) as reader:
+        computed = computed_signals(reader, settings, now)
+    reconcile_episodes(session, settings, now, computed)
     item_done(session)  # the episodes stand even if telling someone fails
     return alert_subscribers(session, settings, now, item_done)
 
