@@ -21,17 +21,17 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from . import ack, card, crash, modal, program_chart, ratelimit, scale
+from . import ack, card, crash, modal, program_chart, ratelimit, salesforce, scale
 from .report import RESULTS, Report, machine_row
 from .stack import bench_settings, prepare_database
 
-SCENARIOS = ("ack", "modal", "scale", "ratelimit", "crash", "card", "program_chart")
+SCENARIOS = ("ack", "modal", "scale", "ratelimit", "crash", "card", "program_chart", "salesforce")
 FULL = {"requests": 2000, "clients": 50, "submissions": 200, "submit_clients": 20, "sizes": "1000,5000,20000",
         "alerts": 120, "card_accounts": 20000, "job_alerts": 60, "processes": "2", "paced": "20,50",
-        "crash_alerts": 12, "ratelimit_modes": "job"}
+        "crash_alerts": 12, "ratelimit_modes": "job", "sf_accounts": 20000}
 QUICK = {"requests": 300, "clients": 50, "submissions": 40, "submit_clients": 20, "sizes": "1000,2000,5000",
          "alerts": 12, "card_accounts": 2000, "job_alerts": 20, "processes": "2", "paced": "20,50",
-         "crash_alerts": 6, "ratelimit_modes": "job"}
+         "crash_alerts": 6, "ratelimit_modes": "job", "sf_accounts": 2000}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -53,6 +53,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--alerts", type=int, help="ratelimit: alerts into one channel (120)")
     parser.add_argument("--ratelimit-modes", help="ratelimit: job, handlers or job,handlers (job)")
     parser.add_argument("--crash-alerts", type=int, help="crash: alerts owed when the process is killed (12)")
+    parser.add_argument("--sf-accounts", type=int, help="salesforce: accounts synced from the stand-in (20000)")
     parser.add_argument("--card-accounts", type=int, help="card: accounts with 5 years of history (20000)")
     parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON goes (bench/results/)")
     args = parser.parse_args(argv)
@@ -94,6 +95,8 @@ def run_all(url: str, args: argparse.Namespace, progress: bool = True) -> Report
                 report.extend(crash.run(engine, url, alerts=args.crash_alerts))
             elif name == "card":
                 report.extend(card.run(engine, url, accounts=args.card_accounts))
+            elif name == "salesforce":
+                report.extend(salesforce.run(engine, url, accounts=args.sf_accounts))
             elif name == "program_chart":
                 report.extend(program_chart.run())
             if progress:

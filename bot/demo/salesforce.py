@@ -41,6 +41,7 @@ def _the_org(demo: Demo) -> SalesforceOrg:
     fields = {sobject: sorted(mapping.fields_of(sobject) | ({"AccountId"} if sobject != "Account" else set()))
               for sobject in ("Account", "Opportunity", "Contact")}
     org = SalesforceOrg(fields).start()
+    org.clock = _now().replace(microsecond=0) - dt.timedelta(minutes=5)  # Salesforce's changes are today's too
     with demo.ctx.sessions() as session:
         accounts = list(session.scalars(select(Account).where(Account.salesforce_id.in_(SAMPLE_IDS))
                                         .order_by(Account.salesforce_id)))

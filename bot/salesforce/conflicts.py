@@ -34,9 +34,10 @@ CHUNK = 500
 
 
 def _text(value: Any) -> str:
+    """A field's value as tabot wrote it (Salesforce may answer a long text's line breaks as CRLF)."""
     from .sync import text_of
 
-    return text_of(value)
+    return text_of(value).replace("\r\n", "\n")
 
 
 def _when(value: Any) -> dt.datetime | None:
@@ -62,7 +63,7 @@ def check_conflicts(session: Session, slack: Any, settings: Any, records: dict[s
             if written.field not in record:
                 continue
             theirs = _text(record[written.field])
-            if theirs == written.value:
+            if theirs == written.value.replace("\r\n", "\n"):
                 written.conflict_value = written.conflict_at = None
             elif mapping.crm_owns(written.item):
                 written.value, written.written_at, written.conflict_value, written.conflict_at = theirs, now, None, None

@@ -35,6 +35,7 @@ import secrets
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, unquote_plus, urlsplit
 
@@ -281,8 +282,8 @@ class SalesforceOrg:
             self._known(sobject, name)
         with self.lock:
             rows = [r for r in records.values() if deleted or not r.get("IsDeleted")]
-        for condition in conditions:
-            rows = [r for r in rows if _holds(condition, r)]
+        for test in [_predicate(c) for c in conditions]:
+            rows = [r for r in rows if test(r)]
         if match["order"]:
             rows.sort(key=lambda r: (r.get(match["order"]) or "", r["Id"]))
         return Selection(sobject, fields, rows, count_only)
@@ -345,15 +346,20 @@ def _nested(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _holds(condition: str, record: dict[str, Any]) -> bool:
+def _predicate(condition: str) -> Callable[[dict[str, Any]], bool]:
+    """A WHERE condition as a test of one record (parsed once per query)."""
     if (after := AFTER.match(condition)) is not None:
-        value = record.get(after[1])
-        return bool(value) and parse_modstamp(value) > parse_modstamp(after[2])
+        name, since = after[1], parse_modstamp(after[2])
+        return lambda record: bool(record.get(name)) and parse_modstamp(record[name]) > since
     if (listed := IN_LIST.match(condition)) is not None:
-        return record.get(listed[1]) in {unquote_plus(v.strip().strip("'")) for v in listed[2].split(",")}
+        name, wanted = listed[1], {unquote_plus(v.strip().strip("'")) for v in listed[2].split(",")}
+        return lambda record: record.get(name) in wanted
     if (equals := EQUALS.match(condition)) is not None:
-        wanted = equals[2].lower() == "true" if equals[2].lower() in ("true", "false") else equals[2].strip("'")
-        return bool(record.get(equals[1])) == wanted if isinstance(wanted, bool) else record.get(equals[1]) == wanted
+        name, literal = equals[1], equals[2]
+        if literal.lower() in ("true", "false"):
+            flag = literal.lower() == "true"
+            return lambda record: bool(record.get(name)) == flag
+        return lambda record: record.get(name) == literal.strip("'")
     raise SalesforceError(400, "MALFORMED_QUERY", f"unexpected WHERE: {condition[:80]}")
 
 
