@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import metrics
@@ -29,6 +30,18 @@ from .handlers import register_all
 from .request_guard import AlreadyHandled, Claim, RequestGuard, current_claim, request_identity
 
 log = logging.getLogger(__name__)
+BOLT_LOG = logging.getLogger("bot.bolt")
+
+
+class _TokenFromClient(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment even when given a client, and then warns on
+    every start that the token "will be unused": the client carries that very token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+BOLT_LOG.addFilter(_TokenFromClient())
 
 FRIENDLY_ERROR = (
     ":warning: Sorry, something went wrong on our side and nothing was saved. "
@@ -192,7 +205,8 @@ def create_app(ctx: BotContext, *, token_verification: bool = True) -> App:
         client=ctx.slack.client,
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         token_verification_enabled=token_verification,
-        logger=logging.getLogger("bot.bolt"),
+        name="tabot",  # else Bolt inspects the call stack for a name, a tenth of the app's start-up
+        logger=BOLT_LOG,
         listener_executor=ContextCopyingExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="tabot-listener"),
     )
 

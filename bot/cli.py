@@ -27,16 +27,22 @@ def _settings(*required: str) -> Settings:
 
 def _context(migrate: bool = True, require: tuple[str, ...] = ()):
     from .context import BotContext
-    from .db import ensure_schema
 
     settings = _settings(*require)
     ctx = BotContext.from_settings(settings)
     if migrate:
-        try:
-            ensure_schema(ctx.engine)
-        except RuntimeError as exc:
-            raise click.ClickException(str(exc)) from None
+        _migrate(ctx)
     return ctx
+
+
+def _migrate(ctx) -> None:
+    """Bring an SQLite database up to date (creating its file); refuse an outdated PostgreSQL one."""
+    from .db import ensure_schema
+
+    try:
+        ensure_schema(ctx.engine)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 class _Tabot(click.Group):
@@ -113,13 +119,16 @@ def serve(host: str, port: int, threads: int, no_scheduler: bool, no_worker: boo
     from .app import create_app
     from .server import BotServer
 
-    ctx = _context(require=("slack_bot_token", "slack_signing_secret"))
+    # Slack checks the token (auth.test) before the database is touched: a wrong token or URL
+    # leaves no new database file behind
+    ctx = _context(migrate=False, require=("slack_bot_token", "slack_signing_secret"))
     try:
         app = create_app(ctx)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
     except _slack_failures() as exc:
         raise _slack_unusable(ctx.settings, exc) from None
+    _migrate(ctx)
     scheduler = _start_scheduler(ctx, not no_scheduler)
     server = BotServer(app, ctx.engine, host=host, port=port, threads=threads,
                        worker=_start_worker(ctx, not no_worker))
@@ -140,13 +149,17 @@ def socket(no_scheduler: bool, no_worker: bool) -> None:
 
     from .app import create_app
 
-    ctx = _context(require=("slack_bot_token", "slack_signing_secret", "slack_app_token"))
+    ctx = _context(migrate=False, require=("slack_bot_token", "slack_signing_secret", "slack_app_token"))
     try:
         app = create_app(ctx)
-        handler = SocketModeHandler(app, ctx.settings.slack_app_token.get_secret_value())
-        handler.connect()  # fails here, before the jobs start, when Slack or the app token is wrong
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
+    except _slack_failures() as exc:
+        raise _slack_unusable(ctx.settings, exc) from None
+    _migrate(ctx)  # after Slack took the token, before Slack may send the first request
+    try:
+        handler = SocketModeHandler(app, ctx.settings.slack_app_token.get_secret_value())
+        handler.connect()  # fails here, before the jobs start, when Slack or the app token is wrong
     except _slack_failures() as exc:
         raise _slack_unusable(ctx.settings, exc) from None
     scheduler = _start_scheduler(ctx, not no_scheduler)
@@ -257,6 +270,7 @@ def import_() -> None:
 def _run_import(kind: str, path: Path) -> None:
     from . import importer
     from .flows.imports import run_import
+    from .text import count
 
     ctx = _context()
     now = dt.datetime.now(dt.UTC)
@@ -265,48 +279,72 @@ def _run_import(kind: str, path: Path) -> None:
     except OSError as exc:
         raise click.ClickException(f"{path}: cannot be read ({exc.strerror or exc})") from None
     except importer.ImportRejected as exc:
-        click.echo(f"{path}: nothing imported, {len(exc.errors)} problem(s):", err=True)
+        click.echo(f"{path}: nothing imported, {count(len(exc.errors), 'problem')}:", err=True)
         for error in exc.errors:
             click.echo(f"  {error}", err=True)
         sys.exit(1)
     summary = outcome.summary
     click.echo(f"{path}: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged")
     if outcome.ratings:
-        click.echo(f"{len(outcome.ratings)} health rating(s) changed, {outcome.turned_red} account(s) turned red")
+        click.echo(f"{count(len(outcome.ratings), 'health rating')} changed, {count(outcome.turned_red, 'account')} "
+                   "turned red")
     if outcome.stages:
-        click.echo(f"{len(outcome.stages)} sales stage(s) changed")
+        click.echo(f"{count(len(outcome.stages), 'sales stage')} changed")
         for item in outcome.stages:
             what = "engagement plan" if item.stage == "6" else "kick-off ask"
             click.echo(f"  {item.name}: stage {item.stage}, {what} sent")
     if outcome.realised:
-        click.echo(f"{outcome.realised} realised churn(s): {len(outcome.retros_asked)} churn retro(s) asked for "
-                   "(the rest are below the retro rule or recorded already)")
+        click.echo(f"{count(outcome.realised, 'realised churn')}: {count(len(outcome.retros_asked), 'churn retro')} "
+                   "asked for (the rest are below the retro rule or recorded already)")
     if outcome.transfers_kept:
-        click.echo(f"{outcome.transfers_kept} approved TA transfer(s) kept: the file still names the TA from before "
-                   "(the TA manager is told what to change in the CRM)")
+        click.echo(f"{count(outcome.transfers_kept, 'approved TA transfer')} kept: the file still names the TA from "
+                   "before (the TA manager is told what to change in the CRM)")
     ctx.deliver_owed()  # what Slack refuses stays listed in `tabot deliveries list --failed`
 
 
-@import_.command("accounts")
+# The columns are listed one block per kind (\b: click keeps the lines as written, never
+# breaking a column's name); tests/test_cli_errors.py checks them against bot/importer.
+@import_.command("accounts", short_help="The book of business: one row per account.")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_accounts(path: Path) -> None:
-    """Accounts: salesforce_id,name,tier,segment,arr,seats,close_date,contract_start,renewal_date,ta,ae,ce"""
+    """The book of business from a CSV export: one row per account.
+
+    \b
+    Columns:
+      salesforce_id, name, tier, segment, arr, seats,
+      close_date, contract_start, renewal_date, ta, ae, ce
+    Optional columns:
+      pooled, scaled, lifecycle_stage, status, health, stage, support_level,
+      renewal_outcome, arr_after, seats_after
+
+    ta, ae and ce are Slack ids or emails (looked up in Slack)."""
     _run_import("accounts", path)
 
 
-@import_.command("contacts")
+@import_.command("contacts", short_help="Each account's contacts and their roles.")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_contacts(path: Path) -> None:
-    """Contacts: salesforce_id,name,title,email,roles,instance_admin (roles separated by ;)"""
+    """Each account's contacts and their roles, from a CSV export.
+
+    \b
+    Columns:
+      salesforce_id, name, title, email, roles, instance_admin
+
+    roles are separated by ; (for example Champion;Economic Buyer)."""
     _run_import("contacts", path)
 
 
-@import_.command("usage")
+@import_.command("usage", short_help="Monthly product usage; recomputes health scores.")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_usage(path: Path) -> None:
-    """Usage: salesforce_id,month,dau,mau,versions_behind,precise_intel,defect_tickets_90d,help_tickets_90d,last_activity
+    """Monthly product usage per account, from a CSV export.
 
-    Recomputes each account's health score; a change to red posts the red-account alert."""
+    \b
+    Columns:
+      salesforce_id, month, dau, mau, versions_behind, precise_intel,
+      defect_tickets_90d, help_tickets_90d, last_activity
+
+    Recomputes each account's health score; an account turning red gets its alert."""
     _run_import("usage", path)
 
 
@@ -334,7 +372,19 @@ def jobs_list() -> None:
 AT_YEARS = (1970, 2999)  # the jobs' date arithmetic reaches years ahead; year 9999 overflows it
 
 
-@jobs.command("run")
+class _JobsRun(click.Command):
+    """`tabot jobs run --help` lists the jobs NAME may be (their modules load only for --help)."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from .jobs.registry import load_jobs
+
+        with formatter.section("Jobs"):
+            formatter.write_dl([(name, spec.description) for name, spec in sorted(load_jobs().items())])
+        formatter.write_paragraph()
+        formatter.write_text("`tabot jobs list` shows each job's schedule and next run.")
+
+
+@jobs.command("run", cls=_JobsRun)
 @click.argument("name")
 @click.option("--at", "at", default=None, help="Run as if the clock read this instant (ISO, team time zone unless an offset is given).")
 @click.option("--dry-run", is_flag=True, help="Print what would be posted; post and record nothing.")

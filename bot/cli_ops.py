@@ -88,6 +88,7 @@ def config() -> None:
 def doctor() -> None:
     """Check the token, its scopes, the channels, the people settings and the database; exit 1 on a problem."""
     from .doctor import run_checks
+    from .text import count
 
     settings = _load()
     failed = 0
@@ -95,6 +96,6 @@ def doctor() -> None:
         click.echo(check.line())
         failed += not check.ok
     if failed:
-        click.echo(f"{failed} problem(s) found", err=True)
+        click.echo(f"{count(failed, 'problem')} found", err=True)
         sys.exit(1)
     click.echo("all checks passed")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 
 import click
@@ -31,9 +32,37 @@ def render_target(query: str):
         session.close()
         found = "; ".join(a.name for a in matches[:8])
         raise click.ClickException(f"{query!r} matches {len(matches)} accounts" + (f": {found}" if found else ""))
-    # Documents show people by name: from Slack when a token is set, else their Slack ids.
-    names = ctx.slack.display_name if ctx.settings.slack_bot_token else (lambda user_id: user_id or "unassigned")
-    return ctx, session, matches[0], names
+    return ctx, session, matches[0], people_names(ctx)
+
+
+def people_names(ctx):
+    """Documents show people by name, asked of Slack (users.info at SLACK_API_URL: Slack, or the
+    sandbox); without a token, or when Slack does not answer, by their Slack ids, and one line
+    on stderr says why and what to set."""
+    def by_id(user_id: str | None) -> str:
+        return user_id or "unassigned"
+
+    if not ctx.settings.slack_bot_token:
+        click.echo("(people are shown by their Slack ids: set SLACK_BOT_TOKEN, and SLACK_API_URL if not Slack's, "
+                   "to show their names)", err=True)
+        return by_id
+    from .cli import _slack_failures
+
+    logging.getLogger("slack_sdk").setLevel(logging.CRITICAL)  # the line below says it once, not per retry
+    unreachable: list[Exception] = []
+
+    def name(user_id: str | None) -> str:
+        if unreachable:
+            return by_id(user_id)
+        try:
+            return ctx.slack.display_name(user_id)
+        except _slack_failures() as exc:
+            unreachable.append(exc)
+            click.echo(f"(Slack could not be reached at SLACK_API_URL {ctx.settings.slack_api_url} "
+                       f"({type(exc).__name__}): people are shown by their Slack ids)", err=True)
+            return by_id(user_id)
+
+    return name
 
 
 @render.command("retro")

@@ -94,3 +94,6 @@ def configure_logging(level: int = logging.INFO, fmt: str | None = None) -> None
     logging.getLogger("slack_sdk").setLevel(max(level, logging.WARNING))
     logging.getLogger("slack_bolt").setLevel(max(level, logging.INFO))
     logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
+    # APScheduler says "Adding job tentatively" and "Added job" for every job at each start, and
+    # "Running job" at each run; the scheduler logs each run's outcome itself (bot.jobs.scheduler)
+    logging.getLogger("apscheduler").setLevel(level if level <= logging.DEBUG else logging.WARNING)

@@ -60,3 +60,13 @@ def day(date: dt.date | None) -> str:
 def truncate(text: str, limit: int) -> str:
     """Cut text to Slack's limit, marking the cut with an ellipsis."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 account`, `2 accounts` (`plural` when adding an s will not do: `1 retro asked`...)."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+def verb(n: int, singular: str, plural: str) -> str:
+    """The verb agreeing with `n` things: `renews` for one, `renew` for more (or none)."""
+    return singular if n == 1 else plural

@@ -54,7 +54,7 @@ def test_an_import_that_realises_churn_asks_the_ta_and_sponsor_to_start_the_retr
                     + row("001NONE", "Quiet Co", "100000", "50"))
     result = tabot("import", "accounts", str(path))
     assert result.exit_code == 0, result.output
-    assert "3 realised churn(s): 2 churn retro(s) asked for" in result.output
+    assert "3 realised churns: 2 churn retros asked for" in result.output
     found = retros(bot.ctx.sessions)
     assert set(found) == {"001PART", "001EDGE", "001FULL"}  # flat and no outcome: no churn
     assert found["001PART"].status == RetroStatus.REQUESTED and found["001PART"].churned_arr == Decimal("200000")
@@ -70,7 +70,7 @@ def test_an_import_that_realises_churn_asks_the_ta_and_sponsor_to_start_the_retr
 
     # importing the same file again records and asks nothing more
     result = tabot("import", "accounts", str(path))
-    assert "0 churn retro(s) asked for" in result.output and len(retros(bot.ctx.sessions)) == 3
+    assert "0 churn retros asked for" in result.output and len(retros(bot.ctx.sessions)) == 3
 
     # the button opens the modal pre-filled with the realised figures
     ask = next(m for m in ta_asks if "Partial Co" in m["text"])

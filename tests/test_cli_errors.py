@@ -87,19 +87,21 @@ def test_missing_tokens_are_reported_before_the_database_is_created(tabot, tmp_p
     assert not (tmp_path / "tabot.db").exists()
 
 
-def test_slack_unreachable_at_start_names_slack_api_url(tabot) -> None:
+def test_slack_unreachable_at_start_names_slack_api_url(tabot, tmp_path) -> None:
     api = f"http://127.0.0.1:{closed_port()}/api/"
     output = tabot("serve", "--port", "0", SLACK_API_URL=api, SLACK_BOT_TOKEN=BOT_TOKEN,
                    SLACK_SIGNING_SECRET=SIGNING_SECRET)
     assert f"Error: Slack could not be reached at SLACK_API_URL {api} (URLError" in output
     assert "check SLACK_API_URL and the network" in output
+    assert not (tmp_path / "tabot.db").exists()  # Slack is asked before a database is created
 
 
-def test_a_token_slack_refuses_at_start_names_slack_bot_token(tabot, sandbox) -> None:
+def test_a_token_slack_refuses_at_start_names_slack_bot_token(tabot, sandbox, tmp_path) -> None:
     output = tabot("serve", "--port", "0", SLACK_API_URL=sandbox.api_url, SLACK_BOT_TOKEN="xoxb-not-this-one",
                    SLACK_SIGNING_SECRET=SIGNING_SECRET)
     assert "refused the token" in output and "invalid_auth" in output and "check SLACK_BOT_TOKEN" in output
     assert "xoxb-not-this-one" not in output  # secrets never in messages
+    assert not (tmp_path / "tabot.db").exists()
 
 
 @pytest.mark.parametrize("at", ["9999-12-31", "0001-01-01", "1969-12-31T23:00"])

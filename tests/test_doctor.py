@@ -77,7 +77,7 @@ def test_doctor_names_a_channel_the_workspace_lacks(tabot, team_env, sandbox) ->
     failed = [line for line in lines(result.output) if line.startswith("✗")]
     assert failed == ["✗ TABOT_LIGHTHOUSE_CHANNEL lighthouse: no channel named 'lighthouse' visible to the bot: "
                       "create it, or set TABOT_LIGHTHOUSE_CHANNEL"], result.output
-    assert "1 problem(s) found" in result.output
+    assert "1 problem found" in result.output
 
 
 def test_doctor_names_a_channel_the_bot_is_not_in(tabot, team_env, sandbox) -> None:

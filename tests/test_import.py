@@ -116,7 +116,7 @@ def test_contacts_with_roles_replace_on_reimport(tabot, tmp_path, sessions) -> N
 def test_health_column_turning_red_posts_the_alert(tabot, tmp_path, sandbox, sessions) -> None:
     path = write(tmp_path, "a.csv", HEADER.strip() + ",health\n001A,Acme,1,SMB,1,1,,,,U0TA001,,,red\n")
     result = tabot("import", "accounts", path)
-    assert "1 account(s) turned red" in result.output
+    assert "1 account turned red" in result.output
     with sessions() as session:
         assert session.scalars(select(HealthRating.source)).all() == [RatingSource.IMPORT]
         assert session.scalars(select(RedEpisode)).one().alert_message_id is not None

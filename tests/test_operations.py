@@ -3,7 +3,9 @@ the jobs commands, and no secret in the logs."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -75,3 +77,69 @@ def test_tokens_and_secrets_are_masked_in_logs(monkeypatch) -> None:
                                ("xoxb-1234-abcd", "s3cr3t-signing-value"), None)
     RedactSecrets().filter(record)
     assert record.getMessage() == "token *** secret ***"
+
+
+# --- what a newcomer reads -------------------------------------------------------------------
+def test_jobs_run_help_names_every_job() -> None:
+    from bot.jobs.registry import load_jobs
+
+    out = CliRunner().invoke(main, ["jobs", "run", "--help"]).output
+    for name, spec in load_jobs().items():
+        assert f"  {name} " in out, name
+    assert "tabot jobs list" in out
+
+
+def test_import_help_shows_each_column_whole() -> None:
+    from bot.importer import ACCOUNT_COLUMNS, ACCOUNT_OPTIONAL, CONTACT_COLUMNS, USAGE_COLUMNS
+
+    summary = CliRunner().invoke(main, ["import", "--help"]).output
+    assert "..." not in summary.split("Commands:")[1]  # each kind's one-line summary fits
+    for kind, columns in (("accounts", ACCOUNT_COLUMNS + ACCOUNT_OPTIONAL), ("contacts", CONTACT_COLUMNS),
+                          ("usage", USAGE_COLUMNS)):
+        out = CliRunner().invoke(main, ["import", kind, "--help"]).output
+        words = set(re.findall(r"[a-z0-9_]+", out))
+        assert set(columns) <= words, (kind, set(columns) - words)  # none broken over two lines
+        assert all(len(line) <= 80 for line in out.splitlines()), out
+
+
+def test_a_dry_run_prints_what_people_would_read(env, ctx) -> None:
+    from bot.db import transaction
+    from bot.flows.health import record_rating
+    from bot.models import Account, Health, RatingSource
+
+    account_id = add_account(ctx.sessions, name="Smith & <Sons>", renewal_date=dt.date(2027, 3, 1))
+    with transaction(ctx.sessions) as session:
+        record_rating(session, session.get(Account, account_id), rating=Health.RED, reason="budget cut",
+                      source=RatingSource.MANUAL, by="U0TA001", now=dt.datetime(2026, 10, 1, tzinfo=dt.UTC))
+    result = CliRunner().invoke(main, ["jobs", "run", "renewals", "--at", "2026-11-02T09:00", "--dry-run"])
+    out = result.output
+    assert result.exit_code == 0 and "renewals: ok, " in out and "(dry run: nothing recorded)" in out
+    assert "1 account renews within 180 days (1 red, 0 yellow)" in out  # not "1 accounts renew"
+    assert "[dry-run] post DM @U0TA001: " in out and "Smith & <Sons>" in out and "TA @U0TA001" in out
+    assert "&amp;" not in out and "&lt;" not in out and "<@" not in out  # no Slack markup
+    assert "users.info" not in out and "conversations.list" not in out and "INFO" not in out  # no API noise
+
+
+def test_render_names_people_through_slack_or_says_why_not(env, ctx, sandbox, monkeypatch) -> None:
+    add_account(ctx.sessions)
+    result = CliRunner().invoke(main, ["render", "handoff", "acme"])
+    assert result.exit_code == 0 and "| TA | Tara Advisor |" in result.output  # users.info, in the sandbox
+    assert "Slack ids" not in result.output
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api/")  # nothing listens there
+    result = CliRunner().invoke(main, ["render", "handoff", "acme"])
+    assert result.exit_code == 0 and "| TA | U0TA001 |" in result.stdout and "Traceback" not in result.output
+    assert "(Slack could not be reached at SLACK_API_URL http://127.0.0.1:9/api/" in result.stderr
+    assert result.stderr.count("\n") == 1  # one line, not one per person or per retry
+    monkeypatch.delenv("SLACK_BOT_TOKEN")
+    result = CliRunner().invoke(main, ["render", "handoff", "acme"])
+    assert result.exit_code == 0 and "| TA | U0TA001 |" in result.stdout
+    assert "people are shown by their Slack ids: set SLACK_BOT_TOKEN" in result.stderr
+
+
+def test_no_warning_about_the_token_at_start(ctx, monkeypatch, caplog) -> None:
+    from bot.app import create_app
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)  # as `tabot serve` runs: Bolt reads it too
+    with caplog.at_level(logging.DEBUG):
+        create_app(ctx)
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]

@@ -53,7 +53,7 @@ def test_dry_run_prints_and_records_nothing(ctx, sandbox, test_job, capsys) -> N
     run = run_job(ctx, "test-nudge", dry_run=True)
     assert run.status == "ok" and run.sent == 1
     out = capsys.readouterr().out
-    assert out.startswith("[dry-run]") and "U0TA001: nudge about Acme Corp" in out
+    assert out.startswith("[dry-run]") and "DM @U0TA001: nudge about Acme Corp" in out
     assert sandbox.calls_to("chat.postMessage") == []
     with ctx.sessions() as session:
         assert session.scalars(select(NudgeSent)).all() == [] and session.scalars(select(JobRun)).all() == []

@@ -61,7 +61,7 @@ def test_an_import_naming_the_old_ta_keeps_the_transfer_until_the_crm_agrees(bot
     account_id = eventually(bot.ctx.sessions, lambda s: s.scalars(select(Account.id)).one())
 
     result = tabot(row(OLD))  # the CRM still names the old TA
-    assert "1 approved TA transfer(s) kept" in result.output
+    assert "1 approved TA transfer kept" in result.output
     assert ta_of(bot, account_id) == NEW
     [note] = wait_for(lambda: crm_notes(bot), what="the TA manager told")
     blocks = str([m for m in bot.sandbox.messages(LEAD) if "in the CRM" in m["text"]][0]["blocks"])

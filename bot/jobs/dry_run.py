@@ -1,4 +1,8 @@
-"""A WebClient that posts nothing: it prints what the bot would send and answers like Slack."""
+"""A WebClient that posts nothing: it prints what the bot would send and answers like Slack.
+
+What it prints is what a person would read, not Slack's markup: `@U0TA001` for a mention,
+`<`, `>` and `&` as typed, "text (url)" for a link. Reads (a person's name, the channel list)
+are answered quietly: only what would be posted, edited or uploaded is printed."""
 
 from __future__ import annotations
 
@@ -10,7 +14,11 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 
-from ..sandbox.transcript import block_text
+from ..sandbox.transcript import block_text, plain
+from ..text import is_user_id
+
+# Slack methods that only read: answered without a line of output
+READS = ("auth.", "users.", "conversations.list", "conversations.info", "views.", "team.")
 
 
 class DryRunClient(WebClient):
@@ -24,7 +32,8 @@ class DryRunClient(WebClient):
                  params: Any = None, json: Any = None, headers: Any = None, auth: Any = None) -> SlackResponse:
         args = {**(params or {}), **(data or {}), **(json or {})}
         self.sent.append((api_method, args))
-        self.echo(f"[dry-run] {api_method} {_describe(api_method, args)}")
+        if not api_method.startswith(READS):
+            self.echo(f"[dry-run] {api_method} {_describe(api_method, args)}")
         ts = f"1000000000.{next(self._ts):06d}"
         body: dict[str, Any] = {"ok": True, "channel": args.get("channel", "C0DRYRUN"), "ts": ts}
         if api_method == "conversations.list":
@@ -52,25 +61,36 @@ def _files(args: dict[str, Any]) -> list[dict[str, Any]]:
     return json.loads(files) if isinstance(files, str) else files or []
 
 
-def _describe(method: str, args: dict[str, Any]) -> str:
-    where = args.get("channel") or args.get("channel_id") or args.get("user_id") or ""
-    blocks = args.get("blocks")
+def _where(channel: str | None) -> str:
+    """`DM @U0TA001` for a person, `#red-accounts` for a channel (by name or id)."""
+    if not channel:
+        return ""
+    return f"DM @{channel}" if is_user_id(channel) else f"#{channel.lstrip('#')}"
+
+
+def _readable(payload: dict[str, Any], *fields: str) -> str:
+    blocks = payload.get("blocks")
     if isinstance(blocks, str):
         blocks = json.loads(blocks)
-    text = " / ".join(block_text(blocks or [])) or args.get("text") or args.get("initial_comment") or ""
+    text = " / ".join(block_text(blocks or [])) or next((payload[f] for f in fields if payload.get(f)), "")
+    return plain(text)
+
+
+def _describe(method: str, args: dict[str, Any]) -> str:
+    where = _where(args.get("channel") or args.get("channel_id") or args.get("user_id"))
     thread = " (in thread)" if args.get("thread_ts") else ""
-    return f"{where}{thread}: {text}".strip()
+    return f"{where}{thread}: {_readable(args, 'text', 'initial_comment')}".strip()
 
 
 def describe_delivery(delivery) -> str:
     """One line for a delivery a dry run would have made."""
     payload = delivery.payload or {}
     if delivery.kind == "upload":
-        where = delivery.channel or "the message's channel"
+        where = _where(delivery.channel) or "the message's channel"
         return f"[dry-run] file {payload.get('filename')} to {where}"
-    where = delivery.channel or (f"thread of message {delivery.thread_id}" if delivery.thread_id else "")
+    where = _where(delivery.channel) or (f"thread of message {delivery.thread_id}" if delivery.thread_id else "")
     if delivery.kind == "update":
         where = f"edit of message {delivery.message_id}"
-    blocks = payload.get("blocks")
-    text = " / ".join(block_text(blocks or [])) or payload.get("text") or ""
-    return f"[dry-run] {delivery.kind} {where}: {text}".strip()
+    elif delivery.thread_id:
+        where += " (in thread)"
+    return f"[dry-run] {delivery.kind} {where}: {_readable(payload, 'text')}".strip()

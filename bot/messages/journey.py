@@ -9,7 +9,7 @@ from typing import Any
 from ..clock import local_day
 from ..models import Account
 from ..rules.journey import Activity, ContractQuarter
-from ..text import day, escape_mrkdwn, mention
+from ..text import count, day, escape_mrkdwn, mention
 from .blocks import SECTION_MAX, context, section
 
 MAX_BLOCKS = 50
@@ -66,4 +66,4 @@ def nurture_message(today: dt.date, accounts: list[Account], last_touch: dict[in
     shown = sum(len(c) for c in chunks)
     if shown < len(lines):
         blocks.append(context(f"…and {len(lines) - shown} more."))
-    return f"Monthly nurture, {month}: {len(accounts)} account(s)", blocks
+    return f"Monthly nurture, {month}: {count(len(accounts), 'account')}", blocks

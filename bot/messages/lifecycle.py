@@ -12,7 +12,7 @@ from ..models import Account, HandoffTask
 from ..rules.lifecycle import MissingRoles
 from ..rules.segments import SUPPORT_LEVELS
 from ..slack_ids import Action, Block
-from ..text import day, escape_mrkdwn, mention, truncate
+from ..text import count, day, escape_mrkdwn, mention, truncate, verb
 from .blocks import SECTION_MAX, actions, button, context, section
 
 MESSAGE_BLOCKS_MAX = 50
@@ -198,4 +198,5 @@ def monthly_refresh(items: list[RefreshItem], today: dt.date, traits_days: int,
     if rest:
         blocks.extend(section(text) for text in name_sections([i.account.name for i in rest], SUMMARY_SECTIONS_MAX))
         blocks.append(context("Use `/health ACCOUNT` for the accounts without a button."))
-    return f"Monthly refresh: {len(items)} accounts need a health update or a customer contact", blocks
+    return (f"Monthly refresh: {count(len(items), 'account')} {verb(len(items), 'needs', 'need')} a health update or "
+            "a customer contact", blocks)

@@ -11,7 +11,7 @@ from ..clock import local_day
 from ..models import Account, Health, HealthAssessment, HealthRating, PlanEntry, ProjectedOutcome
 from ..rules.health import REASON_MAX
 from ..slack_ids import Action, Callback, Input
-from ..text import day, escape_mrkdwn, mention, money, truncate
+from ..text import count, day, escape_mrkdwn, mention, money, truncate, verb
 from .blocks import (
     SECTION_MAX,
     actions,
@@ -57,8 +57,8 @@ def renewals_review(rows: list[tuple[Account, HealthRating]], today: dt.date, wi
     """The week's list: every red and yellow account within `window_days` of renewal, soonest
     first, packed into sections of at most 3,000 characters and 50 blocks."""
     red = sum(1 for _, r in rows if r.rating == Health.RED)
-    headline = (f":rotating_light: *Yellow/Red renewals review*, week of {today:%Y-%m-%d}: {len(rows)} accounts "
-                f"renew within {window_days} days ({red} red, {len(rows) - red} yellow).")
+    headline = (f":rotating_light: *Yellow/Red renewals review*, week of {today:%Y-%m-%d}: {count(len(rows), 'account')} "
+                f"{verb(len(rows), 'renews', 'renew')} within {window_days} days ({red} red, {len(rows) - red} yellow).")
     blocks: list[dict[str, Any]] = [section(headline)]
     if not rows:
         blocks.append(context("No red or yellow account renews in the window. :tada:"))
@@ -78,7 +78,7 @@ def renewals_review(rows: list[tuple[Account, HealthRating]], today: dt.date, wi
     if listed < len(rows):
         rest = rows[listed:]
         blocks.append(context(truncate(f"…and {len(rest)} more: " + ", ".join(escape_mrkdwn(a.name) for a, _ in rest), 2000)))
-    text = f"Yellow/Red renewals review: {len(rows)} accounts ({red} red)"
+    text = f"Yellow/Red renewals review: {count(len(rows), 'account')} ({red} red)"
     return text, blocks
 
 

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -84,8 +85,14 @@ def block_text(blocks: list[dict[str, Any]]) -> list[str]:
 def readable(sb: "Sandbox", text: str) -> str:
     """Slack's markup as a person sees it: `<@U0TA001>` -> `@Tara Advisor`, `<#C0RED0001>` ->
     `#red-accounts`, `<!here>` -> `@here`, links as "text (url)", and entities unescaped."""
-    text = USER_MENTION.sub(lambda m: "@" + sb.workspace.user_name(m.group(1)), text)
-    text = CHANNEL_MENTION.sub(lambda m: "#" + (m.group(2) or sb.workspace.channel_name(m.group(1)).lstrip("@")), text)
+    return plain(text, sb.workspace.user_name, lambda channel: sb.workspace.channel_name(channel).lstrip("@"))
+
+
+def plain(text: str, user_name: Callable[[str], str] = str, channel_name: Callable[[str], str] = str) -> str:
+    """Slack's markup as plain text, people and channels named by `user_name` and `channel_name`
+    (by default their ids: `<@U0TA001>` -> `@U0TA001`), links as "text (url)", entities unescaped."""
+    text = USER_MENTION.sub(lambda m: "@" + user_name(m.group(1)), text)
+    text = CHANNEL_MENTION.sub(lambda m: "#" + (m.group(2) or channel_name(m.group(1))), text)
     text = SPECIAL_MENTION.sub(r"@\1", text)
     text = GROUP_MENTION.sub(lambda m: m.group(1) or "@group", text)
     text = DATE.sub(r"\1", text)
