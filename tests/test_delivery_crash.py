@@ -4,6 +4,10 @@ restarted, and every message owed arrives once, in order per channel.
 The processes are real (`tabot jobs run`, `tabot serve`), started against the sandbox and the
 test database. Some kills happen inside the sandbox's answer: Slack has stored the message and
 the bot has not heard so (the window between Slack's answer and the bot's commit).
+
+Each test kills at one point (four processes started and a kill -9 cost seconds of CPU);
+`python -m bench --only crash` kills at every point of its table (posts answered, a 429, an edit;
+several seeds each) and counts what was duplicated or lost.
 """
 
 from __future__ import annotations
@@ -101,7 +105,8 @@ def delivered_everything(sessions) -> bool:
         return left == 0
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [3])  # killed as Slack stores the 9th post: alerts, replies and charts behind it
 def test_red_alerts_job_killed_mid_run_posts_each_alert_once(database_url, engine, sessions, seed) -> None:
     names = red_accounts(sessions, owe=False)
     nth = random.Random(seed).randint(2, 2 * ACCOUNTS - 2)  # alerts and their thread replies
@@ -121,7 +126,8 @@ def test_red_alerts_job_killed_mid_run_posts_each_alert_once(database_url, engin
         assert_each_once_in_order(sandbox, names)
 
 
-@pytest.mark.parametrize("seed", [4, 5])
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [4])  # killed as Slack stores the 10th post: replies and edits wait on later alerts
 def test_server_killed_with_queued_replies_and_edits_delivers_each_once(database_url, engine, sessions, seed) -> None:
     """Alerts, their replies, then for each account a yellow rating (a thread reply and an edit
     of the alert), all queued at once; the server delivering them is killed and restarted."""

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
 
 
+@pytest.mark.slow
 def test_demo_prints_the_red_account_story_and_can_run_again(tmp_path, monkeypatch) -> None:
     monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
     url = f"sqlite:///{tmp_path / 'demo.db'}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, select
 
@@ -79,6 +80,7 @@ def test_reset_forgets_only_the_samples_rows(engine) -> None:
         assert session.scalars(select(Account).where(Account.salesforce_id.in_(SAMPLE_IDS))).first() is None
 
 
+@pytest.mark.slow
 def test_the_demo_uses_its_own_database_not_database_url(tmp_path, monkeypatch) -> None:
     real_url = f"sqlite:///{tmp_path / 'tabot.db'}"
     real = create_engine(real_url)
