@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from decimal import Decimal
 
 from pypdf import PdfReader
@@ -216,7 +215,6 @@ def test_an_upload_slack_refuses_once_is_published_later_exactly_once(bot) -> No
     clock = Clock()
     bot.ctx.delivery_runner(clock=clock).drain(timeout=10, wait=clock.advance)  # its backoff, on the test's clock
     wait_for(lambda: bot.sandbox.messages(RETRO_CHANNEL), what="the publication")
-    calls = len(bot.sandbox.calls)
     bot.slack.click(SPONSOR, "publish_retro", str(retro_id))  # a late second click posts nothing more
     wait_for(lambda: any("already" in m["text"] or "published" in m["text"].lower()
                          for m in bot.sandbox.messages(SPONSOR)[-1:]), what="the answer to the late click")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.cli import main
 from bot.db import transaction
 from bot.deliveries.worker import DeliveryRunner
-from bot.models import Delivery, DeliveryStatus, SlackMessage
+from bot.models import Delivery, SlackMessage
 from bot.slack_gateway import SlackGateway, Subject, make_delivery_client
 from conftest import make_settings
 from support import Clock

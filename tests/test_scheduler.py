@@ -12,7 +12,7 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from bot.jobs.leader import LeaderLock
-from bot.jobs.nudges import record_sent
+from bot.store.nudges import record_sent
 from bot.context import BotContext
 from bot.jobs.registry import JOBS, JobSpec, daily_at, every_minutes, every_n_days_from, register_job
 from bot.jobs.runner import run_job

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import local_day
 from ..documents import render
-from ..jobs.nudges import record_sent
+from ..store.nudges import record_sent
 from ..messages import churn_retro as msg
 from ..models import (
     Account,

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..documents import render
-from ..jobs.nudges import record_sent_many
+from ..store.nudges import record_sent_many
 from ..messages import onboarding as msg
 from ..models import (
     Account,

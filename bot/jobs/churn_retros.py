@@ -18,7 +18,7 @@ from ..rules.health import local_today
 from ..settings import Settings
 from ..slack_gateway import SlackGateway
 from ..store.churn_retros import open_published_actions, retros_awaiting_ta
-from .nudges import record_sent
+from ..store.nudges import record_sent
 from .runner import item_done
 from .registry import JobSpec, daily_at, register_job
 

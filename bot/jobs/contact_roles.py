@@ -16,7 +16,7 @@ from ..rules.lifecycle import contact_roles_due, missing_roles, renewal_window
 from ..settings import Settings
 from ..slack_gateway import SlackGateway
 from ..store.lifecycle import active_accounts_with_dates, contact_cards
-from .nudges import record_sent_many
+from ..store.nudges import record_sent_many
 from .registry import JobSpec, daily_at, register_job
 
 JOB = "contact-roles"

@@ -19,7 +19,7 @@ from ..rules.lifecycle import handoff_due, prospect_due
 from ..settings import Settings
 from ..slack_gateway import SlackGateway
 from ..store.lifecycle import active_accounts_with_dates, handoff_tasks_for
-from .nudges import record_sent_many
+from ..store.nudges import record_sent_many
 from .registry import JobSpec, daily_at, register_job
 
 JOB = "handoffs"

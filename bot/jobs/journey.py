@@ -17,7 +17,7 @@ from ..rules.journey import Activity, Due, journey_due
 from ..settings import Settings
 from ..slack_gateway import SlackGateway
 from ..store.journey import accounts_under_contract
-from .nudges import record_sent_many
+from ..store.nudges import record_sent_many
 from .registry import JobSpec, daily_at, register_job
 
 JOB = "journey"

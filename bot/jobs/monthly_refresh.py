@@ -17,7 +17,7 @@ from ..settings import Settings
 from ..slack_gateway import SlackGateway
 from ..store.lifecycle import active_accounts, trait_dates
 from ..store.touchpoints import last_touchpoints
-from .nudges import record_sent_many
+from ..store.nudges import record_sent_many
 from .registry import JobSpec, daily_at, register_job
 
 JOB = "monthly-refresh"

@@ -23,7 +23,7 @@ from ..rules.onboarding import END_CATCH_UP_DAYS, below_goal, onboarding_day, on
 from ..settings import Settings
 from ..slack_gateway import SlackGateway
 from ..store.onboarding import accounts_closed_between, delivered_trainings
-from .nudges import record_sent_many
+from ..store.nudges import record_sent_many
 from .registry import JobSpec, daily_at, register_job
 
 JOB = "onboarding"

@@ -21,7 +21,7 @@ from ..rules.planning import PlanKind, PlanningCadence, applies, rules_open_on
 from ..settings import Settings
 from ..slack_gateway import SlackGateway
 from ..store.plans import planned_accounts, planning_accounts
-from .nudges import record_sent_many
+from ..store.nudges import record_sent_many
 from .registry import JobSpec, daily_at, register_job
 
 JOB = "planning"

@@ -23,7 +23,7 @@ from ..store.lifecycle import (
     assessments_for,
     unfinished_assessments,
 )
-from .nudges import iso_week, record_sent_many
+from ..store.nudges import iso_week, record_sent_many
 from .registry import JobSpec, daily_at, register_job
 
 JOB = "renewals"

@@ -14,7 +14,7 @@ from ..settings import Settings
 from ..slack_gateway import SlackGateway
 from ..store.save_plans import last_update_at, open_plans
 from ..text import escape_mrkdwn, mention
-from .nudges import iso_week, record_sent
+from ..store.nudges import iso_week, record_sent
 from .runner import item_done
 from .registry import JobSpec, daily_at, register_job
 
