@@ -14,7 +14,7 @@ from ..db import transaction
 from ..flows import churn_retro as flow
 from ..messages import churn_retro as msg
 from ..messages.blocks import state_value
-from ..models import Account, ChurnRetro, ChurnType, RetroAction, RetroStatus
+from ..models import Account, ChurnRetro, ChurnType, RetroAction
 from ..rules.churn_retro import (
     is_sponsor,
     may_start_retro,
@@ -27,19 +27,13 @@ from ..settings import Settings
 from ..slack_ids import Action, Callback, Command, Input
 from ..store.accounts import get_account, match_accounts
 from ..store.churn_retros import get_retro, open_retro
-from ..text import escape_mrkdwn, is_user_id, mention, money, truncate
+from ..text import escape_mrkdwn, is_user_id, truncate
 from .common import ack_submission, metadata_id, not_exactly_one_account, view_metadata
 
 log = logging.getLogger(__name__)
 
 MAX_LESSONS = 15  # each is tracked with its own Mark done button in its owner's reminder
-USAGE = "Use `/churnretro ACCOUNT` to fill in the churn retro of an account that churned (full or partial)."
-
-
-def _not_allowed(account: Account, settings: Settings) -> str:
-    team = ", ".join(mention(u) for u in account.team) or "nobody assigned yet"
-    return (f":no_entry: Only the account team ({team}), leadership or the TS churn retro sponsor "
-            f"({mention(settings.churn_retro_sponsor)}) can work on the churn retro for *{escape_mrkdwn(account.name)}*.")
+ERRORS = msg.FORM_ERRORS
 
 
 def _clicked_id(body: dict) -> int:
@@ -49,116 +43,156 @@ def _clicked_id(body: dict) -> int:
 
 def notice_for(account: Account, retro: ChurnRetro | None, settings: Settings) -> str:
     """What the bot knows when the modal opens, and whether that calls for a retro."""
-    name = escape_mrkdwn(account.name)
-    threshold = money(settings.churn_retro_arr_threshold)
     if retro is None or retro.arr_after is None:
-        return (f"*{name}*: the bot has no realised churn recorded. Fill in the figures: a retro is for churn "
-                f"above {threshold} ARR that reduced the seats purchased.")
-    if retro.status in (RetroStatus.COMPLETED, RetroStatus.REVIEW_HELD):
-        return f"*{name}*: editing the completed churn retro ({msg.figures(retro)})."
+        return msg.modal_notice(account, retro, settings.churn_retro_arr_threshold, None, [])
     known = flow.eligibility(retro, settings)
-    realised = f" on {retro.realised_on:%Y-%m-%d}" if retro.realised_on else ""
-    if known.needed:
-        return f"*{name}* churned{realised}: {msg.figures(retro)}. :white_check_mark: A retro is needed."
-    return (f"*{name}* churned{realised}: {msg.figures(retro)}. :information_source: From what the bot knows, "
-            f"no retro is needed: {'; '.join(known.reasons)}. Only the TS churn retro sponsor may force one "
-            "(tick the box at the bottom).")
+    return msg.modal_notice(account, retro, settings.churn_retro_arr_threshold, known.needed, known.reasons)
+
+
+# --- the retro modal's state, read in one place -----------------------------------------------
+class _State:
+    """A submitted modal's values by input id, and the errors found under its fields."""
+
+    def __init__(self, view: dict[str, Any]) -> None:
+        self.values = view["state"]["values"]
+        self.errors: dict[str, str] = {}
+
+    def choice(self, input_id: str):
+        return state_value(self.values, input_id)
+
+    def text(self, input_id: str) -> str:
+        return (state_value(self.values, input_id) or "").strip()
+
+    def parsed(self, input_id: str, parse):
+        try:
+            return parse(self.text(input_id))
+        except ValueError as exc:
+            self.errors[input_id] = str(exc)
+            return None
+
+    def required(self, input_id: str, value, error: str):
+        """`value`, or the error under `input_id` when it is missing (and nothing else is said there)."""
+        if value is None and input_id not in self.errors:
+            self.errors[input_id] = error
+        return value
+
+
+def _churn_type(state: _State) -> ChurnType | None:
+    kind = state.choice(Input.CHURN_TYPE)
+    if kind in {k.value for k in ChurnType}:
+        return ChurnType(kind)
+    state.errors[Input.CHURN_TYPE] = ERRORS["churn_type"]
+    return None
+
+
+def _full_churn(state: _State, arr_after, seats_after) -> tuple[int, int]:
+    """A full churn leaves nothing: ARR and seats after are 0 (empty or 0 typed)."""
+    if arr_after not in (None, 0):
+        state.errors[Input.ARR_AFTER] = ERRORS["full_arr_after"]
+    if seats_after not in (None, 0):
+        state.errors[Input.SEATS_AFTER] = ERRORS["full_seats_after"]
+    return 0, 0
+
+
+def _partial_arr_after(state: _State, arr_before, arr_after, churned):
+    """The ARR left after a partial churn: typed, or the ARR before less the churned ARR; the two
+    agree when both are given, and something is left, less than before."""
+    if arr_after is None and churned is not None:
+        arr_after = arr_before - churned
+    elif arr_after is not None and churned is not None and arr_before - arr_after != churned:
+        state.errors[Input.CHURNED_ARR] = msg.churned_mismatch(arr_before, arr_after, churned)
+    if arr_after is None and not {Input.ARR_AFTER, Input.CHURNED_ARR} & state.errors.keys():
+        state.errors[Input.ARR_AFTER] = ERRORS["arr_after"]
+    elif arr_after is not None and not 0 < arr_after < arr_before:
+        field = Input.CHURNED_ARR if churned is not None and not state.text(Input.ARR_AFTER) else Input.ARR_AFTER
+        state.errors.setdefault(field, ERRORS["partial_arr"])
+    return arr_after
+
+
+def _figures(state: _State, churn_type: ChurnType | None):
+    """(ARR before, ARR after, seats before, seats after), each checked against the churn type."""
+    arr_before = state.required(Input.ARR_BEFORE, state.parsed(Input.ARR_BEFORE, parse_amount), ERRORS["arr_before"])
+    arr_after = state.parsed(Input.ARR_AFTER, parse_amount)
+    churned = state.parsed(Input.CHURNED_ARR, parse_amount)
+    seats_before = state.required(Input.SEATS_BEFORE, state.parsed(Input.SEATS_BEFORE, parse_seats),
+                                  ERRORS["seats_before"])
+    seats_after = state.parsed(Input.SEATS_AFTER, parse_seats)
+    if churn_type == ChurnType.FULL:
+        arr_after, seats_after = _full_churn(state, arr_after, seats_after)
+    elif churn_type == ChurnType.PARTIAL:
+        if arr_before is not None:
+            arr_after = _partial_arr_after(state, arr_before, arr_after, churned)
+        state.required(Input.SEATS_AFTER, seats_after, ERRORS["seats_after"])
+    return arr_before, arr_after, seats_before, seats_after
+
+
+def _story(state: _State, settings: Settings) -> tuple[str | None, str, str, list[str]]:
+    """(Closed Lost category, reason, timeline, lessons learned)."""
+    category = state.choice(Input.CLOSED_LOST_CATEGORY)
+    if category not in settings.closed_lost_categories:
+        state.errors[Input.CLOSED_LOST_CATEGORY] = ERRORS["category"]
+    reason, timeline = state.text(Input.CLOSED_LOST_REASON), state.text(Input.TIMELINE)
+    if not reason:
+        state.errors[Input.CLOSED_LOST_REASON] = ERRORS["reason"]
+    if not timeline:
+        state.errors[Input.TIMELINE] = ERRORS["timeline"]
+    lessons = parse_lines(state.text(Input.LESSONS))
+    if not lessons:
+        state.errors[Input.LESSONS] = ERRORS["lessons"]
+    elif len(lessons) > MAX_LESSONS:
+        state.errors[Input.LESSONS] = ERRORS["too_many_lessons"].format(most=MAX_LESSONS, given=len(lessons))
+    return category, reason, timeline, lessons
+
+
+def _calls_to_action(state: _State) -> list[tuple[str, str]]:
+    """(what, owner) for each call to action filled in; each has both, and there is one at least."""
+    calls = []
+    for text_id, owner_id in msg.CALLS_TO_ACTION:
+        what, owner = state.text(text_id), state.choice(owner_id)
+        if owner and not is_user_id(owner):
+            state.errors[owner_id] = ERRORS["owner_not_a_person"]
+        elif what and not owner:
+            state.errors[owner_id] = ERRORS["no_owner"]
+        elif owner and not what:
+            state.errors[text_id] = ERRORS["no_call"]
+        elif what:
+            calls.append((what, owner))
+    if not calls and not {i for pair in msg.CALLS_TO_ACTION for i in pair} & state.errors.keys():
+        state.errors[Input.CALL_TO_ACTION_1] = ERRORS["calls"]
+    return calls
+
+
+def _sponsor(state: _State, settings: Settings) -> str | None:
+    """The TS churn retro sponsor named: a person, and the team's sponsor when it has one."""
+    sponsor, real_sponsors = state.choice(Input.RETRO_SPONSOR), flow.sponsors(settings)
+    if not sponsor:
+        state.errors[Input.RETRO_SPONSOR] = ERRORS["sponsor"]
+    elif not is_user_id(sponsor):
+        state.errors[Input.RETRO_SPONSOR] = ERRORS["sponsor_not_a_person"]
+    elif real_sponsors and sponsor not in real_sponsors:
+        state.errors[Input.RETRO_SPONSOR] = ERRORS["not_the_sponsor"]
+    return sponsor
 
 
 def read_retro_form(view: dict[str, Any], settings: Settings) -> tuple[flow.RetroForm | None, dict[str, str]]:
-    """The modal's state, parsed and checked in one place: (form, {} ) or (None, field errors)."""
-    values = view["state"]["values"]
+    """The modal's state, parsed and checked in one place: (form, {}) or (None, field errors)."""
+    state = _State(view)
     meta = view_metadata(view)
-    errors: dict[str, str] = {}
-
-    def text(input_id: str) -> str:
-        return (state_value(values, input_id) or "").strip()
-
-    def parsed(input_id: str, parse):
-        try:
-            return parse(text(input_id))
-        except ValueError as exc:
-            errors[input_id] = str(exc)
-            return None
-
-    kind = state_value(values, Input.CHURN_TYPE)
-    churn_type = ChurnType(kind) if kind in {k.value for k in ChurnType} else None
-    if churn_type is None:
-        errors[Input.CHURN_TYPE] = "Choose full or partial churn."
-    arr_before = parsed(Input.ARR_BEFORE, parse_amount)
-    arr_after = parsed(Input.ARR_AFTER, parse_amount)
-    churned = parsed(Input.CHURNED_ARR, parse_amount)
-    seats_before = parsed(Input.SEATS_BEFORE, parse_seats)
-    seats_after = parsed(Input.SEATS_AFTER, parse_seats)
-    if arr_before is None and Input.ARR_BEFORE not in errors:
-        errors[Input.ARR_BEFORE] = "Give the ARR before the renewal."
-    if seats_before is None and Input.SEATS_BEFORE not in errors:
-        errors[Input.SEATS_BEFORE] = "Give the seats purchased before the renewal."
-    if churn_type == ChurnType.FULL:
-        if arr_after not in (None, 0):
-            errors[Input.ARR_AFTER] = "A full churn leaves no ARR: leave ARR after empty or 0 (or choose partial)."
-        if seats_after not in (None, 0):
-            errors[Input.SEATS_AFTER] = "A full churn leaves no seats: leave seats after empty or 0 (or choose partial)."
-        arr_after, seats_after = 0, 0
-    elif churn_type == ChurnType.PARTIAL and arr_before is not None:
-        if arr_after is None and churned is not None:
-            arr_after = arr_before - churned
-        elif arr_after is not None and churned is not None and arr_before - arr_after != churned:
-            errors[Input.CHURNED_ARR] = (f"{money(arr_before)} before and {money(arr_after)} after is "
-                                         f"{money(arr_before - arr_after)} churned, not {money(churned)}.")
-        if arr_after is None and not {Input.ARR_AFTER, Input.CHURNED_ARR} & errors.keys():
-            errors[Input.ARR_AFTER] = "Give the ARR after the renewal, or the churned ARR."
-        elif arr_after is not None and not 0 < arr_after < arr_before:
-            field = Input.CHURNED_ARR if churned is not None and not text(Input.ARR_AFTER) else Input.ARR_AFTER
-            errors.setdefault(field, "A partial churn leaves some ARR, less than before (0 left is a full churn).")
-    if churn_type == ChurnType.PARTIAL and seats_after is None and Input.SEATS_AFTER not in errors:
-        errors[Input.SEATS_AFTER] = "Give the seats purchased after the renewal."
-    category = state_value(values, Input.CLOSED_LOST_CATEGORY)
-    if category not in settings.closed_lost_categories:
-        errors[Input.CLOSED_LOST_CATEGORY] = "Choose the Closed Lost category the account team agreed."
-    reason, timeline = text(Input.CLOSED_LOST_REASON), text(Input.TIMELINE)
-    if not reason:
-        errors[Input.CLOSED_LOST_REASON] = "Give the Closed Lost reason the account team agreed."
-    if not timeline:
-        errors[Input.TIMELINE] = "Say what happened, in order."
-    lessons = parse_lines(text(Input.LESSONS))
-    if not lessons:
-        errors[Input.LESSONS] = "Write at least one lesson learned."
-    elif len(lessons) > MAX_LESSONS:
-        errors[Input.LESSONS] = f"Keep to the {MAX_LESSONS} lessons that matter most ({len(lessons)} given)."
-    calls = []
-    for text_id, owner_id in msg.CALLS_TO_ACTION:
-        what, owner = text(text_id), state_value(values, owner_id)
-        if owner and not is_user_id(owner):
-            errors[owner_id] = "Pick the owner from the list of people."
-        elif what and not owner:
-            errors[owner_id] = "Every call to action has an owner."
-        elif owner and not what:
-            errors[text_id] = "Say what the owner is to do (or clear the owner)."
-        elif what:
-            calls.append((what, owner))
-    if not calls and not {i for pair in msg.CALLS_TO_ACTION for i in pair} & errors.keys():
-        errors[Input.CALL_TO_ACTION_1] = "Write at least one call to action, with its owner."
-    sponsor, real_sponsors = state_value(values, Input.RETRO_SPONSOR), flow.sponsors(settings)
-    if not sponsor:
-        errors[Input.RETRO_SPONSOR] = "Name the TS churn retro sponsor."
-    elif not is_user_id(sponsor):
-        errors[Input.RETRO_SPONSOR] = "Pick the TS churn retro sponsor from the list of people."
-    elif real_sponsors and sponsor not in real_sponsors:
-        errors[Input.RETRO_SPONSOR] = (
-            "Only the team's TS churn retro sponsor can be named here (TABOT_CHURN_RETRO_SPONSOR, else "
-            "leadership): naming someone else would give them no say over the retro.")
+    churn_type = _churn_type(state)
+    arr_before, arr_after, seats_before, seats_after = _figures(state, churn_type)
+    category, reason, timeline, lessons = _story(state, settings)
+    calls = _calls_to_action(state)
+    sponsor = _sponsor(state, settings)
     account_id = metadata_id(meta, "account_id")
     if account_id is None:
-        errors[Input.CHURN_TYPE] = "This form names no account the bot knows. Open it again with /churnretro."
-    force = msg.FORCE in (state_value(values, Input.FORCE_RETRO) or [])
-    if errors:
-        return None, errors
+        state.errors[Input.CHURN_TYPE] = ERRORS["no_account"]
+    if state.errors:
+        return None, state.errors
     return flow.RetroForm(
         account_id=account_id, retro_id=metadata_id(meta, "retro_id"), churn_type=churn_type,
         arr_before=arr_before, arr_after=arr_after, seats_before=seats_before, seats_after=seats_after,
         category=category, reason=reason, timeline=timeline, lessons=lessons, calls_to_action=calls,
-        sponsor=sponsor, force=force,
+        sponsor=sponsor, force=msg.FORCE in (state.choice(Input.FORCE_RETRO) or []),
     ), {}
 
 
@@ -173,12 +207,11 @@ def eligibility_errors(form: flow.RetroForm, user: str, retro: ChurnRetro | None
     if form.force and is_sponsor(user, flow.sponsors(settings)):
         return {}
     if form.force:
-        return {Input.FORCE_RETRO: "Only the TS churn retro sponsor may force a retro below the rule."}
-    tail = " The TS churn retro sponsor may tick “Force a retro” to do one anyway."
+        return {Input.FORCE_RETRO: msg.FORCE_ONLY_SPONSOR}
     errors = {}
     for reason in known.reasons:
         field = Input.SEATS_AFTER if "seats" in reason else arr_field
-        errors[field] = truncate(f"No retro needed: {reason}.{tail}", 2000)
+        errors[field] = truncate(msg.NO_RETRO_NEEDED.format(reason=reason), 2000)
     return errors
 
 
@@ -199,7 +232,7 @@ def register(app: App, ctx: BotContext) -> None:
         ack()
         query = (body.get("text") or "").strip()
         if not query:
-            respond(USAGE, response_type="ephemeral")
+            respond(msg.USAGE, response_type="ephemeral")
             return
         with ctx.sessions() as session:
             matches = match_accounts(session, query)
@@ -208,7 +241,7 @@ def register(app: App, ctx: BotContext) -> None:
                 return
             account = matches[0]
             if not may_work_on(body["user_id"], account, open_retro(session, account.id)):
-                respond(_not_allowed(account, settings), response_type="ephemeral")
+                respond(msg.not_allowed(account, settings.churn_retro_sponsor), response_type="ephemeral")
                 return
             view = modal_for(session, account)
         client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -221,9 +254,9 @@ def register(app: App, ctx: BotContext) -> None:
         with ctx.sessions() as session:
             retro = get_retro(session, _clicked_id(body))
             if retro is None:
-                refusal = "That churn retro no longer exists."
+                refusal = msg.GONE
             elif not may_work_on(user, retro.account, retro):
-                refusal = _not_allowed(retro.account, settings)
+                refusal = msg.not_allowed(retro.account, settings.churn_retro_sponsor)
             else:
                 view = modal_for(session, retro.account)
         if refusal:  # told with no connection held
@@ -237,18 +270,15 @@ def register(app: App, ctx: BotContext) -> None:
         form, errors = read_retro_form(view, settings)
         meta = view_metadata(view)
         account_id, retro_id = metadata_id(meta, "account_id"), metadata_id(meta, "retro_id")
-        forged = ("This form is not for a churn retro the bot knows (open it again with /churnretro). "
-                  "Nothing was saved.")
         with ctx.sessions() as session:
             account = get_account(session, account_id) if account_id else None
             retro = (get_retro(session, retro_id) if retro_id else
                      open_retro(session, account.id) if account else None)
             if account is None or (meta.get("retro_id") is not None and (retro_id is None or retro is None)) or (
                     retro is not None and retro.account_id != account.id):
-                errors = {Input.CHURN_TYPE: forged}
+                errors = {Input.CHURN_TYPE: msg.FORGED}
             elif not may_work_on(user, account, retro):
-                errors = {Input.CHURN_TYPE: "Only the account team, leadership or the TS churn retro sponsor can "
-                                            "complete this retro. Nothing was saved."}
+                errors = {Input.CHURN_TYPE: msg.MAY_NOT_COMPLETE}
             elif form is not None:
                 values = view["state"]["values"]
                 arr_field = (Input.CHURNED_ARR if not (state_value(values, Input.ARR_AFTER) or "").strip()
@@ -269,15 +299,8 @@ def register(app: App, ctx: BotContext) -> None:
             outcome = flow.hold_review(session, ctx.slack, settings, retro, user, dt.datetime.now(dt.UTC)) \
                 if retro else "gone"
             name = escape_mrkdwn(retro.account.name) if retro else ""
-        if outcome == "gone":
-            ctx.slack.tell(user, text="That churn retro no longer exists.")
-        elif outcome == "not_allowed":
-            ctx.slack.tell(user, text=f"Only the account team, leadership or the TS churn retro sponsor can record "
-                                    f"the review of the churn retro for *{name}*.")
-        elif outcome == "not_completed":
-            ctx.slack.tell(user, text=f"The churn retro for *{name}* is not completed yet.")
-        elif outcome == "already":
-            ctx.slack.tell(user, text=f"The review of the churn retro for *{name}* is already recorded.")
+        if answer := msg.review_answer(outcome, name):
+            ctx.slack.tell(user, text=answer)
 
     @app.action(Action.PUBLISH_RETRO)
     def publish_button(ack, body: dict) -> None:
@@ -293,16 +316,8 @@ def register(app: App, ctx: BotContext) -> None:
                 name, sponsor = escape_mrkdwn(retro.account.name), flow.sponsor_of(retro, settings)
                 published_by = retro.published_by
             channel = escape_mrkdwn(settings.retro_channel.lstrip("#"))
-        if outcome == "gone":
-            ctx.slack.tell(user, text="That churn retro no longer exists.")
-        elif outcome == "not_allowed":
-            ctx.slack.tell(user, text=f":no_entry: Only the TS churn retro sponsor ({mention(sponsor)}) publishes "
-                                    f"the churn retro for *{name}*. Nothing was posted.")
-        elif outcome == "not_reviewed":
-            ctx.slack.tell(user, text=f"The churn retro for *{name}* is published after its review is held.")
-        elif outcome == "already":
-            ctx.slack.tell(user, text=f"The churn retro for *{name}* was already published by {mention(published_by)} "
-                                      f"in #{channel}. Nothing more was posted.")
+        if answer := msg.publish_answer(outcome, name, sponsor, published_by, channel):
+            ctx.slack.tell(user, text=answer)
 
     @app.action(Action.RETRO_ACTION_DONE)
     def action_done_button(ack, body: dict) -> None:
@@ -318,6 +333,6 @@ def register(app: App, ctx: BotContext) -> None:
                            if container.get("type") == "message" else None)
                 outcome = flow.mark_action_done(session, ctx.slack, settings, action, user, dt.datetime.now(dt.UTC), clicked)
         if outcome == "gone":
-            ctx.slack.tell(user, text="That lesson or call to action no longer exists.")
+            ctx.slack.tell(user, text=msg.ITEM_GONE)
         elif outcome == "not_allowed":
-            ctx.slack.tell(user, text="Only its owner or the TS churn retro sponsor can mark this done.")
+            ctx.slack.tell(user, text=msg.NOT_OWNER)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..clock import local_day
-from ..models import Account, ChurnRetro, ChurnType, RetroAction, RetroActionKind
+from ..models import Account, ChurnRetro, ChurnType, RetroAction, RetroActionKind, RetroStatus
 from ..slack_ids import Action, Block, Callback, Input
 from ..text import escape_mrkdwn, mention, money, truncate
 from .blocks import (
@@ -221,3 +221,93 @@ def with_item_done(blocks: list[dict[str, Any]], action: RetroAction, tz: dt.tzi
     value = str(action.id)
     return [done_item(action, tz) if (b.get("accessory") or {}).get("value") == value
             and (b.get("accessory") or {}).get("action_id") == Action.RETRO_ACTION_DONE else b for b in blocks]
+
+
+# --- what /churnretro, the retro modal and its buttons answer ---------------------------------
+USAGE = "Use `/churnretro ACCOUNT` to fill in the churn retro of an account that churned (full or partial)."
+GONE = "That churn retro no longer exists."
+ITEM_GONE = "That lesson or call to action no longer exists."
+NOT_OWNER = "Only its owner or the TS churn retro sponsor can mark this done."
+FORGED = "This form is not for a churn retro the bot knows (open it again with /churnretro). Nothing was saved."
+MAY_NOT_COMPLETE = ("Only the account team, leadership or the TS churn retro sponsor can complete this retro. "
+                    "Nothing was saved.")
+FORCE_ONLY_SPONSOR = "Only the TS churn retro sponsor may force a retro below the rule."
+NO_RETRO_NEEDED = "No retro needed: {reason}. The TS churn retro sponsor may tick “Force a retro” to do one anyway."
+
+# the modal's inline errors, under the field they are about
+FORM_ERRORS = {
+    "churn_type": "Choose full or partial churn.",
+    "arr_before": "Give the ARR before the renewal.",
+    "seats_before": "Give the seats purchased before the renewal.",
+    "full_arr_after": "A full churn leaves no ARR: leave ARR after empty or 0 (or choose partial).",
+    "full_seats_after": "A full churn leaves no seats: leave seats after empty or 0 (or choose partial).",
+    "arr_after": "Give the ARR after the renewal, or the churned ARR.",
+    "partial_arr": "A partial churn leaves some ARR, less than before (0 left is a full churn).",
+    "seats_after": "Give the seats purchased after the renewal.",
+    "category": "Choose the Closed Lost category the account team agreed.",
+    "reason": "Give the Closed Lost reason the account team agreed.",
+    "timeline": "Say what happened, in order.",
+    "lessons": "Write at least one lesson learned.",
+    "too_many_lessons": "Keep to the {most} lessons that matter most ({given} given).",
+    "owner_not_a_person": "Pick the owner from the list of people.",
+    "no_owner": "Every call to action has an owner.",
+    "no_call": "Say what the owner is to do (or clear the owner).",
+    "calls": "Write at least one call to action, with its owner.",
+    "sponsor": "Name the TS churn retro sponsor.",
+    "sponsor_not_a_person": "Pick the TS churn retro sponsor from the list of people.",
+    "not_the_sponsor": ("Only the team's TS churn retro sponsor can be named here (TABOT_CHURN_RETRO_SPONSOR, else "
+                        "leadership): naming someone else would give them no say over the retro."),
+    "no_account": "This form names no account the bot knows. Open it again with /churnretro.",
+}
+
+
+def churned_mismatch(before, after, churned) -> str:
+    return f"{money(before)} before and {money(after)} after is {money(before - after)} churned, not {money(churned)}."
+
+
+def not_allowed(account: Account, sponsor: str | None) -> str:
+    team = ", ".join(mention(u) for u in account.team) or "nobody assigned yet"
+    return (f":no_entry: Only the account team ({team}), leadership or the TS churn retro sponsor "
+            f"({mention(sponsor)}) can work on the churn retro for *{escape_mrkdwn(account.name)}*.")
+
+
+def modal_notice(account: Account, retro: ChurnRetro | None, threshold, needed: bool | None,
+                 reasons: list[str]) -> str:
+    """What the bot knows when the modal opens (`needed` is None when it knows no churn), and
+    whether that calls for a retro."""
+    name = escape_mrkdwn(account.name)
+    if retro is None or needed is None:
+        return (f"*{name}*: the bot has no realised churn recorded. Fill in the figures: a retro is for churn "
+                f"above {money(threshold)} ARR that reduced the seats purchased.")
+    if retro.status in (RetroStatus.COMPLETED, RetroStatus.REVIEW_HELD):
+        return f"*{name}*: editing the completed churn retro ({figures(retro)})."
+    realised = f" on {retro.realised_on:%Y-%m-%d}" if retro.realised_on else ""
+    if needed:
+        return f"*{name}* churned{realised}: {figures(retro)}. :white_check_mark: A retro is needed."
+    return (f"*{name}* churned{realised}: {figures(retro)}. :information_source: From what the bot knows, "
+            f"no retro is needed: {'; '.join(reasons)}. Only the TS churn retro sponsor may force one "
+            "(tick the box at the bottom).")
+
+
+def review_answer(outcome: str, name: str) -> str | None:
+    """What the person who clicked *Review held* is told (None: the review was recorded)."""
+    return {
+        "gone": GONE,
+        "not_allowed": (f"Only the account team, leadership or the TS churn retro sponsor can record the review of "
+                        f"the churn retro for *{name}*."),
+        "not_completed": f"The churn retro for *{name}* is not completed yet.",
+        "already": f"The review of the churn retro for *{name}* is already recorded.",
+    }.get(outcome)
+
+
+def publish_answer(outcome: str, name: str, sponsor: str | None, published_by: str | None,
+                   channel: str) -> str | None:
+    """What the person who clicked *Publish* is told (None: it was published)."""
+    return {
+        "gone": GONE,
+        "not_allowed": (f":no_entry: Only the TS churn retro sponsor ({mention(sponsor)}) publishes the churn retro "
+                        f"for *{name}*. Nothing was posted."),
+        "not_reviewed": f"The churn retro for *{name}* is published after its review is held.",
+        "already": (f"The churn retro for *{name}* was already published by {mention(published_by)} in #{channel}. "
+                    "Nothing more was posted."),
+    }.get(outcome)
