@@ -268,3 +268,35 @@ def test_usage_from_a_custom_object(database_url, engine, fast_sandbox) -> None:
             run_sync(ctx, client_of(ctx), LATER + dt.timedelta(hours=1))
     finally:
         usage_org.stop()
+
+
+def test_people_can_save_meanwhile_the_job_reads_and_writes_salesforce(sfctx, org, fast_sandbox, monkeypatch) -> None:
+    """Salesforce takes seconds to answer a big change set; SQLite has one write lock for the
+    whole database, so the job must not hold it while it waits, or every modal saved meanwhile
+    fails. Each wrapped call saves a touchpoint, as a person would, while Salesforce is asked."""
+    import bot.salesforce.sync as sync
+    from bot.jobs.runner import run_job
+    from bot.models import Touchpoint
+    from bot.salesforce.client import SalesforceClient
+    from bot.store.touchpoints import record_touchpoint
+
+    ids = seed(org, 3)
+    assert run_job(sfctx, "salesforce-sync", at=NOW, echo=lambda _: None).status == "ok"
+    rate(sfctx, ids[0], Health.YELLOW, "Champion left", NOW + dt.timedelta(minutes=1))
+
+    def saving(call):
+        def wrapped(*args, **kwargs):
+            with transaction(sfctx.sessions) as session:  # waits for the job's lock, which waits for it
+                account_id = session.scalars(select(Account.id).where(Account.salesforce_id == ids[0])).one()
+                record_touchpoint(session, account_id, "U0AE001", f"saved during {call.__name__}", LATER)
+            return call(*args, **kwargs)
+        wrapped.__name__ = call.__name__
+        return wrapped
+
+    monkeypatch.setattr(sync, "fetch_changes", saving(sync.fetch_changes))
+    monkeypatch.setattr(SalesforceClient, "update_many", saving(SalesforceClient.update_many))
+    assert run_job(sfctx, "salesforce-sync", at=LATER, echo=lambda _: None).status == "ok"
+    with sfctx.sessions() as session:
+        notes = sorted(session.scalars(select(Touchpoint.note)))
+    assert notes == ["saved during fetch_changes", "saved during update_many"]
+    assert org.records["Account"][ids[0]]["Tabot_Health__c"] == "yellow"  # and the write-back happened

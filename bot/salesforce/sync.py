@@ -34,7 +34,6 @@ import re
 import logging
 import time
 from collections.abc import Iterable
-from functools import partial
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -353,8 +352,8 @@ def run_sync(ctx: Any, client: SalesforceClient, now: dt.datetime, dry_run: bool
             session.commit()
     imported_at = time.perf_counter()
     if not dry_run and mapping["writeback"]:
-        _written(report, write_back(ctx.sessions, client, mapping, now, partial(workspace_url, ctx.slack),
-                                       report.restored))
+        base = workspace_url(ctx.slack) if "save_plan_link" in mapping["writeback"] else None  # no session open
+        _written(report, write_back(ctx.sessions, client, mapping, now, lambda: base, report.restored))
     report.seconds = {"fetch": fetched_at - started, "import": imported_at - fetched_at,
                       "write-back": time.perf_counter() - imported_at}
     report.dry_run, report.relogins, report.waited = dry_run, client.relogins, list(client.waited)
@@ -363,17 +362,25 @@ def run_sync(ctx: Any, client: SalesforceClient, now: dt.datetime, dry_run: bool
 
 def sync_job(session: Session, slack: Any, now: dt.datetime, settings: Settings,
              client: SalesforceClient | None = None) -> SyncReport:
-    """The job's sync, in the job's transaction."""
+    """The job's sync. Salesforce and Slack are called with no transaction open (the job's
+    `write_lock_released`: on SQLite the write lock is the whole database's, and reading a big
+    change set takes seconds); the import is one unit, committed before anything is written back."""
+    from ..jobs.dry_run import DryRunClient
+    from ..jobs.runner import item_done, write_lock_released
+
     client = client or SalesforceClient(settings)
     mapping = mapping_from(settings)
-    describe = describe_and_check(client, mapping)
-    fetched = fetch_changes(client, mapping, read_marks(session), settings.salesforce_bulk_above, describe)
+    dry_run = isinstance(getattr(slack, "client", None), DryRunClient)  # a dry run writes nothing anywhere
+    marks = read_marks(session)
+    with write_lock_released(session):
+        describe = describe_and_check(client, mapping)
+        fetched = fetch_changes(client, mapping, marks, settings.salesforce_bulk_above, describe)
+        base = workspace_url(slack) if "save_plan_link" in mapping["writeback"] and not dry_run else None
     report = sync_in(session, SimpleNamespace(slack=slack, settings=settings), fetched, mapping, now)
-    from ..jobs.dry_run import DryRunClient
-
-    if mapping["writeback"] and not isinstance(getattr(slack, "client", None), DryRunClient):
-        # a dry run writes nothing anywhere
-        _written(report, write_back_in(session, client, mapping, now, partial(workspace_url, slack), report.restored))
+    if mapping["writeback"] and not dry_run:
+        item_done(session)  # the import stands whatever Salesforce answers the write-back
+        _written(report, write_back_in(session, client, mapping, now, lambda: base, report.restored,
+                                       released=lambda: write_lock_released(session)))
     return report
 
 

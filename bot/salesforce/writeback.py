@@ -23,6 +23,8 @@ and the TA written is the one the import then reads (settling the transfer).
 
 from __future__ import annotations
 
+import contextlib
+
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -220,10 +222,15 @@ def write_back(sessions: sessionmaker[Session], client: SalesforceClient, mappin
 
 
 def write_back_in(session: Session, client: SalesforceClient, mapping: Mapping, now: dt.datetime,
-                  workspace_url: Callable[[], str | None] = lambda: None, restored: Iterable[int] = ()) -> WriteOutcome:
-    """The job's write-back, in its transaction (the writes are idempotent if it rolls back)."""
+                  workspace_url: Callable[[], str | None] = lambda: None, restored: Iterable[int] = (),
+                  released: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext,
+                  ) -> WriteOutcome:
+    """The job's write-back in its session: what to write is read in it, Salesforce is called
+    inside `released()` (the job's `write_lock_released`: no transaction open, so people's
+    saves are not held up by Salesforce's answers), and what was written is recorded after."""
     session.flush()
     pending = pending_writes(session, mapping, workspace_url, restored)
-    refused = client.update_many("Account", pending.by_record()) if pending.writes else {}
+    with released():
+        refused = client.update_many("Account", pending.by_record()) if pending.writes else {}
     _record(session, pending, refused, now)
     return _outcome(pending, refused)
