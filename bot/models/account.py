@@ -114,8 +114,15 @@ class Contact(Base):
     title: Mapped[str | None] = mapped_column(String(255))
     email: Mapped[str] = mapped_column(String(320))
     instance_admin: Mapped[bool] = mapped_column(default=False)
+    # when the contacts import first said they left the customer (`status` left/gone); None while
+    # current. A gone contact keeps its roles as history but holds none of them now.
+    left_at: Mapped[dt.datetime | None]
 
     account: Mapped[Account] = relationship(back_populates="contacts")
+
+    @property
+    def gone(self) -> bool:
+        return self.left_at is not None
     role_rows: Mapped[list[ContactRoleTag]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="ContactRoleTag.role"
     )
