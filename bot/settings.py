@@ -206,6 +206,9 @@ class Settings(BaseSettings):
 
     # Jobs
     red_alerts_every_minutes: int = Field(10, ge=1, alias="TABOT_RED_ALERTS_EVERY_MINUTES")
+    # red alerts an import (CSV or Salesforce sync) owes with the 12-month chart in their thread;
+    # the rest go without it (drawing one takes a tenth of a second or more)
+    import_alert_charts_max: int = Field(50, ge=0, alias="TABOT_IMPORT_ALERT_CHARTS_MAX")
     daily_jobs_time: dt.time = Field(dt.time(9, 0), alias="TABOT_DAILY_JOBS_TIME")
 
     # Delivery (bot/deliveries): worker threads per process, and how long a claim on a delivery
