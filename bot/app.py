@@ -14,6 +14,7 @@ import dataclasses
 import json
 import logging
 import re
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -62,10 +63,35 @@ USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 
 
 class ContextCopyingExecutor(ThreadPoolExecutor):
-    """Runs each listener with the context of the request that submitted it (its deadline)."""
+    """Runs each listener with the context of the request that submitted it (its deadline), and
+    knows when none is running (`wait_idle`: the work listeners do after ack() is done)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._running = 0
+        self._idle = threading.Condition()
 
     def submit(self, fn, /, *args, **kwargs):
-        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
+        with self._idle:
+            self._running += 1
+        try:
+            future = super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
+        except BaseException:
+            self._finished(None)
+            raise
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, _future: object) -> None:
+        with self._idle:
+            self._running -= 1
+            if not self._running:
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no listener runs; False if one still does after `timeout` seconds."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._running, timeout)
 
 
 class TabotApp(App):

@@ -189,6 +189,12 @@ class BotServer:
         self._thread.start()
         return self
 
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until the listeners have finished what they do after acknowledging (the demo
+        prints what Slack shows only then); False if one is still running after `timeout` s."""
+        executor = self._app.listener_runner.listener_executor
+        return executor.wait_idle(timeout)  # type: ignore[attr-defined]  # bot.app.ContextCopyingExecutor
+
     def stop(self) -> None:
         # let running requests finish, and the work listeners do after ack(), then close the
         # sockets from the server's own loop

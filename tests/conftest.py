@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,12 +17,18 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import Engine, delete
 
-from bot.context import BotContext
-from bot.db import make_engine, make_session_factory, upgrade
-from bot.models import Base
-from bot.sandbox import Sandbox
-from bot.sandbox.driver import SlackDriver
-from bot.settings import Settings, load_settings
+# The suite runs many Python processes (each pytest-xdist worker, the processes the kill -9 tests
+# start and kill): compiled from source in each, bot/ and tests/ (and pytest's rewrite of every
+# test module) cost ~3 s of CPU per process. Where PYTHONDONTWRITEBYTECODE is set, the suite
+# still caches them in __pycache__ (ignored by git); a read-only checkout just goes without.
+sys.dont_write_bytecode = False
+
+from bot.context import BotContext  # noqa: E402  (after the line above, so bot/ is cached too)
+from bot.db import make_engine, make_session_factory, upgrade  # noqa: E402
+from bot.models import Base  # noqa: E402
+from bot.sandbox import Sandbox  # noqa: E402
+from bot.sandbox.driver import SlackDriver  # noqa: E402
+from bot.settings import Settings, load_settings  # noqa: E402
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-sandbox"
@@ -191,6 +198,7 @@ class RunningBot:
     sandbox: Sandbox
     slack: SlackDriver
     url: str
+    server: object = None  # bot.server.BotServer: wait_idle() until listeners finish after ack
 
 
 @pytest.fixture
@@ -200,7 +208,7 @@ def bot(ctx: BotContext, sandbox: Sandbox) -> Iterator[RunningBot]:
     from bot.server import BotServer
 
     server = BotServer(create_app(ctx), ctx.engine, port=0, threads=8, worker=ctx.delivery_worker()).start()
-    yield RunningBot(ctx, sandbox, SlackDriver(server.url, SIGNING_SECRET, sandbox), server.url)
+    yield RunningBot(ctx, sandbox, SlackDriver(server.url, SIGNING_SECRET, sandbox), server.url, server)
     server.stop()
 
 
