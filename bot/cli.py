@@ -270,7 +270,7 @@ def import_() -> None:
 def _run_import(kind: str, path: Path) -> None:
     from . import importer
     from .flows.imports import run_import
-    from .text import count
+    from .text import count, verb
 
     ctx = _context()
     now = dt.datetime.now(dt.UTC)
@@ -288,6 +288,10 @@ def _run_import(kind: str, path: Path) -> None:
     if outcome.ratings:
         click.echo(f"{count(len(outcome.ratings), 'health rating')} changed, {count(outcome.turned_red, 'account')} "
                    "turned red")
+    if outcome.charts.over_cap:
+        click.echo(f"{count(outcome.charts.over_cap, 'red alert')} {verb(outcome.charts.over_cap, 'goes', 'go')} "
+                   f"without the account's 12-month chart: only the first {ctx.settings.import_alert_charts_max} "
+                   "get one (TABOT_IMPORT_ALERT_CHARTS_MAX)")
     if outcome.stages:
         click.echo(f"{count(len(outcome.stages), 'sales stage')} changed")
         for item in outcome.stages:
@@ -329,8 +333,12 @@ def import_contacts(path: Path) -> None:
     \b
     Columns:
       salesforce_id, name, title, email, roles, instance_admin
+    Optional columns:
+      status
 
-    roles are separated by ; (for example Champion;Economic Buyer)."""
+    roles are separated by ; (for example Champion;Economic Buyer).
+    status: left or gone marks a contact who left the customer (a
+    Champion or Economic Buyer who left is a signal); current undoes it."""
     _run_import("contacts", path)
 
 

@@ -55,6 +55,9 @@ def sync_salesforce(dry_run: bool) -> None:
     if report.accounts is not None and report.accounts.ratings:
         click.echo(f"{len(report.accounts.ratings)} health rating(s) changed, {report.accounts.turned_red} account(s) "
                    "turned red")
+    if report.charts.over_cap:
+        click.echo(f"{report.charts.over_cap} red alert(s) without the account's 12-month chart: only the first "
+                   f"{ctx.settings.import_alert_charts_max} get one (TABOT_IMPORT_ALERT_CHARTS_MAX)")
     if report.accounts is not None and report.accounts.stages:
         click.echo(f"{len(report.accounts.stages)} sales stage(s) changed")
     if report.accounts is not None and report.accounts.realised:

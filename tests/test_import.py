@@ -120,9 +120,9 @@ def test_health_column_turning_red_posts_the_alert(tabot, tmp_path, sandbox, ses
     with sessions() as session:
         assert session.scalars(select(HealthRating.source)).all() == [RatingSource.IMPORT]
         assert session.scalars(select(RedEpisode)).one().alert_message_id is not None
-    assert len(sandbox.messages("red-accounts")) == 2  # alert + the ask in its thread
+    assert len(sandbox.messages("red-accounts")) == 3  # alert + the ask and the 12-month chart in its thread
     tabot("import", "accounts", path)  # same health again: no new rating, no new alert
-    assert len(sandbox.messages("red-accounts")) == 2
+    assert len(sandbox.messages("red-accounts")) == 3
 
 
 def test_usage_import_computes_health_and_names_what_pulled_it_down(tabot, tmp_path, sandbox, sessions) -> None:

@@ -3,6 +3,9 @@ the computed health it moves (through the health flow, so an account an import t
 its alert like one rated red in the modal), the sales stages it reaches (engagement plan,
 kick-off ask) and the churn it realises (the retro asks). Everything it owes Slack commits with
 its rows; the caller delivers after (`ctx.deliver_owed()`), so a failed import posts nothing.
+After the commit each new red alert's 12-month chart is drawn with no transaction open and owed
+in a short transaction of its own (at most `TABOT_IMPORT_ALERT_CHARTS_MAX`; a chart that fails is
+logged and its alert goes without it).
 """
 
 from __future__ import annotations
@@ -31,7 +34,9 @@ from ..rules.health import (
 )
 from ..store.health import accounts_by_id, current_ratings, last_traits_of, latest_signals
 from ..store.touchpoints import last_touchpoints
+from . import red_alert_chart
 from .health import RatingChange, owe_rating_messages, record_rating
+from .red_alert_chart import ImportCharts
 from .health_signals import record_signal
 
 
@@ -44,17 +49,25 @@ class ImportOutcome:
     retros_asked: list[int] = field(default_factory=list)
     tas_told: int = 0  # TAs told of accounts newly assigned to them
     transfers_kept: int = 0  # approved TA transfers the file contradicts (the new TA is kept)
+    charts: ImportCharts = field(default_factory=ImportCharts)  # the red alerts' charts, owed after the commit
 
     @property
     def turned_red(self) -> int:
         return sum(1 for change in self.ratings if change.started_episode_id)
+
+    @property
+    def red_episode_ids(self) -> list[int]:
+        """The red episodes the import started, in the order the accounts turned red."""
+        return [change.started_episode_id for change in self.ratings if change.started_episode_id]
 
 
 def run_import(ctx: BotContext, kind: str, path: Path, now: dt.datetime) -> ImportOutcome:
     """Import `path` (accounts, contacts or usage) with all its follow-ups, or nothing at all
     (raises `importer.ImportRejected` naming each bad row)."""
     with transaction(ctx.sessions) as session:
-        return import_in(session, ctx, kind, path, now)
+        outcome = import_in(session, ctx, kind, path, now)
+    outcome.charts = red_alert_chart.owe_for_import(ctx, outcome.red_episode_ids, now)
+    return outcome
 
 
 def import_in(session: Session, ctx: Any, kind: str, path: Path | IO[str], now: dt.datetime) -> ImportOutcome:
@@ -82,7 +95,7 @@ def import_in(session: Session, ctx: Any, kind: str, path: Path | IO[str], now: 
             outcome.retros_asked = churn_realised(session, ctx.slack, ctx.settings, summary.realised, now,
                                                   local_today(now, ctx.settings.tz))
     elif kind == "contacts":
-        outcome = ImportOutcome(importer.import_contacts(session, path))
+        outcome = ImportOutcome(importer.import_contacts(session, path, now))
     else:
         usage, account_ids = importer.import_usage(session, path)
         outcome = ImportOutcome(usage, record_computed_health(session, ctx.settings, account_ids, now))

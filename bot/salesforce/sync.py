@@ -41,7 +41,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..flows import red_alert_chart
 from ..flows.imports import ImportOutcome, import_in
+from ..flows.red_alert_chart import ImportCharts
 from ..importer import ACCOUNT_COLUMNS, CONTACT_COLUMNS, ImportRejected
 from ..importer.csv_rows import shown
 from ..importer import USAGE_COLUMNS
@@ -98,7 +100,13 @@ class SyncReport:
     waited: list[float] = field(default_factory=list)
     retros_filled: int = 0  # churn retros given the CRM's Closed Lost category or reason
     written_back: int = 0  # accounts whose mapped fields got the team's decisions
-    seconds: dict[str, float] = field(default_factory=dict)  # "fetch", "import", "write-back"
+    seconds: dict[str, float] = field(default_factory=dict)  # "fetch", "import", "charts", "write-back"
+    charts: ImportCharts = field(default_factory=ImportCharts)  # the red alerts' charts, owed after the import
+
+    @property
+    def red_episode_ids(self) -> list[int]:
+        """The red episodes the import started (accounts' CRM health, then usage), in order."""
+        return [e for outcome in (self.accounts, self.usage) if outcome is not None for e in outcome.red_episode_ids]
 
 
 def mapping_from(settings: Settings) -> Mapping:
@@ -351,11 +359,14 @@ def run_sync(ctx: Any, client: SalesforceClient, now: dt.datetime, dry_run: bool
         else:
             session.commit()
     imported_at = time.perf_counter()
+    if not dry_run:  # each new red alert's chart, drawn with no transaction open, owed in one of its own
+        report.charts = red_alert_chart.owe_for_import(ctx, report.red_episode_ids, now)
+    charted_at = time.perf_counter()
     if not dry_run and mapping["writeback"]:
         base = workspace_url(ctx.slack) if "save_plan_link" in mapping["writeback"] else None  # no session open
         _written(report, write_back(ctx.sessions, client, mapping, now, lambda: base, report.restored))
     report.seconds = {"fetch": fetched_at - started, "import": imported_at - fetched_at,
-                      "write-back": time.perf_counter() - imported_at}
+                      "charts": charted_at - imported_at, "write-back": time.perf_counter() - charted_at}
     report.dry_run, report.relogins, report.waited = dry_run, client.relogins, list(client.waited)
     return report
 
@@ -377,6 +388,9 @@ def sync_job(session: Session, slack: Any, now: dt.datetime, settings: Settings,
         fetched = fetch_changes(client, mapping, marks, settings.salesforce_bulk_above, describe)
         base = workspace_url(slack) if "save_plan_link" in mapping["writeback"] and not dry_run else None
     report = sync_in(session, SimpleNamespace(slack=slack, settings=settings), fetched, mapping, now)
+    if not dry_run:  # the import commits, then each new red alert's chart, drawn with the write lock let go
+        report.charts = red_alert_chart.owe_for_import_in_job(
+            session, settings, report.red_episode_ids, now, released=lambda: write_lock_released(session), done=item_done)
     if mapping["writeback"] and not dry_run:
         item_done(session)  # the import stands whatever Salesforce answers the write-back
         _written(report, write_back_in(session, client, mapping, now, lambda: base, report.restored,
