@@ -31,7 +31,8 @@ def run(demo: Demo) -> None:
     ctx, sandbox, slack, echo = demo.ctx, demo.sandbox, demo.slack, demo.echo
     demo.step("An admin imports the book of business (tabot import accounts)")
     with transaction(ctx.sessions) as session:
-        summary = import_accounts(session, io.StringIO(sample_accounts(demo.today)), slack_user_resolver(ctx.slack.client))
+        summary = import_accounts(session, io.StringIO(sample_accounts(demo.today)), slack_user_resolver(ctx.slack.client),
+                                  scaled_success_below=ctx.settings.scaled_success_arr_below)  # as `tabot import` does
         record_imported_health(session, ctx.settings, summary.crm_health, demo.now)
     echo(f"  {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged "
          f"(emails resolved with users.lookupByEmail)")

@@ -30,9 +30,13 @@ def reset(session) -> None:
     session.execute(delete(SalesforceSyncState))  # the demo's database holds only the demo's sync
 
 
-def _stage_name(stage: SalesStage | None) -> str:
-    return {SalesStage.STAGE_7: "Closed Won", SalesStage.CLOSED_LOST: "Closed Lost", None: "1 - Prospecting"}.get(
-        stage, f"{stage.value if stage else 1} - In progress")
+def _stage_name(stage: SalesStage | None) -> str | None:
+    """The opportunity's StageName for tabot's sales stage. The sample accounts were imported with
+    no stage (their CSV has no stage column): their opportunity has none either, so the sync
+    leaves tabot's as it is (a made-up "1 - Prospecting" would move them all to stage 1)."""
+    if stage is None:
+        return None
+    return {SalesStage.STAGE_7: "Closed Won", SalesStage.CLOSED_LOST: "Closed Lost"}.get(stage, f"{stage.value} - In progress")
 
 
 def _the_org(demo: Demo) -> SalesforceOrg:
@@ -74,7 +78,9 @@ def run(demo: Demo) -> None:
         client = SalesforceClient(settings, sleep=lambda _: None)
         demo.step("tabot sync salesforce: Salesforce holds the same book; the team's decisions go back to it")
         report = run_sync(demo.ctx, client, _now())  # a person runs the command, on today's clock
-        echo(f"  read {report.fetched['Account']} accounts; {report.written_back} written back in "
+        summary = report.accounts.summary if report.accounts else None
+        counts = f"{summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged" if summary else ""
+        echo(f"  read {report.fetched['Account']} accounts ({counts}); {report.written_back} written back in "
              f"{len([c for c in org.calls if 'composite' in c.path])} request(s) (sObject Collections)")
         for record in org.records["Account"].values():
             for name in WRITTEN:

@@ -23,12 +23,14 @@ def _when(at: dt.datetime | None, tz: dt.tzinfo) -> str:
 
 
 def conflict(account: Account, item: str, field: str, ours: str, theirs: str, by: str | None,
-             at: dt.datetime | None, tz: dt.tzinfo) -> str:
-    """One field of one account, changed in Salesforce after tabot wrote it."""
+             at: dt.datetime | None, tz: dt.tzinfo, raced: bool = False) -> str:
+    """One field of one account, changed in Salesforce after tabot wrote it (`raced`: while
+    tabot was about to write it: between the sync's read and its write-back)."""
     who = " ".join(p for p in (f"by {escape_mrkdwn(by)}" if by else "", f"on {_when(at, tz)}" if at else "") if p)
     changed = f" (the record was last changed {who})" if who else ""
+    when = "just before tabot wrote its own value" if raced else "after tabot wrote it"
     return (f":twisted_rightwards_arrows: *{escape_mrkdwn(account.name)}*: the {ITEMS.get(item, item)} "
-            f"(`{field.replace('`', '')}`) was changed in Salesforce after tabot wrote it{changed}.\n"
+            f"(`{field.replace('`', '')}`) was changed in Salesforce {when}{changed}.\n"
             f"• Salesforce now says {_value(theirs)}\n"
             f"• tabot says {_value(ours)} and keeps it\n"
             "tabot will not write over their change. If yours should stand, set it again in tabot and it is "

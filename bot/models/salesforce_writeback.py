@@ -13,9 +13,13 @@ from .base import Base, utcnow
 
 class SalesforceWritten(Base):
     """tabot's last write of one field of one account. A sync that reads another value in that
-    field found a change made in Salesforce since: the CRM's where the CRM owns the field,
-    otherwise a conflict reported once to the account's TA (`conflict_value`, the value told
-    about; cleared when the two agree again or tabot writes anew)."""
+    field found a change made in Salesforce since: the CRM's where the CRM owns the field (its
+    value becomes `value`; `overruled_value` keeps tabot's own value it overruled, so tabot
+    writes again only once its value moves on), otherwise a conflict reported once to the
+    account's TA (`conflict_value`, the value told about; cleared when the two agree again or
+    tabot writes anew). A write held back because a person changed the field between the
+    sync's read and its write records the value tabot held back as `value`, with the person's
+    as `conflict_value` (recheck.py)."""
 
     __tablename__ = "salesforce_written"
     __table_args__ = (UniqueConstraint("account_id", "field"),)
@@ -28,6 +32,7 @@ class SalesforceWritten(Base):
     written_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     conflict_value: Mapped[str | None] = mapped_column(Text)
     conflict_at: Mapped[dt.datetime | None]
+    overruled_value: Mapped[str | None] = mapped_column(Text)
 
 
 class SalesforceRemoved(Base):

@@ -5,7 +5,9 @@ value than tabot last wrote there (`salesforce_written`), someone changed it in 
 after tabot's write:
 
 - a field the CRM owns (the mapping's [owners], the TA by default) takes the CRM's value: tabot
-  records it as agreed and writes its own no more (the TA itself comes in through the import);
+  records it as agreed, takes it where it keeps that value too (crm_owned.py: the TA through the
+  import, the rating, the account plan's next steps), and writes its own no more until its own
+  value moves on (`overruled_value`);
 - a field tabot owns keeps tabot's value, tabot does not write over the person's change, and
   the account's TA is told once per conflict (record, then deliver), with both values and who
   last changed the record and when, as far as Salesforce says. A later change to yet another
@@ -28,6 +30,7 @@ from sqlalchemy.orm import Session
 from ..importer.validation import load_by_salesforce_id
 from ..messages import salesforce as msg
 from ..models import Account, SalesforceRemoved, SalesforceWritten
+from .crm_owned import tabot_value_now, take
 from .mapping import Mapping
 
 CHUNK = 500
@@ -66,7 +69,9 @@ def check_conflicts(session: Session, slack: Any, settings: Any, records: dict[s
             if theirs == written.value.replace("\r\n", "\n"):
                 written.conflict_value = written.conflict_at = None
             elif mapping.crm_owns(written.item):
+                written.overruled_value = tabot_value_now(session, account.id, written.item, written.value)
                 written.value, written.written_at, written.conflict_value, written.conflict_at = theirs, now, None, None
+                take(session, settings, account, written.item, theirs, record, mapping, now)
             elif written.conflict_value != theirs:
                 written.conflict_value, written.conflict_at = theirs, now
                 if account.ta_user_id:

@@ -8,7 +8,8 @@
    API 2.0 query job when more changed than TABOT_SALESFORCE_BULK_ABOVE; an incremental sync
    also fetches the accounts its changed opportunities belong to and the opportunities of the
    accounts it imports, so every account row is whole. Accounts deleted or merged since are
-   read through queryAll (conflicts.py).
+   read through queryAll (conflicts.py), and so are deleted contacts (marked gone) and
+   opportunities (their accounts' rows read again) (deleted.py).
 3. They become the rows the CSV importer reads (account rows with the latest opportunity's
    stage and close date and a renewal's outcome; contact rows) and go through the same import
    flow (`flows.imports.import_in`): the same validation and the same follow-ups (stage 6/7
@@ -19,10 +20,10 @@
 
 4. A written field changed in Salesforce since tabot wrote it is the CRM's or reported to the
    TA (conflicts.py); the team's decisions go back to the fields the mapping's [writeback] names
-   (writeback.py).
+   (writeback.py), except those a person changed in Salesforce since the read (recheck.py).
 
 A command calls Salesforce before the import's transaction opens and after it commits; the
-job calls it inside the job's transaction (its writes are idempotent).
+job calls it with its write lock let go (`write_lock_released`): no transaction open either.
 """
 
 from __future__ import annotations
@@ -52,16 +53,21 @@ from ..settings import Settings
 from .client import SalesforceClient
 from .closed_lost import carry_to_retros, closed_lost_details
 from .conflicts import check_conflicts, record_removed
+from .deleted import contacts_gone, read_deleted
 from .mapping import Mapping, check_against_org, load_mapping
+from .recheck import Seen
 from .writeback import WriteOutcome, write_back, write_back_in
 
 log = logging.getLogger(__name__)
 
 SOBJECTS = ("Account", "Opportunity", "Contact")
 DELETED = "Account:deleted"  # the salesforce_sync_state row of the deleted accounts read
+GONE = {"Contact": "Contact:deleted", "Opportunity": "Opportunity:deleted"}  # and of the deleted contacts, opportunities
 WHO = ("LastModifiedBy.Name", "LastModifiedDate")  # who changed an account last, and when
 IN_CHUNK = 200  # Ids per `WHERE x IN (...)`: keeps the query's URL well under Salesforce's limit
-ID = re.compile(r"^[A-Za-z0-9]{15,18}$")
+# Ids quoted into a SOQL IN list: letters and digits only (nothing else is quoted in), up to 18 (Salesforce's are
+# 15 or 18; the demo's stand-in holds its 14-character sample ids, which must not drop out of the list)
+ID = re.compile(r"^[A-Za-z0-9]{1,18}$")
 
 
 class SyncRejected(Exception):
@@ -79,6 +85,7 @@ class Fetched:
     contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
     usage: dict[str, dict[str, Any]] = field(default_factory=dict)
     removed: dict[str, str | None] = field(default_factory=dict)  # deleted account Id -> merged into
+    gone_contacts: dict[str, dict[str, Any]] = field(default_factory=dict)  # contacts deleted since (deleted.py)
     changed: dict[str, int] = field(default_factory=dict)  # records changed since the last sync, per object
     marks: dict[str, str] = field(default_factory=dict)  # the newest SystemModstamp read, per object
     bulk: list[str] = field(default_factory=list)  # objects read through a Bulk API 2.0 query job
@@ -94,6 +101,8 @@ class SyncReport:
     conflicts: int = 0  # TAs told of a change made in Salesforce to a field tabot owns
     removed: list[str] = field(default_factory=list)  # accounts newly deleted or merged in Salesforce
     restored: list[int] = field(default_factory=list)  # ids of accounts back from Salesforce's recycle bin
+    contacts_gone: int = 0  # contacts deleted in Salesforce, marked gone in tabot
+    contacts_back: int = 0  # contacts marked gone that Salesforce answers live again
     write_refused: list[str] = field(default_factory=list)
     dry_run: bool = False
     relogins: int = 0
@@ -177,9 +186,19 @@ def fetch_changes(client: SalesforceClient, mapping: Mapping, marks: dict[str, s
         records = _changed(client, fetched, usage, mapping.columns("usage").values(), marks.get(usage), bulk_above)
         fetched.usage.update((r["Id"], r) for r in records)
     fetched.removed = _removed(client, fetched, marks.get(DELETED), describe)
+    contact = mapping["contact"]
+    gone, fetched.marks[GONE["Contact"]] = read_deleted(client, "Contact", [contact["account"], contact["email"]],
+                                                        marks.get(GONE["Contact"]))
+    fetched.gone_contacts = {r["Id"]: r for r in gone}
     opp_account = mapping["opportunity"]["account"]
+    lost, fetched.marks[GONE["Opportunity"]] = read_deleted(client, "Opportunity", [opp_account],
+                                                            marks.get(GONE["Opportunity"]))
+    if not fetched.marks[GONE["Contact"]]:
+        del fetched.marks[GONE["Contact"]]
+    if not fetched.marks[GONE["Opportunity"]]:
+        del fetched.marks[GONE["Opportunity"]]
     if marks.get("Opportunity") or marks.get("Account"):  # incremental: make every account row whole
-        missing = sorted({o[opp_account] for o in fetched.opportunities.values() if o.get(opp_account)}
+        missing = sorted({o[opp_account] for o in [*fetched.opportunities.values(), *lost] if o.get(opp_account)}
                          - fetched.accounts.keys())
         for chunk in _chunks(missing):
             fetched.accounts.update((r["Id"], r) for r in client.query(
@@ -321,6 +340,8 @@ def sync_in(session: Session, ctx: Any, fetched: Fetched, mapping: Mapping, now:
         except ImportRejected as exc:
             raise SyncRejected(_named(exc, lines, mapping.object_of("usage"), {})) from None
     report.conflicts = check_conflicts(session, ctx.slack, ctx.settings, fetched.accounts, mapping, now)
+    report.contacts_gone, report.contacts_back = contacts_gone(session, fetched.gone_contacts, fetched.contacts,
+                                                               fetched.removed, mapping, now)
     report.removed = [a.name for a in record_removed(session, ctx.slack, fetched.removed, fetched.accounts, now,
                                                         report.restored)]
     for sobject, mark in fetched.marks.items():
@@ -364,7 +385,8 @@ def run_sync(ctx: Any, client: SalesforceClient, now: dt.datetime, dry_run: bool
     charted_at = time.perf_counter()
     if not dry_run and mapping["writeback"]:
         base = workspace_url(ctx.slack) if "save_plan_link" in mapping["writeback"] else None  # no session open
-        _written(report, write_back(ctx.sessions, client, mapping, now, lambda: base, report.restored))
+        _written(report, write_back(ctx.sessions, client, mapping, now, lambda: base, report.restored,
+                                    seen_of(fetched, marks, describe), ctx))
     report.seconds = {"fetch": fetched_at - started, "import": imported_at - fetched_at,
                       "charts": charted_at - imported_at, "write-back": time.perf_counter() - charted_at}
     report.dry_run, report.relogins, report.waited = dry_run, client.relogins, list(client.waited)
@@ -394,12 +416,21 @@ def sync_job(session: Session, slack: Any, now: dt.datetime, settings: Settings,
     if mapping["writeback"] and not dry_run:
         item_done(session)  # the import stands whatever Salesforce answers the write-back
         _written(report, write_back_in(session, client, mapping, now, lambda: base, report.restored,
-                                       released=lambda: write_lock_released(session)))
+                                       released=lambda: write_lock_released(session),
+                                       seen=seen_of(fetched, marks, describe), ctx=SimpleNamespace(slack=slack,
+                                                                                                  settings=settings)))
     return report
 
 
 def _written(report: SyncReport, outcome: WriteOutcome) -> None:
     report.written_back, report.write_refused = outcome.accounts, outcome.refused
+    report.conflicts += outcome.conflicts
+
+
+def seen_of(fetched: Fetched, marks: dict[str, str], describe: dict[str, set[str]]) -> Seen:
+    """What the write-back checks its records against just before writing (recheck.py)."""
+    who = tuple(f for f in WHO if "LastModifiedById" in describe.get("Account", set()))
+    return Seen(fetched.accounts, fetched.marks.get("Account") or marks.get("Account"), who)
 
 
 _WORKSPACES: dict[tuple[str, str], str] = {}

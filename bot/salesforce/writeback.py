@@ -16,6 +16,9 @@ such a change stands on a field tabot owns, tabot does not write over it unless 
 decided anew in tabot (a person's decision beats automation: a computed rating waits). Nothing
 is written to an account Salesforce deleted or merged away.
 
+Just before writing, the records are read again: a field a person changed in Salesforce since
+the sync's read is not written over (recheck.py).
+
 The next sync reads the written accounts again (their SystemModstamp moved) and does not undo
 the decisions: the rating goes to its own field, not the CRM's health that the import reads,
 and the TA written is the one the import then reads (settling the transfer).
@@ -28,6 +31,7 @@ import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -51,6 +55,7 @@ from ..models import (
 from ..store.health import current_ratings
 from .client import SalesforceClient
 from .mapping import Mapping
+from .recheck import Race, Seen, record_races, reread, sort_out
 
 STATE = "tabot:writeback"  # the salesforce_sync_state row holding the last write-back's time
 REASON_LENGTH = 255  # a Text(255) field in Salesforce
@@ -66,6 +71,7 @@ class Write:
     item: str  # the [writeback] column
     field: str
     value: str
+    known: str | None = None  # what Salesforce held there as tabot last knew it (None: never written)
 
 
 @dataclass
@@ -84,6 +90,16 @@ class Pending:
 class WriteOutcome:
     accounts: int = 0  # accounts written
     refused: list[str] = field(default_factory=list)  # "Account 001…: CODE: message", one per record refused
+    conflicts: int = 0  # TAs told of a person's change made between the sync's read and the write
+
+
+def _checked(client: SalesforceClient, pending: Pending, seen: Seen | None, mapping: Mapping) -> list[Race]:
+    """Read the records about to be written again (no transaction open) and hold back each write
+    a person's change since the sync's read contests (recheck.py); returns those races."""
+    if seen is None or not pending.writes:
+        return []
+    pending.writes, races = sort_out(pending.writes, reread(client, pending.writes, seen), seen, mapping)
+    return races
 
 
 def thread_link(workspace_url: str, card: SlackMessage) -> str | None:
@@ -177,7 +193,10 @@ def pending_writes(session: Session, mapping: Mapping, workspace_url: Callable[[
                 continue  # Salesforce has it (or a person changed it there since: conflicts.py)
             if item in HEALTH and account_id in contested and account_id not in by_person:
                 continue  # a person's change in Salesforce stands against a computed rating
-            pending.writes.append(Write(account_id, accounts[account_id], item, fields[item], value))
+            if last is not None and last.overruled_value == value and not anew and mapping.crm_owns(item):
+                continue  # the CRM's change won (a field it owns) and tabot's value has not moved on since
+            known = None if last is None else last.value if last.conflict_value is None else last.conflict_value
+            pending.writes.append(Write(account_id, accounts[account_id], item, fields[item], value, known))
     return pending
 
 
@@ -192,8 +211,8 @@ def _record(session: Session, pending: Pending, refused: dict[str, str], now: dt
             session.add(SalesforceWritten(account_id=write.account_id, item=write.item, field=write.field,
                                           value=write.value, written_at=now))
         else:
-            row.item, row.value, row.written_at, row.conflict_value, row.conflict_at = (
-                write.item, write.value, now, None, None)
+            row.item, row.value, row.written_at, row.conflict_value, row.conflict_at, row.overruled_value = (
+                write.item, write.value, now, None, None, None)
     state = session.get(SalesforceSyncState, STATE)
     if state is None:
         session.add(SalesforceSyncState(sobject=STATE, last_modstamp="", synced_at=now))
@@ -202,35 +221,42 @@ def _record(session: Session, pending: Pending, refused: dict[str, str], now: dt
     session.flush()
 
 
-def _outcome(pending: Pending, refused: dict[str, str]) -> WriteOutcome:
+def _outcome(pending: Pending, refused: dict[str, str], told: int = 0) -> WriteOutcome:
     records = pending.by_record()
     return WriteOutcome(len([i for i in records if i not in refused]),
-                        [f"Account {record_id}: {error}" for record_id, error in sorted(refused.items())])
+                        [f"Account {record_id}: {error}" for record_id, error in sorted(refused.items())], told)
 
 
 def write_back(sessions: sessionmaker[Session], client: SalesforceClient, mapping: Mapping, now: dt.datetime,
-               workspace_url: Callable[[], str | None] = lambda: None, restored: Iterable[int] = ()) -> WriteOutcome:
-    """For a command: read what to write, write it to Salesforce with no transaction open,
-    then record what was written."""
+               workspace_url: Callable[[], str | None] = lambda: None, restored: Iterable[int] = (),
+               seen: Seen | None = None, ctx: Any = None) -> WriteOutcome:
+    """For a command: read what to write, read those records again and write what no one
+    changed since the sync's read (`seen`), with no transaction open, then record what was
+    written and the races (their DMs through `ctx.slack`)."""
     with sessions() as session:
         pending = pending_writes(session, mapping, workspace_url, restored)
         session.expunge_all()
+    races = _checked(client, pending, seen, mapping)
     refused = client.update_many("Account", pending.by_record()) if pending.writes else {}
     with transaction(sessions) as session:
         _record(session, pending, refused, now)
-    return _outcome(pending, refused)
+        told = record_races(session, ctx, races, mapping, now)
+    return _outcome(pending, refused, told)
 
 
 def write_back_in(session: Session, client: SalesforceClient, mapping: Mapping, now: dt.datetime,
                   workspace_url: Callable[[], str | None] = lambda: None, restored: Iterable[int] = (),
                   released: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext,
-                  ) -> WriteOutcome:
+                  seen: Seen | None = None, ctx: Any = None) -> WriteOutcome:
     """The job's write-back in its session: what to write is read in it, Salesforce is called
-    inside `released()` (the job's `write_lock_released`: no transaction open, so people's
-    saves are not held up by Salesforce's answers), and what was written is recorded after."""
+    (read again, then written) inside `released()` (the job's `write_lock_released`: no
+    transaction open, so people's saves are not held up by Salesforce's answers), and what was
+    written, and the races, are recorded after."""
     session.flush()
     pending = pending_writes(session, mapping, workspace_url, restored)
     with released():
+        races = _checked(client, pending, seen, mapping)
         refused = client.update_many("Account", pending.by_record()) if pending.writes else {}
     _record(session, pending, refused, now)
-    return _outcome(pending, refused)
+    told = record_races(session, ctx, races, mapping, now)
+    return _outcome(pending, refused, told)
