@@ -90,11 +90,11 @@ def test_jobs_run_help_names_every_job() -> None:
 
 
 def test_import_help_shows_each_column_whole() -> None:
-    from bot.importer import ACCOUNT_COLUMNS, ACCOUNT_OPTIONAL, CONTACT_COLUMNS, USAGE_COLUMNS
+    from bot.importer import ACCOUNT_COLUMNS, ACCOUNT_OPTIONAL, CONTACT_COLUMNS, CONTACT_OPTIONAL, USAGE_COLUMNS
 
     summary = CliRunner().invoke(main, ["import", "--help"]).output
     assert "..." not in summary.split("Commands:")[1]  # each kind's one-line summary fits
-    for kind, columns in (("accounts", ACCOUNT_COLUMNS + ACCOUNT_OPTIONAL), ("contacts", CONTACT_COLUMNS),
+    for kind, columns in (("accounts", ACCOUNT_COLUMNS + ACCOUNT_OPTIONAL), ("contacts", CONTACT_COLUMNS + CONTACT_OPTIONAL),
                           ("usage", USAGE_COLUMNS)):
         out = CliRunner().invoke(main, ["import", kind, "--help"]).output
         words = set(re.findall(r"[a-z0-9_]+", out))

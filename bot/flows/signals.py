@@ -56,13 +56,16 @@ def reconcile_episodes(session: Session, settings: Settings, now: dt.datetime,
 
     # Champions and Economic Buyers: who left since the last run, who arrived
     new_holder: set[tuple[int, str]] = set()  # (account, kind) with a new holder of its role
-    current, seen = store.key_contacts_now(session, active), store.key_contacts_seen(session)
+    marked_gone: set[tuple[int, str, str]] = set()  # (account, role, email): holders the contacts import marked gone
+    current, seen = store.key_contacts_now(session, active, marked_gone), store.key_contacts_seen(session)
     for account_id in active:
         now_listed, was = current.get(account_id, {}), seen.get(account_id, {})
         left, arrived = rules.role_changes(was, now_listed)
         for role, email in left:
             row = was[(role, email)]
-            firing = rules.Firing(LEFT_ROLES[role], email, f"{row.name} ({email}) is no longer listed as {role}")
+            detail = (f"{row.name} ({email}), the {role}, has left the customer (marked gone)"
+                      if (account_id, role, email) in marked_gone else f"{row.name} ({email}) is no longer listed as {role}")
+            firing = rules.Firing(LEFT_ROLES[role], email, detail)
             showing[rules.episode_key(account_id, firing.kind, email)] = (account_id, firing)
             session.delete(row)
         for role, email in arrived:

@@ -60,6 +60,8 @@ ACCOUNT_COLUMNS = ("salesforce_id", "name", "tier", "segment", "arr", "seats", "
 ACCOUNT_OPTIONAL: tuple[str, ...] = ("pooled", "scaled", "lifecycle_stage", "status", "health", "stage", "support_level")
 ACCOUNT_OPTIONAL += RENEWAL_COLUMNS  # how a renewal turned out: see renewal_outcome.py
 CONTACT_COLUMNS = ("salesforce_id", "name", "title", "email", "roles", "instance_admin")
+CONTACT_OPTIONAL = ("status",)  # current, or left/gone: the contact left the customer
+CONTACT_STATUSES = {"current": "current", "active": "current", "left": "gone", "gone": "gone"}
 USAGE_COLUMNS = ("salesforce_id", "month", "dau", "mau", "versions_behind", "precise_intel", "defect_tickets_90d",
                  "help_tickets_90d", "last_activity")
 # "1. Onboarding" or just "Onboarding"
@@ -237,7 +239,20 @@ def import_accounts(session: Session, source: str | Path | IO[str], resolve_user
     return summary
 
 
-def import_contacts(session: Session, source: str | Path | IO[str]) -> ImportSummary:
+def contact_status(column: str, value: str) -> str | None:
+    """"gone" (left, gone), "current" (current, active), or None for an empty cell."""
+    if not value:
+        return None
+    if (status := CONTACT_STATUSES.get(value.strip().lower())) is None:
+        raise Invalid(f'{cell(column, value)} is not one of: {", ".join(CONTACT_STATUSES)}')
+    return status
+
+
+def import_contacts(session: Session, source: str | Path | IO[str], now: dt.datetime | None = None) -> ImportSummary:
+    """`status` (optional): left or gone marks the contact gone (`left_at`, kept from the first
+    file that said so), current or active marks them current again; an empty cell changes nothing."""
+    now = now or dt.datetime.now(dt.UTC)
+
     def roles(column: str, value: str) -> list[ContactRole]:
         return [parse_choice(column, part.strip(), ROLES) for part in value.split(";") if part.strip()]
 
@@ -246,6 +261,7 @@ def import_contacts(session: Session, source: str | Path | IO[str]) -> ImportSum
         "salesforce_id": text_in(Account.salesforce_id), "name": text_in(Contact.name),
         "title": text_in(Contact.title, required=False), "email": lambda c, v: parse_email(c, v, email_length),
         "roles": roles, "instance_admin": parse_bool,
+        "status": contact_status,
     }
     seen: dict[tuple[str, str], int] = {}
 
@@ -255,7 +271,7 @@ def import_contacts(session: Session, source: str | Path | IO[str]) -> ImportSum
                                             f'the contact {cell("email", values["email"])} of '
                                             f'{cell("salesforce_id", values["salesforce_id"])}'))
 
-    read = read_file(source, CONTACT_COLUMNS, (), parse_row)
+    read = read_file(source, CONTACT_COLUMNS, CONTACT_OPTIONAL, parse_row)
     accounts = read.accounts_named(session)
     rows = read.rows_or_rejected()
     contacts = {
@@ -267,6 +283,10 @@ def import_contacts(session: Session, source: str | Path | IO[str]) -> ImportSum
         account = accounts[v["salesforce_id"]]
         contact = contacts.get((account.id, v["email"]))
         fields = {"name": v["name"], "title": v["title"], "instance_admin": bool(v["instance_admin"])}
+        if v.get("status") == "gone":
+            fields["left_at"] = contact.left_at if contact is not None and contact.left_at else now
+        elif v.get("status") == "current":
+            fields["left_at"] = None
         if contact is None:
             contact = Contact(account_id=account.id, email=v["email"], **fields)
             contact.roles = v["roles"]

@@ -154,6 +154,9 @@ def _contacts(card: AccountCard) -> str:
             lines.append(f"{contact.role}: _nobody tagged_")
             continue
         title = f" ({escape_mrkdwn(truncate(contact.title, 80))})" if contact.title else ""
+        if contact.gone:
+            lines.append(f"_Gone:_ {escape_mrkdwn(truncate(contact.name, 80))}{title}, was {contact.role}")
+            continue
         lines.append(f"{contact.role}: {escape_mrkdwn(truncate(contact.name, 80))}{title}")
     return truncate("\n".join(lines), 2900)
 

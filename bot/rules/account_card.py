@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .health import may_rate
@@ -61,17 +62,23 @@ class KeyContact:
     role: str
     name: str
     title: str | None
+    gone: bool = False  # held the role, marked gone by the contacts import (shown as such, not as current)
 
 
-def key_contacts(contacts: list[tuple[str, str | None, list[str]]], per_role: int = 2) -> list[KeyContact]:
+def key_contacts(contacts: list[tuple[str, str | None, list[str]]], per_role: int = 2,
+                 gone: Sequence[tuple[str, str | None, list[str]]] = ()) -> list[KeyContact]:
     """(name, title, roles) -> who holds each key role, in `KEY_ROLES` order, at most
-    `per_role` each; a role nobody holds is listed with an empty name (the card says so)."""
+    `per_role` each; a role nobody holds is listed with an empty name (the card says so). The
+    contacts in `gone` (left the customer) hold no role: each is listed after the role's
+    holders as gone (at most `per_role`)."""
     found: list[KeyContact] = []
     for role in KEY_ROLES:
         holders = [(name, title) for name, title, roles in contacts if role in roles][:per_role]
         found.extend(KeyContact(role, name, title) for name, title in holders)
         if not holders and role in ("Champion", "Economic Buyer"):
             found.append(KeyContact(role, "", None))
+        found.extend(KeyContact(role, name, title, gone=True)
+                     for name, title, roles in [g for g in gone if role in g[2]][:per_role])
     return found
 
 

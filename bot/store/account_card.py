@@ -103,7 +103,9 @@ def account_card(session: Session, account: Account, settings, now: dt.datetime)
     touchpoints = list(session.scalars(
         select(Touchpoint).where(Touchpoint.account_id == account.id)
         .order_by(Touchpoint.happened_at.desc(), Touchpoint.id.desc()).limit(TOUCHPOINTS_SHOWN)))
-    contacts = rules.key_contacts([(c.name, c.title, c.roles) for c in contact_cards(session, [account.id]).get(account.id, [])])
+    cards = contact_cards(session, [account.id], include_gone=True).get(account.id, [])
+    contacts = rules.key_contacts([(c.name, c.title, c.roles) for c in cards if not c.gone],
+                                  gone=[(c.name, c.title, c.roles) for c in cards if c.gone])
 
     last_assessment = aware_utc(session.scalar(
         select(func.max(HealthRating.rated_at))

@@ -35,6 +35,7 @@ class ContactCard:
     email: str
     instance_admin: bool
     roles: list[str] = field(default_factory=list)
+    gone: bool = False  # marked gone by the contacts import: no longer at the customer
 
 
 def active_accounts_with_dates(session: Session, column, first: dt.date, last: dt.date) -> list[Account]:
@@ -44,20 +45,24 @@ def active_accounts_with_dates(session: Session, column, first: dt.date, last: d
         .order_by(column, Account.name_key)))
 
 
-def contact_cards(session: Session, account_ids: Iterable[int]) -> dict[int, list[ContactCard]]:
-    """Each account's contacts with their roles, in one statement."""
+def contact_cards(session: Session, account_ids: Iterable[int], *,
+                  include_gone: bool = False) -> dict[int, list[ContactCard]]:
+    """Each account's contacts with their roles, in one statement: those still at the customer,
+    and with `include_gone` those marked gone too (`gone` set)."""
     ids = list(account_ids)
     if not ids:
         return {}
-    rows = session.execute(
+    query = (
         select(Contact.account_id, Contact.id, Contact.name, Contact.title, Contact.email, Contact.instance_admin,
-               ContactRoleTag.role)
+               Contact.left_at, ContactRoleTag.role)
         .outerjoin(ContactRoleTag, ContactRoleTag.contact_id == Contact.id)
         .where(Contact.account_id.in_(ids)).order_by(Contact.account_id, Contact.id, ContactRoleTag.role)
     )
+    rows = session.execute(query if include_gone else query.where(Contact.left_at.is_(None)))
     cards: dict[int, dict[int, ContactCard]] = {}
-    for account_id, contact_id, name, title, email, admin, role in rows:
-        card = cards.setdefault(account_id, {}).setdefault(contact_id, ContactCard(name, title, email, admin))
+    for account_id, contact_id, name, title, email, admin, left_at, role in rows:
+        card = cards.setdefault(account_id, {}).setdefault(
+            contact_id, ContactCard(name, title, email, admin, gone=left_at is not None))
         if role is not None:
             card.roles.append(role.value)
     return {account_id: list(by_id.values()) for account_id, by_id in cards.items()}
@@ -111,7 +116,8 @@ def last_champion_trait(session: Session, account_id: int) -> bool | None:
 def has_champion_contact(session: Session, account_id: int) -> bool:
     return session.scalars(
         select(Contact.id).join(ContactRoleTag, ContactRoleTag.contact_id == Contact.id)
-        .where(Contact.account_id == account_id, ContactRoleTag.role == ContactRole.CHAMPION).limit(1)
+        .where(Contact.account_id == account_id, ContactRoleTag.role == ContactRole.CHAMPION,
+               Contact.left_at.is_(None)).limit(1)
     ).first() is not None
 
 

@@ -67,17 +67,23 @@ def account_facts(session: Session, accounts: list[Account], now: dt.datetime, t
     return facts
 
 
-def key_contacts_now(session: Session, account_ids: Iterable[int]) -> dict[int, dict[tuple[str, str], str]]:
-    """account -> {(role, lower-cased email): name} for the watched roles, in one statement."""
+def key_contacts_now(session: Session, account_ids: Iterable[int],
+                     gone: set[tuple[int, str, str]] | None = None) -> dict[int, dict[tuple[str, str], str]]:
+    """account -> {(role, lower-cased email): name} for the watched roles held by contacts still
+    at the customer, in one statement. A contact marked gone (`left_at`) holds none: their
+    (account, role, email) go into `gone` when given."""
     ids = list(account_ids)
     found: dict[int, dict[tuple[str, str], str]] = defaultdict(dict)
     if not ids:
         return found
-    for account_id, role, email, name in session.execute(
-            select(Contact.account_id, ContactRoleTag.role, Contact.email, Contact.name)
+    for account_id, role, email, name, left_at in session.execute(
+            select(Contact.account_id, ContactRoleTag.role, Contact.email, Contact.name, Contact.left_at)
             .join(ContactRoleTag, ContactRoleTag.contact_id == Contact.id)
             .where(Contact.account_id.in_(ids), ContactRoleTag.role.in_(list(LEFT_ROLES)))):
-        found[account_id][(str(role), email.lower())] = name
+        if left_at is None:
+            found[account_id][(str(role), email.lower())] = name
+        elif gone is not None:
+            gone.add((account_id, str(role), email.lower()))
     return found
 
 
