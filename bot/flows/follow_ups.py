@@ -58,7 +58,8 @@ def _refusal(fu: FollowUp, user: str) -> str | None:
 def mark_done(session: Session, slack: SlackGateway, settings: Settings, fu: FollowUp, user: str,
               now: dt.datetime) -> str:
     """"done", or why not ("not_allowed": only the owner or creator; "already"). Every DM about
-    it shows it done in place of its buttons (the edits owed with the change)."""
+    it shows it done in place of its buttons (the edits owed with the change); whichever of the
+    owner and the creator did not close it is told by DM, owed with it too."""
     if refusal := _refusal(fu, user):
         return refusal
     fu.status, fu.done_at, fu.done_by = FollowUpStatus.DONE, now, user
@@ -68,6 +69,8 @@ def mark_done(session: Session, slack: SlackGateway, settings: Settings, fu: Fol
         slack.update(message, text=text, blocks=blocks)
     if user != fu.owner_user_id:  # the creator closed it: the owner need not do it any more
         slack.dm(session, fu.owner_user_id, text=text)
+    elif fu.created_by != fu.owner_user_id:  # the owner did what the creator asked for
+        slack.dm(session, fu.created_by, text=msg.done_for_creator(fu, fu.account, zone_of(fu, settings)))
     return "done"
 
 

@@ -1,6 +1,7 @@
 """Signal alerts: `/tabot subscribe` (the modal and its submission), the alerts' *Snooze* and
 *Log a touchpoint* buttons (*Open a save plan* is `/saveplan`'s own button and checks), and the
-`user_change` event that keeps a subscriber's time zone current."""
+`user_change` event that keeps a person's time zone current (their digest's and their
+follow-ups' reminders: bot/flows/time_zones.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 
 from ..context import BotContext
 from ..db import transaction
+from ..flows.time_zones import known_zone, person_moved
 from ..messages import signals as msg
 from ..messages import touchpoints as touch_msg
 from ..messages.blocks import state_value
@@ -23,6 +25,7 @@ from ..rules.signals import Mode, Scope, SignalKind
 from ..slack_ids import Action, Callback, Input
 from ..store import signals as store
 from ..store.accounts import get_account
+from ..text import is_user_id
 from .common import ack_submission, clicked_id, is_channel_id
 from .tabot_command import subcommand
 
@@ -152,12 +155,11 @@ def register(app: App, ctx: BotContext) -> None:
 
     @app.event("user_change")
     def user_changed(event: dict) -> None:
-        """A subscriber moved time zones: their digest follows them."""
+        """Someone moved time zones: their signal digest and the follow-ups they own follow them
+        (the one listener for the event; bot/flows/time_zones.py does both)."""
         person = event.get("user") or {}
-        user, tz = person.get("id"), person.get("tz")
-        if not isinstance(user, str) or not isinstance(tz, str) or not tz:
+        user, tz = person.get("id"), known_zone(person.get("tz"))
+        if not is_user_id(user) or tz is None:
             return
         with transaction(ctx.sessions) as session:
-            sub = store.subscription_of(session, user)
-            if sub is not None and sub.tz != tz:
-                sub.tz = tz
+            person_moved(session, user, tz)

@@ -89,6 +89,13 @@ def closed_dm(fu: FollowUp, account: Account, tz: dt.tzinfo) -> tuple[str, list[
     return truncate(text, 3000), [section(text)]
 
 
+def done_for_creator(fu: FollowUp, account: Account, tz: dt.tzinfo) -> str:
+    """To whoever asked for the follow-up, when its owner marks it done."""
+    when = day_words(fu.done_at.astimezone(tz).date()) if fu.done_at else ""
+    return truncate(f":white_check_mark: {mention(fu.owner_user_id)} marked done the follow-up you asked for on "
+                    f"{_what(fu, account)}\nDone on {when}.", 3000)
+
+
 def snoozed_dm(fu: FollowUp, account: Account, user: str) -> tuple[str, list[dict[str, Any]]]:
     """The DM clicked *Snooze* on: when the next reminder comes, still with *Done*."""
     until = day_words(fu.snoozed_until) if fu.snoozed_until else "later"
@@ -127,10 +134,17 @@ def item_line(item: FollowUpItem, today: dt.date) -> str:
     return " · ".join(parts)
 
 
-def item_blocks(items: list[FollowUpItem], today: dt.date, limit: int) -> list[dict[str, Any]]:
-    """One section per item (with its button), at most `limit`, then how many more."""
+def item_blocks(items: list[FollowUpItem], today: dt.date, limit: int, snooze: bool = False) -> list[dict[str, Any]]:
+    """One section per item (with its button), at most `limit`, then how many more. With
+    `snooze` (the App Home), a follow-up due today or earlier has *Done* and *Snooze until
+    tomorrow* under its line instead (a snooze moves a reminder: one not yet due has none to move)."""
     blocks = []
     for item in items[:limit]:
+        if snooze and item.kind == "follow_up" and item.due is not None and item.due <= today:
+            blocks.append(section(item_line(item, today)))
+            blocks.append(actions([button("Done", Action.FOLLOW_UP_DONE, str(item.id), style="primary"),
+                                   button(Snooze.TOMORROW.label, SNOOZE_ACTIONS[Snooze.TOMORROW], str(item.id))]))
+            continue
         accessory = button(item.button[2], item.button[0], item.button[1]) if item.button else None
         blocks.append(section(item_line(item, today), accessory=accessory))
     if len(items) > limit:
@@ -142,7 +156,7 @@ def home_section(items: list[FollowUpItem], today: dt.date, limit: int) -> list[
     """The App Home's "Your open follow-ups" (nothing when there are none)."""
     if not items:
         return []
-    return [header(f"Your open follow-ups ({len(items)})"), *item_blocks(items, today, limit)]
+    return [header(f"Your open follow-ups ({len(items)})"), *item_blocks(items, today, limit, snooze=True)]
 
 
 def list_message(items: list[FollowUpItem], today: dt.date, limit: int = 40) -> tuple[str, list[dict[str, Any]]]:
