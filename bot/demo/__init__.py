@@ -152,6 +152,7 @@ class Demo:
     slack: SlackDriver
     echo: Callable[[str], None]
     now: dt.datetime
+    server: BotServer | None = None
     mark: int = 0
     shared: dict[str, Any] = field(default_factory=dict)  # what one chapter leaves for a later one
 
@@ -176,7 +177,7 @@ class Demo:
 
     def show(self) -> None:
         """Print what Slack showed since the last call."""
-        time.sleep(0.3)  # the bot finishes its work after acknowledging
+        self.server.wait_idle()  # the bot finishes its work after acknowledging
         self.ctx.deliver_owed(timeout=30)  # and its messages reach Slack through the delivery worker
         text = self.sandbox.transcript(self.mark)
         self.skip()
@@ -198,7 +199,7 @@ class Demo:
 
 
 def run_demo(database_url: str, echo: Callable[[str], None] = print) -> None:
-    sandbox = Sandbox(bot_token="xoxb-sandbox").start()
+    sandbox = Sandbox(bot_token="xoxb-sandbox", burst=100).start()  # no step waits out a Retry-After
     secret = secrets.token_hex(16)
     now = dt.datetime.now(dt.UTC)  # the story's clock starts now (the team is in UTC)
     settings = load_settings(
@@ -219,7 +220,7 @@ def run_demo(database_url: str, echo: Callable[[str], None] = print) -> None:
             f"{DEMO_DATABASE}) or give it an empty one. Nothing was changed.")
     ensure_schema(ctx.engine)
     server = BotServer(create_app(ctx), ctx.engine, port=0, threads=4, worker=ctx.delivery_worker()).start()
-    demo = Demo(ctx, sandbox, SlackDriver(server.url, secret, sandbox), echo, now)
+    demo = Demo(ctx, sandbox, SlackDriver(server.url, secret, sandbox), echo, now, server)
     try:
         echo(f"tabot demo: the bot at {server.url}/slack/events, Slack's stand-in at {sandbox.api_url}, "
              f"database {database_url}")
