@@ -29,7 +29,7 @@ from ..rules.lighthouse import MeetingCalendar, ProgramPoint, past_meetings, pro
 from ..settings import Settings
 from ..slack_gateway import SlackGateway, Subject
 from ..store.save_plans import lighthouse_plans, lighthouse_stays, plans_exited_since
-from .nudges import already_sent, record_sent
+from ..store.nudges import already_sent, record_sent
 from .registry import EveryNDays, JobSpec, register_job
 from .runner import write_lock_released
 
