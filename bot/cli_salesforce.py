@@ -66,6 +66,9 @@ def sync_salesforce(dry_run: bool) -> None:
     if report.removed:
         click.echo(f"{len(report.removed)} account(s) deleted or merged in Salesforce, kept in tabot, their TAs told: "
                    + ", ".join(report.removed[:10]) + (" …" if len(report.removed) > 10 else ""))
+    if report.contacts_gone or report.contacts_back:
+        click.echo(f"contacts deleted in Salesforce, marked gone in tabot: {report.contacts_gone}"
+                   + (f"; back in Salesforce, current again: {report.contacts_back}" if report.contacts_back else ""))
     if report.conflicts:
         click.echo(f"{report.conflicts} field(s) changed in Salesforce after tabot wrote them: tabot's values kept, "
                    "the TAs told")

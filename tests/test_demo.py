@@ -57,6 +57,7 @@ def test_demo_prints_the_red_account_story_and_can_run_again(tmp_path, monkeypat
     assert "@Tara Advisor asked you to follow up on *Acme Corp*" in out and "[Done] [Snooze until tomorrow]" in out
     assert "can mark it done or snooze it" in out and "follow-up-reminders: 1 sent, and 0 at the next run" in out
     assert "Tabot_Health__c = yellow" in out and "written back in 1 request(s) (sObject Collections)" in out
+    assert "read 5 accounts (0 created, 0 updated, 5 unchanged)" in out  # Salesforce holds the same book
     assert "tabot will not write over their change" in out and "TAs told: 1, then 0 on the next sync" in out
     assert "Your open follow-ups (3)" in out and "Book the onboarding and recurring meetings" in out
     _one_clock(out)
