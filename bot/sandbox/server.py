@@ -248,7 +248,7 @@ class Sandbox:
     def record_submission(self, view_id: str, reply: dict[str, Any]) -> None:
         """Note the bot's answer to a view submission and do what Slack does with it:
         `response_action="update"` replaces the submitted view, `"push"` stacks a new one."""
-        from .methods import _checked_view, _store_view
+        from .views import _checked_view, _store_view
 
         self.submissions.append((view_id, reply))
         action = reply.get("response_action")
