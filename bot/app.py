@@ -53,6 +53,7 @@ NOT_SAVED = "Nothing was saved (error id {error_id}). Please submit again; if it
 # what the HTTP endpoint puts in a request's context (see bot/server.py)
 VERIFIED = "tabot_verified"  # the signature was checked
 RECEIVED = "tabot_received"  # time.monotonic() when the request arrived
+BOT_CONTEXT = "tabot"  # the BotContext, for listeners that name a `tabot` argument
 
 # Slack gives up after 3 s; the listener must have answered (or failed) by then, leaving time
 # for the answer's way back (the refusal itself, a busy server's scheduling, the network)
@@ -240,6 +241,13 @@ def create_app(ctx: BotContext, *, token_verification: bool = True) -> App:
     def report_error(error: Exception, body: dict, request: BoltRequest, response: BoltResponse | None,
                      logger: logging.Logger) -> BoltResponse | None:
         return answer_failure(error, body, request, response, logger)
+
+    @app.middleware
+    def give_listeners_the_bot(context, next) -> None:  # noqa: A002 (Bolt's name for it)
+        """Listeners written at module level take the bot's context as their `tabot` argument
+        (Bolt passes context entries by name)."""
+        context[BOT_CONTEXT] = ctx
+        next()
 
     metrics.meter_dispatch(app, RECEIVED)  # GET /metrics: requests by kind and outcome, ack latency
     register_all(app, ctx)
