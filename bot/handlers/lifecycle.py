@@ -55,129 +55,133 @@ def parse_assessment_form(view: dict[str, Any]) -> AssessmentForm:
     )
 
 
-def register(app: App, ctx: BotContext) -> None:
-    settings = ctx.settings
-
-    @app.action(Action.KNOWLEDGE_TRANSFER_HELD)
-    def knowledge_transfer_held(ack, body: dict) -> None:
-        ack()
-        user = body["user"]["id"]
-        refusal = None
-        with transaction(ctx.sessions) as session:  # the task closed and its DM's edit owed together
-            task = get_handoff_task(session, clicked_id(body))
-            if task is None:
-                return
-            account = task.account
-            if not may_rate(user, account.team, settings.leadership):
-                refusal = msg.handoff_not_allowed(account)
-            elif not close_handoff(session, ctx.slack, task, user, dt.datetime.now(dt.UTC), settings.tz):
-                refusal = msg.handoff_already_done(account, task, settings.tz)
-        if refusal:  # nothing changed: told now, with no transaction open
-            ctx.slack.tell(user, text=refusal)
-
-    @app.action(Action.SET_SUPPORT_LEVEL)
-    def support_level_button(ack, body: dict) -> None:
-        """The 45-day ask's buttons: the account team or leadership set the TA support level."""
-        ack()
-        user = body["user"]["id"]
-        account_id, _, named = str(body["actions"][0].get("value") or "").partition(":")
-        level = support_level_named(named)
-        refusal = None
-        with transaction(ctx.sessions) as session:  # the level and the ask's edit commit together
-            account = session.get(Account, int(account_id)) if account_id.isdigit() and level else None
-            if account is None:
-                refusal = "That account no longer exists, or that is no support level. Nothing changed."
-            elif not may_rate(user, account.team, settings.leadership):
-                refusal = msg.support_level_not_allowed(account)
-            else:
-                container = body.get("container") or {}
-                clicked = ((container["channel_id"], container["message_ts"], (body.get("message") or {}).get("blocks") or [])
-                           if container.get("type") == "message" else None)
-                set_support_level(session, ctx.slack, account, level, user, dt.datetime.now(dt.UTC), settings.tz, clicked)
-        if refusal:  # nothing changed: told now, with no transaction open
-            ctx.slack.tell(user, text=refusal)
-
-    @app.action(Action.OPEN_ASSESSMENT)
-    def open_assessment(ack, body: dict, client) -> None:
-        ack()
-        user = body["user"]["id"]
-        with ctx.sessions() as session:
-            assessment = get_assessment(session, clicked_id(body))
-            if assessment is None:
-                return
-            account = assessment.account
-            refusal = None
-            if not may_rate(user, account.team, settings.leadership):
-                refusal = renewal_msg.not_allowed(account)
-            elif assessment.submitted_at is not None:
-                refusal = renewal_msg.already_submitted(account, assessment, settings.tz)
-            else:
-                view = renewal_msg.assessment_modal(account, assessment, health_store.last_traits(session, account.id),
-                                                    health_store.current_rating(session, account.id))
-        if refusal:
-            ctx.slack.tell(user, text=refusal)
+def knowledge_transfer_held(ack, body: dict, tabot: BotContext) -> None:
+    ack()
+    user = body["user"]["id"]
+    refusal = None
+    with transaction(tabot.sessions) as session:  # the task closed and its DM's edit owed together
+        task = get_handoff_task(session, clicked_id(body))
+        if task is None:
             return
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        account = task.account
+        if not may_rate(user, account.team, tabot.settings.leadership):
+            refusal = msg.handoff_not_allowed(account)
+        elif not close_handoff(session, tabot.slack, task, user, dt.datetime.now(dt.UTC), tabot.settings.tz):
+            refusal = msg.handoff_already_done(account, task, tabot.settings.tz)
+    if refusal:  # nothing changed: told now, with no transaction open
+        tabot.slack.tell(user, text=refusal)
 
-    @app.view(Callback.HEALTH_ASSESSMENT_MODAL)
-    def assessment_submitted(ack, body: dict, view: dict) -> None:
-        user = body["user"]["id"]
-        form = parse_assessment_form(view)
-        errors: dict[str, str] = {}
-        if form.ta_pulse is None:
-            errors[Input.TA_PULSE] = "Choose the TA pulse."
-        if form.rating is None:
-            errors[Input.RATING] = "Propose green, yellow or red."
-        if problem := reason_error(form.rationale):
-            errors[Input.RATIONALE] = problem
-        if form.outcome is None:
-            errors[Input.OUTCOME] = "The AE's projection: full churn, partial churn, flat or incremental."
-        now = dt.datetime.now(dt.UTC)
-        next_view = None
-        with transaction(ctx.sessions) as session:
-            assessment = session.scalars(select(HealthAssessment).where(HealthAssessment.id == form.assessment_id)
-                                         .with_for_update()).first()
-            if assessment is None:
-                errors[Input.RATIONALE] = "This assessment no longer exists. Nothing was saved."
-            elif not may_rate(user, assessment.account.team, settings.leadership):
-                errors[Input.RATIONALE] = "Only the account team or leadership can submit it. Nothing was saved."
-            elif assessment.submitted_at is not None:
-                errors[Input.RATIONALE] = (f"Already submitted by a colleague on {local_day(assessment.submitted_at, settings.tz)} "
-                                           f"({assessment.rating.value}). Nothing was saved.")
-            if errors:
-                ack(response_action="errors", errors=errors)
-                return
-            change = submit_assessment(session, assessment, form, user, now)
-            owe_rating_messages(session, settings, change, now)
-            _owe_outcome(session, assessment, user)
-            account = assessment.account
-            if form.rating == Health.RED:  # red enters Lighthouse: the save plan modal replaces this one
-                plan = open_plan(session, account.id)
-                if plan is not None:  # an open yellow plan moves into the program as it is
-                    enter_lighthouse(session, ctx.slack, plan, user, now, entry=PlanEntry.RENEWAL_ASSESSMENT)
-                next_view = save_plan_modal(account, plan, in_lighthouse=True,
-                                            channel_id=None, entry=PlanEntry.RENEWAL_ASSESSMENT)
-        if next_view is not None:
-            ack(response_action="update", view=next_view)
+
+def support_level_button(ack, body: dict, tabot: BotContext) -> None:
+    """The 45-day ask's buttons: the account team or leadership set the TA support level."""
+    ack()
+    user = body["user"]["id"]
+    account_id, _, named = str(body["actions"][0].get("value") or "").partition(":")
+    level = support_level_named(named)
+    refusal = None
+    with transaction(tabot.sessions) as session:  # the level and the ask's edit commit together
+        account = session.get(Account, int(account_id)) if account_id.isdigit() and level else None
+        if account is None:
+            refusal = "That account no longer exists, or that is no support level. Nothing changed."
+        elif not may_rate(user, account.team, tabot.settings.leadership):
+            refusal = msg.support_level_not_allowed(account)
         else:
-            ack()
-        red_alert_chart.owe_after_commit(ctx, change.started_episode_id)  # answered: the chart may take its time
+            container = body.get("container") or {}
+            clicked = ((container["channel_id"], container["message_ts"], (body.get("message") or {}).get("blocks") or [])
+                       if container.get("type") == "message" else None)
+            set_support_level(session, tabot.slack, account, level, user, dt.datetime.now(dt.UTC), tabot.settings.tz, clicked)
+    if refusal:  # nothing changed: told now, with no transaction open
+        tabot.slack.tell(user, text=refusal)
 
-    def _owe_outcome(session, assessment: HealthAssessment, user: str) -> None:
-        """Tell the TA, the AE and whoever submitted what the assessment decided (owed with it), and
-        the TA's and AE's managers, who align with them on the rating."""
+
+def open_assessment(ack, body: dict, client, tabot: BotContext) -> None:
+    ack()
+    user = body["user"]["id"]
+    with tabot.sessions() as session:
+        assessment = get_assessment(session, clicked_id(body))
+        if assessment is None:
+            return
         account = assessment.account
-        people = list(dict.fromkeys([*assessment_people(account, settings), user]))
-        summary = renewal_msg.assessment_recorded(account, assessment)
-        follow: tuple[str, list[dict[str, Any]]] | None = None
-        if assessment.rating == Health.GREEN:
-            follow = (renewal_msg.green_monitor(account), [])
-        elif assessment.rating == Health.YELLOW:
-            follow = renewal_msg.yellow_save_plan(account, open_plan(session, account.id) is not None)
-        for person in people:
-            ctx.slack.dm(session, person, text=summary)
-            if follow:
-                ctx.slack.dm(session, person, text=follow[0], blocks=follow[1] or None)
-        for manager in assessment_managers(settings):
-            if manager not in people:
-                ctx.slack.dm(session, manager, text=summary + "\n" + renewal_msg.align_with_managers(account))
+        refusal = None
+        if not may_rate(user, account.team, tabot.settings.leadership):
+            refusal = renewal_msg.not_allowed(account)
+        elif assessment.submitted_at is not None:
+            refusal = renewal_msg.already_submitted(account, assessment, tabot.settings.tz)
+        else:
+            view = renewal_msg.assessment_modal(account, assessment, health_store.last_traits(session, account.id),
+                                                health_store.current_rating(session, account.id))
+    if refusal:
+        tabot.slack.tell(user, text=refusal)
+        return
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def assessment_submitted(ack, body: dict, view: dict, tabot: BotContext) -> None:
+    user = body["user"]["id"]
+    form = parse_assessment_form(view)
+    errors: dict[str, str] = {}
+    if form.ta_pulse is None:
+        errors[Input.TA_PULSE] = "Choose the TA pulse."
+    if form.rating is None:
+        errors[Input.RATING] = "Propose green, yellow or red."
+    if problem := reason_error(form.rationale):
+        errors[Input.RATIONALE] = problem
+    if form.outcome is None:
+        errors[Input.OUTCOME] = "The AE's projection: full churn, partial churn, flat or incremental."
+    now = dt.datetime.now(dt.UTC)
+    next_view = None
+    with transaction(tabot.sessions) as session:
+        assessment = session.scalars(select(HealthAssessment).where(HealthAssessment.id == form.assessment_id)
+                                     .with_for_update()).first()
+        if assessment is None:
+            errors[Input.RATIONALE] = "This assessment no longer exists. Nothing was saved."
+        elif not may_rate(user, assessment.account.team, tabot.settings.leadership):
+            errors[Input.RATIONALE] = "Only the account team or leadership can submit it. Nothing was saved."
+        elif assessment.submitted_at is not None:
+            errors[Input.RATIONALE] = (f"Already submitted by a colleague on {local_day(assessment.submitted_at, tabot.settings.tz)} "
+                                       f"({assessment.rating.value}). Nothing was saved.")
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        change = submit_assessment(session, assessment, form, user, now)
+        owe_rating_messages(session, tabot.settings, change, now)
+        _owe_outcome(tabot, session, assessment, user)
+        account = assessment.account
+        if form.rating == Health.RED:  # red enters Lighthouse: the save plan modal replaces this one
+            plan = open_plan(session, account.id)
+            if plan is not None:  # an open yellow plan moves into the program as it is
+                enter_lighthouse(session, tabot.slack, plan, user, now, entry=PlanEntry.RENEWAL_ASSESSMENT)
+            next_view = save_plan_modal(account, plan, in_lighthouse=True,
+                                        channel_id=None, entry=PlanEntry.RENEWAL_ASSESSMENT)
+    if next_view is not None:
+        ack(response_action="update", view=next_view)
+    else:
+        ack()
+    red_alert_chart.owe_after_commit(tabot, change.started_episode_id)  # answered: the chart may take its time
+
+
+def _owe_outcome(ctx: BotContext, session, assessment: HealthAssessment, user: str) -> None:
+    """Tell the TA, the AE and whoever submitted what the assessment decided (owed with it), and
+    the TA's and AE's managers, who align with them on the rating."""
+    account = assessment.account
+    people = list(dict.fromkeys([*assessment_people(account, ctx.settings), user]))
+    summary = renewal_msg.assessment_recorded(account, assessment)
+    follow: tuple[str, list[dict[str, Any]]] | None = None
+    if assessment.rating == Health.GREEN:
+        follow = (renewal_msg.green_monitor(account), [])
+    elif assessment.rating == Health.YELLOW:
+        follow = renewal_msg.yellow_save_plan(account, open_plan(session, account.id) is not None)
+    for person in people:
+        ctx.slack.dm(session, person, text=summary)
+        if follow:
+            ctx.slack.dm(session, person, text=follow[0], blocks=follow[1] or None)
+    for manager in assessment_managers(ctx.settings):
+        if manager not in people:
+            ctx.slack.dm(session, manager, text=summary + "\n" + renewal_msg.align_with_managers(account))
+
+
+def register(app: App, ctx: BotContext) -> None:
+    app.action(Action.KNOWLEDGE_TRANSFER_HELD)(knowledge_transfer_held)
+    app.action(Action.SET_SUPPORT_LEVEL)(support_level_button)
+    app.action(Action.OPEN_ASSESSMENT)(open_assessment)
+    app.view(Callback.HEALTH_ASSESSMENT_MODAL)(assessment_submitted)
