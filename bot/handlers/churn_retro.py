@@ -215,124 +215,131 @@ def eligibility_errors(form: flow.RetroForm, user: str, retro: ChurnRetro | None
     return errors
 
 
+def modal_for(settings: Settings, session, account: Account) -> dict[str, Any]:
+    retro = open_retro(session, account.id)
+    return msg.retro_modal(msg.RetroModalState(
+        account=account, retro=retro, notice=notice_for(account, retro, settings),
+        sponsor=settings.churn_retro_sponsor, categories=settings.closed_lost_categories))
+
+
+def may_work_on(settings: Settings, user: str, account: Account, retro: ChurnRetro | None = None) -> bool:
+    return may_start_retro(user, account.team, settings.leadership, settings.churn_retro_sponsor)
+
+
+def churnretro_command(ack, body: dict, client, respond, tabot: BotContext) -> None:
+    ack()
+    query = (body.get("text") or "").strip()
+    if not query:
+        respond(msg.USAGE, response_type="ephemeral")
+        return
+    with tabot.sessions() as session:
+        matches = match_accounts(session, query)
+        if problem := not_exactly_one_account(query, matches):
+            respond(problem, response_type="ephemeral")
+            return
+        account = matches[0]
+        if not may_work_on(tabot.settings, body["user_id"], account, open_retro(session, account.id)):
+            respond(msg.not_allowed(account, tabot.settings.churn_retro_sponsor), response_type="ephemeral")
+            return
+        view = modal_for(tabot.settings, session, account)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def start_retro_button(ack, body: dict, client, tabot: BotContext) -> None:
+    ack()
+    user = body["user"]["id"]
+    refusal = view = None
+    with tabot.sessions() as session:
+        retro = get_retro(session, _clicked_id(body))
+        if retro is None:
+            refusal = msg.GONE
+        elif not may_work_on(tabot.settings, user, retro.account, retro):
+            refusal = msg.not_allowed(retro.account, tabot.settings.churn_retro_sponsor)
+        else:
+            view = modal_for(tabot.settings, session, retro.account)
+    if refusal:  # told with no connection held
+        tabot.slack.tell(user, text=refusal)
+        return
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def retro_submitted(ack, body: dict, view: dict, tabot: BotContext) -> None:
+    user = body["user"]["id"]
+    form, errors = read_retro_form(view, tabot.settings)
+    meta = view_metadata(view)
+    account_id, retro_id = metadata_id(meta, "account_id"), metadata_id(meta, "retro_id")
+    with tabot.sessions() as session:
+        account = get_account(session, account_id) if account_id else None
+        retro = (get_retro(session, retro_id) if retro_id else
+                 open_retro(session, account.id) if account else None)
+        if account is None or (meta.get("retro_id") is not None and (retro_id is None or retro is None)) or (
+                retro is not None and retro.account_id != account.id):
+            errors = {Input.CHURN_TYPE: msg.FORGED}
+        elif not may_work_on(tabot.settings, user, account, retro):
+            errors = {Input.CHURN_TYPE: msg.MAY_NOT_COMPLETE}
+        elif form is not None:
+            values = view["state"]["values"]
+            arr_field = (Input.CHURNED_ARR if not (state_value(values, Input.ARR_AFTER) or "").strip()
+                         and form.churn_type == ChurnType.PARTIAL else Input.ARR_AFTER)
+            errors = eligibility_errors(form, user, retro, tabot.settings, arr_field)
+    if not ack_submission(ack, errors):
+        return
+    with transaction(tabot.sessions) as session:
+        retro, stored = flow.store_retro(session, form, user, tabot.settings, dt.datetime.now(dt.UTC))
+        flow.announce_completed(session, tabot.slack, tabot.settings, retro, user, stored, tabot.slack.display_name)
+
+
+def review_held_button(ack, body: dict, tabot: BotContext) -> None:
+    ack()
+    user = body["user"]["id"]
+    with transaction(tabot.sessions) as session:
+        retro = get_retro(session, _clicked_id(body), for_update=True)
+        outcome = flow.hold_review(session, tabot.slack, tabot.settings, retro, user, dt.datetime.now(dt.UTC)) \
+            if retro else "gone"
+        name = escape_mrkdwn(retro.account.name) if retro else ""
+    if answer := msg.review_answer(outcome, name):
+        tabot.slack.tell(user, text=answer)
+
+
+def publish_button(ack, body: dict, tabot: BotContext) -> None:
+    ack()
+    user = body["user"]["id"]
+    with transaction(tabot.sessions) as session:
+        retro = get_retro(session, _clicked_id(body), for_update=True)
+        if retro is None:
+            outcome, name, sponsor, published_by = "gone", "", None, None
+        else:
+            outcome = flow.publish(session, tabot.slack, tabot.settings, retro, user, dt.datetime.now(dt.UTC),
+                                   tabot.slack.display_name)
+            name, sponsor = escape_mrkdwn(retro.account.name), flow.sponsor_of(retro, tabot.settings)
+            published_by = retro.published_by
+        channel = escape_mrkdwn(tabot.settings.retro_channel.lstrip("#"))
+    if answer := msg.publish_answer(outcome, name, sponsor, published_by, channel):
+        tabot.slack.tell(user, text=answer)
+
+
+def action_done_button(ack, body: dict, tabot: BotContext) -> None:
+    ack()
+    user = body["user"]["id"]
+    outcome = "gone"
+    with transaction(tabot.sessions) as session:
+        action = session.get(RetroAction, _clicked_id(body)) if _clicked_id(body) else None
+        if action is not None:
+            container = body.get("container") or {}
+            clicked = (flow.ClickedMessage(container["channel_id"], container["message_ts"],
+                                           (body.get("message") or {}).get("blocks") or [])
+                       if container.get("type") == "message" else None)
+            outcome = flow.mark_action_done(session, tabot.slack, tabot.settings, action, user, dt.datetime.now(dt.UTC), clicked)
+    if outcome == "gone":
+        tabot.slack.tell(user, text=msg.ITEM_GONE)
+    elif outcome == "not_allowed":
+        tabot.slack.tell(user, text=msg.NOT_OWNER)
+
+
 def register(app: App, ctx: BotContext) -> None:
-    settings = ctx.settings
-
-    def modal_for(session, account: Account) -> dict[str, Any]:
-        retro = open_retro(session, account.id)
-        return msg.retro_modal(msg.RetroModalState(
-            account=account, retro=retro, notice=notice_for(account, retro, settings),
-            sponsor=settings.churn_retro_sponsor, categories=settings.closed_lost_categories))
-
-    def may_work_on(user: str, account: Account, retro: ChurnRetro | None = None) -> bool:
-        return may_start_retro(user, account.team, settings.leadership, settings.churn_retro_sponsor)
-
-    @app.command(Command.CHURN_RETRO)
-    def churnretro_command(ack, body: dict, client, respond) -> None:
-        ack()
-        query = (body.get("text") or "").strip()
-        if not query:
-            respond(msg.USAGE, response_type="ephemeral")
-            return
-        with ctx.sessions() as session:
-            matches = match_accounts(session, query)
-            if problem := not_exactly_one_account(query, matches):
-                respond(problem, response_type="ephemeral")
-                return
-            account = matches[0]
-            if not may_work_on(body["user_id"], account, open_retro(session, account.id)):
-                respond(msg.not_allowed(account, settings.churn_retro_sponsor), response_type="ephemeral")
-                return
-            view = modal_for(session, account)
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-
-    @app.action(Action.START_RETRO)
-    def start_retro_button(ack, body: dict, client) -> None:
-        ack()
-        user = body["user"]["id"]
-        refusal = view = None
-        with ctx.sessions() as session:
-            retro = get_retro(session, _clicked_id(body))
-            if retro is None:
-                refusal = msg.GONE
-            elif not may_work_on(user, retro.account, retro):
-                refusal = msg.not_allowed(retro.account, settings.churn_retro_sponsor)
-            else:
-                view = modal_for(session, retro.account)
-        if refusal:  # told with no connection held
-            ctx.slack.tell(user, text=refusal)
-            return
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-
-    @app.view(Callback.CHURN_RETRO_MODAL)
-    def retro_submitted(ack, body: dict, view: dict) -> None:
-        user = body["user"]["id"]
-        form, errors = read_retro_form(view, settings)
-        meta = view_metadata(view)
-        account_id, retro_id = metadata_id(meta, "account_id"), metadata_id(meta, "retro_id")
-        with ctx.sessions() as session:
-            account = get_account(session, account_id) if account_id else None
-            retro = (get_retro(session, retro_id) if retro_id else
-                     open_retro(session, account.id) if account else None)
-            if account is None or (meta.get("retro_id") is not None and (retro_id is None or retro is None)) or (
-                    retro is not None and retro.account_id != account.id):
-                errors = {Input.CHURN_TYPE: msg.FORGED}
-            elif not may_work_on(user, account, retro):
-                errors = {Input.CHURN_TYPE: msg.MAY_NOT_COMPLETE}
-            elif form is not None:
-                values = view["state"]["values"]
-                arr_field = (Input.CHURNED_ARR if not (state_value(values, Input.ARR_AFTER) or "").strip()
-                             and form.churn_type == ChurnType.PARTIAL else Input.ARR_AFTER)
-                errors = eligibility_errors(form, user, retro, settings, arr_field)
-        if not ack_submission(ack, errors):
-            return
-        with transaction(ctx.sessions) as session:
-            retro, stored = flow.store_retro(session, form, user, settings, dt.datetime.now(dt.UTC))
-            flow.announce_completed(session, ctx.slack, settings, retro, user, stored, ctx.slack.display_name)
-
-    @app.action(Action.RETRO_REVIEW_HELD)
-    def review_held_button(ack, body: dict) -> None:
-        ack()
-        user = body["user"]["id"]
-        with transaction(ctx.sessions) as session:
-            retro = get_retro(session, _clicked_id(body), for_update=True)
-            outcome = flow.hold_review(session, ctx.slack, settings, retro, user, dt.datetime.now(dt.UTC)) \
-                if retro else "gone"
-            name = escape_mrkdwn(retro.account.name) if retro else ""
-        if answer := msg.review_answer(outcome, name):
-            ctx.slack.tell(user, text=answer)
-
-    @app.action(Action.PUBLISH_RETRO)
-    def publish_button(ack, body: dict) -> None:
-        ack()
-        user = body["user"]["id"]
-        with transaction(ctx.sessions) as session:
-            retro = get_retro(session, _clicked_id(body), for_update=True)
-            if retro is None:
-                outcome, name, sponsor, published_by = "gone", "", None, None
-            else:
-                outcome = flow.publish(session, ctx.slack, settings, retro, user, dt.datetime.now(dt.UTC),
-                                       ctx.slack.display_name)
-                name, sponsor = escape_mrkdwn(retro.account.name), flow.sponsor_of(retro, settings)
-                published_by = retro.published_by
-            channel = escape_mrkdwn(settings.retro_channel.lstrip("#"))
-        if answer := msg.publish_answer(outcome, name, sponsor, published_by, channel):
-            ctx.slack.tell(user, text=answer)
-
-    @app.action(Action.RETRO_ACTION_DONE)
-    def action_done_button(ack, body: dict) -> None:
-        ack()
-        user = body["user"]["id"]
-        outcome = "gone"
-        with transaction(ctx.sessions) as session:
-            action = session.get(RetroAction, _clicked_id(body)) if _clicked_id(body) else None
-            if action is not None:
-                container = body.get("container") or {}
-                clicked = (flow.ClickedMessage(container["channel_id"], container["message_ts"],
-                                               (body.get("message") or {}).get("blocks") or [])
-                           if container.get("type") == "message" else None)
-                outcome = flow.mark_action_done(session, ctx.slack, settings, action, user, dt.datetime.now(dt.UTC), clicked)
-        if outcome == "gone":
-            ctx.slack.tell(user, text=msg.ITEM_GONE)
-        elif outcome == "not_allowed":
-            ctx.slack.tell(user, text=msg.NOT_OWNER)
+    app.command(Command.CHURN_RETRO)(churnretro_command)
+    app.action(Action.START_RETRO)(start_retro_button)
+    app.view(Callback.CHURN_RETRO_MODAL)(retro_submitted)
+    app.action(Action.RETRO_REVIEW_HELD)(review_held_button)
+    app.action(Action.PUBLISH_RETRO)(publish_button)
+    app.action(Action.RETRO_ACTION_DONE)(action_done_button)
