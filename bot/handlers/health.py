@@ -92,126 +92,130 @@ def modal_state_for(session, account: Account | None, tz, **kw: Any) -> msg.Heal
     return state
 
 
+def open_health_modal(ack, body: dict, client, respond, tabot: BotContext) -> None:
+    ack()
+    parsed = parse_health_command(body.get("text") or "")
+    with tabot.sessions() as session:
+        matches = match_accounts(session, parsed.account_query) if parsed.account_query else []
+        account = matches[0] if len(matches) == 1 else None
+        notice = None
+        if parsed.account_query and not matches:
+            notice = f"No account matches “{escape_mrkdwn(truncate(parsed.account_query, 80))}”: pick one below."
+        elif len(matches) > 1:
+            names = ", ".join(escape_mrkdwn(a.name) for a in matches[:5])
+            notice = f"“{escape_mrkdwn(truncate(parsed.account_query, 80))}” matches {len(matches)} accounts ({names}…): pick one below."
+        if account and not may_rate(body["user_id"], account.team, tabot.settings.leadership):
+            respond(msg.not_allowed(account, sorted(tabot.settings.leadership)), response_type="ephemeral")
+            return
+        state = modal_state_for(
+            session, account, tabot.settings.tz, rating=parsed.rating, reason=parsed.reason, notice=notice,
+            channel_id=body.get("channel_id"),
+        )
+    client.views_open(trigger_id=body["trigger_id"], view=msg.health_modal(state))
+
+
+def account_options(ack, body: dict, payload: dict, tabot: BotContext) -> None:
+    """Type-ahead: leadership finds every account, anyone else only the accounts they are on
+    the team of (the list itself is information)."""
+    user = (body.get("user") or {}).get("id") or ""
+    with tabot.sessions() as session:
+        accounts = search_accounts(session, payload.get("value") or "", limit=100,
+                                   member=None if user in tabot.settings.leadership else user)
+        options = [msg.option(truncate(a.name, 75), str(a.id)) for a in accounts]
+    ack(options=options)
+
+
+def account_picked(ack, body: dict, client, tabot: BotContext) -> None:
+    """Show the picked account's current rating and traits in the open modal."""
+    ack()
+    view = body["view"]
+    form = HealthForm.from_view(view)
+    user = body["user"]["id"]
+    with tabot.sessions() as session:
+        account = get_account(session, form.account_id) if form.account_id else None
+        notice = None
+        if account is not None and not may_rate(user, account.team, tabot.settings.leadership):
+            account, notice = None, msg.not_allowed_notice()  # refuse before showing its rating
+        state = modal_state_for(
+            session, account, tabot.settings.tz, rating=form.rating.value if form.rating else None, reason=form.reason,
+            channel_id=form.channel_id, notice=notice,
+        )
+    client.views_update(view_id=view["id"], hash=view.get("hash"), view=msg.health_modal(state))
+
+
+def update_health_button(ack, body: dict, client, tabot: BotContext) -> None:
+    ack()
+    user = body["user"]["id"]
+    account_id = clicked_id(body)
+    refusal = None
+    with tabot.sessions() as session:
+        account = get_account(session, account_id)
+        if account is None or not may_rate(user, account.team, tabot.settings.leadership):
+            refusal = (msg.not_allowed(account, sorted(tabot.settings.leadership)) if account
+                       else "That account no longer exists.")
+        else:
+            state = modal_state_for(session, account, tabot.settings.tz, channel_id=(body.get("channel") or {}).get("id"))
+    if refusal:
+        tabot.slack.tell(user, text=refusal)
+        return
+    client.views_open(trigger_id=body["trigger_id"], view=msg.health_modal(state))
+
+
+def save_rating(ack, body: dict, view: dict, tabot: BotContext) -> None:
+    user = body["user"]["id"]
+    form = HealthForm.from_view(view)
+    errors: dict[str, str] = {}
+    with tabot.sessions() as session:
+        account = get_account(session, form.account_id) if form.account_id else None
+        if account is None:
+            errors[Block.ACCOUNT] = "Pick the account to rate."
+        elif not may_rate(user, account.team, tabot.settings.leadership):
+            errors[Block.ACCOUNT] = (
+                "Only this account's TA, AE and CE, or leadership, can rate it. Nothing was saved."
+            )
+        elif needs_no_champion_reason(form.rating.value if form.rating else None, form.active_champion,
+                                      lifecycle_store.has_champion_contact(session, account.id),
+                                      form.no_champion_reason):
+            errors[Input.NO_CHAMPION_REASON] = (
+                "The handbook marks an account without an active champion red: say why it is not, "
+                "or tick Active champion.")
+    if form.rating is None:
+        errors[Input.RATING] = "Choose green, yellow or red."
+    if problem := reason_error(form.reason):
+        errors[Input.REASON] = problem
+    if errors:
+        ack_submission(ack, errors)
+        return
+    # Stored, with everything it owes Slack, before the modal closes: ratings are kept in the
+    # order people submit them, and if storing fails Slack keeps the modal open with what was
+    # typed (the error handler tells the person, with an error id) rather than closing it on
+    # a lost rating. The delivery worker posts the alert and the confirmation after the commit.
+    now = dt.datetime.now(dt.UTC)
+    private = form.channel_id or user
+    with transaction(tabot.sessions) as session:
+        account = get_account(session, form.account_id)
+        reason = form.reason.strip()
+        if form.no_champion_reason and form.rating != Health.RED and not form.active_champion:
+            reason += f"\nNot red without an active champion: {form.no_champion_reason}"
+        change = record_rating(
+            session, account, rating=form.rating, reason=reason, source=RatingSource.MANUAL,
+            by=user, now=now, ta_pulse=form.ta_pulse, active_champion=form.active_champion,
+            access_to_buyer=form.access_to_buyer,
+        )
+        owe_rating_messages(session, tabot.settings, change, now)
+        new = session.get(HealthRating, change.rating_id)
+        previous = session.get(HealthRating, change.previous_id) if change.previous_id else None
+        tabot.slack.ephemeral(session, private, user, text=msg.rating_confirmation(account, previous, new))
+        follow_up = None if open_plan(session, account.id) is not None else msg.next_step(account, form.rating)
+        if follow_up:
+            tabot.slack.ephemeral(session, private, user, text=follow_up[0], blocks=follow_up[1])
+    ack()
+    red_alert_chart.owe_after_commit(tabot, change.started_episode_id)  # answered: the chart may take its time
+
+
 def register(app: App, ctx: BotContext) -> None:
-    settings = ctx.settings
-
-    @app.command(Command.HEALTH)
-    def open_health_modal(ack, body: dict, client, respond) -> None:
-        ack()
-        parsed = parse_health_command(body.get("text") or "")
-        with ctx.sessions() as session:
-            matches = match_accounts(session, parsed.account_query) if parsed.account_query else []
-            account = matches[0] if len(matches) == 1 else None
-            notice = None
-            if parsed.account_query and not matches:
-                notice = f"No account matches “{escape_mrkdwn(truncate(parsed.account_query, 80))}”: pick one below."
-            elif len(matches) > 1:
-                names = ", ".join(escape_mrkdwn(a.name) for a in matches[:5])
-                notice = f"“{escape_mrkdwn(truncate(parsed.account_query, 80))}” matches {len(matches)} accounts ({names}…): pick one below."
-            if account and not may_rate(body["user_id"], account.team, settings.leadership):
-                respond(msg.not_allowed(account, sorted(settings.leadership)), response_type="ephemeral")
-                return
-            state = modal_state_for(
-                session, account, settings.tz, rating=parsed.rating, reason=parsed.reason, notice=notice,
-                channel_id=body.get("channel_id"),
-            )
-        client.views_open(trigger_id=body["trigger_id"], view=msg.health_modal(state))
-
-    @app.options(Action.ACCOUNT_PICKER)
-    def account_options(ack, body: dict, payload: dict) -> None:
-        """Type-ahead: leadership finds every account, anyone else only the accounts they are on
-        the team of (the list itself is information)."""
-        user = (body.get("user") or {}).get("id") or ""
-        with ctx.sessions() as session:
-            accounts = search_accounts(session, payload.get("value") or "", limit=100,
-                                       member=None if user in settings.leadership else user)
-            options = [msg.option(truncate(a.name, 75), str(a.id)) for a in accounts]
-        ack(options=options)
-
-    @app.action(Action.ACCOUNT_PICKER)
-    def account_picked(ack, body: dict, client) -> None:
-        """Show the picked account's current rating and traits in the open modal."""
-        ack()
-        view = body["view"]
-        form = HealthForm.from_view(view)
-        user = body["user"]["id"]
-        with ctx.sessions() as session:
-            account = get_account(session, form.account_id) if form.account_id else None
-            notice = None
-            if account is not None and not may_rate(user, account.team, settings.leadership):
-                account, notice = None, msg.not_allowed_notice()  # refuse before showing its rating
-            state = modal_state_for(
-                session, account, settings.tz, rating=form.rating.value if form.rating else None, reason=form.reason,
-                channel_id=form.channel_id, notice=notice,
-            )
-        client.views_update(view_id=view["id"], hash=view.get("hash"), view=msg.health_modal(state))
-
-    @app.action(Action.UPDATE_HEALTH)
-    def update_health_button(ack, body: dict, client) -> None:
-        ack()
-        user = body["user"]["id"]
-        account_id = clicked_id(body)
-        refusal = None
-        with ctx.sessions() as session:
-            account = get_account(session, account_id)
-            if account is None or not may_rate(user, account.team, settings.leadership):
-                refusal = (msg.not_allowed(account, sorted(settings.leadership)) if account
-                           else "That account no longer exists.")
-            else:
-                state = modal_state_for(session, account, settings.tz, channel_id=(body.get("channel") or {}).get("id"))
-        if refusal:
-            ctx.slack.tell(user, text=refusal)
-            return
-        client.views_open(trigger_id=body["trigger_id"], view=msg.health_modal(state))
-
-    @app.view(Callback.HEALTH_MODAL)
-    def save_rating(ack, body: dict, view: dict) -> None:
-        user = body["user"]["id"]
-        form = HealthForm.from_view(view)
-        errors: dict[str, str] = {}
-        with ctx.sessions() as session:
-            account = get_account(session, form.account_id) if form.account_id else None
-            if account is None:
-                errors[Block.ACCOUNT] = "Pick the account to rate."
-            elif not may_rate(user, account.team, settings.leadership):
-                errors[Block.ACCOUNT] = (
-                    "Only this account's TA, AE and CE, or leadership, can rate it. Nothing was saved."
-                )
-            elif needs_no_champion_reason(form.rating.value if form.rating else None, form.active_champion,
-                                          lifecycle_store.has_champion_contact(session, account.id),
-                                          form.no_champion_reason):
-                errors[Input.NO_CHAMPION_REASON] = (
-                    "The handbook marks an account without an active champion red: say why it is not, "
-                    "or tick Active champion.")
-        if form.rating is None:
-            errors[Input.RATING] = "Choose green, yellow or red."
-        if problem := reason_error(form.reason):
-            errors[Input.REASON] = problem
-        if errors:
-            ack_submission(ack, errors)
-            return
-        # Stored, with everything it owes Slack, before the modal closes: ratings are kept in the
-        # order people submit them, and if storing fails Slack keeps the modal open with what was
-        # typed (the error handler tells the person, with an error id) rather than closing it on
-        # a lost rating. The delivery worker posts the alert and the confirmation after the commit.
-        now = dt.datetime.now(dt.UTC)
-        private = form.channel_id or user
-        with transaction(ctx.sessions) as session:
-            account = get_account(session, form.account_id)
-            reason = form.reason.strip()
-            if form.no_champion_reason and form.rating != Health.RED and not form.active_champion:
-                reason += f"\nNot red without an active champion: {form.no_champion_reason}"
-            change = record_rating(
-                session, account, rating=form.rating, reason=reason, source=RatingSource.MANUAL,
-                by=user, now=now, ta_pulse=form.ta_pulse, active_champion=form.active_champion,
-                access_to_buyer=form.access_to_buyer,
-            )
-            owe_rating_messages(session, settings, change, now)
-            new = session.get(HealthRating, change.rating_id)
-            previous = session.get(HealthRating, change.previous_id) if change.previous_id else None
-            ctx.slack.ephemeral(session, private, user, text=msg.rating_confirmation(account, previous, new))
-            follow_up = None if open_plan(session, account.id) is not None else msg.next_step(account, form.rating)
-            if follow_up:
-                ctx.slack.ephemeral(session, private, user, text=follow_up[0], blocks=follow_up[1])
-        ack()
-        red_alert_chart.owe_after_commit(ctx, change.started_episode_id)  # answered: the chart may take its time
+    app.command(Command.HEALTH)(open_health_modal)
+    app.options(Action.ACCOUNT_PICKER)(account_options)
+    app.action(Action.ACCOUNT_PICKER)(account_picked)
+    app.action(Action.UPDATE_HEALTH)(update_health_button)
+    app.view(Callback.HEALTH_MODAL)(save_rating)
