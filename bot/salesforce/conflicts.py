@@ -38,7 +38,7 @@ CHUNK = 500
 
 def _text(value: Any) -> str:
     """A field's value as tabot wrote it (Salesforce may answer a long text's line breaks as CRLF)."""
-    from .sync import text_of
+    from .rows import text_of
 
     return text_of(value).replace("\r\n", "\n")
 

@@ -36,7 +36,7 @@ REASON_LENGTH = 3000
 
 
 def text_of(value: Any) -> str:
-    from .sync import text_of as as_text
+    from .rows import text_of as as_text
 
     return as_text(value).replace("\r\n", "\n")
 

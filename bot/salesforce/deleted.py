@@ -28,7 +28,7 @@ CHUNK = 500
 
 def read_deleted(client: Any, sobject: str, fields: list[str], mark: str | None) -> tuple[list[dict[str, Any]], str | None]:
     """The records of `sobject` deleted since `mark` (queryAll), and the newest SystemModstamp read."""
-    from .sync import soql, soql_datetime
+    from .fetch import soql, soql_datetime
 
     where = "IsDeleted = true" + (f" AND SystemModstamp > {soql_datetime(mark)}" if mark else "")
     records = list(client.query(soql(fields, sobject, where), deleted=True))

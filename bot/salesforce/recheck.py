@@ -56,7 +56,7 @@ class Race:
 
 def reread(client: Any, writes: Iterable[Any], seen: Seen) -> dict[str, dict[str, Any]]:
     """The records about to be written, as Salesforce holds them now (one query per 200 Ids)."""
-    from .sync import _chunks, _quoted, soql
+    from .fetch import _chunks, _quoted, soql
 
     writes = list(writes)
     ids = sorted({w.salesforce_id for w in writes})
