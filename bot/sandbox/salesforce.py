@@ -29,17 +29,16 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import json
 import re
 import secrets
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs, unquote_plus, urlsplit
+from urllib.parse import unquote_plus
 
-from .salesforce_bulk import BulkJobs, Raw, update_collection
+from .salesforce_bulk import BulkJobs, update_collection
 
 USERNAME, PASSWORD, SECURITY_TOKEN = "tabot@example.com", "sandbox-password", "sandbox-token"
 CLIENT_ID, CLIENT_SECRET = "sandbox-client-id", "sandbox-client-secret"
@@ -114,7 +113,9 @@ class SalesforceOrg:
 
     # --- lifecycle ---------------------------------------------------------------------------
     def start(self, port: int = 0) -> "SalesforceOrg":
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
+        from .salesforce_http import handler_for
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler_for(self))
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                          name="salesforce-sandbox", daemon=True).start()
@@ -361,58 +362,6 @@ def _predicate(condition: str) -> Callable[[dict[str, Any]], bool]:
             return lambda record: bool(record.get(name)) == flag
         return lambda record: record.get(name) == literal.strip("'")
     raise SalesforceError(400, "MALFORMED_QUERY", f"unexpected WHERE: {condition[:80]}")
-
-
-def _handler(org: SalesforceOrg) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: Any) -> None:  # quiet
-            pass
-
-        def _answer(self, status: int, body: Any) -> None:
-            headers: dict[str, str] = {"Content-Type": "application/json;charset=UTF-8"}
-            if isinstance(body, Raw):
-                data, headers = body.content.encode(), {"Content-Type": body.content_type, **body.headers}
-            else:
-                data = b"" if body is None else json.dumps(body).encode()
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def _body(self) -> bytes:
-            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
-
-        def _serve(self, method: str) -> None:
-            url = urlsplit(self.path)
-            raw = self._body()
-            if url.path == "/services/oauth2/token" and method == "POST":
-                form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
-                with org.lock:
-                    status, answer = org.login(form)
-                org.calls.append(SeenCall(method, url.path, None, status))
-                return self._answer(status, answer)
-            auth = self.headers.get("Authorization", "")
-            token = auth[len("Bearer "):] if auth.startswith("Bearer ") else None
-            query = {k: v[0] for k, v in parse_qs(url.query).items()}
-            body = json.loads(raw) if raw else None
-            status, answer, seen = org.api(method, url.path, query, token, body)
-            org.calls.append(seen)
-            self._answer(status, answer)
-
-        def do_GET(self) -> None:
-            self._serve("GET")
-
-        def do_POST(self) -> None:
-            self._serve("POST")
-
-        def do_PATCH(self) -> None:
-            self._serve("PATCH")
-
-    return Handler
 
 
 __all__ = ["CLIENT_ID", "CLIENT_SECRET", "CONSUMER_KEY", "PASSWORD", "SECURITY_TOKEN", "USERNAME", "SalesforceOrg",
