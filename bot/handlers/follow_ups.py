@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 import re
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from slack_bolt import App
@@ -96,101 +97,106 @@ def _person(client, user_id: str) -> tuple[dict[str, Any] | None, str | None]:
     return user, None
 
 
+def create_shortcut(ack, body: dict, client, tabot: BotContext) -> None:
+    """On any message: the modal, with the message quoted and linked (chat.getPermalink)."""
+    ack()
+    user = body["user"]["id"]
+    message = body.get("message") or {}
+    channel = (body.get("channel") or {}).get("id")
+    ts = message.get("ts") or body.get("message_ts")
+    permalink, notice = None, None
+    if is_channel_id(channel) and isinstance(ts, str) and _TS.fullmatch(ts):
+        try:
+            permalink = client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+        except SlackApiError as exc:
+            log.info("no permalink for a follow-up's message: %s", exc.response.get("error"))
+            notice = "I could not link the message (I may not be in that channel); the follow-up works without it."
+        if permalink is not None and not _message_ref_ok(channel, ts, permalink):
+            permalink = None
+    else:
+        channel, ts = None, None
+    tomorrow = local_day(dt.datetime.now(dt.UTC), tabot.settings.tz) + dt.timedelta(days=1)
+    view = msg.follow_up_modal(user, message.get("text") or "", channel=channel, ts=ts, permalink=permalink,
+                               due=tomorrow, notice=notice)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def follow_up_submitted(ack, body: dict, view: dict, client, tabot: BotContext) -> None:
+    user = body["user"]["id"]
+    form = FollowUpForm.from_view(view)
+    if form.forged:
+        ack_submission(ack, {Input.NOTE: FORGED})
+        return
+    errors: dict[str, str] = {}
+    with tabot.sessions() as session:
+        account = get_account(session, form.account_id)
+        if account is None:
+            errors[Block.ACCOUNT] = "Pick the account this follow-up is about."
+        elif not may_see_card(user, account.team, tabot.settings.leadership):
+            errors[Block.ACCOUNT] = "Only the account team or leadership can create follow-ups on this account."
+    person, why = _person(client, form.owner) if form.owner else (None, "Pick the person who follows up.")
+    if why:
+        errors[Input.OWNER] = why
+    now = dt.datetime.now(dt.UTC)
+    owner_tz = (person or {}).get("tz")
+    if problem := due_date_problem(form.due, local_day(now, owner_zone(owner_tz, tabot.settings.tz))):
+        errors[Input.DUE] = problem
+    if not form.note and not form.permalink:
+        errors[Input.NOTE] = "Say what needs doing."
+    if not ack_submission(ack, errors):
+        return
+    assert form.owner is not None and form.due is not None
+    with transaction(tabot.sessions) as session:
+        account = get_account(session, form.account_id)
+        flow.create_follow_up(session, tabot.slack, tabot.settings, account=account, owner=form.owner, creator=user,
+                              due=form.due, note=form.note, owner_tz=owner_tz, channel=form.channel,
+                              ts=form.ts, permalink=form.permalink, now=now)
+
+
+def close(ctx: BotContext, body: dict, client, act) -> None:
+    """Done or Snooze: the clicker must be the owner or creator, the follow-up still open;
+    what changed and the DMs' edits commit together; a refusal is told, changing nothing."""
+    user = body["user"]["id"]
+    outcome, refusal = "gone", msg.GONE
+    with transaction(ctx.sessions) as session:
+        fu = get_follow_up(session, clicked_id(body), for_update=True)
+        if fu is not None:
+            outcome = act(session, fu, user)
+            refusal = {"not_allowed": msg.NOT_YOURS, "already": msg.already_done(fu, ctx.settings.tz)}.get(outcome, "")
+    if refusal:
+        ctx.slack.tell(user, text=refusal)
+    elif ((body.get("view") or {}).get("type")) == "home":
+        publish_home(ctx.sessions, client, user, ctx.settings)
+
+
+def done_button(ack, body: dict, client, tabot: BotContext) -> None:
+    ack()
+    close(tabot, body, client, lambda session, fu, user: flow.mark_done(
+        session, tabot.slack, tabot.settings, fu, user, dt.datetime.now(dt.UTC)))
+
+
+def snooze_button(choice: Snooze):
+    def handle(ack, body: dict, client, tabot: BotContext) -> None:
+        ack()
+        close(tabot, body, client, lambda session, fu, user: flow.snooze(
+            session, tabot.slack, tabot.settings, fu, user, choice, dt.datetime.now(dt.UTC)))
+    return handle
+
+
+def list_follow_ups(ctx: BotContext, body: dict, rest: str, respond) -> None:
+    user = body["user_id"]
+    with ctx.sessions() as session:
+        items = open_items(session, user)
+    text, blocks = msg.list_message(items, local_day(dt.datetime.now(dt.UTC), ctx.settings.tz))
+    respond(text=text, blocks=blocks, response_type="ephemeral")
+
+
 def register(app: App, ctx: BotContext) -> None:
-    settings = ctx.settings
-
-    @app.shortcut(Shortcut.CREATE_FOLLOW_UP)
-    def create_shortcut(ack, body: dict, client) -> None:
-        """On any message: the modal, with the message quoted and linked (chat.getPermalink)."""
-        ack()
-        user = body["user"]["id"]
-        message = body.get("message") or {}
-        channel = (body.get("channel") or {}).get("id")
-        ts = message.get("ts") or body.get("message_ts")
-        permalink, notice = None, None
-        if is_channel_id(channel) and isinstance(ts, str) and _TS.fullmatch(ts):
-            try:
-                permalink = client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
-            except SlackApiError as exc:
-                log.info("no permalink for a follow-up's message: %s", exc.response.get("error"))
-                notice = "I could not link the message (I may not be in that channel); the follow-up works without it."
-            if permalink is not None and not _message_ref_ok(channel, ts, permalink):
-                permalink = None
-        else:
-            channel, ts = None, None
-        tomorrow = local_day(dt.datetime.now(dt.UTC), settings.tz) + dt.timedelta(days=1)
-        view = msg.follow_up_modal(user, message.get("text") or "", channel=channel, ts=ts, permalink=permalink,
-                                   due=tomorrow, notice=notice)
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-
-    @app.view(Callback.FOLLOW_UP_MODAL)
-    def follow_up_submitted(ack, body: dict, view: dict, client) -> None:
-        user = body["user"]["id"]
-        form = FollowUpForm.from_view(view)
-        if form.forged:
-            ack_submission(ack, {Input.NOTE: FORGED})
-            return
-        errors: dict[str, str] = {}
-        with ctx.sessions() as session:
-            account = get_account(session, form.account_id)
-            if account is None:
-                errors[Block.ACCOUNT] = "Pick the account this follow-up is about."
-            elif not may_see_card(user, account.team, settings.leadership):
-                errors[Block.ACCOUNT] = "Only the account team or leadership can create follow-ups on this account."
-        person, why = _person(client, form.owner) if form.owner else (None, "Pick the person who follows up.")
-        if why:
-            errors[Input.OWNER] = why
-        now = dt.datetime.now(dt.UTC)
-        owner_tz = (person or {}).get("tz")
-        if problem := due_date_problem(form.due, local_day(now, owner_zone(owner_tz, settings.tz))):
-            errors[Input.DUE] = problem
-        if not form.note and not form.permalink:
-            errors[Input.NOTE] = "Say what needs doing."
-        if not ack_submission(ack, errors):
-            return
-        assert form.owner is not None and form.due is not None
-        with transaction(ctx.sessions) as session:
-            account = get_account(session, form.account_id)
-            flow.create_follow_up(session, ctx.slack, settings, account=account, owner=form.owner, creator=user,
-                                  due=form.due, note=form.note, owner_tz=owner_tz, channel=form.channel,
-                                  ts=form.ts, permalink=form.permalink, now=now)
-
-    def close(body: dict, client, act) -> None:
-        """Done or Snooze: the clicker must be the owner or creator, the follow-up still open;
-        what changed and the DMs' edits commit together; a refusal is told, changing nothing."""
-        user = body["user"]["id"]
-        outcome, refusal = "gone", msg.GONE
-        with transaction(ctx.sessions) as session:
-            fu = get_follow_up(session, clicked_id(body), for_update=True)
-            if fu is not None:
-                outcome = act(session, fu, user)
-                refusal = {"not_allowed": msg.NOT_YOURS, "already": msg.already_done(fu, settings.tz)}.get(outcome, "")
-        if refusal:
-            ctx.slack.tell(user, text=refusal)
-        elif ((body.get("view") or {}).get("type")) == "home":
-            publish_home(ctx.sessions, client, user, settings)
-
-    @app.action(Action.FOLLOW_UP_DONE)
-    def done_button(ack, body: dict, client) -> None:
-        ack()
-        close(body, client, lambda session, fu, user: flow.mark_done(
-            session, ctx.slack, settings, fu, user, dt.datetime.now(dt.UTC)))
-
-    def snooze_button(choice: Snooze):
-        def handle(ack, body: dict, client) -> None:
-            ack()
-            close(body, client, lambda session, fu, user: flow.snooze(
-                session, ctx.slack, settings, fu, user, choice, dt.datetime.now(dt.UTC)))
-        return handle
-
+    app.shortcut(Shortcut.CREATE_FOLLOW_UP)(create_shortcut)
+    app.view(Callback.FOLLOW_UP_MODAL)(follow_up_submitted)
+    app.action(Action.FOLLOW_UP_DONE)(done_button)
     app.action(Action.FOLLOW_UP_SNOOZE_TOMORROW)(snooze_button(Snooze.TOMORROW))
     app.action(Action.FOLLOW_UP_SNOOZE_NEXT_WEEK)(snooze_button(Snooze.NEXT_WEEK))
-
-    @subcommand(app, "follow-ups", "follow-ups",
-                "your open follow-ups, save-plan steps, retro calls to action and tasks, soonest due first")
-    def list_follow_ups(body: dict, rest: str, respond) -> None:
-        user = body["user_id"]
-        with ctx.sessions() as session:
-            items = open_items(session, user)
-        text, blocks = msg.list_message(items, local_day(dt.datetime.now(dt.UTC), settings.tz))
-        respond(text=text, blocks=blocks, response_type="ephemeral")
+    subcommand(app, "follow-ups", "follow-ups",
+               "your open follow-ups, save-plan steps, retro calls to action and tasks, soonest due first",
+               )(partial(list_follow_ups, ctx))
