@@ -17,6 +17,7 @@ from ..messages.blocks import state_value
 from ..models import Account
 from ..rules.health import local_today, may_rate
 from ..rules.planning import FiscalQuarter, PlanKind, PlanningCadence, planning_quarter
+from ..settings import Settings
 from ..slack_ids import Action, Callback, Command, Input
 from ..store import health as health_store
 from ..store.accounts import get_account, match_accounts
@@ -75,84 +76,86 @@ def parse_plan_form(kind: PlanKind, view: dict[str, Any], session, start_month: 
     return flow.PlanForm(kind, account_id, quarter, sections, errors)
 
 
+def plan_modal(settings: Settings, session, kind: PlanKind, account: Account) -> dict[str, Any]:
+    cadence = PlanningCadence.from_settings(settings)
+    quarter = planning_quarter(kind, account.tier, local_today(dt.datetime.now(dt.UTC), settings.tz), cadence)
+    plan = plan_for(session, kind, account.id, quarter)
+    previous = previous_plan(session, kind, account.id, quarter)
+    rating = health_store.current_rating(session, account.id)
+    if kind is PlanKind.ACCOUNT:
+        return msg.account_plan_modal(account, quarter, plan, previous, rating, _contacts_line(session, account.id),
+                                      tz=settings.tz)
+    return msg.success_plan_modal(account, quarter, plan, previous, rating, tz=settings.tz)
+
+
+def on_command(kind: PlanKind):
+    def handler(ack, body: dict, client, respond, tabot: BotContext) -> None:
+        ack()
+        query = (body.get("text") or "").strip()
+        command = COMMANDS[kind]
+        if not query:
+            respond(f"Use `{command} ACCOUNT` (a name or Salesforce id) to write this quarter's "
+                    f"{msg.KIND_WORDS[kind]}, or edit it.", response_type="ephemeral")
+            return
+        with tabot.sessions() as session:
+            matches = match_accounts(session, query)
+            if problem := not_exactly_one_account(query, matches):
+                respond(problem, response_type="ephemeral")
+                return
+            account = matches[0]
+            if not may_rate(body["user_id"], account.team, tabot.settings.leadership):
+                respond(_not_allowed(kind, account), response_type="ephemeral")
+                return
+            view = plan_modal(tabot.settings, session, kind, account)
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+    return handler
+
+
+def on_button(kind: PlanKind):
+    def handler(ack, body: dict, client, tabot: BotContext) -> None:
+        ack()
+        user = body["user"]["id"]
+        refusal = view = None
+        with tabot.sessions() as session:
+            account_id = metadata_id(body["actions"][0], "value")
+            account = get_account(session, account_id) if account_id else None
+            if account is None:
+                refusal = "That account no longer exists."
+            elif not may_rate(user, account.team, tabot.settings.leadership):
+                refusal = _not_allowed(kind, account)
+            else:
+                view = plan_modal(tabot.settings, session, kind, account)
+        if refusal:  # nothing changed: told now, with no transaction open
+            tabot.slack.tell(user, text=refusal)
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+    return handler
+
+
+def on_submit(kind: PlanKind):
+    first_input = Input.OBJECTIVES if kind is PlanKind.ACCOUNT else msg.goal_input(0)
+
+    def handler(ack, body: dict, view: dict, tabot: BotContext) -> None:
+        user = body["user"]["id"]
+        with tabot.sessions() as session:
+            form = parse_plan_form(kind, view, session, tabot.settings.fiscal_year_start_month)
+            account = get_account(session, form.account_id) if form.account_id else None
+            if form.errors.get(first_input) == FORGED:
+                form.errors = {first_input: FORGED}
+            elif account is None:
+                form.errors = {first_input: "This account no longer exists. Nothing was saved."}
+            elif not may_rate(user, account.team, tabot.settings.leadership):
+                form.errors = {first_input: "Only the account team or leadership can write this plan. Nothing was saved."}
+        if not ack_submission(ack, form.errors):
+            return
+        with transaction(tabot.sessions) as session:  # the plan and its DMs commit together
+            plan_id, created = flow.store_plan(session, form, user, dt.datetime.now(dt.UTC), tabot.settings.tz)
+            flow.announce_plan(session, tabot.slack, kind, plan_id, user, created, tabot.slack.display_name,
+                               tabot.settings.tz, settings=tabot.settings)
+    return handler
+
+
 def register(app: App, ctx: BotContext) -> None:
-    settings = ctx.settings
-
-    def plan_modal(session, kind: PlanKind, account: Account) -> dict[str, Any]:
-        cadence = PlanningCadence.from_settings(settings)
-        quarter = planning_quarter(kind, account.tier, local_today(dt.datetime.now(dt.UTC), settings.tz), cadence)
-        plan = plan_for(session, kind, account.id, quarter)
-        previous = previous_plan(session, kind, account.id, quarter)
-        rating = health_store.current_rating(session, account.id)
-        if kind is PlanKind.ACCOUNT:
-            return msg.account_plan_modal(account, quarter, plan, previous, rating, _contacts_line(session, account.id),
-                                          tz=settings.tz)
-        return msg.success_plan_modal(account, quarter, plan, previous, rating, tz=settings.tz)
-
-    def on_command(kind: PlanKind):
-        def handler(ack, body: dict, client, respond) -> None:
-            ack()
-            query = (body.get("text") or "").strip()
-            command = COMMANDS[kind]
-            if not query:
-                respond(f"Use `{command} ACCOUNT` (a name or Salesforce id) to write this quarter's "
-                        f"{msg.KIND_WORDS[kind]}, or edit it.", response_type="ephemeral")
-                return
-            with ctx.sessions() as session:
-                matches = match_accounts(session, query)
-                if problem := not_exactly_one_account(query, matches):
-                    respond(problem, response_type="ephemeral")
-                    return
-                account = matches[0]
-                if not may_rate(body["user_id"], account.team, settings.leadership):
-                    respond(_not_allowed(kind, account), response_type="ephemeral")
-                    return
-                view = plan_modal(session, kind, account)
-            client.views_open(trigger_id=body["trigger_id"], view=view)
-        return handler
-
-    def on_button(kind: PlanKind):
-        def handler(ack, body: dict, client) -> None:
-            ack()
-            user = body["user"]["id"]
-            refusal = view = None
-            with ctx.sessions() as session:
-                account_id = metadata_id(body["actions"][0], "value")
-                account = get_account(session, account_id) if account_id else None
-                if account is None:
-                    refusal = "That account no longer exists."
-                elif not may_rate(user, account.team, settings.leadership):
-                    refusal = _not_allowed(kind, account)
-                else:
-                    view = plan_modal(session, kind, account)
-            if refusal:  # nothing changed: told now, with no transaction open
-                ctx.slack.tell(user, text=refusal)
-                return
-            client.views_open(trigger_id=body["trigger_id"], view=view)
-        return handler
-
-    def on_submit(kind: PlanKind):
-        first_input = Input.OBJECTIVES if kind is PlanKind.ACCOUNT else msg.goal_input(0)
-
-        def handler(ack, body: dict, view: dict) -> None:
-            user = body["user"]["id"]
-            with ctx.sessions() as session:
-                form = parse_plan_form(kind, view, session, settings.fiscal_year_start_month)
-                account = get_account(session, form.account_id) if form.account_id else None
-                if form.errors.get(first_input) == FORGED:
-                    form.errors = {first_input: FORGED}
-                elif account is None:
-                    form.errors = {first_input: "This account no longer exists. Nothing was saved."}
-                elif not may_rate(user, account.team, settings.leadership):
-                    form.errors = {first_input: "Only the account team or leadership can write this plan. Nothing was saved."}
-            if not ack_submission(ack, form.errors):
-                return
-            with transaction(ctx.sessions) as session:  # the plan and its DMs commit together
-                plan_id, created = flow.store_plan(session, form, user, dt.datetime.now(dt.UTC), ctx.settings.tz)
-                flow.announce_plan(session, ctx.slack, kind, plan_id, user, created, ctx.slack.display_name,
-                                   ctx.settings.tz, settings=ctx.settings)
-        return handler
-
     app.command(Command.ACCOUNT_PLAN)(on_command(PlanKind.ACCOUNT))
     app.command(Command.SUCCESS_PLAN)(on_command(PlanKind.SUCCESS))
     app.action(Action.OPEN_ACCOUNT_PLAN)(on_button(PlanKind.ACCOUNT))
