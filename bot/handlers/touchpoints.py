@@ -18,6 +18,7 @@ from ..messages.blocks import state_value
 from ..models import Account
 from ..rules.health import may_rate
 from ..rules.touchpoints import split_account_text
+from ..settings import Settings
 from ..slack_ids import Action, Block, Callback, Command, Input, Shortcut
 from ..store.accounts import get_account, match_accounts
 from ..store.touchpoints import record_touchpoint
@@ -88,63 +89,66 @@ def resolve_account(session, text: str) -> tuple[Account | None, str, str | None
                                f"accounts ({names}…): pick one below.")
 
 
-def register(app: App, ctx: BotContext) -> None:
-    settings = ctx.settings
+def allowed(settings: Settings, user: str, account: Account) -> bool:
+    return may_rate(user, account.team, settings.leadership)
 
-    def allowed(user: str, account: Account) -> bool:
-        return may_rate(user, account.team, settings.leadership)
 
-    @app.command(Command.TOUCH)
-    def touch_command(ack, body: dict, client, respond) -> None:
-        ack()
-        user, text = body["user_id"], (body.get("text") or "").strip()
-        with ctx.sessions() as session:
-            account, note, notice = resolve_account(session, text)
-            if account is not None and not allowed(user, account):
-                respond(msg.not_allowed(account), response_type="ephemeral")
-                return
-            if account is None or not note:
-                view = msg.touchpoint_modal(account, note, notice=notice, channel=body.get("channel_id"))
-                client.views_open(trigger_id=body["trigger_id"], view=view)
-                return
-        with transaction(ctx.sessions) as session:
-            account = get_account(session, account.id)
-            touch = record_touchpoint(session, account.id, user, note, dt.datetime.now(dt.UTC), source="command")
-            text = msg.logged(account, touch, settings.tz)
-        respond(text, response_type="ephemeral")
-
-    @app.shortcut(Shortcut.LOG_TOUCHPOINT)
-    def touch_shortcut(ack, body: dict, client) -> None:
-        """A message shortcut: the message's text becomes the note; the touchpoint happened
-        when the message was posted."""
-        ack()
-        message = body.get("message") or {}
-        ts = message.get("ts") or body.get("message_ts")
-        happened = dt.datetime.fromtimestamp(float(ts), dt.UTC).isoformat() if ts else None
-        view = msg.touchpoint_modal(None, message.get("text") or "", channel=(body.get("channel") or {}).get("id"),
-                                    source="shortcut", happened_at=happened)
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-
-    @app.view(Callback.TOUCHPOINT_MODAL)
-    def touchpoint_submitted(ack, body: dict, view: dict) -> None:
-        user = body["user"]["id"]
-        form = TouchForm.from_view(view)
-        errors: dict[str, str] = {}
-        with ctx.sessions() as session:
-            account = get_account(session, form.account_id) if form.account_id else None
-            if account is None:
-                errors[Block.ACCOUNT] = "Pick the account you spoke with."
-            elif not allowed(user, account):
-                errors[Block.ACCOUNT] = "Only the account team or leadership can log touchpoints for this account."
-        if form.forged:
-            errors = {Input.NOTE: FORGED}
-        elif not form.note:
-            errors[Input.NOTE] = "Say what you talked about."
-        if not ack_submission(ack, errors):
+def touch_command(ack, body: dict, client, respond, tabot: BotContext) -> None:
+    ack()
+    user, text = body["user_id"], (body.get("text") or "").strip()
+    with tabot.sessions() as session:
+        account, note, notice = resolve_account(session, text)
+        if account is not None and not allowed(tabot.settings, user, account):
+            respond(msg.not_allowed(account), response_type="ephemeral")
             return
-        with transaction(ctx.sessions) as session:
-            account = get_account(session, form.account_id)
-            touch = record_touchpoint(session, account.id, user, form.note,
-                                      form.happened_at or dt.datetime.now(dt.UTC), source=form.source)
-            # the confirmation only they see, owed with the touchpoint (a DM where the bot cannot post it)
-            ctx.slack.ephemeral(session, form.channel or user, user, text=msg.logged(account, touch, settings.tz))
+        if account is None or not note:
+            view = msg.touchpoint_modal(account, note, notice=notice, channel=body.get("channel_id"))
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+            return
+    with transaction(tabot.sessions) as session:
+        account = get_account(session, account.id)
+        touch = record_touchpoint(session, account.id, user, note, dt.datetime.now(dt.UTC), source="command")
+        text = msg.logged(account, touch, tabot.settings.tz)
+    respond(text, response_type="ephemeral")
+
+
+def touch_shortcut(ack, body: dict, client, tabot: BotContext) -> None:
+    """A message shortcut: the message's text becomes the note; the touchpoint happened
+    when the message was posted."""
+    ack()
+    message = body.get("message") or {}
+    ts = message.get("ts") or body.get("message_ts")
+    happened = dt.datetime.fromtimestamp(float(ts), dt.UTC).isoformat() if ts else None
+    view = msg.touchpoint_modal(None, message.get("text") or "", channel=(body.get("channel") or {}).get("id"),
+                                source="shortcut", happened_at=happened)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def touchpoint_submitted(ack, body: dict, view: dict, tabot: BotContext) -> None:
+    user = body["user"]["id"]
+    form = TouchForm.from_view(view)
+    errors: dict[str, str] = {}
+    with tabot.sessions() as session:
+        account = get_account(session, form.account_id) if form.account_id else None
+        if account is None:
+            errors[Block.ACCOUNT] = "Pick the account you spoke with."
+        elif not allowed(tabot.settings, user, account):
+            errors[Block.ACCOUNT] = "Only the account team or leadership can log touchpoints for this account."
+    if form.forged:
+        errors = {Input.NOTE: FORGED}
+    elif not form.note:
+        errors[Input.NOTE] = "Say what you talked about."
+    if not ack_submission(ack, errors):
+        return
+    with transaction(tabot.sessions) as session:
+        account = get_account(session, form.account_id)
+        touch = record_touchpoint(session, account.id, user, form.note,
+                                  form.happened_at or dt.datetime.now(dt.UTC), source=form.source)
+        # the confirmation only they see, owed with the touchpoint (a DM where the bot cannot post it)
+        tabot.slack.ephemeral(session, form.channel or user, user, text=msg.logged(account, touch, tabot.settings.tz))
+
+
+def register(app: App, ctx: BotContext) -> None:
+    app.command(Command.TOUCH)(touch_command)
+    app.shortcut(Shortcut.LOG_TOUCHPOINT)(touch_shortcut)
+    app.view(Callback.TOUCHPOINT_MODAL)(touchpoint_submitted)
