@@ -129,10 +129,10 @@ def share_card(ack, body: dict, respond, tabot: BotContext) -> None:
         upload = None
         if png is not None:
             upload = tabot.slack.upload(session, channel, content=png, filename=msg.chart_filename(card, user, now),
-                                      title=msg.chart_title(card), private=True)
+                                        title=msg.chart_title(card), private=True)
         text, blocks = msg.account_card(card, tabot.settings.tz, file_id=file_id or OWED_FILE, shared_by=user)
         tabot.slack.post(session, channel, Subject("account", account.id, "account_card"), text=text, blocks=blocks,
-                       image_from=upload)
+                         image_from=upload)
     respond(delete_original=True)  # the private card goes; the channel has it now
 
 

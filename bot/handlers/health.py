@@ -154,7 +154,8 @@ def update_health_button(ack, body: dict, client, tabot: BotContext) -> None:
             refusal = (msg.not_allowed(account, sorted(tabot.settings.leadership)) if account
                        else "That account no longer exists.")
         else:
-            state = modal_state_for(session, account, tabot.settings.tz, channel_id=(body.get("channel") or {}).get("id"))
+            state = modal_state_for(session, account, tabot.settings.tz,
+                                    channel_id=(body.get("channel") or {}).get("id"))
     if refusal:
         tabot.slack.tell(user, text=refusal)
         return

@@ -334,7 +334,7 @@ def approve_exit_button(ack, body: dict, tabot: BotContext) -> None:
         tabot.slack.tell(user, text=f"Exits are approved by Sales leadership ({sales}) and TS leadership ({ts}).")
     elif outcome == "no_proposal":
         tabot.slack.tell(user, text="Nobody has proposed this exit yet: the TA or AE proposes it, with the "
-                                  "criteria met, before leadership approves.")
+                                    "criteria met, before leadership approves.")
     elif outcome == "closed":
         tabot.slack.tell(user, text="This save plan is closed already: nothing was changed.")
 

@@ -124,7 +124,8 @@ def link_channel(ctx: BotContext, body: dict, rest: str, respond: Callable[..., 
                        now=dt.datetime.now(dt.UTC))
         text = msg.linked(account.name, channel, ext_shared=bool(info.get("is_ext_shared")),
                           store_text=ctx.settings.channel_store_text, ta=account.ta_user_id,
-                          hours=ctx.settings.customer_answer_business_hours, waiting_on=ctx.settings.customer_waiting_on)
+                          hours=ctx.settings.customer_answer_business_hours,
+                          waiting_on=ctx.settings.customer_waiting_on)
     say(text)
 
 
