@@ -123,8 +123,11 @@ class TabotApp(App):
                     return self._answer_failure(error, req.body, req, BoltResponse(status=200, body=""))
                 if not fresh:
                     retry = req.headers.get("x-slack-retry-num", [None])[0]
-                    log.info("%s request already handled%s: acknowledged, nothing done", identity[0],
-                             f" (Slack's retry {retry})" if retry else "")
+                    log.info(
+                        "%s request already handled%s: acknowledged, nothing done",
+                        identity[0],
+                        f" (Slack's retry {retry})" if retry else "",
+                    )
                     return BoltResponse(status=200, body="")
                 claim.recorded = not claim.atomic
                 claim.refused = lambda: ack.response is not None and not taken(ack.response)
@@ -169,8 +172,7 @@ def forget(guard: RequestGuard, claim: Claim | None) -> None:
         guard.forget(claim.kind, claim.identity)
         claim.recorded = False
     except SQLAlchemyError:
-        log.warning("could not forget the failed %s request; a retry of it will be ignored", claim.kind,
-                    exc_info=True)
+        log.warning("could not forget the failed %s request; a retry of it will be ignored", claim.kind, exc_info=True)
 
 
 def user_of(body: dict) -> str | None:
@@ -186,10 +188,15 @@ def view_errors(view: Any, message: str) -> dict[str, Any]:
     for block in blocks if isinstance(blocks, list) else []:
         if isinstance(block, dict) and block.get("type") == "input" and isinstance(block.get("block_id"), str):
             return {"response_action": "errors", "errors": {block["block_id"]: message}}
-    return {"response_action": "push", "view": {
-        "type": "modal", "title": {"type": "plain_text", "text": "Not saved"},
-        "close": {"type": "plain_text", "text": "Back"},
-        "blocks": [{"type": "section", "text": {"type": "plain_text", "text": message}}]}}
+    return {
+        "response_action": "push",
+        "view": {
+            "type": "modal",
+            "title": {"type": "plain_text", "text": "Not saved"},
+            "close": {"type": "plain_text", "text": "Back"},
+            "blocks": [{"type": "section", "text": {"type": "plain_text", "text": message}}],
+        },
+    }
 
 
 def create_app(ctx: BotContext, *, token_verification: bool = True) -> App:
@@ -199,8 +206,9 @@ def create_app(ctx: BotContext, *, token_verification: bool = True) -> App:
     ctx = dataclasses.replace(ctx, sessions=make_request_session_factory(ctx.engine))
     guard = RequestGuard(ctx.sessions)
 
-    def answer_failure(error: Exception, body: Any, request: BoltRequest, response: BoltResponse | None,
-                       logger: logging.Logger = log) -> BoltResponse | None:
+    def answer_failure(
+        error: Exception, body: Any, request: BoltRequest, response: BoltResponse | None, logger: logging.Logger = log
+    ) -> BoltResponse | None:
         """Log the failure under an id and answer as the request's kind allows."""
         error_id = uuid.uuid4().hex[:8]
         body = body if isinstance(body, dict) else {}
@@ -238,8 +246,9 @@ def create_app(ctx: BotContext, *, token_verification: bool = True) -> App:
     )
 
     @app.error
-    def report_error(error: Exception, body: dict, request: BoltRequest, response: BoltResponse | None,
-                     logger: logging.Logger) -> BoltResponse | None:
+    def report_error(
+        error: Exception, body: dict, request: BoltRequest, response: BoltResponse | None, logger: logging.Logger
+    ) -> BoltResponse | None:
         return answer_failure(error, body, request, response, logger)
 
     @app.middleware

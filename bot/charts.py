@@ -51,14 +51,21 @@ def _health_panel(ax, data: AccountChartData) -> None:
         for (day, rating), x in zip(data.ratings, xs, strict=False):
             ax.plot([x], [LEVELS[rating]], "o", color=COLOURS[rating], markersize=7, zorder=3)
     else:
-        ax.text(0.5, 0.5, "not rated in these 12 months", transform=ax.transAxes, ha="center", va="center",
-                color="#666666")
+        ax.text(
+            0.5, 0.5, "not rated in these 12 months", transform=ax.transAxes, ha="center", va="center", color="#666666"
+        )
     if data.scores:
         score_ax = ax.twinx()
         score_ax.set_ylim(-1.25, 11.25)
         score_ax.set_ylabel("computed score", fontsize=8)
-        score_ax.plot([d for d, _ in data.scores], [s for _, s in data.scores], linestyle=":", marker=".",
-                      color="#1d3557", linewidth=1)
+        score_ax.plot(
+            [d for d, _ in data.scores],
+            [s for _, s in data.scores],
+            linestyle=":",
+            marker=".",
+            color="#1d3557",
+            linewidth=1,
+        )
 
 
 def _usage_panel(ax, data: AccountChartData) -> None:
@@ -67,17 +74,26 @@ def _usage_panel(ax, data: AccountChartData) -> None:
     seats = [None if v is None else v * 100 for _, v, _ in data.usage]
     daily = [None if v is None else v * 100 for _, _, v in data.usage]
     if any(v is not None for v in seats):
-        ax.plot(months, [float("nan") if v is None else v for v in seats], marker="o", color="#457b9d",
-                label="MAU / seats")
+        ax.plot(
+            months, [float("nan") if v is None else v for v in seats], marker="o", color="#457b9d", label="MAU / seats"
+        )
     if any(v is not None for v in daily):
-        ax.plot(months, [float("nan") if v is None else v for v in daily], marker="s", color="#e76f51",
-                label="DAU / MAU")
+        ax.plot(
+            months, [float("nan") if v is None else v for v in daily], marker="s", color="#e76f51", label="DAU / MAU"
+        )
     for goal, colour in ((data.mau_seats_goal, "#457b9d"), (data.dau_mau_goal, "#e76f51")):
         if goal is not None:
             ax.axhline(goal * 100, color=colour, linestyle="--", linewidth=0.8, alpha=0.6)
     if not data.usage:
-        ax.text(0.5, 0.5, "no usage imported for these 12 months", transform=ax.transAxes, ha="center",
-                va="center", color="#666666")
+        ax.text(
+            0.5,
+            0.5,
+            "no usage imported for these 12 months",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            color="#666666",
+        )
     ax.set_ylabel("%")
     top = max([100.0] + [v for v in seats + daily if v is not None])
     ax.set_ylim(0, top * 1.1)
@@ -91,9 +107,13 @@ def account_chart(data: AccountChartData) -> bytes:
     # fixed margins, not a layout engine: one draw instead of two (the card waits for it)
     figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
     FigureCanvasAgg(figure)
-    health_ax, usage_ax = figure.subplots(2, 1, sharex=True, height_ratios=(1, 1.3),
-                                          gridspec_kw={"left": 0.1, "right": 0.9, "top": 0.88, "bottom": 0.07,
-                                                       "hspace": 0.22})
+    health_ax, usage_ax = figure.subplots(
+        2,
+        1,
+        sharex=True,
+        height_ratios=(1, 1.3),
+        gridspec_kw={"left": 0.1, "right": 0.9, "top": 0.88, "bottom": 0.07, "hspace": 0.22},
+    )
     figure.suptitle(data.title, fontsize=12, x=0.02, y=0.98, ha="left")
     _health_panel(health_ax, data)
     _usage_panel(usage_ax, data)
@@ -167,8 +187,15 @@ def program_chart(data: ProgramChartData) -> bytes:
     line, line_labels = money_ax.get_legend_handles_labels()
     ax.legend(bars + line, bar_labels + line_labels, loc="upper left", fontsize=8, frameon=False, ncols=2)
     if not data.points or not any(counts):
-        ax.text(0.5, 0.5, "no accounts in the program at these meetings", transform=ax.transAxes, ha="center",
-                va="center", color="#666666")
+        ax.text(
+            0.5,
+            0.5,
+            "no accounts in the program at these meetings",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            color="#666666",
+        )
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI, facecolor="white")
     return buffer.getvalue()

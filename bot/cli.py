@@ -58,7 +58,8 @@ class _Tabot(click.Group):
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
             raise click.ClickException(
                 f"the database did not answer ({reason}): check that it is running and reachable and that "
-                "DATABASE_URL names it") from None
+                "DATABASE_URL names it"
+            ) from None
 
 
 def _slack_unusable(settings: Settings, exc: Exception) -> click.ClickException:
@@ -67,11 +68,15 @@ def _slack_unusable(settings: Settings, exc: Exception) -> click.ClickException:
     from slack_sdk.errors import SlackApiError
 
     if isinstance(exc, (BoltError, SlackApiError)):
-        return click.ClickException(f"Slack at {settings.slack_api_url} refused the token ({exc}): check "
-                                    "SLACK_BOT_TOKEN (the Bot User OAuth Token, xoxb-…), SLACK_APP_TOKEN for "
-                                    "Socket Mode, and SLACK_API_URL")
-    return click.ClickException(f"Slack could not be reached at SLACK_API_URL {settings.slack_api_url} "
-                                f"({type(exc).__name__}: {exc}): check SLACK_API_URL and the network")
+        return click.ClickException(
+            f"Slack at {settings.slack_api_url} refused the token ({exc}): check "
+            "SLACK_BOT_TOKEN (the Bot User OAuth Token, xoxb-…), SLACK_APP_TOKEN for "
+            "Socket Mode, and SLACK_API_URL"
+        )
+    return click.ClickException(
+        f"Slack could not be reached at SLACK_API_URL {settings.slack_api_url} "
+        f"({type(exc).__name__}: {exc}): check SLACK_API_URL and the network"
+    )
 
 
 def _slack_failures() -> tuple[type[Exception], ...]:
@@ -130,8 +135,7 @@ def serve(host: str, port: int, threads: int, no_scheduler: bool, no_worker: boo
         raise _slack_unusable(ctx.settings, exc) from None
     _migrate(ctx)
     scheduler = _start_scheduler(ctx, not no_scheduler)
-    server = BotServer(app, ctx.engine, host=host, port=port, threads=threads,
-                       worker=_start_worker(ctx, not no_worker))
+    server = BotServer(app, ctx.engine, host=host, port=port, threads=threads, worker=_start_worker(ctx, not no_worker))
     click.echo(f"tabot listening on {server.url}/slack/events (health: {server.url}/healthz)")
     try:
         server.serve_forever()
@@ -199,9 +203,12 @@ def scheduler(no_worker: bool, metrics_port: int | None) -> None:
 
 
 @main.command()
-@click.option("--database", default=None,
-              help="Database URL for the demo: its own (default sqlite:///tabot-demo.db, never DATABASE_URL), "
-                   "or an empty one; one holding other accounts is refused.")
+@click.option(
+    "--database",
+    default=None,
+    help="Database URL for the demo: its own (default sqlite:///tabot-demo.db, never DATABASE_URL), "
+    "or an empty one; one holding other accounts is refused.",
+)
 @click.option("--fresh", is_flag=True, help="Start from an empty demo database file.")
 def demo(database: str | None, fresh: bool) -> None:
     """Run the bot against the built-in Slack sandbox and print what Slack would show."""
@@ -214,10 +221,11 @@ def demo(database: str | None, fresh: bool) -> None:
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--database") from None
     if fresh and url.startswith("sqlite:///") and database is None:  # only ever the demo's own file
-        Path(url[len("sqlite:///"):]).unlink(missing_ok=True)
+        Path(url[len("sqlite:///") :]).unlink(missing_ok=True)
     elif fresh:
-        raise click.BadParameter("--fresh deletes the demo's own database file; it does not empty another "
-                                 "database", param_hint="--fresh")
+        raise click.BadParameter(
+            "--fresh deletes the demo's own database file; it does not empty another database", param_hint="--fresh"
+        )
     try:
         run_demo(url, echo=click.echo)
     except NotTheDemosDatabase as exc:
@@ -286,23 +294,30 @@ def _run_import(kind: str, path: Path) -> None:
     summary = outcome.summary
     click.echo(f"{path}: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged")
     if outcome.ratings:
-        click.echo(f"{count(len(outcome.ratings), 'health rating')} changed, {count(outcome.turned_red, 'account')} "
-                   "turned red")
+        click.echo(
+            f"{count(len(outcome.ratings), 'health rating')} changed, {count(outcome.turned_red, 'account')} turned red"
+        )
     if outcome.charts.over_cap:
-        click.echo(f"{count(outcome.charts.over_cap, 'red alert')} {verb(outcome.charts.over_cap, 'goes', 'go')} "
-                   f"without the account's 12-month chart: only the first {ctx.settings.import_alert_charts_max} "
-                   "get one (TABOT_IMPORT_ALERT_CHARTS_MAX)")
+        click.echo(
+            f"{count(outcome.charts.over_cap, 'red alert')} {verb(outcome.charts.over_cap, 'goes', 'go')} "
+            f"without the account's 12-month chart: only the first {ctx.settings.import_alert_charts_max} "
+            "get one (TABOT_IMPORT_ALERT_CHARTS_MAX)"
+        )
     if outcome.stages:
         click.echo(f"{count(len(outcome.stages), 'sales stage')} changed")
         for item in outcome.stages:
             what = "engagement plan" if item.stage == "6" else "kick-off ask"
             click.echo(f"  {item.name}: stage {item.stage}, {what} sent")
     if outcome.realised:
-        click.echo(f"{count(outcome.realised, 'realised churn')}: {count(len(outcome.retros_asked), 'churn retro')} "
-                   "asked for (the rest are below the retro rule or recorded already)")
+        click.echo(
+            f"{count(outcome.realised, 'realised churn')}: {count(len(outcome.retros_asked), 'churn retro')} "
+            "asked for (the rest are below the retro rule or recorded already)"
+        )
     if outcome.transfers_kept:
-        click.echo(f"{count(outcome.transfers_kept, 'approved TA transfer')} kept: the file still names the TA from "
-                   "before (the TA manager is told what to change in the CRM)")
+        click.echo(
+            f"{count(outcome.transfers_kept, 'approved TA transfer')} kept: the file still names the TA from "
+            "before (the TA manager is told what to change in the CRM)"
+        )
     ctx.deliver_owed()  # what Slack refuses stays listed in `tabot deliveries list --failed`
 
 
@@ -363,6 +378,7 @@ main.add_command(render)
 
 def _handle_sigterm(*_: object) -> None:
     raise SystemExit(0)
+
 
 from .cli_deliveries import deliveries, worker  # noqa: E402  (delivery commands, in their own module)
 

@@ -61,11 +61,12 @@ def deliveries_list(which: str | None, limit: int) -> None:
             text = (d.payload or {}).get("text") or (d.payload or {}).get("filename") or ""
             text = " ".join(str(text).split())[:60]
             error = f"  [{d.error}]" if d.error else ""
-            click.echo(f"{d.id:>7}  {d.status.value:<8} {d.kind.value:<9} {where:<24} tries {d.attempts}  "
-                       f"{d.created_at:%Y-%m-%d %H:%M}  {text}{error}")
+            click.echo(
+                f"{d.id:>7}  {d.status.value:<8} {d.kind.value:<9} {where:<24} tries {d.attempts}  "
+                f"{d.created_at:%Y-%m-%d %H:%M}  {text}{error}"
+            )
         if which == "failed" and rows:
-            click.echo("Fix the cause (invite the bot, correct the channel setting), then "
-                       "`tabot deliveries retry ID`.")
+            click.echo("Fix the cause (invite the bot, correct the channel setting), then `tabot deliveries retry ID`.")
 
 
 @deliveries.command("retry")
@@ -81,12 +82,18 @@ def deliveries_retry(delivery_ids: tuple[int, ...]) -> None:
         for delivery_id in delivery_ids:
             back = store.retry(session, delivery_id, dt.datetime.now(dt.UTC))
             if not back:
-                raise click.ClickException(f"delivery {delivery_id} is not a failed delivery (see `tabot deliveries list --failed`)")
+                raise click.ClickException(
+                    f"delivery {delivery_id} is not a failed delivery (see `tabot deliveries list --failed`)"
+                )
             again += back
     click.echo(f"{len(again)} delivery(ies) back in their queue: {', '.join(map(str, again))}")
     ctx.deliver_owed(timeout=60)
     with ctx.sessions() as session:
-        failed = [d.id for d in store.listing(session, limit=len(again) + 50) if d.id in again and d.status.value == "failed"]
+        failed = [
+            d.id for d in store.listing(session, limit=len(again) + 50) if d.id in again and d.status.value == "failed"
+        ]
     if failed:
-        raise click.ClickException(f"Slack refused again: {', '.join(map(str, failed))} (see `tabot deliveries list --failed`)")
+        raise click.ClickException(
+            f"Slack refused again: {', '.join(map(str, failed))} (see `tabot deliveries list --failed`)"
+        )
     click.echo("delivered")

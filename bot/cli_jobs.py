@@ -48,7 +48,12 @@ class _JobsRun(click.Command):
 
 @jobs.command("run", cls=_JobsRun)
 @click.argument("name")
-@click.option("--at", "at", default=None, help="Run as if the clock read this instant (ISO, team time zone unless an offset is given).")
+@click.option(
+    "--at",
+    "at",
+    default=None,
+    help="Run as if the clock read this instant (ISO, team time zone unless an offset is given).",
+)
 @click.option("--dry-run", is_flag=True, help="Print what would be posted; post and record nothing.")
 def jobs_run(name: str, at: str | None, dry_run: bool) -> None:
     """Run job NAME once."""
@@ -60,10 +65,15 @@ def jobs_run(name: str, at: str | None, dry_run: bool) -> None:
         try:
             when = dt.datetime.fromisoformat(at)
         except ValueError:
-            raise click.BadParameter(f"{at!r} is not an ISO date-time like 2026-12-01T09:00", param_hint="--at") from None
+            raise click.BadParameter(
+                f"{at!r} is not an ISO date-time like 2026-12-01T09:00", param_hint="--at"
+            ) from None
         if not AT_YEARS[0] <= when.year <= AT_YEARS[1]:
-            raise click.BadParameter(f"{at!r} is out of range: give a date-time between {AT_YEARS[0]} and "
-                                     f"{AT_YEARS[1]}, like 2026-12-01T09:00", param_hint="--at")
+            raise click.BadParameter(
+                f"{at!r} is out of range: give a date-time between {AT_YEARS[0]} and "
+                f"{AT_YEARS[1]}, like 2026-12-01T09:00",
+                param_hint="--at",
+            )
     from .cli import _context
 
     ctx = _context()

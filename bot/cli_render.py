@@ -39,12 +39,16 @@ def people_names(ctx):
     """Documents show people by name, asked of Slack (users.info at SLACK_API_URL: Slack, or the
     sandbox); without a token, or when Slack does not answer, by their Slack ids, and one line
     on stderr says why and what to set."""
+
     def by_id(user_id: str | None) -> str:
         return user_id or "unassigned"
 
     if not ctx.settings.slack_bot_token:
-        click.echo("(people are shown by their Slack ids: set SLACK_BOT_TOKEN, and SLACK_API_URL if not Slack's, "
-                   "to show their names)", err=True)
+        click.echo(
+            "(people are shown by their Slack ids: set SLACK_BOT_TOKEN, and SLACK_API_URL if not Slack's, "
+            "to show their names)",
+            err=True,
+        )
         return by_id
     from .cli import _slack_failures
 
@@ -58,8 +62,11 @@ def people_names(ctx):
             return ctx.slack.display_name(user_id)
         except _slack_failures() as exc:
             unreachable.append(exc)
-            click.echo(f"(Slack could not be reached at SLACK_API_URL {ctx.settings.slack_api_url} "
-                       f"({type(exc).__name__}): people are shown by their Slack ids)", err=True)
+            click.echo(
+                f"(Slack could not be reached at SLACK_API_URL {ctx.settings.slack_api_url} "
+                f"({type(exc).__name__}): people are shown by their Slack ids)",
+                err=True,
+            )
             return by_id(user_id)
 
     return name
@@ -67,8 +74,13 @@ def people_names(ctx):
 
 @render.command("retro")
 @click.argument("account")
-@click.option("--pdf", "pdf_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the PDF (as posted in the retro channel) to this file.")
+@click.option(
+    "--pdf",
+    "pdf_path",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the PDF (as posted in the retro channel) to this file.",
+)
 def render_retro(account: str, pdf_path: Path | None) -> None:
     """The account's latest churn retro as Markdown (and as PDF with --pdf FILE)."""
     from .flows.churn_retro import render_markdown, render_pdf
@@ -94,8 +106,10 @@ def render_handoff_doc(account: str) -> None:
 
     ctx, session, found, names = render_target(account)
     with session:
-        click.echo(render_handoff(found, contact_cards(session, [found.id]).get(found.id, []), names, ctx.settings.tz),
-                   nl=False)
+        click.echo(
+            render_handoff(found, contact_cards(session, [found.id]).get(found.id, []), names, ctx.settings.tz),
+            nl=False,
+        )
 
 
 @render.command("save-plan")
@@ -110,8 +124,9 @@ def render_save_plan(account: str) -> None:
 
     ctx, session, found, names = render_target(account)
     with session:
-        plan_id = session.scalars(select(SavePlan.id).where(SavePlan.account_id == found.id)
-                                  .order_by(SavePlan.status == "open", SavePlan.id)).all()
+        plan_id = session.scalars(
+            select(SavePlan.id).where(SavePlan.account_id == found.id).order_by(SavePlan.status == "open", SavePlan.id)
+        ).all()
         if not plan_id:
             raise click.ClickException(f"{found.name} has no save plan")
         click.echo(render_plan(get_plan(session, plan_id[-1]), names, ctx.settings.tz), nl=False)

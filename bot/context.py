@@ -38,15 +38,19 @@ class BotContext:
     def delivery_runner(self, **kw):
         from .deliveries.worker import DeliveryRunner
 
-        return DeliveryRunner(self.sessions, self.delivery_slack(),
-                              lease=dt.timedelta(seconds=self.settings.delivery_lease_seconds), **kw)
+        return DeliveryRunner(
+            self.sessions, self.delivery_slack(), lease=dt.timedelta(seconds=self.settings.delivery_lease_seconds), **kw
+        )
 
     def delivery_worker(self, threads: int | None = None):
         from .deliveries.worker import DeliveryWorker
 
-        return DeliveryWorker(self.sessions, self.delivery_slack(),
-                              threads=threads or self.settings.delivery_threads,
-                              lease=dt.timedelta(seconds=self.settings.delivery_lease_seconds))
+        return DeliveryWorker(
+            self.sessions,
+            self.delivery_slack(),
+            threads=threads or self.settings.delivery_threads,
+            lease=dt.timedelta(seconds=self.settings.delivery_lease_seconds),
+        )
 
     def deliver_owed(self, timeout: float = 120.0) -> int:
         """Deliver everything owed now, before a command exits (jobs run, imports, the demo)."""

@@ -19,8 +19,24 @@ log = logging.getLogger(__name__)
 
 CORE_ENCODING = "latin-1"
 # typographic marks people paste from documents, in the plain form Latin-1 has
-PLAIN_FORMS = str.maketrans({"‘": "'", "’": "'", "‚": ",", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-",
-                             "−": "-", "•": "*", "…": "...", "€": "EUR", "™": "(TM)", "\u00a0": " "})
+PLAIN_FORMS = str.maketrans(
+    {
+        "‘": "'",
+        "’": "'",
+        "‚": ",",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "–": "-",
+        "—": "-",
+        "−": "-",
+        "•": "*",
+        "…": "...",
+        "€": "EUR",
+        "™": "(TM)",
+        "\u00a0": " ",
+    }
+)
 CORE_FONT = "helvetica"
 TTF_FAMILY = "tabotunicode"
 

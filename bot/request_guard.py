@@ -44,8 +44,12 @@ WROTE = "tabot_wrote"  # session.info key: its transaction is a write (see db.be
 PRUNE_EVERY_SECONDS = 600.0
 
 # interactivity payload type -> the kind recorded for its trigger_id
-TRIGGERED = {"block_actions": "action", "message_action": "shortcut", "shortcut": "shortcut",
-             "interactive_message": "action"}
+TRIGGERED = {
+    "block_actions": "action",
+    "message_action": "shortcut",
+    "shortcut": "shortcut",
+    "interactive_message": "action",
+}
 
 
 def request_identity(body: Any) -> tuple[str, str] | None:

@@ -63,9 +63,19 @@ def _headers(environ: dict) -> dict[str, str]:
 
 # the parts of a payload Bolt reads before any listener runs, and the JSON type each must have
 _SHAPES: dict[str, tuple[type, ...]] = {
-    "type": (str,), "actions": (list,), "view": (dict,), "user": (dict, str), "team": (dict, str, type(None)),
-    "container": (dict,), "event": (dict,), "channel": (dict, str), "enterprise": (dict, str, type(None)),
-    "message": (dict,), "authorizations": (list,), "callback_id": (str,), "trigger_id": (str,),
+    "type": (str,),
+    "actions": (list,),
+    "view": (dict,),
+    "user": (dict, str),
+    "team": (dict, str, type(None)),
+    "container": (dict,),
+    "event": (dict,),
+    "channel": (dict, str),
+    "enterprise": (dict, str, type(None)),
+    "message": (dict,),
+    "authorizations": (list,),
+    "callback_id": (str,),
+    "trigger_id": (str,),
 }
 
 
@@ -104,12 +114,17 @@ def slack_endpoint(app: App) -> Callable:
         if int(length) > MAX_BODY_BYTES:
             return _plain(start_response, "413 Request Entity Too Large", "request too large")
         raw = environ["wsgi.input"].read(int(length)) if int(length) else b""
-        if not signature_valid(secret, environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
-                               environ.get("HTTP_X_SLACK_SIGNATURE", ""), raw):
+        if not signature_valid(
+            secret, environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""), environ.get("HTTP_X_SLACK_SIGNATURE", ""), raw
+        ):
             return _plain(start_response, "401 Unauthorized", "invalid request")
         try:  # Bolt parses JSON, a form, or a form's payload=JSON; anything else is a bad request
-            request = BoltRequest(body=raw.decode("utf-8"), query=environ.get("QUERY_STRING", ""),
-                                  headers=_headers(environ), context={VERIFIED: True, RECEIVED: received})
+            request = BoltRequest(
+                body=raw.decode("utf-8"),
+                query=environ.get("QUERY_STRING", ""),
+                headers=_headers(environ),
+                context={VERIFIED: True, RECEIVED: received},
+            )
             if not isinstance(request.body, dict):
                 raise ValueError(f"a {type(request.body).__name__}, not an object")
             if problem := payload_shape_error(request.body):
@@ -155,12 +170,17 @@ def make_wsgi_app(app: App, engine: Engine) -> Callable:
 class BotServer:
     """A waitress server for the bot, startable in a thread (tests, demo) or in the foreground."""
 
-    def __init__(self, app: App, engine: Engine, host: str = "127.0.0.1", port: int = 3000, threads: int = 16,
-                 worker=None):
+    def __init__(
+        self, app: App, engine: Engine, host: str = "127.0.0.1", port: int = 3000, threads: int = 16, worker=None
+    ):
         self._app = app
         self._worker = worker  # a DeliveryWorker started with the server and stopped after it
         self._server = create_server(
-            make_wsgi_app(app, engine), host=host, port=port, threads=threads, ident="tabot",
+            make_wsgi_app(app, engine),
+            host=host,
+            port=port,
+            threads=threads,
+            ident="tabot",
             max_request_body_size=MAX_BODY_BYTES + 1,  # waitress refuses (413) a body this long or longer
         )
         self._thread: threading.Thread | None = None

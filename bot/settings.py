@@ -30,9 +30,7 @@ def _split_list(value: object) -> object:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
 
     # Slack
     slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
@@ -51,9 +49,7 @@ class Settings(BaseSettings):
     red_accounts_channel: str = Field("red-accounts", alias="TABOT_RED_ACCOUNTS_CHANNEL")
     lighthouse_channel: str = Field("lighthouse", alias="TABOT_LIGHTHOUSE_CHANNEL")
     retro_channel: str = Field("gtm-operations-review", alias="TABOT_RETRO_CHANNEL")
-    renewals_review_channel: str = Field(
-        "yellow-red-renewals", alias="TABOT_RENEWALS_REVIEW_CHANNEL"
-    )
+    renewals_review_channel: str = Field("yellow-red-renewals", alias="TABOT_RENEWALS_REVIEW_CHANNEL")
 
     # People (Slack user ids)
     ta_leadership: UserIds = Field(default_factory=list, alias="TABOT_TA_LEADERSHIP")
@@ -78,13 +74,9 @@ class Settings(BaseSettings):
     # Commercial (SMB) accounts with ARR under this are "Scaled Success" (the Scaled flag)
     scaled_success_arr_below: Decimal = Field(Decimal("50000"), ge=0, alias="TABOT_SCALED_SUCCESS_ARR_BELOW")
     handoff_days_before_close: int = Field(35, ge=0, alias="TABOT_HANDOFF_DAYS_BEFORE_CLOSE")
-    contact_roles_days_after_signature: int = Field(
-        7, ge=0, alias="TABOT_CONTACT_ROLES_DAYS_AFTER_SIGNATURE"
-    )
+    contact_roles_days_after_signature: int = Field(7, ge=0, alias="TABOT_CONTACT_ROLES_DAYS_AFTER_SIGNATURE")
     onboarding_days: int = Field(60, ge=1, alias="TABOT_ONBOARDING_DAYS")
-    onboarding_seat_goal: Decimal = Field(
-        Decimal("0.80"), ge=0, le=1, alias="TABOT_ONBOARDING_SEAT_GOAL"
-    )
+    onboarding_seat_goal: Decimal = Field(Decimal("0.80"), ge=0, le=1, alias="TABOT_ONBOARDING_SEAT_GOAL")
     # onboarding days on which the TA hears if MAU/seats is below the goal
     onboarding_check_days: Annotated[list[int], NoDecode] = Field(
         default_factory=lambda: [30, 45], alias="TABOT_ONBOARDING_CHECK_DAYS"
@@ -101,9 +93,7 @@ class Settings(BaseSettings):
     renewals_review_weekday: int = Field(0, ge=0, le=6, alias="TABOT_RENEWALS_REVIEW_WEEKDAY")
 
     # Churn retro
-    churn_retro_arr_threshold: Decimal = Field(
-        Decimal("150000"), ge=0, alias="TABOT_CHURN_RETRO_ARR_THRESHOLD"
-    )
+    churn_retro_arr_threshold: Decimal = Field(Decimal("150000"), ge=0, alias="TABOT_CHURN_RETRO_ARR_THRESHOLD")
     closed_lost_categories: Names = Field(
         default_factory=lambda: [
             "Product-Gap",
@@ -125,9 +115,7 @@ class Settings(BaseSettings):
     lighthouse_anchor_date: dt.date = Field(dt.date(2026, 1, 7), alias="TABOT_LIGHTHOUSE_ANCHOR_DATE")
     lighthouse_interval_days: int = Field(14, ge=1, alias="TABOT_LIGHTHOUSE_INTERVAL_DAYS")
     lighthouse_meeting_time: dt.time = Field(dt.time(16, 0), alias="TABOT_LIGHTHOUSE_MEETING_TIME")
-    lighthouse_post_hours_before: int = Field(
-        24, ge=0, alias="TABOT_LIGHTHOUSE_POST_HOURS_BEFORE"
-    )
+    lighthouse_post_hours_before: int = Field(24, ge=0, alias="TABOT_LIGHTHOUSE_POST_HOURS_BEFORE")
     # the meeting hears each existing account's updates of "the last 2 weeks" before it
     lighthouse_recent_update_days: int = Field(14, ge=1, alias="TABOT_LIGHTHOUSE_RECENT_UPDATE_DAYS")
     save_plan_update_weekday: int = Field(0, ge=0, le=6, alias="TABOT_SAVE_PLAN_UPDATE_WEEKDAY")
@@ -145,12 +133,8 @@ class Settings(BaseSettings):
     follow_up_reminders_every_minutes: int = Field(15, ge=1, le=60, alias="TABOT_FOLLOW_UP_REMINDERS_EVERY_MINUTES")
 
     # Planning and nurture
-    tier1_planning_days_before_quarter: int = Field(
-        14, ge=0, alias="TABOT_TIER1_PLANNING_DAYS_BEFORE_QUARTER"
-    )
-    tier23_planning_days_into_quarter: int = Field(
-        30, ge=1, alias="TABOT_TIER23_PLANNING_DAYS_INTO_QUARTER"
-    )
+    tier1_planning_days_before_quarter: int = Field(14, ge=0, alias="TABOT_TIER1_PLANNING_DAYS_BEFORE_QUARTER")
+    tier23_planning_days_into_quarter: int = Field(30, ge=1, alias="TABOT_TIER23_PLANNING_DAYS_INTO_QUARTER")
     # Tier 2/3 plan "in the first month of the quarter": reminded again this many days before
     # that window closes if the plan is still missing
     tier23_planning_reminder_days_before_end: int = Field(
@@ -246,12 +230,8 @@ class Settings(BaseSettings):
     # Computed health (handbook "later" score, 0-10)
     health_weight_ta_pulse: Decimal = Field(Decimal("0.05"), ge=0, alias="TABOT_HEALTH_WEIGHT_TA_PULSE")
     health_weight_technical: Decimal = Field(Decimal("0.15"), ge=0, alias="TABOT_HEALTH_WEIGHT_TECHNICAL")
-    health_weight_relationships: Decimal = Field(
-        Decimal("0.25"), ge=0, alias="TABOT_HEALTH_WEIGHT_RELATIONSHIPS"
-    )
-    health_weight_utilization: Decimal = Field(
-        Decimal("0.55"), ge=0, alias="TABOT_HEALTH_WEIGHT_UTILIZATION"
-    )
+    health_weight_relationships: Decimal = Field(Decimal("0.25"), ge=0, alias="TABOT_HEALTH_WEIGHT_RELATIONSHIPS")
+    health_weight_utilization: Decimal = Field(Decimal("0.55"), ge=0, alias="TABOT_HEALTH_WEIGHT_UTILIZATION")
     health_dau_mau_healthy: Decimal = Field(Decimal("0.30"), alias="TABOT_HEALTH_DAU_MAU_HEALTHY")
     health_dau_mau_poor: Decimal = Field(Decimal("0.20"), alias="TABOT_HEALTH_DAU_MAU_POOR")
     health_mau_seats_healthy: Decimal = Field(Decimal("0.80"), alias="TABOT_HEALTH_MAU_SEATS_HEALTHY")
@@ -266,8 +246,13 @@ class Settings(BaseSettings):
     health_yellow_at: Decimal = Field(Decimal("4"), alias="TABOT_HEALTH_YELLOW_AT")
 
     @field_validator(
-        "ta_leadership", "sales_leadership", "rsd", "ta_director", "ta_manager",
-        "closed_lost_categories", mode="before",
+        "ta_leadership",
+        "sales_leadership",
+        "rsd",
+        "ta_director",
+        "ta_manager",
+        "closed_lost_categories",
+        mode="before",
     )
     @classmethod
     def _lists(cls, value: object) -> object:
@@ -364,7 +349,11 @@ def load_settings(**overrides: object) -> Settings:
             field = Settings.model_fields.get(str(loc))
             name = field.alias if field and field.alias else str(loc)
             # a validator's own message, without pydantic's "Value error, " in front
-            message = str(error["ctx"]["error"]) if error["type"] == "value_error" and "error" in error.get("ctx", {}) else error["msg"]
+            message = (
+                str(error["ctx"]["error"])
+                if error["type"] == "value_error" and "error" in error.get("ctx", {})
+                else error["msg"]
+            )
             lines.append(f"{name}: {message}")
         if len(lines) == 1:
             raise SettingsError(f"invalid setting {lines[0]}") from None

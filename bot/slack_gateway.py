@@ -164,8 +164,17 @@ class SlackGateway:
     ) -> SlackMessage:
         """Owe a message in `channel` (into `thread` when given), about `subject`; with
         `image_from`, showing that upload's file (see `record.OWED_FILE`)."""
-        return record.post(session, channel, subject.type, subject.id, subject.purpose,
-                           text=text, blocks=blocks, thread=thread, image_from=image_from)
+        return record.post(
+            session,
+            channel,
+            subject.type,
+            subject.id,
+            subject.purpose,
+            text=text,
+            blocks=blocks,
+            thread=thread,
+            image_from=image_from,
+        )
 
     @staticmethod
     def reply(
@@ -177,8 +186,9 @@ class SlackGateway:
         blocks: list[dict[str, Any]] | None = None,
     ) -> SlackMessage:
         """Owe a reply in the thread of `parent`."""
-        return record.post(session, "", subject.type, subject.id, subject.purpose, text=text, blocks=blocks,
-                           thread=parent)
+        return record.post(
+            session, "", subject.type, subject.id, subject.purpose, text=text, blocks=blocks, thread=parent
+        )
 
     @staticmethod
     def update(message: SlackMessage, *, text: str, blocks: list[dict[str, Any]] | None = None) -> Delivery:
@@ -191,8 +201,15 @@ class SlackGateway:
         return record.dm(session, user_id, text=text, blocks=blocks)
 
     @staticmethod
-    def ephemeral(session: Session, channel: str, user_id: str, *, text: str,
-                  blocks: list[dict[str, Any]] | None = None, image_from: Delivery | None = None) -> Delivery:
+    def ephemeral(
+        session: Session,
+        channel: str,
+        user_id: str,
+        *,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        image_from: Delivery | None = None,
+    ) -> Delivery:
         """Owe a message only `user_id` sees (a DM where the bot cannot post one); with
         `image_from`, showing that private upload's file (see `record.OWED_FILE`)."""
         return record.ephemeral(session, channel, user_id, text=text, blocks=blocks, image_from=image_from)
@@ -211,8 +228,16 @@ class SlackGateway:
     ) -> Delivery:
         """Owe a file in channel `to`, in the channel of message `to`, or in `thread`; a
         `private` one shared nowhere, in the queue `to`, for a message owed after it to show."""
-        return record.upload(session, to, content=content, filename=filename, title=title,
-                             initial_comment=initial_comment, thread=thread, private=private)
+        return record.upload(
+            session,
+            to,
+            content=content,
+            filename=filename,
+            title=title,
+            initial_comment=initial_comment,
+            thread=thread,
+            private=private,
+        )
 
     @staticmethod
     def find(session: Session, subject: Subject) -> SlackMessage | None:

@@ -113,30 +113,53 @@ def post(
     thread = _thread_parent(session, thread)
     queue = queue_of(session, thread) if thread is not None else channel.lstrip("#")
     message = SlackMessage(
-        channel=None, ts=None, queue=queue, parent_id=thread.id if thread is not None else None,
-        subject_type=subject_type, subject_id=subject_id, purpose=purpose, posted_at=None,
+        channel=None,
+        ts=None,
+        queue=queue,
+        parent_id=thread.id if thread is not None else None,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        purpose=purpose,
+        posted_at=None,
     )
     session.add(message)
     session.flush()
-    _add(session, Delivery(
-        kind=DeliveryKind.POST, queue=queue, channel=channel if thread is None else None,
-        message_id=message.id, thread_id=thread.id if thread is not None else None,
-        payload=_image_from(_text_payload(text, blocks), image_from, queue), created_at=utcnow(),
-        not_before=utcnow(), attempts=0,
-    ))
+    _add(
+        session,
+        Delivery(
+            kind=DeliveryKind.POST,
+            queue=queue,
+            channel=channel if thread is None else None,
+            message_id=message.id,
+            thread_id=thread.id if thread is not None else None,
+            payload=_image_from(_text_payload(text, blocks), image_from, queue),
+            created_at=utcnow(),
+            not_before=utcnow(),
+            attempts=0,
+        ),
+    )
     return message
 
 
 def dm(session: Session, user_id: str, *, text: str, blocks: list[dict[str, Any]] | None = None) -> Delivery:
     """Owe a direct message that nothing needs to find again."""
-    return _add(session, Delivery(
-        kind=DeliveryKind.POST, queue=user_id, channel=user_id, payload=_text_payload(text, blocks),
-        created_at=utcnow(), not_before=utcnow(), attempts=0,
-    ))
+    return _add(
+        session,
+        Delivery(
+            kind=DeliveryKind.POST,
+            queue=user_id,
+            channel=user_id,
+            payload=_text_payload(text, blocks),
+            created_at=utcnow(),
+            not_before=utcnow(),
+            attempts=0,
+        ),
+    )
 
 
-def update(message: SlackMessage, *, text: str, blocks: list[dict[str, Any]] | None = None,
-           session: Session | None = None) -> Delivery:
+def update(
+    message: SlackMessage, *, text: str, blocks: list[dict[str, Any]] | None = None, session: Session | None = None
+) -> Delivery:
     """Owe an edit of a message the bot posted (or will have posted by then)."""
     session = session or object_session(message)
     if session is None:
@@ -145,10 +168,18 @@ def update(message: SlackMessage, *, text: str, blocks: list[dict[str, Any]] | N
     if blocks is None:
         payload["blocks"] = []  # chat.update keeps old blocks unless told otherwise
     message.updated_at = utcnow()
-    return _add(session, Delivery(
-        kind=DeliveryKind.UPDATE, queue=queue_of(session, message), message_id=message.id,
-        payload=payload, created_at=utcnow(), not_before=utcnow(), attempts=0,
-    ))
+    return _add(
+        session,
+        Delivery(
+            kind=DeliveryKind.UPDATE,
+            queue=queue_of(session, message),
+            message_id=message.id,
+            payload=payload,
+            created_at=utcnow(),
+            not_before=utcnow(),
+            attempts=0,
+        ),
+    )
 
 
 def upload(
@@ -179,31 +210,58 @@ def upload(
         payload["private"] = True
     if initial_comment:
         payload["initial_comment"] = initial_comment
-    return _add(session, Delivery(
-        kind=DeliveryKind.UPLOAD, queue=queue, channel=channel, message_id=message_id,
-        thread_id=thread.id if thread is not None else None, payload=payload,
-        content=content.encode() if isinstance(content, str) else content,
-        created_at=utcnow(), not_before=utcnow(), attempts=0,
-    ))
+    return _add(
+        session,
+        Delivery(
+            kind=DeliveryKind.UPLOAD,
+            queue=queue,
+            channel=channel,
+            message_id=message_id,
+            thread_id=thread.id if thread is not None else None,
+            payload=payload,
+            content=content.encode() if isinstance(content, str) else content,
+            created_at=utcnow(),
+            not_before=utcnow(),
+            attempts=0,
+        ),
+    )
 
 
-def ephemeral(session: Session, channel: str, user_id: str, *, text: str,
-              blocks: list[dict[str, Any]] | None = None, image_from: Delivery | None = None) -> Delivery:
+def ephemeral(
+    session: Session,
+    channel: str,
+    user_id: str,
+    *,
+    text: str,
+    blocks: list[dict[str, Any]] | None = None,
+    image_from: Delivery | None = None,
+) -> Delivery:
     """Owe a message only `user_id` sees in `channel` (a DM where the bot cannot post one);
     with `image_from` (a private upload in the queue `user_id`), showing that file."""
-    return _add(session, Delivery(
-        kind=DeliveryKind.EPHEMERAL, queue=user_id, channel=channel, user_id=user_id,
-        payload=_image_from(_text_payload(text, blocks), image_from, user_id), created_at=utcnow(),
-        not_before=utcnow(), attempts=0,
-    ))
+    return _add(
+        session,
+        Delivery(
+            kind=DeliveryKind.EPHEMERAL,
+            queue=user_id,
+            channel=channel,
+            user_id=user_id,
+            payload=_image_from(_text_payload(text, blocks), image_from, user_id),
+            created_at=utcnow(),
+            not_before=utcnow(),
+            attempts=0,
+        ),
+    )
 
 
 def find(session: Session, subject_type: str, subject_id: int | None, purpose: str) -> SlackMessage | None:
     """The latest message the bot posted, or owes, about a subject."""
     return session.scalars(
         select(SlackMessage)
-        .where(SlackMessage.subject_type == subject_type, SlackMessage.subject_id == subject_id,
-               SlackMessage.purpose == purpose)
+        .where(
+            SlackMessage.subject_type == subject_type,
+            SlackMessage.subject_id == subject_id,
+            SlackMessage.purpose == purpose,
+        )
         .order_by(SlackMessage.id.desc())
         .limit(1)
     ).first()

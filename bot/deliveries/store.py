@@ -59,10 +59,14 @@ def _due():
         .outerjoin(parent, parent.id == Delivery.thread_id)
         .where(
             or_(
-                and_(Delivery.status == DeliveryStatus.PENDING,
-                     Delivery.not_before <= bindparam("due_now", type_=Delivery.not_before.type)),
-                and_(Delivery.status == DeliveryStatus.CLAIMED,
-                     Delivery.claimed_at < bindparam("lapsed_before", type_=Delivery.claimed_at.type)),
+                and_(
+                    Delivery.status == DeliveryStatus.PENDING,
+                    Delivery.not_before <= bindparam("due_now", type_=Delivery.not_before.type),
+                ),
+                and_(
+                    Delivery.status == DeliveryStatus.CLAIMED,
+                    Delivery.claimed_at < bindparam("lapsed_before", type_=Delivery.claimed_at.type),
+                ),
             ),
             ~blocked,
             # an edit, or a file for a message's channel, waits until that message is posted
@@ -108,13 +112,20 @@ def claim_next(session: Session, now: dt.datetime, lease: dt.timedelta, worker: 
     if payload.get("image_from") is not None:
         payload = _show_file(session, payload, delivery.attempts)
     return Claimed(
-        id=delivery.id, kind=delivery.kind, channel=delivery.channel, user_id=delivery.user_id,
-        payload=payload, content=delivery.content, message_id=delivery.message_id,
+        id=delivery.id,
+        kind=delivery.kind,
+        channel=delivery.channel,
+        user_id=delivery.user_id,
+        payload=payload,
+        content=delivery.content,
+        message_id=delivery.message_id,
         message_channel=message.channel if message is not None else None,
         message_ts=message.ts if message is not None else None,
         thread_channel=thread.channel if thread is not None else None,
         thread_ts=thread.ts if thread is not None else None,
-        claimed_at=now, previous_claim=previous, attempts=delivery.attempts,
+        claimed_at=now,
+        previous_claim=previous,
+        attempts=delivery.attempts,
     )
 
 
@@ -124,8 +135,9 @@ def _show_file(session: Session, payload: dict[str, Any], attempts: int) -> dict
     from .record import OWED_FILE
 
     upload = session.get(Delivery, payload["image_from"])
-    file_id = ((upload.result or {}).get("file_id") if upload is not None and upload.status == DeliveryStatus.DONE
-               else None)
+    file_id = (
+        (upload.result or {}).get("file_id") if upload is not None and upload.status == DeliveryStatus.DONE else None
+    )
     show = file_id is not None and attempts <= IMAGE_ATTEMPTS
 
     def shows_owed_file(block: Any) -> bool:
@@ -150,8 +162,16 @@ def _still_mine(session: Session, claimed: Claimed, worker: str) -> Delivery | N
     return delivery
 
 
-def complete(session: Session, claimed: Claimed, worker: str, now: dt.datetime, *, channel: str | None = None,
-             ts: str | None = None, result: dict[str, Any] | None = None) -> bool:
+def complete(
+    session: Session,
+    claimed: Claimed,
+    worker: str,
+    now: dt.datetime,
+    *,
+    channel: str | None = None,
+    ts: str | None = None,
+    result: dict[str, Any] | None = None,
+) -> bool:
     """Record that Slack has it; for a post, where the message now is. False if the claim was
     lost meanwhile (it lapsed and another worker took it over)."""
     delivery = _still_mine(session, claimed, worker)
@@ -187,13 +207,17 @@ def fail(session: Session, claimed: Claimed, worker: str, error: str) -> list[in
     delivery.error = error
     if delivery.kind != DeliveryKind.POST or delivery.message_id is None:
         return []
-    dependents = list(session.scalars(
-        select(Delivery).where(
-            Delivery.status == DeliveryStatus.PENDING,
-            or_(Delivery.thread_id == delivery.message_id,
-                and_(Delivery.message_id == delivery.message_id, Delivery.kind != DeliveryKind.POST)),
+    dependents = list(
+        session.scalars(
+            select(Delivery).where(
+                Delivery.status == DeliveryStatus.PENDING,
+                or_(
+                    Delivery.thread_id == delivery.message_id,
+                    and_(Delivery.message_id == delivery.message_id, Delivery.kind != DeliveryKind.POST),
+                ),
+            )
         )
-    ))
+    )
     for dependent in dependents:
         dependent.status = DeliveryStatus.FAILED
         dependent.error = f"waits for delivery {delivery.id}, which failed"
@@ -205,10 +229,14 @@ def retry(session: Session, delivery_id: int, now: dt.datetime) -> list[int]:
     delivery = session.get(Delivery, delivery_id)
     if delivery is None or delivery.status != DeliveryStatus.FAILED:
         return []
-    again = [delivery] + list(session.scalars(
-        select(Delivery).where(Delivery.status == DeliveryStatus.FAILED,
-                               Delivery.error == f"waits for delivery {delivery.id}, which failed")
-    ))
+    again = [delivery] + list(
+        session.scalars(
+            select(Delivery).where(
+                Delivery.status == DeliveryStatus.FAILED,
+                Delivery.error == f"waits for delivery {delivery.id}, which failed",
+            )
+        )
+    )
     for d in again:
         d.status, d.not_before, d.error, d.claimed_at, d.claimed_by = DeliveryStatus.PENDING, now, None, None, None
     return [d.id for d in again]
@@ -239,7 +267,8 @@ def unfinished(session: Session) -> int:
 def prune_done(session: Session, before: dt.datetime) -> int:
     """Forget delivered rows older than `before` (their messages stay in `slack_messages`)."""
     result = session.execute(
-        update(Delivery).where(Delivery.status == DeliveryStatus.DONE, Delivery.delivered_at < before)
+        update(Delivery)
+        .where(Delivery.status == DeliveryStatus.DONE, Delivery.delivered_at < before)
         .values(content=None)
     )
     return result.rowcount or 0  # type: ignore[attr-defined]

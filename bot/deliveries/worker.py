@@ -42,8 +42,13 @@ METADATA_EVENT = "tabot_delivery"
 DEFAULT_LEASE = dt.timedelta(seconds=60)
 MAX_BACKOFF = dt.timedelta(minutes=5)
 TRANSIENT_ERRORS = {
-    "ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout",
-    "team_added_to_org", "timeout",
+    "ratelimited",
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+    "team_added_to_org",
+    "timeout",
 }
 DM_FALLBACK_ERRORS = {"channel_not_found", "not_in_channel", "user_not_in_channel"}
 
@@ -94,8 +99,13 @@ class Deliverer:
                 log.info("delivery %s: found in Slack after a lapsed claim; not posting it again", c.id)
                 return found
         response = self.client.chat_postMessage(
-            channel=channel, text=c.payload.get("text") or "", blocks=c.payload.get("blocks"),
-            thread_ts=thread_ts, metadata=_metadata(c.id), unfurl_links=False, unfurl_media=False,
+            channel=channel,
+            text=c.payload.get("text") or "",
+            blocks=c.payload.get("blocks"),
+            thread_ts=thread_ts,
+            metadata=_metadata(c.id),
+            unfurl_links=False,
+            unfurl_media=False,
         )
         return Outcome(channel=response["channel"], ts=response["ts"])
 
@@ -106,15 +116,23 @@ class Deliverer:
         cursor = None
         for _ in range(20):  # a bounded look: 20 pages of 200 messages
             if thread_ts:
-                page = self.client.conversations_replies(channel=conversation, ts=thread_ts, oldest=oldest,
-                                                         include_all_metadata=True, limit=200, cursor=cursor)
+                page = self.client.conversations_replies(
+                    channel=conversation,
+                    ts=thread_ts,
+                    oldest=oldest,
+                    include_all_metadata=True,
+                    limit=200,
+                    cursor=cursor,
+                )
             else:
-                page = self.client.conversations_history(channel=conversation, oldest=oldest,
-                                                         include_all_metadata=True, limit=200, cursor=cursor)
+                page = self.client.conversations_history(
+                    channel=conversation, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
+                )
             for message in page.get("messages", []):
                 metadata = message.get("metadata") or {}
-                if (metadata.get("event_type") == METADATA_EVENT
-                        and str((metadata.get("event_payload") or {}).get("delivery_id")) == str(c.id)):
+                if metadata.get("event_type") == METADATA_EVENT and str(
+                    (metadata.get("event_payload") or {}).get("delivery_id")
+                ) == str(c.id):
                     return Outcome(channel=conversation, ts=message["ts"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
@@ -123,8 +141,9 @@ class Deliverer:
 
     def _update(self, c: Claimed) -> Outcome:
         # an edit is idempotent: after a lapsed claim it is simply made again
-        self.client.chat_update(channel=c.message_channel, ts=c.message_ts, text=c.payload.get("text") or "",
-                                blocks=c.payload.get("blocks"))
+        self.client.chat_update(
+            channel=c.message_channel, ts=c.message_ts, text=c.payload.get("text") or "", blocks=c.payload.get("blocks")
+        )
         return Outcome()
 
     def _upload(self, c: Claimed) -> Outcome:
@@ -143,8 +162,12 @@ class Deliverer:
                 log.info("delivery %s: file found in Slack after a lapsed claim; not uploading it again", c.id)
                 return found
         response = self.client.files_upload_v2(
-            channel=channel, content=c.content or b"", filename=filename, title=c.payload.get("title") or filename,
-            initial_comment=c.payload.get("initial_comment"), thread_ts=thread_ts,
+            channel=channel,
+            content=c.content or b"",
+            filename=filename,
+            title=c.payload.get("title") or filename,
+            initial_comment=c.payload.get("initial_comment"),
+            thread_ts=thread_ts,
         )
         file = response.get("file") or {}
         return Outcome(channel=channel, result={"file_id": file.get("id"), "permalink": file.get("permalink")})
@@ -165,13 +188,16 @@ class Deliverer:
             return Outcome(result={"skipped": "ephemeral after a lapsed claim"})
         text, blocks = c.payload.get("text") or "", c.payload.get("blocks")
         try:
-            self.client.chat_postEphemeral(channel=self.slack.channel_id(c.channel or c.user_id or ""),
-                                           user=c.user_id, text=text, blocks=blocks)
+            self.client.chat_postEphemeral(
+                channel=self.slack.channel_id(c.channel or c.user_id or ""), user=c.user_id, text=text, blocks=blocks
+            )
         except (SlackApiError, ChannelNotFound) as exc:
             error = exc.response.get("error") if isinstance(exc, SlackApiError) else "channel_not_found"
             if error not in DM_FALLBACK_ERRORS:
                 raise
-            response = self.client.chat_postMessage(channel=c.user_id, text=text, blocks=blocks, metadata=_metadata(c.id))
+            response = self.client.chat_postMessage(
+                channel=c.user_id, text=text, blocks=blocks, metadata=_metadata(c.id)
+            )
             return Outcome(channel=response["channel"], ts=response["ts"], result={"fell_back_to_dm": True})
         return Outcome()
 
@@ -180,9 +206,15 @@ class DeliveryRunner:
     """Claims and delivers rows until none is due; used by the worker threads and by commands
     that deliver what they owe before they exit (`tabot jobs run`, imports, the demo)."""
 
-    def __init__(self, sessions: sessionmaker[Session], slack: SlackGateway, *,
-                 lease: dt.timedelta = DEFAULT_LEASE, clock: Callable[[], dt.datetime] = utcnow,
-                 name: str | None = None) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        slack: SlackGateway,
+        *,
+        lease: dt.timedelta = DEFAULT_LEASE,
+        clock: Callable[[], dt.datetime] = utcnow,
+        name: str | None = None,
+    ) -> None:
         self.sessions = sessions
         self.deliverer = Deliverer(slack)
         self.lease = lease
@@ -207,8 +239,9 @@ class DeliveryRunner:
             self._later(claimed, f"network: {type(exc).__name__}: {exc}", self._backoff(claimed))
             return True
         with transaction(self.sessions) as session:
-            if not store.complete(session, claimed, self.name, self.clock(), channel=outcome.channel,
-                                  ts=outcome.ts, result=outcome.result):
+            if not store.complete(
+                session, claimed, self.name, self.clock(), channel=outcome.channel, ts=outcome.ts, result=outcome.result
+            ):
                 log.warning("delivery %s: claim lapsed while Slack answered; another worker owns it now", claimed.id)
         return True
 
@@ -240,8 +273,13 @@ class DeliveryRunner:
     def _failed(self, claimed: Claimed, error: str) -> None:
         with transaction(self.sessions) as session:
             dependents = store.fail(session, claimed, self.name, error)
-        log.error("delivery %s failed: %s (see `tabot deliveries list --failed`; `tabot deliveries retry %s`)%s",
-                  claimed.id, error, claimed.id, f"; {len(dependents)} waiting on it failed too" if dependents else "")
+        log.error(
+            "delivery %s failed: %s (see `tabot deliveries list --failed`; `tabot deliveries retry %s`)%s",
+            claimed.id,
+            error,
+            claimed.id,
+            f"; {len(dependents)} waiting on it failed too" if dependents else "",
+        )
 
     def drain(self, timeout: float = 60.0, wait: Callable[[float], None] | None = None) -> int:
         """Deliver until nothing is left to deliver (waiting out Retry-After and backoff), or
@@ -273,8 +311,15 @@ class DeliveryWorker:
     run workers, on SQLite run them in one process.
     """
 
-    def __init__(self, sessions: sessionmaker[Session], slack: SlackGateway, *, threads: int = 4,
-                 poll: float = 1.0, lease: dt.timedelta = DEFAULT_LEASE) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        slack: SlackGateway,
+        *,
+        threads: int = 4,
+        poll: float = 1.0,
+        lease: dt.timedelta = DEFAULT_LEASE,
+    ) -> None:
         self.runner = DeliveryRunner(sessions, slack, lease=lease)
         self.threads = threads
         self.poll = poll

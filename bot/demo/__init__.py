@@ -55,8 +55,21 @@ DEMO_DATABASE = "sqlite:///tabot-demo.db"  # never the real bot's database (DATA
 DEMO_USERS = (TA, AE, CE, LEAD, SALES, SPONSOR, OUTSIDER, "U0TA002", "U0RSD01", "U0DIR01")
 
 # Chapter modules of this package, in story order; `later` moves the clock on, so it comes last.
-CHAPTERS = ("health", "lighthouse", "onboarding", "journey", "lifecycle", "churn_retro", "planning", "account_card",
-            "signals", "shared_channels", "follow_ups", "salesforce", "later")
+CHAPTERS = (
+    "health",
+    "lighthouse",
+    "onboarding",
+    "journey",
+    "lifecycle",
+    "churn_retro",
+    "planning",
+    "account_card",
+    "signals",
+    "shared_channels",
+    "follow_ups",
+    "salesforce",
+    "later",
+)
 
 
 def sample_accounts(today: dt.date) -> str:
@@ -93,8 +106,11 @@ def foreign_accounts(engine: Engine, limit: int = 3) -> list[str]:
     if not inspect(engine).has_table(Account.__tablename__):
         return []
     with engine.connect() as conn:
-        return list(conn.scalars(select(Account.name).where(Account.salesforce_id.not_in(SAMPLE_IDS))
-                                 .order_by(Account.name).limit(limit)))
+        return list(
+            conn.scalars(
+                select(Account.name).where(Account.salesforce_id.not_in(SAMPLE_IDS)).order_by(Account.name).limit(limit)
+            )
+        )
 
 
 def sample_subjects(session) -> list[str]:
@@ -127,7 +143,7 @@ def reset_sample_accounts(session) -> None:
         if reset:
             reset(session)
     for start in range(0, len(subjects), 500):
-        session.execute(delete(NudgeSent).where(NudgeSent.subject.in_(subjects[start:start + 500])))
+        session.execute(delete(NudgeSent).where(NudgeSent.subject.in_(subjects[start : start + 500])))
     session.execute(delete(NudgeSent).where(NudgeSent.subject.in_(TEAM_SUBJECTS)))
     session.execute(delete(SlackMessage).where(or_(*(SlackMessage.subject_type == t for t in TEAM_MESSAGES))))
     session.execute(delete(Account).where(Account.salesforce_id.in_(SAMPLE_IDS)))
@@ -169,8 +185,10 @@ class Demo:
         if to <= self.now:
             raise ValueError(f"the demo's clock only moves forward ({self.now} -> {to})")
         self.now = to
-        self.echo(f"\n━━━━ Time passes: it is now {self.now.astimezone(self.settings.tz):%A %Y-%m-%d %H:%M} "
-                  f"({self.settings.timezone})")
+        self.echo(
+            f"\n━━━━ Time passes: it is now {self.now.astimezone(self.settings.tz):%A %Y-%m-%d %H:%M} "
+            f"({self.settings.timezone})"
+        )
 
     def step(self, title: str) -> None:
         self.echo(f"\n━━ {title}")
@@ -203,9 +221,15 @@ def run_demo(database_url: str, echo: Callable[[str], None] = print) -> None:
     secret = secrets.token_hex(16)
     now = dt.datetime.now(dt.UTC)  # the story's clock starts now (the team is in UTC)
     settings = load_settings(
-        SLACK_BOT_TOKEN="xoxb-sandbox", SLACK_SIGNING_SECRET=secret, SLACK_API_URL=sandbox.api_url,
-        DATABASE_URL=database_url, TABOT_TA_LEADERSHIP=LEAD, TABOT_SALES_LEADERSHIP=SALES,
-        TABOT_CHURN_RETRO_SPONSOR=SPONSOR, TABOT_RSD="U0RSD01", TABOT_TA_DIRECTOR="U0DIR01",
+        SLACK_BOT_TOKEN="xoxb-sandbox",
+        SLACK_SIGNING_SECRET=secret,
+        SLACK_API_URL=sandbox.api_url,
+        DATABASE_URL=database_url,
+        TABOT_TA_LEADERSHIP=LEAD,
+        TABOT_SALES_LEADERSHIP=SALES,
+        TABOT_CHURN_RETRO_SPONSOR=SPONSOR,
+        TABOT_RSD="U0RSD01",
+        TABOT_TA_DIRECTOR="U0DIR01",
         # the next Lighthouse meeting is tomorrow at 16:00; its agenda is up from 48 hours before
         TABOT_LIGHTHOUSE_ANCHOR_DATE=(now.date() + dt.timedelta(days=1)).isoformat(),
         TABOT_LIGHTHOUSE_POST_HOURS_BEFORE="48",
@@ -217,13 +241,16 @@ def run_demo(database_url: str, echo: Callable[[str], None] = print) -> None:
         raise NotTheDemosDatabase(
             f"{database_url} holds accounts that are not the demo's ({', '.join(foreign)}, ...): the demo runs "
             f"its jobs over every account, so it runs only on its own database. Leave out --database (it uses "
-            f"{DEMO_DATABASE}) or give it an empty one. Nothing was changed.")
+            f"{DEMO_DATABASE}) or give it an empty one. Nothing was changed."
+        )
     ensure_schema(ctx.engine)
     server = BotServer(create_app(ctx), ctx.engine, port=0, threads=4, worker=ctx.delivery_worker()).start()
     demo = Demo(ctx, sandbox, SlackDriver(server.url, secret, sandbox), echo, now, server)
     try:
-        echo(f"tabot demo: the bot at {server.url}/slack/events, Slack's stand-in at {sandbox.api_url}, "
-             f"database {database_url}")
+        echo(
+            f"tabot demo: the bot at {server.url}/slack/events, Slack's stand-in at {sandbox.api_url}, "
+            f"database {database_url}"
+        )
         with transaction(ctx.sessions) as session:
             reset_sample_accounts(session)
         for chapter in _chapters():

@@ -12,12 +12,17 @@ from . import AE, OUTSIDER, TA, Demo, sample_account_ids
 
 
 def reset(session) -> None:
-    session.execute(delete(SlackMessage).where(SlackMessage.subject_type == "account",
-                                               SlackMessage.subject_id.in_(sample_account_ids())))
+    session.execute(
+        delete(SlackMessage).where(
+            SlackMessage.subject_type == "account", SlackMessage.subject_id.in_(sample_account_ids())
+        )
+    )
 
 
 def _cards(demo: Demo, user: str) -> list[dict]:
-    return [e for e in demo.sandbox.ephemerals if e["user"] == user and e["blocks"] and e["blocks"][0]["type"] == "header"]
+    return [
+        e for e in demo.sandbox.ephemerals if e["user"] == user and e["blocks"] and e["blocks"][0]["type"] == "header"
+    ]
 
 
 def _card_after(demo: Demo, user: str, action) -> dict:
@@ -35,8 +40,10 @@ def run(demo: Demo) -> None:
     demo.show()
     [image] = [b for b in card["blocks"] if b["type"] == "image"]
     chart = next(f for f in sandbox.files if f["id"] == image["slack_file"]["id"])
-    echo(f"  (the chart: {chart['name']}, a {chart['size']:,}-byte PNG shared in no channel; the card's image "
-         f"block shows it by its file id {chart['id']})")
+    echo(
+        f"  (the chart: {chart['name']}, a {chart['size']:,}-byte PNG shared in no channel; the card's image "
+        f"block shows it by its file id {chart['id']})"
+    )
 
     demo.step("Otto, who is on no account team, tries /account acme")
     before = len(sandbox.responses)
@@ -46,8 +53,13 @@ def run(demo: Demo) -> None:
     demo.skip()
 
     demo.step("Abe clicks Share in channel: the card, with the same chart, for everyone in #general")
-    share = next(e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
-                 if e["action_id"] == "share_account_card")
+    share = next(
+        e
+        for b in card["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "share_account_card"
+    )
     posted = len(sandbox.messages("general"))
     slack.click(AE, "share_account_card", share["value"], message=card, block_id="account_card_actions")
     demo.wait(lambda: len(sandbox.messages("general")) > posted)
@@ -55,6 +67,17 @@ def run(demo: Demo) -> None:
 
     demo.step("Tara (TA) writes '@tabot globex' in #general")
     general = sandbox.workspace.channel_id("general")
-    _card_after(demo, TA, lambda: slack.event({"type": "app_mention", "user": TA, "text": "<@U0TABOT> globex",
-                                               "channel": general, "ts": "1700000000.000900"}))
+    _card_after(
+        demo,
+        TA,
+        lambda: slack.event(
+            {
+                "type": "app_mention",
+                "user": TA,
+                "text": "<@U0TABOT> globex",
+                "channel": general,
+                "ts": "1700000000.000900",
+            }
+        ),
+    )
     demo.show()

@@ -21,10 +21,12 @@ LEAD = "U0LEAD1"
 def reset(session) -> None:
     retros = list(session.scalars(select(ChurnRetro.id).where(ChurnRetro.account_id.in_(sample_account_ids()))))
     actions = list(session.scalars(select(RetroAction.id).where(RetroAction.retro_id.in_(retros))))
-    session.execute(delete(SlackMessage).where(SlackMessage.subject_type == "churn_retro",
-                                               SlackMessage.subject_id.in_(retros)))
-    session.execute(delete(SlackMessage).where(SlackMessage.subject_type == "retro_action",
-                                               SlackMessage.subject_id.in_(actions)))
+    session.execute(
+        delete(SlackMessage).where(SlackMessage.subject_type == "churn_retro", SlackMessage.subject_id.in_(retros))
+    )
+    session.execute(
+        delete(SlackMessage).where(SlackMessage.subject_type == "retro_action", SlackMessage.subject_id.in_(actions))
+    )
     session.execute(delete(ChurnRetro).where(ChurnRetro.id.in_(retros)))
 
 
@@ -36,8 +38,13 @@ def renewal_file(demo: Demo) -> str:
 
 
 def _button(message: dict, action_id: str) -> str:
-    return next(e["value"] for b in message.get("blocks") or [] if b["type"] == "actions" for e in b["elements"]
-                if e["action_id"] == action_id)
+    return next(
+        e["value"]
+        for b in message.get("blocks") or []
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == action_id
+    )
 
 
 def _latest_with(demo: Demo, user: str, action_id: str) -> dict:
@@ -52,23 +59,31 @@ def run(demo: Demo) -> None:
         summary = import_accounts(session, io.StringIO(renewal_file(demo)), slack_user_resolver(ctx.slack.client))
         asked = churn_realised(session, ctx.slack, ctx.settings, summary.realised, demo.now, demo.today)
     ctx.deliver_owed()
-    echo(f"  {len(summary.realised)} realised churn, {len(asked)} churn retro asked for "
-         f"($220,000 lost is above the {ctx.settings.churn_retro_arr_threshold:,.0f} threshold, and seats went down)")
+    echo(
+        f"  {len(summary.realised)} realised churn, {len(asked)} churn retro asked for "
+        f"($220,000 lost is above the {ctx.settings.churn_retro_arr_threshold:,.0f} threshold, and seats went down)"
+    )
     demo.show()
 
     demo.step("Tara clicks Start the retro and fills it in")
     ask = _latest_with(demo, TA, "start_retro")
-    view = demo.modal_after(lambda: slack.click(TA, "start_retro", _button(ask, "start_retro"), message=ask,
-                                                block_id="retro_actions"))
+    view = demo.modal_after(
+        lambda: slack.click(TA, "start_retro", _button(ask, "start_retro"), message=ask, block_id="retro_actions")
+    )
     demo.show()
-    slack.submit_view(TA, view, {
-        "closed_lost_category": "Consolidation",
-        "closed_lost_reason": "The platform team consolidated onto one vendor for two of three business units",
-        "timeline": "March: champion left\nJune: new VP started a tools review\nOctober: renewal cut to one BU",
-        "lessons": "Multi-thread beyond a single champion\nTrack seat utilisation monthly, not at renewal\n"
-                   "Bring the exec sponsor in before the tools review starts",
-        "call_to_action_1": "Add champion risk to the monthly health check", "call_to_action_owner_1": LEAD,
-    })
+    slack.submit_view(
+        TA,
+        view,
+        {
+            "closed_lost_category": "Consolidation",
+            "closed_lost_reason": "The platform team consolidated onto one vendor for two of three business units",
+            "timeline": "March: champion left\nJune: new VP started a tools review\nOctober: renewal cut to one BU",
+            "lessons": "Multi-thread beyond a single champion\nTrack seat utilisation monthly, not at renewal\n"
+            "Bring the exec sponsor in before the tools review starts",
+            "call_to_action_1": "Add champion risk to the monthly health check",
+            "call_to_action_owner_1": LEAD,
+        },
+    )
     demo.wait(lambda: any(f["name"].startswith("churn-retro-") for f in sandbox.files))
     demo.show()
 

@@ -24,8 +24,9 @@ JOB = "follow-up-reminders"
 
 def reset(session) -> None:
     follow_ups = list(session.scalars(select(FollowUp.id).where(FollowUp.account_id.in_(sample_account_ids()))))
-    session.execute(delete(SlackMessage).where(SlackMessage.subject_type == "follow_up",
-                                               SlackMessage.subject_id.in_(follow_ups)))
+    session.execute(
+        delete(SlackMessage).where(SlackMessage.subject_type == "follow_up", SlackMessage.subject_id.in_(follow_ups))
+    )
     session.execute(delete(FollowUp).where(FollowUp.id.in_(follow_ups)))
 
 
@@ -35,16 +36,24 @@ def _latest_dm(demo: Demo, user: str) -> dict:
 
 
 def _value(message: dict, action_id: str) -> str:
-    return next(e["value"] for b in message.get("blocks") or [] if b["type"] == "actions"
-                for e in b["elements"] if e["action_id"] == action_id)
+    return next(
+        e["value"]
+        for b in message.get("blocks") or []
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == action_id
+    )
 
 
 def run(demo: Demo) -> None:
     ctx, sandbox, slack, echo = demo.ctx, demo.sandbox, demo.slack, demo.echo
     workspace = sandbox.workspace
     demo.step("Abe (AE) relays a customer ask in #general; Tara (TA) runs ⋯ → Create follow-up on it")
-    message = workspace.add_message(workspace.channel("general"), {
-        "user": AE, "text": "Ada (Acme's platform lead) wants the SSO timeline before the renewal call"}, None)
+    message = workspace.add_message(
+        workspace.channel("general"),
+        {"user": AE, "text": "Ada (Acme's platform lead) wants the SSO timeline before the renewal call"},
+        None,
+    )
     demo.skip()
     view = demo.modal_after(lambda: slack.shortcut(TA, "create_follow_up", message))
     demo.show()
@@ -53,8 +62,16 @@ def run(demo: Demo) -> None:
     due = demo.today + dt.timedelta(days=1)
     echo(f"  (Tara picks Acme Corp, owner Abe, due {due}, and a note)")
     dms = len(sandbox.messages(AE))
-    slack.submit_view(TA, view, {"account": str(acme), "owner": AE, "due": due.isoformat(),
-                                 "note": "Send Ada the SSO timeline; check the date with product"})
+    slack.submit_view(
+        TA,
+        view,
+        {
+            "account": str(acme),
+            "owner": AE,
+            "due": due.isoformat(),
+            "note": "Send Ada the SSO timeline; check the date with product",
+        },
+    )
     demo.wait(lambda: len(sandbox.messages(AE)) > dms)
     demo.show()
 
@@ -70,15 +87,26 @@ def run(demo: Demo) -> None:
     abes_today = demo.now.astimezone(zone).date()
     with transaction(ctx.sessions) as session:  # one Tara made for Abe yesterday, due today
         globex = session.scalars(select(Account).where(Account.salesforce_id == f"{SAMPLE_PREFIX}GLBX")).one()
-        session.add(FollowUp(account_id=globex.id, owner_user_id=AE, created_by=TA, due_date=abes_today,
-                             note="Confirm Globex's exec sponsor for the QBR", owner_tz=str(zone),
-                             status=FollowUpStatus.OPEN, created_at=demo.now - dt.timedelta(days=1)))
+        session.add(
+            FollowUp(
+                account_id=globex.id,
+                owner_user_id=AE,
+                created_by=TA,
+                due_date=abes_today,
+                note="Confirm Globex's exec sponsor for the QBR",
+                owner_tz=str(zone),
+                status=FollowUpStatus.OPEN,
+                created_at=demo.now - dt.timedelta(days=1),
+            )
+        )
     # the job runs every 15 minutes; the reminder goes at the first run from 09:00 on Abe's clock
     # (which is today on the team's clock too: before 09:00 in New York it is the same day in UTC)
     morning = dt.datetime.combine(abes_today, demo.settings.follow_up_reminder_time, tzinfo=zone)
     when = max(demo.now, morning)
-    demo.step(f"Tara made Abe another follow-up yesterday, on Globex, due today. The {JOB} job at "
-              f"{when.astimezone(zone):%H:%M} in Abe's Slack time zone ({zone}): his reminder, with Done and Snooze")
+    demo.step(
+        f"Tara made Abe another follow-up yesterday, on Globex, due today. The {JOB} job at "
+        f"{when.astimezone(zone):%H:%M} in Abe's Slack time zone ({zone}): his reminder, with Done and Snooze"
+    )
     first = run_job(ctx, JOB, at=when)
     again = run_job(ctx, JOB, at=when + dt.timedelta(minutes=15))
     demo.show()

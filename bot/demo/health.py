@@ -22,8 +22,9 @@ def reset(session) -> None:
     accounts = sample_account_ids()
     episodes = list(session.scalars(select(RedEpisode.id).where(RedEpisode.account_id.in_(accounts))))
     session.execute(delete(RedEpisode).where(RedEpisode.id.in_(episodes)))
-    session.execute(delete(SlackMessage).where(SlackMessage.subject_type == "red_episode",
-                                               SlackMessage.subject_id.in_(episodes)))
+    session.execute(
+        delete(SlackMessage).where(SlackMessage.subject_type == "red_episode", SlackMessage.subject_id.in_(episodes))
+    )
     session.execute(delete(HealthRating).where(HealthRating.account_id.in_(accounts)))
 
 
@@ -31,33 +32,51 @@ def run(demo: Demo) -> None:
     ctx, sandbox, slack, echo = demo.ctx, demo.sandbox, demo.slack, demo.echo
     demo.step("An admin imports the book of business (tabot import accounts)")
     with transaction(ctx.sessions) as session:
-        summary = import_accounts(session, io.StringIO(sample_accounts(demo.today)), slack_user_resolver(ctx.slack.client),
-                                  scaled_success_below=ctx.settings.scaled_success_arr_below)  # as `tabot import` does
+        summary = import_accounts(
+            session,
+            io.StringIO(sample_accounts(demo.today)),
+            slack_user_resolver(ctx.slack.client),
+            scaled_success_below=ctx.settings.scaled_success_arr_below,
+        )  # as `tabot import` does
         record_imported_health(session, ctx.settings, summary.crm_health, demo.now)
-    echo(f"  {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged "
-         f"(emails resolved with users.lookupByEmail)")
+    echo(
+        f"  {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged "
+        f"(emails resolved with users.lookupByEmail)"
+    )
     demo.skip()
 
     demo.step("Tara (TA) types: /health acme red Champion left; usage down 40% since September")
-    view = demo.modal_after(lambda: slack.command(TA, "/health", "acme red Champion left; usage down 40% since September"))
+    view = demo.modal_after(
+        lambda: slack.command(TA, "/health", "acme red Champion left; usage down 40% since September")
+    )
     demo.show()
-    demo.step("Tara sets her pulse to poor and submits the modal: the alert, its thread, and Acme's 12-month "
-              "chart in the thread")
+    demo.step(
+        "Tara sets her pulse to poor and submits the modal: the alert, its thread, and Acme's 12-month "
+        "chart in the thread"
+    )
     slack.submit_view(TA, view, {"ta_pulse": "poor", "traits": ["access_to_buyer"]})
     demo.wait(lambda: len(sandbox.messages("red-accounts")) >= 2)
     demo.wait(lambda: _chart_owed(ctx), timeout=15)  # drawn once the modal is answered
     demo.show()
     if _chart_owed(ctx):
-        echo("  (the chart in the thread: a PNG the bot drew, uploaded shared nowhere and shown in the reply's "
-             "image block)")
+        echo(
+            "  (the chart in the thread: a PNG the bot drew, uploaded shared nowhere and shown in the reply's "
+            "image block)"
+        )
 
     demo.step("Abe (AE) clicks Update health in the thread and rates Acme yellow")
     alert = [m for m in sandbox.messages("red-accounts") if m.get("blocks") and "thread_ts" in m][-1]
     ask = sandbox.thread("red-accounts", alert["thread_ts"])[1]
-    view = demo.modal_after(lambda: slack.click(AE, "update_health", ask["blocks"][-1]["elements"][0]["value"],
-                                                message=ask, block_id="red_alert_actions"))
-    slack.submit_view(AE, view, {"rating": "yellow", "reason": "New champion named; exec sponsor call booked",
-                                 "traits": ["active_champion"]})
+    view = demo.modal_after(
+        lambda: slack.click(
+            AE, "update_health", ask["blocks"][-1]["elements"][0]["value"], message=ask, block_id="red_alert_actions"
+        )
+    )
+    slack.submit_view(
+        AE,
+        view,
+        {"rating": "yellow", "reason": "New champion named; exec sponsor call booked", "traits": ["active_champion"]},
+    )
     demo.wait(lambda: any(m.get("edited") for m in sandbox.messages("red-accounts")))
     demo.show()
 
@@ -90,4 +109,6 @@ def run(demo: Demo) -> None:
 def _chart_owed(ctx) -> bool:
     """The red alert's chart is owed (the modal's rating is answered first, the chart drawn after)."""
     with ctx.sessions() as session:
-        return session.scalars(select(SlackMessage.id).where(SlackMessage.purpose == PURPOSE).limit(1)).first() is not None
+        return (
+            session.scalars(select(SlackMessage.id).where(SlackMessage.purpose == PURPOSE).limit(1)).first() is not None
+        )

@@ -15,8 +15,10 @@ def run(demo: Demo) -> None:
     ctx, echo, settings = demo.ctx, demo.echo, demo.settings
     upcoming = PlanningCadence.from_settings(settings).quarter(demo.today).next()
     demo.advance(dt.datetime.combine(upcoming.start, settings.daily_jobs_time, tzinfo=settings.tz))
-    demo.step(f"{upcoming.label} starts today: the planning job runs and each TA and AE gets one DM with the plans "
-              "due from them")
+    demo.step(
+        f"{upcoming.label} starts today: the planning job runs and each TA and AE gets one DM with the plans "
+        "due from them"
+    )
     run_ = run_job(ctx, "planning", at=demo.now)
     again = run_job(ctx, "planning", at=demo.now + dt.timedelta(hours=6))
     demo.show()

@@ -23,31 +23,38 @@ def reset(session) -> None:
     accounts = sample_account_ids()
     session.execute(delete(OnboardingTask).where(OnboardingTask.account_id.in_(accounts)))
     session.execute(delete(TrainingDelivery).where(TrainingDelivery.account_id.in_(accounts)))
-    session.execute(delete(SlackMessage).where(SlackMessage.subject_type == "account",
-                                               SlackMessage.subject_id.in_(accounts)))
+    session.execute(
+        delete(SlackMessage).where(SlackMessage.subject_type == "account", SlackMessage.subject_id.in_(accounts))
+    )
 
 
 def _import_stage(demo: Demo, stage: str) -> None:
     close = demo.today + dt.timedelta(days=10 if stage == "6" else 0)  # the deal closes today at stage 7
     start = close + dt.timedelta(days=1)
-    csv = ("salesforce_id,name,tier,segment,arr,seats,close_date,contract_start,renewal_date,ta,ae,ce,stage\n"
-           f"{HOOLI},Hooli,1,Strategic,900000,2500,{close},{start},{start.replace(year=start.year + 1)},"
-           f"tara@example.com,abe@example.com,cece@example.com,{stage}\n")
+    csv = (
+        "salesforce_id,name,tier,segment,arr,seats,close_date,contract_start,renewal_date,ta,ae,ce,stage\n"
+        f"{HOOLI},Hooli,1,Strategic,900000,2500,{close},{start},{start.replace(year=start.year + 1)},"
+        f"tara@example.com,abe@example.com,cece@example.com,{stage}\n"
+    )
     ctx = demo.ctx
     with transaction(ctx.sessions) as session:  # the import and the asks it owes commit together
         summary = import_accounts(session, io.StringIO(csv), slack_user_resolver(ctx.slack.client))
-        announced = announce_stage_changes(session, ctx.slack, demo.settings, summary.stage_changes, demo.now,
-                                           ctx.slack.display_name)
-    demo.echo(f"  {summary.created} created, {summary.updated} updated; "
-              + (", ".join(f"{a.name} reached stage {a.stage}" for a in announced) or "no stage reached"))
+        announced = announce_stage_changes(
+            session, ctx.slack, demo.settings, summary.stage_changes, demo.now, ctx.slack.display_name
+        )
+    demo.echo(
+        f"  {summary.created} created, {summary.updated} updated; "
+        + (", ".join(f"{a.name} reached stage {a.stage}" for a in announced) or "no stage reached")
+    )
 
 
 def _with_block(demo: Demo, user: str, block_id: str) -> dict:
     found: list[dict] = []
 
     def look() -> bool:
-        found[:] = [m for m in demo.sandbox.messages(user)
-                    if any(b.get("block_id") == block_id for b in m.get("blocks") or [])]
+        found[:] = [
+            m for m in demo.sandbox.messages(user) if any(b.get("block_id") == block_id for b in m.get("blocks") or [])
+        ]
         return bool(found)
 
     demo.wait(look)

@@ -48,19 +48,25 @@ def run(demo: Demo) -> None:
         kept = session.scalars(select(CustomerMessage).order_by(CustomerMessage.at)).all()
         touch = session.scalars(select(Touchpoint).where(Touchpoint.source == "channel")).one()
         for message in kept:
-            echo(f"  (tabot keeps: {readable(sandbox, f'<@{message.user_id}>')} at "
-                 f"{message.at.astimezone(settings.tz):%H:%M:%S}, a question: {'yes' if message.is_question else 'no'}, "
-                 f"answered by {readable(sandbox, f'<@{message.answered_by}>') if message.answered_by else 'nobody yet'}, "
-                 f"text: {message.text or 'not kept'})")
-        echo(f"  (Acme's last touchpoint: {readable(sandbox, touch.note)}, "
-             f"{touch.happened_at.astimezone(settings.tz):%H:%M:%S}: one a day for the channel, moved to the latest)")
+            echo(
+                f"  (tabot keeps: {readable(sandbox, f'<@{message.user_id}>')} at "
+                f"{message.at.astimezone(settings.tz):%H:%M:%S}, a question: {'yes' if message.is_question else 'no'}, "
+                f"answered by {readable(sandbox, f'<@{message.answered_by}>') if message.answered_by else 'nobody yet'}, "
+                f"text: {message.text or 'not kept'})"
+            )
+        echo(
+            f"  (Acme's last touchpoint: {readable(sandbox, touch.note)}, "
+            f"{touch.happened_at.astimezone(settings.tz):%H:%M:%S}: one a day for the channel, moved to the latest)"
+        )
         asked = next(m.at for m in kept if m.ts == second["ts"])
     demo.show()
 
     due = add_business_hours(asked, settings.customer_answer_business_hours, business_hours(settings))
-    demo.step(f"The customer-questions job, run once the QBR question has waited "
-              f"{settings.customer_answer_business_hours:g} business hours ({due.astimezone(settings.tz):%a %H:%M}): "
-              "one DM to Tara")
+    demo.step(
+        f"The customer-questions job, run once the QBR question has waited "
+        f"{settings.customer_answer_business_hours:g} business hours ({due.astimezone(settings.tz):%a %H:%M}): "
+        "one DM to Tara"
+    )
     flagged = run_job(ctx, "customer-questions", at=due)
     again = run_job(ctx, "customer-questions", at=due + dt.timedelta(hours=1))
     demo.show()

@@ -23,16 +23,20 @@ def run(demo: Demo) -> None:
     sandbox, slack, echo = demo.sandbox, demo.slack, demo.echo
     demo.step("Abe (AE) types /tabot subscribe: renewals with no plan and accounts nobody has touched, at once")
     view = demo.modal_after(lambda: slack.command(AE, "/tabot", "subscribe"))
-    slack.submit_view(AE, view, {"signal_kinds": ["renewal_no_plan", "no_touchpoint"], "signal_scope": "mine",
-                                 "signal_mode": "immediate"})
+    slack.submit_view(
+        AE,
+        view,
+        {"signal_kinds": ["renewal_no_plan", "no_touchpoint"], "signal_scope": "mine", "signal_mode": "immediate"},
+    )
     demo.show()
 
     demo.step("The signals job runs (every 15 minutes): one DM to Abe with what his accounts show")
     first = run_job(demo.ctx, "signals", at=demo.now)
     demo.show()
     alert = next(m for m in reversed(sandbox.messages(AE)) if "blocks" in m and len(m["blocks"]) > 1)
-    snooze = next(e for b in alert["blocks"] if b["type"] == "actions" for e in b["elements"]
-                  if e["action_id"] == "snooze_signal")
+    snooze = next(
+        e for b in alert["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == "snooze_signal"
+    )
 
     demo.step("Otto clicks Snooze on Abe's alert (forwarded to him); then Abe does")
     slack.click(OUTSIDER, "snooze_signal", snooze["value"], message=alert)
@@ -46,5 +50,7 @@ def run(demo: Demo) -> None:
 
     again = run_job(demo.ctx, "signals", at=demo.now)
     demo.show()
-    echo(f"  signals: {first.status}, {first.sent} sent (run again: {again.sent} sent; each signal is told once "
-         "while it lasts)")
+    echo(
+        f"  signals: {first.status}, {first.sent} sent (run again: {again.sent} sent; each signal is told once "
+        "while it lasts)"
+    )

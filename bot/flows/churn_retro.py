@@ -62,7 +62,9 @@ def action_subject(action_id: int) -> str:
 
 
 def eligibility(retro: ChurnRetro, settings: Settings) -> Eligibility:
-    return retro_eligibility(retro.churned_arr, retro.seats_before, retro.seats_after, settings.churn_retro_arr_threshold)
+    return retro_eligibility(
+        retro.churned_arr, retro.seats_before, retro.seats_after, settings.churn_retro_arr_threshold
+    )
 
 
 def sponsors(settings: Settings) -> frozenset[str]:
@@ -109,8 +111,9 @@ class Stored(enum.StrEnum):
     REOPENED = "reopened"  # edited after its review was held: back to completed, to review again
 
 
-def store_retro(session: Session, form: RetroForm, user: str, settings: Settings,
-                now: dt.datetime) -> tuple[ChurnRetro, Stored]:
+def store_retro(
+    session: Session, form: RetroForm, user: str, settings: Settings, now: dt.datetime
+) -> tuple[ChurnRetro, Stored]:
     """Store the completed retro (creating it when nobody asked for one). Lessons are the
     sponsor's; an unchanged item keeps its done state. A retro edited after its review was
     held goes back to completed: the review it had was of another text."""
@@ -119,8 +122,14 @@ def store_retro(session: Session, form: RetroForm, user: str, settings: Settings
         retro = open_retro(session, form.account_id)
     if retro is None:
         account = session.get(Account, form.account_id)
-        retro = ChurnRetro(account_id=account.id, status=RetroStatus.REQUESTED, ta_user_id=account.ta_user_id,
-                           requested_at=now, closed_lost_reason="", timeline="")
+        retro = ChurnRetro(
+            account_id=account.id,
+            status=RetroStatus.REQUESTED,
+            ta_user_id=account.ta_user_id,
+            requested_at=now,
+            closed_lost_reason="",
+            timeline="",
+        )
         session.add(retro)
     retro.churn_type = form.churn_type
     retro.arr_before, retro.arr_after = form.arr_before, form.arr_after
@@ -150,9 +159,15 @@ def store_retro(session: Session, form: RetroForm, user: str, settings: Settings
 
 # --- the document --------------------------------------------------------------------------------
 def document_context(retro: ChurnRetro, settings: Settings, names: Names) -> dict:
-    return {"tz": settings.tz, "retro": retro, "account": retro.account, "names": names,
-            "eligibility": eligibility(retro, settings),
-            "churn_type": msg.churn_type_label(retro.churn_type), "status": retro.status.value.replace("_", " ")}
+    return {
+        "tz": settings.tz,
+        "retro": retro,
+        "account": retro.account,
+        "names": names,
+        "eligibility": eligibility(retro, settings),
+        "churn_type": msg.churn_type_label(retro.churn_type),
+        "status": retro.status.value.replace("_", " "),
+    }
 
 
 def render_markdown(retro: ChurnRetro, settings: Settings, names: Names) -> str:
@@ -168,8 +183,15 @@ def pdf_filename(retro: ChurnRetro) -> str:
     return f"churn-retro-{retro.account.salesforce_id}.pdf"
 
 
-def announce_completed(session: Session, slack: SlackGateway, settings: Settings, retro: ChurnRetro, user: str,
-                       stored: Stored, names: Names) -> None:
+def announce_completed(
+    session: Session,
+    slack: SlackGateway,
+    settings: Settings,
+    retro: ChurnRetro,
+    user: str,
+    stored: Stored,
+    names: Names,
+) -> None:
     """Ask the TA to book the review with the AE and sponsor (the PDF in the thread); an edit
     posts the new PDF in the same thread. An edit after the review takes *Publish* away from the
     sponsor and asks for the review again."""
@@ -177,24 +199,44 @@ def announce_completed(session: Session, slack: SlackGateway, settings: Settings
     request = SlackGateway.find(session, subject)
     first = stored is Stored.FIRST
     if stored is Stored.REOPENED:
-        _take_buttons_away(session, slack, retro, "publish_request",
-                           f":pencil2: {mention(user)} edited the churn retro for *{escape_mrkdwn(retro.account.name)}* "
-                           "after its review: it is to be reviewed again before it is published.")
+        _take_buttons_away(
+            session,
+            slack,
+            retro,
+            "publish_request",
+            f":pencil2: {mention(user)} edited the churn retro for *{escape_mrkdwn(retro.account.name)}* "
+            "after its review: it is to be reviewed again before it is published.",
+        )
     if first or request is None or stored is Stored.REOPENED:
         text, blocks = msg.review_request(retro, user)
-        request = slack.post(session, retro.ta_user_id or retro.account.ta_user_id or user, subject,
-                             text=text, blocks=blocks)
+        request = slack.post(
+            session, retro.ta_user_id or retro.account.ta_user_id or user, subject, text=text, blocks=blocks
+        )
         sponsor = sponsor_of(retro, settings)
         if sponsor and sponsor != (retro.ta_user_id or user) and stored is not Stored.REOPENED:  # reopened: its
             # publish request now says so
-            slack.dm(session, sponsor, text=f":white_check_mark: {mention(user)} completed the churn retro for "
-                                   f"*{escape_mrkdwn(retro.account.name)}*; {mention(retro.ta_user_id)} is booking "
-                                   "the review with you and the AE.")
+            slack.dm(
+                session,
+                sponsor,
+                text=f":white_check_mark: {mention(user)} completed the churn retro for "
+                f"*{escape_mrkdwn(retro.account.name)}*; {mention(retro.ta_user_id)} is booking "
+                "the review with you and the AE.",
+            )
     else:
-        slack.reply(session, request, Subject("churn_retro", retro.id, "edited"),
-                    text=f":pencil2: {mention(user)} edited the churn retro; the updated document is attached.")
-    slack.upload(session, request, content=render_pdf(retro, settings, names), filename=pdf_filename(retro),
-                 title=f"Churn retro: {retro.account.name}", thread=request)
+        slack.reply(
+            session,
+            request,
+            Subject("churn_retro", retro.id, "edited"),
+            text=f":pencil2: {mention(user)} edited the churn retro; the updated document is attached.",
+        )
+    slack.upload(
+        session,
+        request,
+        content=render_pdf(retro, settings, names),
+        filename=pdf_filename(retro),
+        title=f"Churn retro: {retro.account.name}",
+        thread=request,
+    )
 
 
 def _take_buttons_away(session: Session, slack: SlackGateway, retro: ChurnRetro, purpose: str, note: str) -> None:
@@ -204,8 +246,9 @@ def _take_buttons_away(session: Session, slack: SlackGateway, retro: ChurnRetro,
         slack.update(message, text=text, blocks=blocks)
 
 
-def hold_review(session: Session, slack: SlackGateway, settings: Settings, retro: ChurnRetro, user: str,
-                now: dt.datetime) -> str:
+def hold_review(
+    session: Session, slack: SlackGateway, settings: Settings, retro: ChurnRetro, user: str, now: dt.datetime
+) -> str:
     """Record the review call; ask the sponsor to publish. Returns "held", "not_allowed",
     "not_completed" or "already"."""
     if not may_start_retro(user, retro.account.team, settings.leadership, settings.churn_retro_sponsor):
@@ -217,16 +260,33 @@ def hold_review(session: Session, slack: SlackGateway, settings: Settings, retro
     retro.status, retro.review_held_at = RetroStatus.REVIEW_HELD, now
     session.flush()
     name = escape_mrkdwn(retro.account.name)
-    _take_buttons_away(session, slack, retro, "review_request",
-                       f":white_check_mark: Review of the churn retro for *{name}* held ({mention(user)}, {local_day(now, settings.tz)}).")
+    _take_buttons_away(
+        session,
+        slack,
+        retro,
+        "review_request",
+        f":white_check_mark: Review of the churn retro for *{name}* held ({mention(user)}, {local_day(now, settings.tz)}).",
+    )
     text, blocks = msg.publish_request(retro, user, settings.retro_channel)
-    slack.post(session, sponsor_of(retro, settings) or user, Subject("churn_retro", retro.id, "publish_request"),
-               text=text, blocks=blocks)
+    slack.post(
+        session,
+        sponsor_of(retro, settings) or user,
+        Subject("churn_retro", retro.id, "publish_request"),
+        text=text,
+        blocks=blocks,
+    )
     return "held"
 
 
-def publish(session: Session, slack: SlackGateway, settings: Settings, retro: ChurnRetro, user: str,
-            now: dt.datetime, names: Names) -> str:
+def publish(
+    session: Session,
+    slack: SlackGateway,
+    settings: Settings,
+    retro: ChurnRetro,
+    user: str,
+    now: dt.datetime,
+    names: Names,
+) -> str:
     """Upload the PDF with its summary to the retro channel, then tell each owner what they own.
     Returns "published", "not_allowed", "not_reviewed" or "already"."""
     if not is_sponsor(user, sponsors(settings)):
@@ -235,26 +295,42 @@ def publish(session: Session, slack: SlackGateway, settings: Settings, retro: Ch
         return "already"
     if retro.status != RetroStatus.REVIEW_HELD:
         return "not_reviewed"
-    slack.upload(session, settings.retro_channel, content=render_pdf(retro, settings, names),
-                        filename=pdf_filename(retro), title=f"Churn retro: {retro.account.name}",
-                        initial_comment=msg.publication_summary(retro))
+    slack.upload(
+        session,
+        settings.retro_channel,
+        content=render_pdf(retro, settings, names),
+        filename=pdf_filename(retro),
+        title=f"Churn retro: {retro.account.name}",
+        initial_comment=msg.publication_summary(retro),
+    )
     retro.status, retro.published_at, retro.published_by = RetroStatus.PUBLISHED, now, user
     session.flush()
-    _take_buttons_away(session, slack, retro, "publish_request",
-                       f":white_check_mark: Published the churn retro for *{escape_mrkdwn(retro.account.name)}* "
-                       f"in #{escape_mrkdwn(settings.retro_channel.lstrip('#'))}.")
+    _take_buttons_away(
+        session,
+        slack,
+        retro,
+        "publish_request",
+        f":white_check_mark: Published the churn retro for *{escape_mrkdwn(retro.account.name)}* "
+        f"in #{escape_mrkdwn(settings.retro_channel.lstrip('#'))}.",
+    )
     send_owner_reminders(session, slack, retro.actions, rule="assigned", period="published", now=now)
     return "published"
 
 
-def send_owner_reminders(session: Session, slack: SlackGateway, actions: list[RetroAction], *, rule: str,
-                         period: str, now: dt.datetime) -> int:
+def send_owner_reminders(
+    session: Session, slack: SlackGateway, actions: list[RetroAction], *, rule: str, period: str, now: dt.datetime
+) -> int:
     """DM each owner their open lessons and calls to action, one message per owner and retro,
     each item with *Mark done*; an item goes once per (rule, period). Returns messages sent."""
     due: dict[tuple[str, int], list[RetroAction]] = {}
     for action in actions:
-        if action.owner_user_id and action.done_at is None and record_sent(
-                session, JOB, rule, action_subject(action.id), period, recipient=action.owner_user_id, now=now):
+        if (
+            action.owner_user_id
+            and action.done_at is None
+            and record_sent(
+                session, JOB, rule, action_subject(action.id), period, recipient=action.owner_user_id, now=now
+            )
+        ):
             due.setdefault((action.owner_user_id, action.retro_id), []).append(action)
     for (owner, retro_id), items in due.items():
         text, blocks = msg.owner_reminder(items[0].retro, items, first=rule == "assigned")
@@ -265,11 +341,18 @@ def send_owner_reminders(session: Session, slack: SlackGateway, actions: list[Re
 def _clicked_message(session: Session, clicked: ClickedMessage, action: RetroAction) -> SlackMessage:
     """The reminder a button was clicked on, as the bot recorded it; a reminder sent before
     reminders were recorded is recorded now from the address Slack sent with the click."""
-    message = session.scalar(select(SlackMessage).where(SlackMessage.channel == clicked.channel,
-                                                        SlackMessage.ts == clicked.ts))
+    message = session.scalar(
+        select(SlackMessage).where(SlackMessage.channel == clicked.channel, SlackMessage.ts == clicked.ts)
+    )
     if message is None:
-        message = SlackMessage(channel=clicked.channel, ts=clicked.ts, queue=clicked.channel,
-                               subject_type="churn_retro", subject_id=action.retro_id, purpose="owner_reminder")
+        message = SlackMessage(
+            channel=clicked.channel,
+            ts=clicked.ts,
+            queue=clicked.channel,
+            subject_type="churn_retro",
+            subject_id=action.retro_id,
+            purpose="owner_reminder",
+        )
         session.add(message)
         session.flush()
     return message
@@ -284,8 +367,15 @@ class ClickedMessage:
     blocks: list
 
 
-def mark_action_done(session: Session, slack: SlackGateway, settings: Settings, action: RetroAction, user: str,
-                     now: dt.datetime, clicked: ClickedMessage | None = None) -> str:
+def mark_action_done(
+    session: Session,
+    slack: SlackGateway,
+    settings: Settings,
+    action: RetroAction,
+    user: str,
+    now: dt.datetime,
+    clicked: ClickedMessage | None = None,
+) -> str:
     """Returns "done", "already" or "not_allowed" (only the owner or the sponsor). The clicked
     reminder shows the item done in place of its button."""
     if not may_mark_done(user, action.owner_user_id, sponsors(settings)):
@@ -302,8 +392,9 @@ def mark_action_done(session: Session, slack: SlackGateway, settings: Settings, 
 
 
 # --- realised churn ------------------------------------------------------------------------------
-def record_realised_churn(session: Session, settings: Settings, outcomes: list[RealisedChurn],
-                          today: dt.date) -> list[int]:
+def record_realised_churn(
+    session: Session, settings: Settings, outcomes: list[RealisedChurn], today: dt.date
+) -> list[int]:
     """Record each full or partial churn as a retro: REQUESTED when the handbook asks for one,
     NOT_NEEDED otherwise (nobody is asked). Returns the ids of the retros to ask for. A churn
     already recorded with the same figures (a re-import) is not recorded again."""
@@ -323,11 +414,20 @@ def record_realised_churn(session: Session, settings: Settings, outcomes: list[R
             continue
         if any(r.status != RetroStatus.PUBLISHED for r in existing[account.id]):
             continue  # one retro at a time: the open one is the one to finish
-        retro = ChurnRetro(account_id=account.id, churn_type=ChurnType.FULL if full else ChurnType.PARTIAL,
-                           arr_before=account.arr, arr_after=arr_after, seats_before=account.seats,
-                           seats_after=seats_after, ta_user_id=account.ta_user_id,
-                           sponsor_user_id=settings.churn_retro_sponsor, realised_on=today,
-                           status=RetroStatus.REQUESTED, closed_lost_reason="", timeline="")
+        retro = ChurnRetro(
+            account_id=account.id,
+            churn_type=ChurnType.FULL if full else ChurnType.PARTIAL,
+            arr_before=account.arr,
+            arr_after=arr_after,
+            seats_before=account.seats,
+            seats_after=seats_after,
+            ta_user_id=account.ta_user_id,
+            sponsor_user_id=settings.churn_retro_sponsor,
+            realised_on=today,
+            status=RetroStatus.REQUESTED,
+            closed_lost_reason="",
+            timeline="",
+        )
         if not eligibility(retro, settings).needed:
             retro.status = RetroStatus.NOT_NEEDED
         session.add(retro)
@@ -341,7 +441,9 @@ def record_realised_churn(session: Session, settings: Settings, outcomes: list[R
 def ask_for_retro(session: Session, slack: SlackGateway, retro: ChurnRetro, now: dt.datetime) -> int:
     """DM the TA and the sponsor, each with *Start the retro*; once per retro (the job retries
     what Slack missed)."""
-    if retro.status != RetroStatus.REQUESTED or not record_sent(session, JOB, "ask", retro_subject(retro.id), "realised", now=now):
+    if retro.status != RetroStatus.REQUESTED or not record_sent(
+        session, JOB, "ask", retro_subject(retro.id), "realised", now=now
+    ):
         return 0
     sent = 0
     if retro.ta_user_id:
@@ -355,8 +457,14 @@ def ask_for_retro(session: Session, slack: SlackGateway, retro: ChurnRetro, now:
     return sent
 
 
-def churn_realised(session: Session, slack: SlackGateway, settings: Settings, outcomes: list[RealisedChurn],
-                   now: dt.datetime, today: dt.date) -> list[int]:
+def churn_realised(
+    session: Session,
+    slack: SlackGateway,
+    settings: Settings,
+    outcomes: list[RealisedChurn],
+    now: dt.datetime,
+    today: dt.date,
+) -> list[int]:
     """Record realised churn and owe the asks for each retro it needs, in the caller's
     transaction: the retro and its asks commit together."""
     retro_ids = record_realised_churn(session, settings, outcomes, today)

@@ -20,26 +20,54 @@ def zone_of(fu: FollowUp, settings: Settings) -> dt.tzinfo:
     return owner_zone(fu.owner_tz, settings.tz)
 
 
-def create_follow_up(session: Session, slack: SlackGateway, settings: Settings, *, account: Account, owner: str,
-                     creator: str, due: dt.date, note: str, owner_tz: str | None, channel: str | None,
-                     ts: str | None, permalink: str | None, now: dt.datetime) -> FollowUp:
+def create_follow_up(
+    session: Session,
+    slack: SlackGateway,
+    settings: Settings,
+    *,
+    account: Account,
+    owner: str,
+    creator: str,
+    due: dt.date,
+    note: str,
+    owner_tz: str | None,
+    channel: str | None,
+    ts: str | None,
+    permalink: str | None,
+    now: dt.datetime,
+) -> FollowUp:
     """Save the follow-up and owe the owner's DM (and, when someone else made it, the maker's
     confirmation where they used the shortcut), together."""
-    fu = FollowUp(account_id=account.id, owner_user_id=owner, created_by=creator, due_date=due, note=note,
-                  owner_tz=owner_tz, message_channel=channel, message_ts=ts, message_permalink=permalink,
-                  status=FollowUpStatus.OPEN, created_at=now)
+    fu = FollowUp(
+        account_id=account.id,
+        owner_user_id=owner,
+        created_by=creator,
+        due_date=due,
+        note=note,
+        owner_tz=owner_tz,
+        message_channel=channel,
+        message_ts=ts,
+        message_permalink=permalink,
+        status=FollowUpStatus.OPEN,
+        created_at=now,
+    )
     session.add(fu)
     session.flush()
     text, blocks = msg.created_dm(fu, account, local_day(now, zone_of(fu, settings)))
     slack.post(session, owner, Subject(SUBJECT, fu.id, "created"), text=text, blocks=blocks)
     if owner != creator:
-        slack.ephemeral(session, channel or creator, creator,
-                        text=msg.created_confirmation(fu, account, local_day(now, settings.tz)))
+        slack.ephemeral(
+            session,
+            channel or creator,
+            creator,
+            text=msg.created_confirmation(fu, account, local_day(now, settings.tz)),
+        )
     return fu
 
 
-def send_reminder(session: Session, slack: SlackGateway, settings: Settings, fu: FollowUp, day: dt.date,
-                  now: dt.datetime) -> None:
+def send_reminder(
+    session: Session, slack: SlackGateway, settings: Settings, fu: FollowUp, day: dt.date, now: dt.datetime
+) -> None:
     """The reminder for `day` (the due date or a snooze's end), recorded as sent with its DM."""
     fu.reminded_on = day
     session.flush()
@@ -55,9 +83,10 @@ def _refusal(fu: FollowUp, user: str) -> str | None:
     return None
 
 
-def mark_done(session: Session, slack: SlackGateway, settings: Settings, fu: FollowUp, user: str,
-              now: dt.datetime) -> str:
-    """"done", or why not ("not_allowed": only the owner or creator; "already"). Every DM about
+def mark_done(
+    session: Session, slack: SlackGateway, settings: Settings, fu: FollowUp, user: str, now: dt.datetime
+) -> str:
+    """ "done", or why not ("not_allowed": only the owner or creator; "already"). Every DM about
     it shows it done in place of its buttons (the edits owed with the change); whichever of the
     owner and the creator did not close it is told by DM, owed with it too."""
     if refusal := _refusal(fu, user):
@@ -74,9 +103,10 @@ def mark_done(session: Session, slack: SlackGateway, settings: Settings, fu: Fol
     return "done"
 
 
-def snooze(session: Session, slack: SlackGateway, settings: Settings, fu: FollowUp, user: str, choice: Snooze,
-           now: dt.datetime) -> str:
-    """"snoozed" (the next reminder the morning of the day the snooze ends, in the owner's zone),
+def snooze(
+    session: Session, slack: SlackGateway, settings: Settings, fu: FollowUp, user: str, choice: Snooze, now: dt.datetime
+) -> str:
+    """ "snoozed" (the next reminder the morning of the day the snooze ends, in the owner's zone),
     or why not. The DMs about it say until when, keeping *Done*."""
     if refusal := _refusal(fu, user):
         return refusal

@@ -27,13 +27,15 @@ def task_subject(task: HandoffTask) -> Subject:
     return Subject("handoff_task", task.id, "task")
 
 
-def render_handoff(account: Account, contacts: list[ContactCard], names: Callable[[str | None], str],
-                   tz: dt.tzinfo) -> str:
+def render_handoff(
+    account: Account, contacts: list[ContactCard], names: Callable[[str | None], str], tz: dt.tzinfo
+) -> str:
     return render("handoff.md.j2", tz=tz, account=account, contacts=contacts, names=names)
 
 
-def start_handoffs(session: Session, slack: SlackGateway, settings: Settings, accounts: list[Account],
-                   today: dt.date, now: dt.datetime) -> int:
+def start_handoffs(
+    session: Session, slack: SlackGateway, settings: Settings, accounts: list[Account], today: dt.date, now: dt.datetime
+) -> int:
     """For each account: store the CE's task (all in one statement) and owe its DM with the
     knowledge-transfer button, the rendered handoff doc attached beside it. Without a CE the AE,
     else TA leadership, gets the task. The assigned TA is told of the knowledge transfer the CE
@@ -45,10 +47,17 @@ def start_handoffs(session: Session, slack: SlackGateway, settings: Settings, ac
     def assignee(account: Account) -> str | None:
         return account.ce_user_id or account.ae_user_id or next(iter(settings.ta_leadership), None)
 
-    session.execute(insert(HandoffTask), [
-        {"account_id": a.id, "close_date": a.close_date, "assignee": assignee(a), "created_at": now} for a in accounts])
-    tasks = {(t.account_id, t.close_date): t for t in session.scalars(
-        select(HandoffTask).where(HandoffTask.account_id.in_([a.id for a in accounts])))}
+    session.execute(
+        insert(HandoffTask),
+        [
+            {"account_id": a.id, "close_date": a.close_date, "assignee": assignee(a), "created_at": now}
+            for a in accounts
+        ],
+    )
+    tasks = {
+        (t.account_id, t.close_date): t
+        for t in session.scalars(select(HandoffTask).where(HandoffTask.account_id.in_([a.id for a in accounts])))
+    }
     cards = contact_cards(session, [a.id for a in accounts])
     handed_out = 0
     for account in accounts:
@@ -58,13 +67,27 @@ def start_handoffs(session: Session, slack: SlackGateway, settings: Settings, ac
         text, blocks = msg.handoff_task(account, task, today)
         message = slack.post(session, person, task_subject(task), text=text, blocks=blocks)
         document = render_handoff(account, cards.get(account.id, []), slack.display_name, settings.tz)
-        slack.upload(session, message, content=document,
-                     filename=f"handoff-{account.salesforce_id}.md", title=f"Handoff doc: {account.name}")
+        slack.upload(
+            session,
+            message,
+            content=document,
+            filename=f"handoff-{account.salesforce_id}.md",
+            title=f"Handoff doc: {account.name}",
+        )
         if account.ta_user_id and account.ta_user_id != person:
-            notice = slack.post(session, account.ta_user_id, Subject("handoff_task", task.id, "ta_notice"),
-                                text=people_msg.knowledge_transfer(account, account.ce_user_id, today))
-            slack.upload(session, notice, content=document, filename=f"handoff-{account.salesforce_id}.md",
-                         title=f"Handoff doc: {account.name}")
+            notice = slack.post(
+                session,
+                account.ta_user_id,
+                Subject("handoff_task", task.id, "ta_notice"),
+                text=people_msg.knowledge_transfer(account, account.ce_user_id, today),
+            )
+            slack.upload(
+                session,
+                notice,
+                content=document,
+                filename=f"handoff-{account.salesforce_id}.md",
+                title=f"Handoff doc: {account.name}",
+            )
         handed_out += 1
     return handed_out
 
@@ -75,16 +98,23 @@ def task_message(session: Session, task: HandoffTask) -> SlackMessage | None:
     message = SlackGateway.find(session, task_subject(task))
     if message is None and task.message_channel and task.message_ts:
         subject = task_subject(task)
-        message = SlackMessage(channel=task.message_channel, ts=task.message_ts, queue=task.message_channel,
-                               subject_type=subject.type, subject_id=subject.id, purpose=subject.purpose,
-                               posted_at=task.created_at)
+        message = SlackMessage(
+            channel=task.message_channel,
+            ts=task.message_ts,
+            queue=task.message_channel,
+            subject_type=subject.type,
+            subject_id=subject.id,
+            purpose=subject.purpose,
+            posted_at=task.created_at,
+        )
         session.add(message)
         session.flush()
     return message
 
 
-def close_handoff(session: Session, slack: SlackGateway, task: HandoffTask, user: str, now: dt.datetime,
-                  tz: dt.tzinfo) -> bool:
+def close_handoff(
+    session: Session, slack: SlackGateway, task: HandoffTask, user: str, now: dt.datetime, tz: dt.tzinfo
+) -> bool:
     """Mark the knowledge transfer held and owe the edit of the task's DM (its button replaced
     with who closed it), together. False (and nothing changed) when it was already closed."""
     if task.done_at is not None:
@@ -98,8 +128,16 @@ def close_handoff(session: Session, slack: SlackGateway, task: HandoffTask, user
     return True
 
 
-def set_support_level(session: Session, slack: SlackGateway, account: Account, level: str, user: str,
-                      now: dt.datetime, tz: dt.tzinfo, clicked: tuple[str, str, list] | None = None) -> str:
+def set_support_level(
+    session: Session,
+    slack: SlackGateway,
+    account: Account,
+    level: str,
+    user: str,
+    now: dt.datetime,
+    tz: dt.tzinfo,
+    clicked: tuple[str, str, list] | None = None,
+) -> str:
     """Record the TA support level a button of the 45-day ask names, and owe the edit of the
     clicked ask (its buttons replaced by what was set, by whom), else a DM to who set it.
     Returns the note said."""
@@ -112,8 +150,9 @@ def set_support_level(session: Session, slack: SlackGateway, account: Account, l
     channel, ts, blocks = clicked
     message = session.scalar(select(SlackMessage).where(SlackMessage.channel == channel, SlackMessage.ts == ts))
     if message is None:  # the ask went out as a plain DM: record it from the address Slack sent
-        message = SlackMessage(channel=channel, ts=ts, queue=channel, subject_type="account", subject_id=account.id,
-                               purpose="prospect_ask")
+        message = SlackMessage(
+            channel=channel, ts=ts, queue=channel, subject_type="account", subject_id=account.id, purpose="prospect_ask"
+        )
         session.add(message)
         session.flush()
     slack.update(message, text=note, blocks=msg.with_support_level_set(blocks, note))

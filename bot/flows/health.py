@@ -106,10 +106,16 @@ def owe_red_alert(session: Session, settings: Settings, episode: RedEpisode, now
     if episode.alert_message_id is not None:
         return False
     account = episode.account
-    text, blocks = msg.red_alert(account, episode.started_rating, local_today(now, settings.tz), tz=settings.tz,
-                                 ended=episode.ended_rating)
-    alert = SlackGateway.post(session, settings.red_accounts_channel, Subject("red_episode", episode.id, "red_alert"),
-                              text=text, blocks=blocks)
+    text, blocks = msg.red_alert(
+        account, episode.started_rating, local_today(now, settings.tz), tz=settings.tz, ended=episode.ended_rating
+    )
+    alert = SlackGateway.post(
+        session,
+        settings.red_accounts_channel,
+        Subject("red_episode", episode.id, "red_alert"),
+        text=text,
+        blocks=blocks,
+    )
     episode.alert_message_id = alert.id
     plan = open_plan(session, account.id)
     text, blocks = msg.red_alert_ask(account, plan.id if plan is not None and not plan.in_lighthouse else None)
@@ -126,9 +132,14 @@ def _owe_thread_reply(session: Session, settings: Settings, change: RatingChange
     account = episode.account
     new = session.get(HealthRating, change.rating_id)
     previous = session.get(HealthRating, change.previous_id) if change.previous_id else None
-    SlackGateway.reply(session, episode.alert_message, Subject("red_episode", episode.id, "rating_change"),
-                       text=msg.thread_rating_event(account, previous, new))
+    SlackGateway.reply(
+        session,
+        episode.alert_message,
+        Subject("red_episode", episode.id, "rating_change"),
+        text=msg.thread_rating_event(account, previous, new),
+    )
     if change.ended:
-        text, blocks = msg.red_alert(account, episode.started_rating, local_today(now, settings.tz), tz=settings.tz,
-                                     ended=new)
+        text, blocks = msg.red_alert(
+            account, episode.started_rating, local_today(now, settings.tz), tz=settings.tz, ended=new
+        )
         SlackGateway.update(episode.alert_message, text=text, blocks=blocks)

@@ -20,15 +20,29 @@ from ..slack_gateway import SlackGateway, Subject
 from ..store import health as store
 
 
-def record_signal(session: Session, settings: Settings, account: Account, source: SignalSource, rating: Health,
-                  now: dt.datetime, *, score: Decimal | None = None, detail: str = "") -> HealthSignal:
+def record_signal(
+    session: Session,
+    settings: Settings,
+    account: Account,
+    source: SignalSource,
+    rating: Health,
+    now: dt.datetime,
+    *,
+    score: Decimal | None = None,
+    detail: str = "",
+) -> HealthSignal:
     """Keep what a machine says of `account`; ask for a review when it disagrees with a
     person's rating it has not disagreed with before."""
     current = store.current_rating(session, account.id)
-    signal = HealthSignal(account_id=account.id, source=source, rating=rating, score=score, detail=detail,
-                          recorded_at=now)
-    if (current is not None and current.source in PERSON_SOURCES and current.rating != rating
-            and not store.review_asked(session, account.id, source, rating, current.id)):
+    signal = HealthSignal(
+        account_id=account.id, source=source, rating=rating, score=score, detail=detail, recorded_at=now
+    )
+    if (
+        current is not None
+        and current.source in PERSON_SOURCES
+        and current.rating != rating
+        and not store.review_asked(session, account.id, source, rating, current.id)
+    ):
         signal.disagreed_with_id = current.id
         _owe_review_ask(session, account, signal, current)
     session.add(signal)
@@ -40,8 +54,9 @@ def _owe_review_ask(session: Session, account: Account, signal: HealthSignal, ra
     text, blocks = msg.signal_disagrees(account, signal, rating)
     episode = store.open_red_episode(session, account.id)
     if episode is not None and episode.alert_message is not None:
-        SlackGateway.reply(session, episode.alert_message, Subject("account", account.id, "signal_review"),
-                           text=text, blocks=blocks)
+        SlackGateway.reply(
+            session, episode.alert_message, Subject("account", account.id, "signal_review"), text=text, blocks=blocks
+        )
         return
     for person in dict.fromkeys(u for u in (account.ta_user_id or rating.rated_by,) if u):
         SlackGateway.dm(session, person, text=text, blocks=blocks)

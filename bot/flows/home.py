@@ -16,8 +16,9 @@ from ..store.follow_ups import open_items
 from ..store.home import book_of_business, team_at_risk
 
 
-def home_view_for(session: Session, user_id: str, now: dt.datetime, settings: Settings,
-                  pages: dict[str, int] | None = None) -> dict[str, Any]:
+def home_view_for(
+    session: Session, user_id: str, now: dt.datetime, settings: Settings, pages: dict[str, int] | None = None
+) -> dict[str, Any]:
     """The Home view for `user_id`: their book of business as a TA and, for leadership, the
     team's red and yellow accounts, and their open follow-ups of every kind. Eight statements for
     a TA, one more for leadership."""
@@ -29,8 +30,14 @@ def home_view_for(session: Session, user_id: str, now: dt.datetime, settings: Se
     return home_view(user_id, book, team, today, now, settings, pages or {}, follow_ups=open_items(session, user_id))
 
 
-def publish_home(sessions: sessionmaker[Session], client, user_id: str, settings: Settings,
-                 pages: dict[str, int] | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
+def publish_home(
+    sessions: sessionmaker[Session],
+    client,
+    user_id: str,
+    settings: Settings,
+    pages: dict[str, int] | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
     """Load the view in a session of its own, then publish it (views.publish, on the request
     path) once the session is closed: Slack is not called while the database is held."""
     with sessions() as session:

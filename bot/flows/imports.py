@@ -80,20 +80,26 @@ def import_in(session: Session, ctx: Any, kind: str, path: Path | IO[str], now: 
 
     if kind == "accounts":
         tas_before = account_tas(session)
-        summary = importer.import_accounts(session, path, importer.slack_user_resolver(ctx.slack.client),
-                                           scaled_success_below=ctx.settings.scaled_success_arr_below)
+        summary = importer.import_accounts(
+            session,
+            path,
+            importer.slack_user_resolver(ctx.slack.client),
+            scaled_success_below=ctx.settings.scaled_success_arr_below,
+        )
         outcome = ImportOutcome(summary, record_imported_health(session, ctx.settings, summary.crm_health, now))
         if summary.transfers_kept or summary.transfers_settled:
             crm_caught_up(session, ctx.slack, ctx.settings, summary.transfers_kept, summary.transfers_settled, now)
             outcome.transfers_kept = len(summary.transfers_kept)
         if summary.stage_changes:
-            outcome.stages = announce_stage_changes(session, ctx.slack, ctx.settings, summary.stage_changes, now,
-                                                    ctx.slack.display_name)
+            outcome.stages = announce_stage_changes(
+                session, ctx.slack, ctx.settings, summary.stage_changes, now, ctx.slack.display_name
+            )
         outcome.tas_told = tell_assigned_tas(session, ctx.slack, tas_before)
         if summary.realised:
             outcome.realised = len(summary.realised)
-            outcome.retros_asked = churn_realised(session, ctx.slack, ctx.settings, summary.realised, now,
-                                                  local_today(now, ctx.settings.tz))
+            outcome.retros_asked = churn_realised(
+                session, ctx.slack, ctx.settings, summary.realised, now, local_today(now, ctx.settings.tz)
+            )
     elif kind == "contacts":
         outcome = ImportOutcome(importer.import_contacts(session, path, now))
     else:
@@ -114,14 +120,20 @@ def tell_assigned_tas(session: Session, slack, before: dict[int, str | None]) ->
     assignment: a re-import that names the same TA changes nothing and tells no one; an
     approved transfer the CRM has not caught up with is kept by the importer, so no one is told
     twice. Two statements whatever the book's size."""
-    after = session.execute(select(Account.id, Account.ta_user_id).where(
-        Account.ta_user_id.is_not(None), Account.status == AccountStatus.ACTIVE)).all()
+    after = session.execute(
+        select(Account.id, Account.ta_user_id).where(
+            Account.ta_user_id.is_not(None), Account.status == AccountStatus.ACTIVE
+        )
+    ).all()
     assigned = [account_id for account_id, ta in after if before.get(account_id) != ta]
     if not assigned:
         return 0
     accounts = accounts_by_id(session, assigned)
-    pending = set(session.scalars(select(HandoffTask.account_id).where(
-        HandoffTask.account_id.in_(assigned), HandoffTask.done_at.is_(None))))
+    pending = set(
+        session.scalars(
+            select(HandoffTask.account_id).where(HandoffTask.account_id.in_(assigned), HandoffTask.done_at.is_(None))
+        )
+    )
     by_ta: dict[str, list[Account]] = {}
     for account in sorted(accounts.values(), key=lambda a: a.name_key):
         by_ta.setdefault(account.ta_user_id, []).append(account)
@@ -130,8 +142,9 @@ def tell_assigned_tas(session: Session, slack, before: dict[int, str | None]) ->
     return len(by_ta)
 
 
-def record_imported_health(session: Session, settings, crm_health: Iterable[tuple[int, Health]],
-                           now: dt.datetime) -> list[RatingChange]:
+def record_imported_health(
+    session: Session, settings, crm_health: Iterable[tuple[int, Health]], now: dt.datetime
+) -> list[RatingChange]:
     """The CRM's health for each account in the file: a rating (source import) only where the
     CRM's value changed since the last import; always a signal beside the rating, which asks
     for a review when it disagrees with a person's rating."""
@@ -144,9 +157,17 @@ def record_imported_health(session: Session, settings, crm_health: Iterable[tupl
         before = last_seen.get((account_id, SignalSource.CRM.value))
         now_rating = current.get(account_id)
         if crm_value_changed(before.rating.value if before else None, rating.value) and (
-                now_rating is None or now_rating.rating != rating):
-            change = record_rating(session, account, rating=rating, reason="Set in the CRM (account import)",
-                                   source=RatingSource.IMPORT, by=None, now=now)
+            now_rating is None or now_rating.rating != rating
+        ):
+            change = record_rating(
+                session,
+                account,
+                rating=rating,
+                reason="Set in the CRM (account import)",
+                source=RatingSource.IMPORT,
+                by=None,
+                now=now,
+            )
             owe_rating_messages(session, settings, change, now)
             recorded.append(change)
         record_signal(session, settings, account, SignalSource.CRM, rating, now, detail="From the accounts import")
@@ -191,13 +212,28 @@ def record_computed_health(session: Session, settings, account_ids: list[int], n
             access_to_buyer=traits_row.access_to_buyer if traits_row else None,
         )
         # "last activity": the usage import's, or the team's last touchpoint if more recent
-        last_activity = max(filter(None, (snapshot.last_activity,
-                                          touched[account_id].astimezone(settings.tz).date()
-                                          if account_id in touched else None)), default=None)
+        last_activity = max(
+            filter(
+                None,
+                (
+                    snapshot.last_activity,
+                    touched[account_id].astimezone(settings.tz).date() if account_id in touched else None,
+                ),
+            ),
+            default=None,
+        )
         score = compute_health(
-            Usage(snapshot.dau, snapshot.mau, account.seats, snapshot.defect_tickets_90d,
-                  snapshot.help_tickets_90d, last_activity),
-            traits, today, thresholds,
+            Usage(
+                snapshot.dau,
+                snapshot.mau,
+                account.seats,
+                snapshot.defect_tickets_90d,
+                snapshot.help_tickets_90d,
+                last_activity,
+            ),
+            traits,
+            today,
+            thresholds,
         )
         rating = Health(score.rating)
         pulled = score.pulled_down_by()
@@ -207,17 +243,34 @@ def record_computed_health(session: Session, settings, account_ids: list[int], n
         now_rating = current.get(account_id)
         record_signal(session, settings, account, SignalSource.COMPUTED, rating, now, score=score.score, detail=reason)
         if not machine_may_rate(now_rating.source.value if now_rating else None) or (
-                now_rating is not None and now_rating.rating == rating):
+            now_rating is not None and now_rating.rating == rating
+        ):
             continue  # a person's rating stands (the signal asked for a review if it disagrees)
         change = record_rating(
-            session, account, rating=rating, reason=reason, source=RatingSource.COMPUTED, by=None, now=now,
+            session,
+            account,
+            rating=rating,
+            reason=reason,
+            source=RatingSource.COMPUTED,
+            by=None,
+            now=now,
             score=score.score,
-            components={**{k: str(v) for k, v in score.components.items()}, "pulled_down_by": pulled,
-                        "traits": score.traits},
+            components={
+                **{k: str(v) for k, v in score.components.items()},
+                "pulled_down_by": pulled,
+                "traits": score.traits,
+            },
         )
         owe_rating_messages(session, settings, change, now)
         changes.append(change)
     return changes
 
 
-__all__ = ["ImportOutcome", "import_in", "latest_usage", "record_computed_health", "record_imported_health", "run_import"]
+__all__ = [
+    "ImportOutcome",
+    "import_in",
+    "latest_usage",
+    "record_computed_health",
+    "record_imported_health",
+    "run_import",
+]

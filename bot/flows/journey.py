@@ -23,8 +23,15 @@ from ..store.touchpoints import last_touchpoints
 
 Names = Callable[[str | None], str]
 
-ROLE_ORDER = [ContactRole.EXECUTIVE, ContactRole.ECONOMIC_BUYER, ContactRole.CHAMPION, ContactRole.PROGRAM_CONTACT,
-              ContactRole.INSTANCE_ADMIN, ContactRole.DEAL_CONTACT, ContactRole.END_USER]
+ROLE_ORDER = [
+    ContactRole.EXECUTIVE,
+    ContactRole.ECONOMIC_BUYER,
+    ContactRole.CHAMPION,
+    ContactRole.PROGRAM_CONTACT,
+    ContactRole.INSTANCE_ADMIN,
+    ContactRole.DEAL_CONTACT,
+    ContactRole.END_USER,
+]
 USAGE_MONTHS = 6
 
 
@@ -47,11 +54,18 @@ class BusinessReviews:
         account = self.accounts[account_id]
         months = [UsageMonth(s.month, s.dau, s.mau, account.seats) for s in self.usage.get(account_id, [])]
         return render(
-            "business_review.md.j2", tz=self.tz, account=account, today=today,
+            "business_review.md.j2",
+            tz=self.tz,
+            account=account,
+            today=today,
             quarter=quarter or contract_quarter(account.contract_start, today),
             contacts=sorted(account.contacts, key=lambda c: (_contact_rank(c), c.name)),
-            usage=months, trend=usage_trend(months), rating=self.ratings.get(account_id),
-            plan=self.plans.get(account_id), touchpoints=self.touchpoints.get(account_id, []), names=self.names,
+            usage=months,
+            trend=usage_trend(months),
+            rating=self.ratings.get(account_id),
+            plan=self.plans.get(account_id),
+            touchpoints=self.touchpoints.get(account_id, []),
+            names=self.names,
         )
 
 
@@ -68,8 +82,15 @@ def recipients(account: Account, activity: Activity) -> list[str]:
     return list(dict.fromkeys(u for u in (account.ta_user_id, account.ae_user_id) if u))
 
 
-def send_quarter_messages(session: Session, slack: SlackGateway, accounts: dict[int, Account],
-                          due: dict[int, list[Due]], today: dt.date, names: Names, tz: dt.tzinfo) -> int:
+def send_quarter_messages(
+    session: Session,
+    slack: SlackGateway,
+    accounts: dict[int, Account],
+    due: dict[int, list[Due]],
+    today: dt.date,
+    names: Names,
+    tz: dt.tzinfo,
+) -> int:
     """Owe each account's TA and AE a DM saying what the quarter asks, the business-review prep
     attached beside it.
     `accounts` may be whole accounts or the light rows of `store.journey.accounts_under_contract`."""
@@ -83,17 +104,24 @@ def send_quarter_messages(session: Session, slack: SlackGateway, accounts: dict[
         text, blocks = msg.quarter_message(account, quarter, activities)
         document = reviews.render(account_id, today, quarter) if reviews and account_id in reviews_for else None
         for person in recipients(account, activities[0]):
-            message = slack.post(session, person, Subject("account", account_id, f"journey:{quarter.period}"),
-                                 text=text, blocks=blocks)
+            message = slack.post(
+                session, person, Subject("account", account_id, f"journey:{quarter.period}"), text=text, blocks=blocks
+            )
             sent += 1
             if document is not None:
-                slack.upload(session, message, content=document, filename=business_review_filename(account, quarter),
-                             title=f"Business review prep: {account.name} ({quarter.label})")
+                slack.upload(
+                    session,
+                    message,
+                    content=document,
+                    filename=business_review_filename(account, quarter),
+                    title=f"Business review prep: {account.name} ({quarter.label})",
+                )
     return sent
 
 
-def send_nurture_lists(session: Session, slack: SlackGateway, accounts: list[Account], today: dt.date,
-                       tz: dt.tzinfo) -> int:
+def send_nurture_lists(
+    session: Session, slack: SlackGateway, accounts: list[Account], today: dt.date, tz: dt.tzinfo
+) -> int:
     """Owe one message per TA listing the month's nurture accounts, with each one's last touchpoint."""
     touched = last_touchpoints(session, [a.id for a in accounts])
     by_person: dict[str, list[Account]] = defaultdict(list)

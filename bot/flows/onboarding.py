@@ -49,8 +49,12 @@ from ..store.onboarding import accounts_with_contacts, delivered_trainings, mess
 log = logging.getLogger(__name__)
 
 STAGE_JOB = "sales-stage"  # the nudge records that keep each stage's ask to once per account
-KICKOFF_ROLES = (ContactRole.CHAMPION, ContactRole.ECONOMIC_BUYER, ContactRole.PROGRAM_CONTACT,
-                 ContactRole.INSTANCE_ADMIN)
+KICKOFF_ROLES = (
+    ContactRole.CHAMPION,
+    ContactRole.ECONOMIC_BUYER,
+    ContactRole.PROGRAM_CONTACT,
+    ContactRole.INSTANCE_ADMIN,
+)
 StageChange = tuple[int, SalesStage | None, SalesStage | None]  # account id, stage before, stage after
 Names = Callable[[str | None], str]
 
@@ -65,12 +69,14 @@ class StageAnnounced:
 
 def plan_numbers(settings: Settings) -> PlanNumbers:
     return PlanNumbers(
-        onboarding_days=settings.onboarding_days, seat_goal=settings.onboarding_seat_goal,
+        onboarding_days=settings.onboarding_days,
+        seat_goal=settings.onboarding_seat_goal,
         check_days=tuple(sorted(settings.onboarding_check_days)),
         contact_roles_days=settings.contact_roles_days_after_signature,
         tier1_planning_days_before_quarter=settings.tier1_planning_days_before_quarter,
         tier23_planning_days_into_quarter=settings.tier23_planning_days_into_quarter,
-        contact_every_days=settings.contact_every_days, renewal_assessment_days=settings.renewal_assessment_days,
+        contact_every_days=settings.contact_every_days,
+        renewal_assessment_days=settings.renewal_assessment_days,
     )
 
 
@@ -94,14 +100,25 @@ def render_engagement_plan(account: Account, today: dt.date, settings: Settings,
         return [c.name for c in account.contacts if role in c.roles]
 
     return render(
-        "engagement_plan.md.j2", tz=settings.tz, account=account, names=names, prepared=today,
+        "engagement_plan.md.j2",
+        tz=settings.tz,
+        account=account,
+        names=names,
+        prepared=today,
         tier_label=f"Tier {account.tier}" if account.tier else "Tier not set (Tier 3 cadence)",
-        goal=percent(numbers.seat_goal), onboarding_days=numbers.onboarding_days,
+        goal=percent(numbers.seat_goal),
+        onboarding_days=numbers.onboarding_days,
         activities=onboarding_activities(close_date=account.close_date, prep_date=today, numbers=numbers),
-        cadence=regular_cadence(account.tier, contract_start=account.contract_start or account.close_date,
-                                renewal_date=account.renewal_date, numbers=numbers),
-        commitments=commitments(account.tier), participants=participants(account),
-        champions=with_role(ContactRole.CHAMPION), buyers=with_role(ContactRole.ECONOMIC_BUYER),
+        cadence=regular_cadence(
+            account.tier,
+            contract_start=account.contract_start or account.close_date,
+            renewal_date=account.renewal_date,
+            numbers=numbers,
+        ),
+        commitments=commitments(account.tier),
+        participants=participants(account),
+        champions=with_role(ContactRole.CHAMPION),
+        buyers=with_role(ContactRole.ECONOMIC_BUYER),
     )
 
 
@@ -112,14 +129,26 @@ def _asked(account: Account) -> list[str]:
 
 def _upload_plan(session: Session, slack: SlackGateway, card: SlackMessage, account: Account, plan: str) -> None:
     """Owe the plan as a file in the thread of `card` (once it is posted)."""
-    slack.upload(session, card, content=plan, filename=f"engagement-plan-{account.salesforce_id}.md",
-                 title=f"Account Engagement Plan: {account.name}", thread=card,
-                 initial_comment="The Account Engagement Plan")
+    slack.upload(
+        session,
+        card,
+        content=plan,
+        filename=f"engagement-plan-{account.salesforce_id}.md",
+        title=f"Account Engagement Plan: {account.name}",
+        thread=card,
+        initial_comment="The Account Engagement Plan",
+    )
 
 
 # --- stages ----------------------------------------------------------------------------------
-def announce_stage_changes(session: Session, slack: SlackGateway, settings: Settings, changes: list[StageChange],
-                           now: dt.datetime, names: Names) -> list[StageAnnounced]:
+def announce_stage_changes(
+    session: Session,
+    slack: SlackGateway,
+    settings: Settings,
+    changes: list[StageChange],
+    now: dt.datetime,
+    names: Names,
+) -> list[StageAnnounced]:
     """React to the accounts an import moved to stage 6 or 7: once per account and stage. The
     asks (and the plan attached to each) are owed in the import's transaction."""
     today = local_today(now, settings.tz)
@@ -127,17 +156,28 @@ def announce_stage_changes(session: Session, slack: SlackGateway, settings: Sett
     due: list[tuple[Account, str]] = []
     for account_id, before, after in changes:
         account = accounts.get(account_id)
-        stage = account and stage_reached(before.value if before else None, after.value if after else None,
-                                          close_date=account.close_date, today=today,
-                                          onboarding_days=settings.onboarding_days)
+        stage = account and stage_reached(
+            before.value if before else None,
+            after.value if after else None,
+            close_date=account.close_date,
+            today=today,
+            onboarding_days=settings.onboarding_days,
+        )
         if stage:
             due.append((account, stage))
     if not due:
         return []
     subjects = [f"account:{a.id}" for a, _ in due]
-    had_plan = set(session.scalars(select(NudgeSent.subject).where(
-        NudgeSent.job == STAGE_JOB, NudgeSent.rule == f"stage-{EB_SIGNED_OFF}", NudgeSent.subject.in_(subjects))))
-    fresh = record_sent_many(session, STAGE_JOB, [(f"stage-{stage}", f"account:{a.id}", "once", None) for a, stage in due], now)
+    had_plan = set(
+        session.scalars(
+            select(NudgeSent.subject).where(
+                NudgeSent.job == STAGE_JOB, NudgeSent.rule == f"stage-{EB_SIGNED_OFF}", NudgeSent.subject.in_(subjects)
+            )
+        )
+    )
+    fresh = record_sent_many(
+        session, STAGE_JOB, [(f"stage-{stage}", f"account:{a.id}", "once", None) for a, stage in due], now
+    )
     kickoffs = _kickoff_tasks(session, [a for a, stage in due if stage == CLOSED_WON], now)
     announced = []
     for account, stage in due:
@@ -147,13 +187,19 @@ def announce_stage_changes(session: Session, slack: SlackGateway, settings: Sett
             plan = render_engagement_plan(account, today, settings, names)
             text, blocks = msg.engagement_plan_ask(account)
             for person in _asked(account):
-                card = slack.post(session, person, Subject("account", account.id, "engagement_plan"), text=text, blocks=blocks)
+                card = slack.post(
+                    session, person, Subject("account", account.id, "engagement_plan"), text=text, blocks=blocks
+                )
                 _upload_plan(session, slack, card, account, plan)
         else:
-            plan = None if f"account:{account.id}" in had_plan else render_engagement_plan(account, today, settings, names)
+            plan = (
+                None if f"account:{account.id}" in had_plan else render_engagement_plan(account, today, settings, names)
+            )
             text, blocks = msg.kickoff_ask(account, participants(account), kickoff=kickoffs[account.id], tz=settings.tz)
             for person in _asked(account):
-                card = slack.post(session, person, Subject("account", account.id, "kickoff_ask"), text=text, blocks=blocks)
+                card = slack.post(
+                    session, person, Subject("account", account.id, "kickoff_ask"), text=text, blocks=blocks
+                )
                 if plan:
                     _upload_plan(session, slack, card, account, plan)
         announced.append(StageAnnounced(account.id, account.name, stage, True))
@@ -164,21 +210,32 @@ def _kickoff_tasks(session: Session, accounts: list[Account], now: dt.datetime) 
     """Each closed-won account's kick-off task (created open, for the AE, else the CE); one select."""
     if not accounts:
         return {}
-    found = {t.account_id: t for t in session.scalars(select(OnboardingTask).where(
-        OnboardingTask.account_id.in_([a.id for a in accounts]), OnboardingTask.kind == OnboardingTaskKind.KICKOFF))}
+    found = {
+        t.account_id: t
+        for t in session.scalars(
+            select(OnboardingTask).where(
+                OnboardingTask.account_id.in_([a.id for a in accounts]),
+                OnboardingTask.kind == OnboardingTaskKind.KICKOFF,
+            )
+        )
+    }
     for account in accounts:
         if account.id not in found:
-            found[account.id] = OnboardingTask(account_id=account.id, kind=OnboardingTaskKind.KICKOFF,
-                                               assignee_user_id=_asked(account)[0] if account.team else None,
-                                               created_at=now)
+            found[account.id] = OnboardingTask(
+                account_id=account.id,
+                kind=OnboardingTaskKind.KICKOFF,
+                assignee_user_id=_asked(account)[0] if account.team else None,
+                created_at=now,
+            )
             session.add(found[account.id])
     session.flush()
     return found
 
 
 # --- the kick-off and its tasks --------------------------------------------------------------
-def _task(session: Session, tasks: dict, account: Account, kind: OnboardingTaskKind, assignee: str | None,
-          now: dt.datetime) -> OnboardingTask:
+def _task(
+    session: Session, tasks: dict, account: Account, kind: OnboardingTaskKind, assignee: str | None, now: dt.datetime
+) -> OnboardingTask:
     if kind not in tasks:
         tasks[kind] = OnboardingTask(account_id=account.id, kind=kind, assignee_user_id=assignee, created_at=now)
         session.add(tasks[kind])
@@ -199,8 +256,9 @@ def record_kickoff(session: Session, account: Account, user: str, now: dt.dateti
     kickoff.done_at, kickoff.done_by = now, user
     _task(session, tasks, account, OnboardingTaskKind.BOOK_MEETINGS, asked[0] if asked else None, now)
     licensor = (account.ce_user_id if account.scaled else None) or account.ta_user_id
-    _task(session, tasks, account, OnboardingTaskKind.PRODUCTION_LICENSE, licensor or (asked[0] if asked else None),
-          now)
+    _task(
+        session, tasks, account, OnboardingTaskKind.PRODUCTION_LICENSE, licensor or (asked[0] if asked else None), now
+    )
     session.flush()  # a concurrent second press fails here on the unique (account, kind)
     return None
 
@@ -217,18 +275,30 @@ def announce_kickoff(session: Session, slack: SlackGateway, settings: Settings, 
     for person in _asked(account):
         slack.post(session, person, Subject("account", account.id, "book_meetings"), text=text, blocks=blocks)
     license_task = tasks[OnboardingTaskKind.PRODUCTION_LICENSE]
-    text, blocks = msg.onboarding_start(account, license_task, delivered_trainings(session, [account.id])[account.id],
-                                        settings.onboarding_days, settings.onboarding_seat_goal, tz=settings.tz)
+    text, blocks = msg.onboarding_start(
+        account,
+        license_task,
+        delivered_trainings(session, [account.id])[account.id],
+        settings.onboarding_days,
+        settings.onboarding_seat_goal,
+        tz=settings.tz,
+    )
     if license_task.assignee_user_id:
-        slack.post(session, license_task.assignee_user_id, Subject("account", account.id, "onboarding"),
-                   text=text, blocks=blocks)
+        slack.post(
+            session,
+            license_task.assignee_user_id,
+            Subject("account", account.id, "onboarding"),
+            text=text,
+            blocks=blocks,
+        )
 
 
 TASK_MESSAGES = {OnboardingTaskKind.BOOK_MEETINGS: "book_meetings", OnboardingTaskKind.PRODUCTION_LICENSE: "onboarding"}
 
 
-def record_task_done(session: Session, account: Account, kind: OnboardingTaskKind, user: str,
-                     now: dt.datetime) -> OnboardingTask | None:
+def record_task_done(
+    session: Session, account: Account, kind: OnboardingTaskKind, user: str, now: dt.datetime
+) -> OnboardingTask | None:
     """Close a task from its button. Returns the task when it was already done, else None."""
     tasks = tasks_of(session, account.id)
     if kind in tasks and tasks[kind].done_at is not None:
@@ -239,31 +309,51 @@ def record_task_done(session: Session, account: Account, kind: OnboardingTaskKin
     return None
 
 
-def announce_task_done(session: Session, slack: SlackGateway, settings: Settings, account: Account,
-                       kind: OnboardingTaskKind) -> None:
+def announce_task_done(
+    session: Session, slack: SlackGateway, settings: Settings, account: Account, kind: OnboardingTaskKind
+) -> None:
     """Owe the edit of the messages that carry the task's button (with the task's change)."""
     task = tasks_of(session, account.id)[kind]
     if kind == OnboardingTaskKind.BOOK_MEETINGS:
         text, blocks = msg.book_meetings(account, task, tz=settings.tz)
     else:
-        text, blocks = msg.onboarding_start(account, task, delivered_trainings(session, [account.id])[account.id],
-                                            settings.onboarding_days, settings.onboarding_seat_goal, tz=settings.tz)
+        text, blocks = msg.onboarding_start(
+            account,
+            task,
+            delivered_trainings(session, [account.id])[account.id],
+            settings.onboarding_days,
+            settings.onboarding_seat_goal,
+            tz=settings.tz,
+        )
     for message in messages_about(session, account.id, TASK_MESSAGES[kind]):
         slack.update(message, text=text, blocks=blocks)
 
 
-def mark_training(session: Session, account: Account, training: Training, user: str,
-                  now: dt.datetime) -> dict[Training, TrainingDelivery]:
+def mark_training(
+    session: Session, account: Account, training: Training, user: str, now: dt.datetime
+) -> dict[Training, TrainingDelivery]:
     """Record a standard training as delivered (a second mark changes nothing); returns the
     account's delivered trainings."""
     delivered = delivered_trainings(session, [account.id])[account.id]
     if training not in delivered:
-        delivered[training] = TrainingDelivery(account_id=account.id, training=training, delivered_at=now, marked_by=user)
+        delivered[training] = TrainingDelivery(
+            account_id=account.id, training=training, delivered_at=now, marked_by=user
+        )
         session.add(delivered[training])
         session.flush()
     return delivered
 
 
-__all__ = ["StageAnnounced", "StageChange", "announce_kickoff", "announce_stage_changes", "announce_task_done",
-           "mark_training", "participants", "plan_numbers", "record_kickoff", "record_task_done",
-           "render_engagement_plan"]
+__all__ = [
+    "StageAnnounced",
+    "StageChange",
+    "announce_kickoff",
+    "announce_stage_changes",
+    "announce_task_done",
+    "mark_training",
+    "participants",
+    "plan_numbers",
+    "record_kickoff",
+    "record_task_done",
+    "render_engagement_plan",
+]

@@ -25,10 +25,26 @@ OBJECTIVE_MAX = 500
 TEMPLATES = {PlanKind.ACCOUNT: "account_plan.md.j2", PlanKind.SUCCESS: "success_plan.md.j2"}
 # Every section a template reads, so a plan stored with fewer (an older form) still renders.
 SECTION_DEFAULTS: dict[PlanKind, dict[str, Any]] = {
-    PlanKind.ACCOUNT: {"use_cases": "", "product_usage": "", "expansion": "", "risks": "", "feedback": "",
-                       "objectives": [], "next_steps": "", "review_of": None, "review": [], "health": None},
-    PlanKind.SUCCESS: {"goals": [], "relationships": "", "champion_targets": "", "champion_win": "", "asks": "",
-                       "health": None},
+    PlanKind.ACCOUNT: {
+        "use_cases": "",
+        "product_usage": "",
+        "expansion": "",
+        "risks": "",
+        "feedback": "",
+        "objectives": [],
+        "next_steps": "",
+        "review_of": None,
+        "review": [],
+        "health": None,
+    },
+    PlanKind.SUCCESS: {
+        "goals": [],
+        "relationships": "",
+        "champion_targets": "",
+        "champion_win": "",
+        "asks": "",
+        "health": None,
+    },
 }
 
 
@@ -49,7 +65,9 @@ def _too_long(errors: dict[str, str], values: dict[str, str]) -> None:
             errors.setdefault(input_id, f"At most {TEXT_MAX} characters (this has {len(value)}).")
 
 
-def check_account_plan(texts: dict[str, str], reviews: list[tuple[str, str]], review_of: str | None) -> tuple[dict[str, Any], dict[str, str]]:
+def check_account_plan(
+    texts: dict[str, str], reviews: list[tuple[str, str]], review_of: str | None
+) -> tuple[dict[str, Any], dict[str, str]]:
     """(sections, errors) of an account plan form: `texts` by input id, `reviews` as
     (last quarter's objective, how it went) in order."""
     errors: dict[str, str] = {}
@@ -72,9 +90,12 @@ def check_account_plan(texts: dict[str, str], reviews: list[tuple[str, str]], re
             errors[msg.review_input(n)] = f"At most {TEXT_MAX} characters."
     _too_long(errors, texts)
     sections = {
-        "use_cases": texts.get(Input.USE_CASES, ""), "product_usage": texts.get(Input.PRODUCT_USAGE, ""),
-        "expansion": texts.get(Input.EXPANSION, ""), "risks": texts.get(Input.RISKS, ""),
-        "feedback": texts.get(Input.FEEDBACK, ""), "objectives": objectives,
+        "use_cases": texts.get(Input.USE_CASES, ""),
+        "product_usage": texts.get(Input.PRODUCT_USAGE, ""),
+        "expansion": texts.get(Input.EXPANSION, ""),
+        "risks": texts.get(Input.RISKS, ""),
+        "feedback": texts.get(Input.FEEDBACK, ""),
+        "objectives": objectives,
         "next_steps": texts.get(Input.NEXT_STEPS, ""),
         "review_of": review_of if reviews else None,
         "review": [{"objective": o, "outcome": r} for o, r in reviews],
@@ -98,8 +119,10 @@ def check_success_plan(texts: dict[str, str], goals: list[tuple[str, str]]) -> t
     _too_long(errors, texts)
     sections = {
         "goals": [{"goal": g, "actions": a} for g, a in goals if g],
-        "relationships": texts.get(Input.RELATIONSHIPS, ""), "champion_targets": texts.get(Input.CHAMPION_TARGETS, ""),
-        "champion_win": texts.get(Input.CHAMPION_WIN, ""), "asks": texts.get(Input.ASKS, ""),
+        "relationships": texts.get(Input.RELATIONSHIPS, ""),
+        "champion_targets": texts.get(Input.CHAMPION_TARGETS, ""),
+        "champion_win": texts.get(Input.CHAMPION_WIN, ""),
+        "asks": texts.get(Input.ASKS, ""),
     }
     return sections, errors
 
@@ -110,12 +133,24 @@ def store_plan(session: Session, form: PlanForm, user: str, now: dt.datetime, tz
     plan = plan_for(session, form.kind, form.account_id, form.quarter)
     created = plan is None
     rating = health_store.current_rating(session, form.account_id)
-    sections = {**form.sections, "health": {
-        "rating": rating.rating.value, "reason": rating.reason, "rated_at": local_day(rating.rated_at, tz),
-    } if rating else None}
+    sections = {
+        **form.sections,
+        "health": {
+            "rating": rating.rating.value,
+            "reason": rating.reason,
+            "rated_at": local_day(rating.rated_at, tz),
+        }
+        if rating
+        else None,
+    }
     if plan is None:
-        plan = PLAN_MODELS[form.kind](account_id=form.account_id, fiscal_year=form.quarter.year,
-                                      fiscal_quarter=form.quarter.quarter, author=user, created_at=now)
+        plan = PLAN_MODELS[form.kind](
+            account_id=form.account_id,
+            fiscal_year=form.quarter.year,
+            fiscal_quarter=form.quarter.quarter,
+            author=user,
+            created_at=now,
+        )
         session.add(plan)
     else:
         plan.updated_at, plan.updated_by = now, user
@@ -127,8 +162,16 @@ def store_plan(session: Session, form: PlanForm, user: str, now: dt.datetime, tz
 def render_plan(kind: PlanKind, plan: AccountPlan | SuccessPlan, names, tz: dt.tzinfo) -> str:
     """The plan as Markdown (`templates/account_plan.md.j2` / `success_plan.md.j2`)."""
     sections = {**SECTION_DEFAULTS[kind], **plan.sections}
-    return render(TEMPLATES[kind], tz=tz, plan=plan, account=plan.account, sections=sections, names=names,
-                  contacts=plan.account.contacts, health=sections["health"])
+    return render(
+        TEMPLATES[kind],
+        tz=tz,
+        plan=plan,
+        account=plan.account,
+        sections=sections,
+        names=names,
+        contacts=plan.account.contacts,
+        health=sections["health"],
+    )
 
 
 def filename(kind: PlanKind, plan) -> str:
@@ -142,15 +185,26 @@ def plan_reviewers(kind: PlanKind, tier: int | None, settings) -> list[tuple[str
     if kind is PlanKind.SUCCESS:
         people = [(u, "to review its progress with the TA and AE through the quarter") for u in settings.ta_leadership]
     elif tier == 1:
-        people = [(u, "for the 2:2 review (CE and AE leadership) before the internal QBR")
-                  for u in (*settings.ce_leadership, *settings.sales_leadership)]
+        people = [
+            (u, "for the 2:2 review (CE and AE leadership) before the internal QBR")
+            for u in (*settings.ce_leadership, *settings.sales_leadership)
+        ]
     else:
         people = [(u, "for the TA's 1:1 with the CE leader") for u in settings.ce_leadership]
     return list(dict((u, where) for u, where in people if u).items())
 
 
-def announce_plan(session: Session, slack: SlackGateway, kind: PlanKind, plan_id: int, user: str, created: bool,
-                  names, tz: dt.tzinfo, settings=None) -> list[str]:
+def announce_plan(
+    session: Session,
+    slack: SlackGateway,
+    kind: PlanKind,
+    plan_id: int,
+    user: str,
+    created: bool,
+    names,
+    tz: dt.tzinfo,
+    settings=None,
+) -> list[str]:
     """Owe, with the stored plan, its DM to the account's TA and AE (the author when neither is
     set), each with the rendered document attached, and a new plan's to its reviewers
     (`plan_reviewers`, given `settings`); returns the people it goes to."""
@@ -160,14 +214,29 @@ def announce_plan(session: Session, slack: SlackGateway, kind: PlanKind, plan_id
     text, blocks = msg.plan_posted(kind, account, plan.label, user, edited=not created)
     people = list(dict.fromkeys(u for u in (account.ta_user_id, account.ae_user_id) if u)) or [user]
     for person in people:
-        message = slack.post(session, person, Subject(kind.value, plan.id, f"posted:{person}"), text=text, blocks=blocks)
-        slack.upload(session, message, content=document, filename=filename(kind, plan),
-                     title=f"{msg.KIND_WORDS[kind].capitalize()} {plan.label}: {account.name}")
-    reviewers = [(u, where) for u, where in (plan_reviewers(kind, account.tier, settings) if created and settings else [])
-                 if u not in people and u != user]  # not to whoever wrote it
+        message = slack.post(
+            session, person, Subject(kind.value, plan.id, f"posted:{person}"), text=text, blocks=blocks
+        )
+        slack.upload(
+            session,
+            message,
+            content=document,
+            filename=filename(kind, plan),
+            title=f"{msg.KIND_WORDS[kind].capitalize()} {plan.label}: {account.name}",
+        )
+    reviewers = [
+        (u, where)
+        for u, where in (plan_reviewers(kind, account.tier, settings) if created and settings else [])
+        if u not in people and u != user
+    ]  # not to whoever wrote it
     for person, where in reviewers:
         text = people_msg.plan_for_review(msg.KIND_WORDS[kind], account, plan.label, user, where)
         message = slack.post(session, person, Subject(kind.value, plan.id, f"review:{person}"), text=text)
-        slack.upload(session, message, content=document, filename=filename(kind, plan),
-                     title=f"{msg.KIND_WORDS[kind].capitalize()} {plan.label}: {account.name}")
+        slack.upload(
+            session,
+            message,
+            content=document,
+            filename=filename(kind, plan),
+            title=f"{msg.KIND_WORDS[kind].capitalize()} {plan.label}: {account.name}",
+        )
     return people + [u for u, _ in reviewers]

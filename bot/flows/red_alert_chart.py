@@ -64,12 +64,24 @@ def draw(card: AccountCard | None, settings) -> AlertChart | None:
 def owe(session: Session, alert: SlackMessage, episode_id: int, chart: AlertChart, now: dt.datetime) -> None:
     """Owe the chart in the thread of `alert` (posted or still owed), after what is owed there."""
     account = chart.card.account
-    upload = SlackGateway.upload(session, queue_of(session, alert), content=chart.png,
-                                 filename=f"red-alert-{account.id}-{episode_id}-{now:%Y%m%d%H%M%S%f}.png",
-                                 title=msg.chart_title(chart.card), private=True)
+    upload = SlackGateway.upload(
+        session,
+        queue_of(session, alert),
+        content=chart.png,
+        filename=f"red-alert-{account.id}-{episode_id}-{now:%Y%m%d%H%M%S%f}.png",
+        title=msg.chart_title(chart.card),
+        private=True,
+    )
     text, blocks = msg.alert_chart_reply(chart.card, OWED_FILE)
-    SlackGateway.post(session, "", Subject("red_episode", episode_id, PURPOSE), text=text, blocks=blocks,
-                      thread=alert, image_from=upload)
+    SlackGateway.post(
+        session,
+        "",
+        Subject("red_episode", episode_id, PURPOSE),
+        text=text,
+        blocks=blocks,
+        thread=alert,
+        image_from=upload,
+    )
 
 
 def owe_after_commit(ctx, episode_id: int | None, now: dt.datetime | None = None) -> bool:
@@ -88,8 +100,11 @@ def owe_after_commit(ctx, episode_id: int | None, now: dt.datetime | None = None
             return False
         with transaction(ctx.sessions) as session:
             episode = session.get(RedEpisode, episode_id)
-            if episode is None or episode.alert_message is None or \
-                    SlackGateway.find(session, Subject("red_episode", episode_id, PURPOSE)) is not None:
+            if (
+                episode is None
+                or episode.alert_message is None
+                or SlackGateway.find(session, Subject("red_episode", episode_id, PURPOSE)) is not None
+            ):
                 return False
             owe(session, episode.alert_message, episode_id, chart, now)
         return True
@@ -118,8 +133,9 @@ def owe_for_import(ctx, episode_ids: list[int], now: dt.datetime) -> ImportChart
     return charts
 
 
-def owe_for_import_in_job(session: Session, settings, episode_ids: list[int], now: dt.datetime,
-                          released, done) -> ImportCharts:
+def owe_for_import_in_job(
+    session: Session, settings, episode_ids: list[int], now: dt.datetime, released, done
+) -> ImportCharts:
     """The same inside a job whose import just committed (`done`: the runner's item_done, called
     before the first chart): each chart drawn with the write lock let go (`released()`: the
     runner's write_lock_released) and owed with its own commit."""
@@ -136,8 +152,11 @@ def owe_for_import_in_job(session: Session, settings, episode_ids: list[int], no
         if chart is None:
             continue
         episode = session.get(RedEpisode, episode_id)
-        if episode is None or episode.alert_message is None or \
-                SlackGateway.find(session, Subject("red_episode", episode_id, PURPOSE)) is not None:
+        if (
+            episode is None
+            or episode.alert_message is None
+            or SlackGateway.find(session, Subject("red_episode", episode_id, PURPOSE)) is not None
+        ):
             continue
         try:
             with session.begin_nested():  # a chart that cannot be owed leaves the job going

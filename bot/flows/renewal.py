@@ -20,20 +20,27 @@ from .health import RatingChange, record_rating
 def assessment_managers(settings: Settings) -> list[str]:
     """The TA's manager (`TABOT_TA_MANAGER`, else TA leadership) and the AE's manager
     (`TABOT_AE_MANAGER`, else Sales leadership): the TA aligns the rating with them."""
-    return list(dict.fromkeys([*(settings.ta_manager or settings.ta_leadership),
-                               *(settings.ae_manager or settings.sales_leadership)]))
+    return list(
+        dict.fromkeys(
+            [*(settings.ta_manager or settings.ta_leadership), *(settings.ae_manager or settings.sales_leadership)]
+        )
+    )
 
 
-def tell_managers(session: Session, slack: SlackGateway, settings: Settings, accounts: list[Account],
-                  today: dt.date) -> int:
+def tell_managers(
+    session: Session, slack: SlackGateway, settings: Settings, accounts: list[Account], today: dt.date
+) -> int:
     """Owe each manager one DM listing the assessments opened (a manager who is the account's TA
     or AE already has the request)."""
     sent = 0
     for manager in assessment_managers(settings):
         theirs = [a for a in accounts if manager not in (a.ta_user_id, a.ae_user_id)]
         if theirs:
-            slack.dm(session, manager, text=people_msg.assessment_for_managers(theirs, today,
-                                                                                settings.renewal_assessment_days))
+            slack.dm(
+                session,
+                manager,
+                text=people_msg.assessment_for_managers(theirs, today, settings.renewal_assessment_days),
+            )
             sent += 1
     return sent
 
@@ -43,17 +50,26 @@ def assessment_people(account: Account, settings: Settings) -> list[str]:
     return [u for u in (account.ta_user_id, account.ae_user_id) if u] or list(settings.ta_leadership)
 
 
-def request_assessments(session: Session, slack: SlackGateway, settings: Settings, accounts: list[Account],
-                        today: dt.date, now: dt.datetime) -> int:
+def request_assessments(
+    session: Session, slack: SlackGateway, settings: Settings, accounts: list[Account], today: dt.date, now: dt.datetime
+) -> int:
     """Store the request for each account's coming renewal (one statement for all) and owe the
     TA's and AE's DM with its button, and the managers' (`tell_managers`); returns the DMs owed."""
     if not accounts:
         return 0
-    session.execute(insert(HealthAssessment), [
-        {"account_id": a.id, "renewal_date": a.renewal_date, "requested_at": now, "risks": "", "rationale": ""}
-        for a in accounts])
-    stored = {(h.account_id, h.renewal_date): h for h in session.scalars(
-        select(HealthAssessment).where(HealthAssessment.account_id.in_([a.id for a in accounts])))}
+    session.execute(
+        insert(HealthAssessment),
+        [
+            {"account_id": a.id, "renewal_date": a.renewal_date, "requested_at": now, "risks": "", "rationale": ""}
+            for a in accounts
+        ],
+    )
+    stored = {
+        (h.account_id, h.renewal_date): h
+        for h in session.scalars(
+            select(HealthAssessment).where(HealthAssessment.account_id.in_([a.id for a in accounts]))
+        )
+    }
     sent = 0
     for account in accounts:
         text, blocks = msg.assessment_request(account, stored[(account.id, account.renewal_date)], today)
@@ -63,8 +79,9 @@ def request_assessments(session: Session, slack: SlackGateway, settings: Setting
     return sent + tell_managers(session, slack, settings, accounts, today)
 
 
-def remind_assessment(session: Session, slack: SlackGateway, settings: Settings, assessment: HealthAssessment,
-                      today: dt.date) -> int:
+def remind_assessment(
+    session: Session, slack: SlackGateway, settings: Settings, assessment: HealthAssessment, today: dt.date
+) -> int:
     """Owe the weekly reminder of an unfinished assessment to its TA and AE."""
     text, blocks = msg.assessment_request(assessment.account, assessment, today, reminder=True)
     people = assessment_people(assessment.account, settings)
@@ -85,8 +102,9 @@ class AssessmentForm:
     outcome: ProjectedOutcome | None
 
 
-def submit_assessment(session: Session, assessment: HealthAssessment, form: AssessmentForm, user: str,
-                      now: dt.datetime) -> RatingChange:
+def submit_assessment(
+    session: Session, assessment: HealthAssessment, form: AssessmentForm, user: str, now: dt.datetime
+) -> RatingChange:
     """Store the assessment and record its rating (database only, in the caller's transaction)."""
     assessment.submitted_at, assessment.submitted_by = now, user
     assessment.ta_pulse, assessment.active_champion = form.ta_pulse, form.active_champion
@@ -96,8 +114,16 @@ def submit_assessment(session: Session, assessment: HealthAssessment, form: Asse
     if form.risks:
         reason += f"\nRisks: {form.risks}"
     change = record_rating(
-        session, assessment.account, rating=form.rating, reason=reason, source=RatingSource.ASSESSMENT, by=user,
-        now=now, ta_pulse=form.ta_pulse, active_champion=form.active_champion, access_to_buyer=form.access_to_buyer,
+        session,
+        assessment.account,
+        rating=form.rating,
+        reason=reason,
+        source=RatingSource.ASSESSMENT,
+        by=user,
+        now=now,
+        ta_pulse=form.ta_pulse,
+        active_champion=form.active_champion,
+        access_to_buyer=form.access_to_buyer,
     )
     assessment.rating_id = change.rating_id
     session.flush()

@@ -79,9 +79,15 @@ def store_plan(session: Session, form: PlanForm, user: str, now: dt.datetime) ->
             plan.in_lighthouse, plan.entered_lighthouse_at = True, now
     else:
         entered = False
-        plan = SavePlan(account_id=form.account_id, entry=form.entry, in_lighthouse=in_lighthouse,
-                        opened_by=user, opened_at=now, entered_lighthouse_at=now if in_lighthouse else None,
-                        problem_statement="")
+        plan = SavePlan(
+            account_id=form.account_id,
+            entry=form.entry,
+            in_lighthouse=in_lighthouse,
+            opened_by=user,
+            opened_at=now,
+            entered_lighthouse_at=now if in_lighthouse else None,
+            problem_statement="",
+        )
         session.add(plan)
         created = True
     plan.entry, plan.problem_statement, plan.goal = form.entry, form.problem, form.goal
@@ -99,8 +105,9 @@ def render_plan(plan: SavePlan, names, tz: dt.tzinfo) -> str:
     return render("save_plan.md.j2", tz=tz, plan=plan, account=plan.account, names=names)
 
 
-def announce_plan(session: Session, slack: SlackGateway, settings: Settings, stored: PlanStored, opener: str,
-                  names) -> SlackMessage:
+def announce_plan(
+    session: Session, slack: SlackGateway, settings: Settings, stored: PlanStored, opener: str, names
+) -> SlackMessage:
     """Owe the plan's card (red thread or DMs), tell the RSD and TA director, attach the file."""
     plan, created = stored.plan, stored.created
     account = plan.account
@@ -108,8 +115,12 @@ def announce_plan(session: Session, slack: SlackGateway, settings: Settings, sto
     card = plan_card_message(session, plan)
     if card is not None and not created:
         slack.update(card, text=text, blocks=blocks)
-        slack.reply(session, card, Subject("save_plan", plan.id, "plan_edited"),
-                    text=msg.plan_headline(plan, opener, edited=True))
+        slack.reply(
+            session,
+            card,
+            Subject("save_plan", plan.id, "plan_edited"),
+            text=msg.plan_headline(plan, opener, edited=True),
+        )
         if stored.entered_lighthouse:
             _announce_entry(session, slack, plan, opener, card)
     else:
@@ -124,16 +135,27 @@ def announce_plan(session: Session, slack: SlackGateway, settings: Settings, sto
                 slack.post(session, other, Subject("save_plan", plan.id, "plan_card_copy"), text=text, blocks=blocks)
     if created:
         for person in dict.fromkeys([*settings.rsd, *settings.ta_director]):
-            slack.dm(session, person, text=f":memo: {mention(opener)} opened a save plan for *{escape_mrkdwn(account.name)}*"
-                                  f"{' (Lighthouse)' if plan.in_lighthouse else ''}: "
-                                  f"{escape_mrkdwn(plan.problem_statement[:300])}")
-    slack.upload(session, card, content=render_plan(plan, names, settings.tz), filename=f"save-plan-{account.salesforce_id}.md",
-                 title=f"Save plan: {account.name}", thread=card)
+            slack.dm(
+                session,
+                person,
+                text=f":memo: {mention(opener)} opened a save plan for *{escape_mrkdwn(account.name)}*"
+                f"{' (Lighthouse)' if plan.in_lighthouse else ''}: "
+                f"{escape_mrkdwn(plan.problem_statement[:300])}",
+            )
+    slack.upload(
+        session,
+        card,
+        content=render_plan(plan, names, settings.tz),
+        filename=f"save-plan-{account.salesforce_id}.md",
+        title=f"Save plan: {account.name}",
+        thread=card,
+    )
     return card
 
 
-def enter_lighthouse(session: Session, slack: SlackGateway, plan: SavePlan, user: str, now: dt.datetime,
-                     entry: PlanEntry | None = None) -> bool:
+def enter_lighthouse(
+    session: Session, slack: SlackGateway, plan: SavePlan, user: str, now: dt.datetime, entry: PlanEntry | None = None
+) -> bool:
     """Move an open plan into the Lighthouse program (ad hoc, from the alert thread, or after a
     red renewal assessment); False when it is closed or in already."""
     if plan.status != PlanStatus.OPEN or plan.in_lighthouse:
@@ -147,7 +169,9 @@ def enter_lighthouse(session: Session, slack: SlackGateway, plan: SavePlan, user
     return True
 
 
-def _announce_entry(session: Session, slack: SlackGateway, plan: SavePlan, user: str, card: SlackMessage | None) -> None:
+def _announce_entry(
+    session: Session, slack: SlackGateway, plan: SavePlan, user: str, card: SlackMessage | None
+) -> None:
     """Say so on the plan's card and, when the account has a red-alert thread elsewhere, there."""
     text = msg.entered_lighthouse(plan, user)
     if card is not None:
@@ -165,19 +189,32 @@ def refresh_card(session: Session, slack: SlackGateway, plan: SavePlan) -> None:
         slack.update(card, text=text, blocks=blocks)
 
 
-def add_step(session: Session, slack: SlackGateway, plan: SavePlan, criterion_id: int, description: str,
-             owner: str | None, due: dt.date | None, user: str) -> None:
+def add_step(
+    session: Session,
+    slack: SlackGateway,
+    plan: SavePlan,
+    criterion_id: int,
+    description: str,
+    owner: str | None,
+    due: dt.date | None,
+    user: str,
+) -> None:
     criterion = next(c for c in plan.criteria if c.id == criterion_id)
-    criterion.steps.append(SaveStep(description=description, owner_user_id=owner, due_date=due,
-                                    position=len(criterion.steps)))
+    criterion.steps.append(
+        SaveStep(description=description, owner_user_id=owner, due_date=due, position=len(criterion.steps))
+    )
     session.flush()
     plan = get_plan(session, plan.id)
     refresh_card(session, slack, plan)
     card = plan_card_message(session, plan)
     if card is not None:
-        slack.reply(session, card, Subject("save_plan", plan.id, "step_added"),
-                    text=f":heavy_plus_sign: {mention(user)} added a step: {escape_mrkdwn(description)} "
-                         f"(owner {mention(owner)}, due {due.isoformat() if due else 'n/a'})")
+        slack.reply(
+            session,
+            card,
+            Subject("save_plan", plan.id, "step_added"),
+            text=f":heavy_plus_sign: {mention(user)} added a step: {escape_mrkdwn(description)} "
+            f"(owner {mention(owner)}, due {due.isoformat() if due else 'n/a'})",
+        )
 
 
 @dataclass
@@ -201,8 +238,15 @@ class UpdateRecorded:
 def store_update(session: Session, form: UpdateForm, user: str, now: dt.datetime) -> UpdateRecorded:
     """Store the update and the criteria met / steps done it reports (database only)."""
     plan = get_plan(session, form.plan_id)
-    update = PlanUpdate(plan_id=plan.id, author=user, posted_at=now, what_happened=form.what_happened,
-                        blockers=form.blockers, risks=form.risks, asks=form.asks)
+    update = PlanUpdate(
+        plan_id=plan.id,
+        author=user,
+        posted_at=now,
+        what_happened=form.what_happened,
+        blockers=form.blockers,
+        risks=form.risks,
+        asks=form.asks,
+    )
     session.add(update)
     newly_met, newly_done = [], []
     for criterion in plan.criteria:
@@ -227,13 +271,18 @@ def announce_update(session: Session, slack: SlackGateway, recorded: UpdateRecor
     plan = get_plan(session, update.plan_id)
     card = plan_card_message(session, plan)
     if card is not None:
-        slack.reply(session, card, Subject("save_plan", plan.id, "plan_update"),
-                    text=msg.update_posted(plan, update, recorded.newly_met, recorded.newly_done))
+        slack.reply(
+            session,
+            card,
+            Subject("save_plan", plan.id, "plan_update"),
+            text=msg.update_posted(plan, update, recorded.newly_met, recorded.newly_done),
+        )
         refresh_card(session, slack, plan)
 
 
-def propose_exit(session: Session, slack: SlackGateway, plan: SavePlan, user: str, now: dt.datetime,
-                 reason: str | None = None) -> None:
+def propose_exit(
+    session: Session, slack: SlackGateway, plan: SavePlan, user: str, now: dt.datetime, reason: str | None = None
+) -> None:
     plan.exit_proposed_by, plan.exit_proposed_at, plan.exit_reason = user, now, reason or None
     card = plan_card_message(session, plan)
     text, blocks = msg.exit_proposal(plan, user)
@@ -241,8 +290,9 @@ def propose_exit(session: Session, slack: SlackGateway, plan: SavePlan, user: st
         slack.reply(session, card, Subject("save_plan", plan.id, "exit_proposal"), text=text, blocks=blocks)
 
 
-def approve_exit(session: Session, slack: SlackGateway, settings: Settings, plan: SavePlan, user: str,
-                 now: dt.datetime) -> str:
+def approve_exit(
+    session: Session, slack: SlackGateway, settings: Settings, plan: SavePlan, user: str, now: dt.datetime
+) -> str:
     """Record one leader's approval; exit when Sales and TS leadership have both approved.
     Returns "not_allowed", "closed", "no_proposal", "already", "approved" or "exited"."""
     role = approver_role(user, settings.sales_leadership, settings.ta_leadership, settings.ta_director)
@@ -259,17 +309,27 @@ def approve_exit(session: Session, slack: SlackGateway, settings: Settings, plan
     card = plan_card_message(session, plan)
     side = "Sales" if role == "sales" else "TS"
     if card is not None:
-        slack.reply(session, card, Subject("save_plan", plan.id, "exit_approval"),
-                    text=f":ballot_box_with_check: {mention(user)} approved the exit for {side} leadership.")
+        slack.reply(
+            session,
+            card,
+            Subject("save_plan", plan.id, "exit_approval"),
+            text=f":ballot_box_with_check: {mention(user)} approved the exit for {side} leadership.",
+        )
     if not exit_agreed({a.role.value for a in plan.approvals}):
         return "approved"
     plan.status, plan.closed_at = PlanStatus.EXITED, now
     session.flush()
     if card is not None:
         program = "the Lighthouse program" if plan.in_lighthouse else "its save plan"
-        slack.reply(session, card, Subject("save_plan", plan.id, "exited"),
-                    text=f":tada: *{escape_mrkdwn(plan.account.name)}* exited {program} on {local_day(now, settings.tz)}: "
-                         "Sales and TS leadership agree the customer is healthy.")
-        text, blocks = msg.plan_card(plan, headline=f":tada: Exited on {local_day(now, settings.tz)}: *{escape_mrkdwn(plan.account.name)}*")
+        slack.reply(
+            session,
+            card,
+            Subject("save_plan", plan.id, "exited"),
+            text=f":tada: *{escape_mrkdwn(plan.account.name)}* exited {program} on {local_day(now, settings.tz)}: "
+            "Sales and TS leadership agree the customer is healthy.",
+        )
+        text, blocks = msg.plan_card(
+            plan, headline=f":tada: Exited on {local_day(now, settings.tz)}: *{escape_mrkdwn(plan.account.name)}*"
+        )
         slack.update(card, text=text, blocks=blocks)
     return "exited"

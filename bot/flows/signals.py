@@ -47,8 +47,9 @@ def computed_signals(session: Session, settings: Settings, now: dt.datetime) -> 
     return {a.id for a in accounts}, showing
 
 
-def reconcile_episodes(session: Session, settings: Settings, now: dt.datetime,
-                       computed: tuple[set[int], Showing] | None = None) -> tuple[int, int]:
+def reconcile_episodes(
+    session: Session, settings: Settings, now: dt.datetime, computed: tuple[set[int], Showing] | None = None
+) -> tuple[int, int]:
     """(episodes opened, episodes closed) by what the accounts show at `now` (`computed`: what
     `computed_signals` found a moment ago, else it is computed here)."""
     active, computed_showing = computed if computed is not None else computed_signals(session, settings, now)
@@ -63,8 +64,11 @@ def reconcile_episodes(session: Session, settings: Settings, now: dt.datetime,
         left, arrived = rules.role_changes(was, now_listed)
         for role, email in left:
             row = was[(role, email)]
-            detail = (f"{row.name} ({email}), the {role}, has left the customer (marked gone)"
-                      if (account_id, role, email) in marked_gone else f"{row.name} ({email}) is no longer listed as {role}")
+            detail = (
+                f"{row.name} ({email}), the {role}, has left the customer (marked gone)"
+                if (account_id, role, email) in marked_gone
+                else f"{row.name} ({email}) is no longer listed as {role}"
+            )
             firing = rules.Firing(LEFT_ROLES[role], email, detail)
             showing[rules.episode_key(account_id, firing.kind, email)] = (account_id, firing)
             session.delete(row)
@@ -87,15 +91,24 @@ def reconcile_episodes(session: Session, settings: Settings, now: dt.datetime,
     for key, (account_id, firing) in showing.items():
         if key in episodes and episodes[key].open_key is not None:
             continue
-        session.add(SignalEpisode(account_id=account_id, kind=firing.kind.value, subject=firing.subject,
-                                  detail=firing.detail, opened_at=now, open_key=key))
+        session.add(
+            SignalEpisode(
+                account_id=account_id,
+                kind=firing.kind.value,
+                subject=firing.subject,
+                detail=firing.detail,
+                opened_at=now,
+                open_key=key,
+            )
+        )
         opened += 1
     session.flush()
     return opened, closed
 
 
-def alert_subscribers(session: Session, settings: Settings, now: dt.datetime,
-                      item_done: Callable[[Session], None]) -> int:
+def alert_subscribers(
+    session: Session, settings: Settings, now: dt.datetime, item_done: Callable[[Session], None]
+) -> int:
     """Owe each subscriber what they have not been told; returns the DMs owed. Episodes and
     teams are read once as plain rows (a book of 20,000 accounts, dozens of subscribers)."""
     subs = store.subscriptions(session)
@@ -112,12 +125,19 @@ def alert_subscribers(session: Session, settings: Settings, now: dt.datetime,
     sent = 0
     for sub in subs:
         user, wanted, pod = sub.user_id, set(sub.kinds), pods.get(sub.user_id, set())
-        fresh = [e for e, a, k in open_now
-                 if k in wanted and (e, user) not in told and (user, a, k) not in snoozes
-                 and rules.in_scope(sub.scope, user, teams[a], pod, settings.leadership)]
+        fresh = [
+            e
+            for e, a, k in open_now
+            if k in wanted
+            and (e, user) not in told
+            and (user, a, k) not in snoozes
+            and rules.in_scope(sub.scope, user, teams[a], pod, settings.leadership)
+        ]
         immediate = sub.mode == Mode.IMMEDIATE
-        alerts = [SignalAlert(episode_id=e, user_id=user, mode=sub.mode, recorded_at=now,
-                              sent_at=now if immediate else None) for e in fresh]
+        alerts = [
+            SignalAlert(episode_id=e, user_id=user, mode=sub.mode, recorded_at=now, sent_at=now if immediate else None)
+            for e in fresh
+        ]
         session.add_all(alerts)
         session.flush()
         if immediate:
@@ -132,8 +152,9 @@ def alert_subscribers(session: Session, settings: Settings, now: dt.datetime,
     return sent
 
 
-def _owe_digest(session: Session, settings: Settings, sub: SignalSubscription, now: dt.datetime,
-                snoozes: set[tuple[str, int, str]]) -> int:
+def _owe_digest(
+    session: Session, settings: Settings, sub: SignalSubscription, now: dt.datetime, snoozes: set[tuple[str, int, str]]
+) -> int:
     zone = rules.person_zone(sub.tz, settings.tz)
     day = rules.digest_due(now, sub.digest_time, zone, sub.last_digest_day)
     if day is None:
@@ -143,22 +164,42 @@ def _owe_digest(session: Session, settings: Settings, sub: SignalSubscription, n
     return _owe_dm(session, settings, sub, still, day) if still else 0
 
 
-def _still_news(session: Session, sub: SignalSubscription, waiting: list[SignalAlert], now: dt.datetime,
-                snoozes: set[tuple[str, int, str]]) -> list[SignalAlert]:
+def _still_news(
+    session: Session,
+    sub: SignalSubscription,
+    waiting: list[SignalAlert],
+    now: dt.datetime,
+    snoozes: set[tuple[str, int, str]],
+) -> list[SignalAlert]:
     """Alerts that waited for a digest, marked told; those whose signal cleared, was snoozed or
     unsubscribed from meanwhile are dropped (no longer news)."""
     for alert in waiting:
         alert.sent_at = now
     session.flush()
-    return [a for a in waiting if a.episode.closed_at is None and a.episode.kind in sub.kinds
-            and (sub.user_id, a.episode.account_id, a.episode.kind) not in snoozes]
+    return [
+        a
+        for a in waiting
+        if a.episode.closed_at is None
+        and a.episode.kind in sub.kinds
+        and (sub.user_id, a.episode.account_id, a.episode.kind) not in snoozes
+    ]
 
 
-def _owe_dm(session: Session, settings: Settings, sub: SignalSubscription, alerts: list[SignalAlert],
-            digest_day: dt.date | None) -> int:
+def _owe_dm(
+    session: Session, settings: Settings, sub: SignalSubscription, alerts: list[SignalAlert], digest_day: dt.date | None
+) -> int:
     labels = rules.labels(rules.SignalThresholds.from_settings(settings))
-    items = [msg.AlertItem(a.id, a.episode.account_id, a.episode.account.name, a.episode.account.ta_user_id,
-                           SignalKind(a.episode.kind), a.episode.detail) for a in alerts]
+    items = [
+        msg.AlertItem(
+            a.id,
+            a.episode.account_id,
+            a.episode.account.name,
+            a.episode.account.ta_user_id,
+            SignalKind(a.episode.kind),
+            a.episode.detail,
+        )
+        for a in alerts
+    ]
     text, blocks = msg.alert_message(items, labels, settings.signal_snooze_days, digest_day=digest_day)
     SlackGateway.dm(session, sub.user_id, text=text, blocks=blocks)
     return 1

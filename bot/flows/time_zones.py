@@ -42,10 +42,17 @@ def person_moved(session: Session, user_id: str, tz: str) -> Moved:
     sub_moved = sub is not None and sub.tz != tz
     if sub_moved:
         sub.tz = tz
-    follow_ups = list(session.scalars(
-        select(FollowUp).where(FollowUp.owner_user_id == user_id, FollowUp.status == FollowUpStatus.OPEN,
-                               or_(FollowUp.owner_tz.is_(None), FollowUp.owner_tz != tz))
-        .with_for_update()))  # a reminder job reading them meanwhile waits, then sees the new zone
+    follow_ups = list(
+        session.scalars(
+            select(FollowUp)
+            .where(
+                FollowUp.owner_user_id == user_id,
+                FollowUp.status == FollowUpStatus.OPEN,
+                or_(FollowUp.owner_tz.is_(None), FollowUp.owner_tz != tz),
+            )
+            .with_for_update()
+        )
+    )  # a reminder job reading them meanwhile waits, then sees the new zone
     for fu in follow_ups:
         fu.owner_tz = tz
     session.flush()

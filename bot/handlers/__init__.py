@@ -8,11 +8,38 @@ from ..context import BotContext
 
 
 def register_all(app: App, ctx: BotContext) -> None:
-    from . import account_card, churn_retro, health, home, lifecycle, onboarding, plans, save_plan, shared_channels, signals, tabot_command, touchpoints, transfer
+    from . import (
+        account_card,
+        churn_retro,
+        health,
+        home,
+        lifecycle,
+        onboarding,
+        plans,
+        save_plan,
+        shared_channels,
+        signals,
+        tabot_command,
+        touchpoints,
+        transfer,
+    )
 
     # tabot_command first: the feature modules add their /tabot subcommands as they register
-    for module in (tabot_command, health, home, save_plan, plans, lifecycle, churn_retro, onboarding, touchpoints, transfer,
-                   account_card, shared_channels, signals):
+    for module in (
+        tabot_command,
+        health,
+        home,
+        save_plan,
+        plans,
+        lifecycle,
+        churn_retro,
+        onboarding,
+        touchpoints,
+        transfer,
+        account_card,
+        shared_channels,
+        signals,
+    ):
         module.register(app, ctx)
     from . import follow_ups  # after tabot_command: it adds /tabot follow-ups
 

@@ -44,6 +44,7 @@ def _in_channel(channel: str | None) -> bool:
 def _preload_charts() -> None:
     """Import matplotlib (over a second) in the background once the app is built, so the first
     card after a start does not wait for it."""
+
     def load() -> None:
         try:
             import_module("bot.charts")
@@ -77,8 +78,14 @@ def show_card(ctx: BotContext, user: str, channel: str, query: str, answer: Call
         return
     png = chart_png(card, ctx.settings)  # no transaction open while it renders
     with transaction(ctx.sessions) as session:
-        upload = ctx.slack.upload(session, user, content=png, filename=msg.chart_filename(card, user, now),
-                                  title=msg.chart_title(card), private=True)
+        upload = ctx.slack.upload(
+            session,
+            user,
+            content=png,
+            filename=msg.chart_filename(card, user, now),
+            title=msg.chart_title(card),
+            private=True,
+        )
         share = msg.share_value(account.id, upload.id) if _in_channel(channel) else None
         text, blocks = msg.account_card(card, ctx.settings.tz, file_id=OWED_FILE, share=share)
         ctx.slack.ephemeral(session, channel, user, text=text, blocks=blocks, image_from=upload)
@@ -88,14 +95,20 @@ def owe_answer(ctx: BotContext, channel: str, user: str) -> Callable[[str], None
     def answer(text: str) -> None:
         with transaction(ctx.sessions) as session:
             ctx.slack.ephemeral(session, channel, user, text=text)
+
     return answer
 
 
 def account_command(ack, body: dict, respond, tabot: BotContext) -> None:
     ack()
     user = body["user_id"]
-    show_card(tabot, user, body.get("channel_id") or user, body.get("text") or "",
-              lambda text: respond(text, response_type="ephemeral"))
+    show_card(
+        tabot,
+        user,
+        body.get("channel_id") or user,
+        body.get("text") or "",
+        lambda text: respond(text, response_type="ephemeral"),
+    )
 
 
 def mentioned(event: dict, tabot: BotContext) -> None:
@@ -117,22 +130,42 @@ def share_card(ack, body: dict, respond, tabot: BotContext) -> None:
         if allowed and _in_channel(channel):
             card = account_card(session, account, tabot.settings, now)
             upload = session.get(Delivery, upload_id) if upload_id is not None else None
-            file_id = ((upload.result or {}).get("file_id")
-                       if upload is not None and upload.kind == DeliveryKind.UPLOAD and upload.queue == user
-                       and upload.status == DeliveryStatus.DONE else None)
+            file_id = (
+                (upload.result or {}).get("file_id")
+                if upload is not None
+                and upload.kind == DeliveryKind.UPLOAD
+                and upload.queue == user
+                and upload.status == DeliveryStatus.DONE
+                else None
+            )
     if not allowed or not _in_channel(channel):
-        respond(msg.not_allowed(sorted(tabot.settings.leadership)) if not allowed else msg.share_from_a_channel(),
-                response_type="ephemeral", replace_original=False)
+        respond(
+            msg.not_allowed(sorted(tabot.settings.leadership)) if not allowed else msg.share_from_a_channel(),
+            response_type="ephemeral",
+            replace_original=False,
+        )
         return
     png = None if file_id else chart_png(card, tabot.settings)  # the asker's chart never reached Slack
     with transaction(tabot.sessions) as session:
         upload = None
         if png is not None:
-            upload = tabot.slack.upload(session, channel, content=png, filename=msg.chart_filename(card, user, now),
-                                        title=msg.chart_title(card), private=True)
+            upload = tabot.slack.upload(
+                session,
+                channel,
+                content=png,
+                filename=msg.chart_filename(card, user, now),
+                title=msg.chart_title(card),
+                private=True,
+            )
         text, blocks = msg.account_card(card, tabot.settings.tz, file_id=file_id or OWED_FILE, shared_by=user)
-        tabot.slack.post(session, channel, Subject("account", account.id, "account_card"), text=text, blocks=blocks,
-                         image_from=upload)
+        tabot.slack.post(
+            session,
+            channel,
+            Subject("account", account.id, "account_card"),
+            text=text,
+            blocks=blocks,
+            image_from=upload,
+        )
     respond(delete_original=True)  # the private card goes; the channel has it now
 
 

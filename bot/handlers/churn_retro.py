@@ -114,8 +114,9 @@ def _figures(state: _State, churn_type: ChurnType | None):
     arr_before = state.required(Input.ARR_BEFORE, state.parsed(Input.ARR_BEFORE, parse_amount), ERRORS["arr_before"])
     arr_after = state.parsed(Input.ARR_AFTER, parse_amount)
     churned = state.parsed(Input.CHURNED_ARR, parse_amount)
-    seats_before = state.required(Input.SEATS_BEFORE, state.parsed(Input.SEATS_BEFORE, parse_seats),
-                                  ERRORS["seats_before"])
+    seats_before = state.required(
+        Input.SEATS_BEFORE, state.parsed(Input.SEATS_BEFORE, parse_seats), ERRORS["seats_before"]
+    )
     seats_after = state.parsed(Input.SEATS_AFTER, parse_seats)
     if churn_type == ChurnType.FULL:
         arr_after, seats_after = _full_churn(state, arr_after, seats_after)
@@ -189,19 +190,31 @@ def read_retro_form(view: dict[str, Any], settings: Settings) -> tuple[flow.Retr
     if state.errors:
         return None, state.errors
     return flow.RetroForm(
-        account_id=account_id, retro_id=metadata_id(meta, "retro_id"), churn_type=churn_type,
-        arr_before=arr_before, arr_after=arr_after, seats_before=seats_before, seats_after=seats_after,
-        category=category, reason=reason, timeline=timeline, lessons=lessons, calls_to_action=calls,
-        sponsor=sponsor, force=msg.FORCE in (state.choice(Input.FORCE_RETRO) or []),
+        account_id=account_id,
+        retro_id=metadata_id(meta, "retro_id"),
+        churn_type=churn_type,
+        arr_before=arr_before,
+        arr_after=arr_after,
+        seats_before=seats_before,
+        seats_after=seats_after,
+        category=category,
+        reason=reason,
+        timeline=timeline,
+        lessons=lessons,
+        calls_to_action=calls,
+        sponsor=sponsor,
+        force=msg.FORCE in (state.choice(Input.FORCE_RETRO) or []),
     ), {}
 
 
-def eligibility_errors(form: flow.RetroForm, user: str, retro: ChurnRetro | None, settings: Settings,
-                       arr_field: str) -> dict[str, str]:
+def eligibility_errors(
+    form: flow.RetroForm, user: str, retro: ChurnRetro | None, settings: Settings, arr_field: str
+) -> dict[str, str]:
     """The inline "no retro needed" explanation under each condition that failed, unless the
     sponsor forces the retro."""
-    known = retro_eligibility(form.arr_before - form.arr_after, form.seats_before, form.seats_after,
-                              settings.churn_retro_arr_threshold)
+    known = retro_eligibility(
+        form.arr_before - form.arr_after, form.seats_before, form.seats_after, settings.churn_retro_arr_threshold
+    )
     if known.needed:
         return {}
     if form.force and is_sponsor(user, flow.sponsors(settings)):
@@ -217,9 +230,15 @@ def eligibility_errors(form: flow.RetroForm, user: str, retro: ChurnRetro | None
 
 def modal_for(settings: Settings, session, account: Account) -> dict[str, Any]:
     retro = open_retro(session, account.id)
-    return msg.retro_modal(msg.RetroModalState(
-        account=account, retro=retro, notice=notice_for(account, retro, settings),
-        sponsor=settings.churn_retro_sponsor, categories=settings.closed_lost_categories))
+    return msg.retro_modal(
+        msg.RetroModalState(
+            account=account,
+            retro=retro,
+            notice=notice_for(account, retro, settings),
+            sponsor=settings.churn_retro_sponsor,
+            categories=settings.closed_lost_categories,
+        )
+    )
 
 
 def may_work_on(settings: Settings, user: str, account: Account, retro: ChurnRetro | None = None) -> bool:
@@ -270,17 +289,22 @@ def retro_submitted(ack, body: dict, view: dict, tabot: BotContext) -> None:
     account_id, retro_id = metadata_id(meta, "account_id"), metadata_id(meta, "retro_id")
     with tabot.sessions() as session:
         account = get_account(session, account_id) if account_id else None
-        retro = (get_retro(session, retro_id) if retro_id else
-                 open_retro(session, account.id) if account else None)
-        if account is None or (meta.get("retro_id") is not None and (retro_id is None or retro is None)) or (
-                retro is not None and retro.account_id != account.id):
+        retro = get_retro(session, retro_id) if retro_id else open_retro(session, account.id) if account else None
+        if (
+            account is None
+            or (meta.get("retro_id") is not None and (retro_id is None or retro is None))
+            or (retro is not None and retro.account_id != account.id)
+        ):
             errors = {Input.CHURN_TYPE: msg.FORGED}
         elif not may_work_on(tabot.settings, user, account, retro):
             errors = {Input.CHURN_TYPE: msg.MAY_NOT_COMPLETE}
         elif form is not None:
             values = view["state"]["values"]
-            arr_field = (Input.CHURNED_ARR if not (state_value(values, Input.ARR_AFTER) or "").strip()
-                         and form.churn_type == ChurnType.PARTIAL else Input.ARR_AFTER)
+            arr_field = (
+                Input.CHURNED_ARR
+                if not (state_value(values, Input.ARR_AFTER) or "").strip() and form.churn_type == ChurnType.PARTIAL
+                else Input.ARR_AFTER
+            )
             errors = eligibility_errors(form, user, retro, tabot.settings, arr_field)
     if not ack_submission(ack, errors):
         return
@@ -294,8 +318,11 @@ def review_held_button(ack, body: dict, tabot: BotContext) -> None:
     user = body["user"]["id"]
     with transaction(tabot.sessions) as session:
         retro = get_retro(session, _clicked_id(body), for_update=True)
-        outcome = flow.hold_review(session, tabot.slack, tabot.settings, retro, user, dt.datetime.now(dt.UTC)) \
-            if retro else "gone"
+        outcome = (
+            flow.hold_review(session, tabot.slack, tabot.settings, retro, user, dt.datetime.now(dt.UTC))
+            if retro
+            else "gone"
+        )
         name = escape_mrkdwn(retro.account.name) if retro else ""
     if answer := msg.review_answer(outcome, name):
         tabot.slack.tell(user, text=answer)
@@ -309,8 +336,9 @@ def publish_button(ack, body: dict, tabot: BotContext) -> None:
         if retro is None:
             outcome, name, sponsor, published_by = "gone", "", None, None
         else:
-            outcome = flow.publish(session, tabot.slack, tabot.settings, retro, user, dt.datetime.now(dt.UTC),
-                                   tabot.slack.display_name)
+            outcome = flow.publish(
+                session, tabot.slack, tabot.settings, retro, user, dt.datetime.now(dt.UTC), tabot.slack.display_name
+            )
             name, sponsor = escape_mrkdwn(retro.account.name), flow.sponsor_of(retro, tabot.settings)
             published_by = retro.published_by
         channel = escape_mrkdwn(tabot.settings.retro_channel.lstrip("#"))
@@ -326,10 +354,16 @@ def action_done_button(ack, body: dict, tabot: BotContext) -> None:
         action = session.get(RetroAction, _clicked_id(body)) if _clicked_id(body) else None
         if action is not None:
             container = body.get("container") or {}
-            clicked = (flow.ClickedMessage(container["channel_id"], container["message_ts"],
-                                           (body.get("message") or {}).get("blocks") or [])
-                       if container.get("type") == "message" else None)
-            outcome = flow.mark_action_done(session, tabot.slack, tabot.settings, action, user, dt.datetime.now(dt.UTC), clicked)
+            clicked = (
+                flow.ClickedMessage(
+                    container["channel_id"], container["message_ts"], (body.get("message") or {}).get("blocks") or []
+                )
+                if container.get("type") == "message"
+                else None
+            )
+            outcome = flow.mark_action_done(
+                session, tabot.slack, tabot.settings, action, user, dt.datetime.now(dt.UTC), clicked
+            )
     if outcome == "gone":
         tabot.slack.tell(user, text=msg.ITEM_GONE)
     elif outcome == "not_allowed":

@@ -23,8 +23,9 @@ def not_exactly_one_account(query: str, matches: list) -> str | None:
     if len(matches) == 1:
         return None
     found = ", ".join(escape_mrkdwn(a.name) for a in matches[:8])
-    return (f"“{escape_mrkdwn(truncate(query, 80))}” matches {len(matches)} accounts"
-            + (f": {found}. Be more specific." if matches else ". Check the name or Salesforce id."))
+    return f"“{escape_mrkdwn(truncate(query, 80))}” matches {len(matches)} accounts" + (
+        f": {found}. Be more specific." if matches else ". Check the name or Salesforce id."
+    )
 
 
 def view_metadata(view: dict) -> dict:

@@ -61,10 +61,13 @@ class FollowUpForm:
         owner = state_value(values, Input.OWNER)
         return cls(
             account_id=metadata_id({"id": state_value(values, Block.ACCOUNT, Action.ACCOUNT_PICKER)}, "id"),
-            owner=owner if is_user_id(owner) else None, due=due,
+            owner=owner if is_user_id(owner) else None,
+            due=due,
             note=(state_value(values, Input.NOTE) or "").strip(),
-            channel=None if forged else channel, ts=None if forged else ts,
-            permalink=None if forged else permalink, forged=forged,
+            channel=None if forged else channel,
+            ts=None if forged else ts,
+            permalink=None if forged else permalink,
+            forged=forged,
         )
 
 
@@ -77,8 +80,13 @@ def _message_ref_ok(channel: object, ts: object, permalink: object) -> bool:
         return False
     if permalink is None:
         return True
-    return (isinstance(permalink, str) and len(permalink) <= 500 and permalink.startswith("https://")
-            and not set(permalink) & set("|<> \n") and f"/archives/{channel}/p{ts.replace('.', '')}" in permalink)
+    return (
+        isinstance(permalink, str)
+        and len(permalink) <= 500
+        and permalink.startswith("https://")
+        and not set(permalink) & set("|<> \n")
+        and f"/archives/{channel}/p{ts.replace('.', '')}" in permalink
+    )
 
 
 def _person(client, user_id: str) -> tuple[dict[str, Any] | None, str | None]:
@@ -116,8 +124,9 @@ def create_shortcut(ack, body: dict, client, tabot: BotContext) -> None:
     else:
         channel, ts = None, None
     tomorrow = local_day(dt.datetime.now(dt.UTC), tabot.settings.tz) + dt.timedelta(days=1)
-    view = msg.follow_up_modal(user, message.get("text") or "", channel=channel, ts=ts, permalink=permalink,
-                               due=tomorrow, notice=notice)
+    view = msg.follow_up_modal(
+        user, message.get("text") or "", channel=channel, ts=ts, permalink=permalink, due=tomorrow, notice=notice
+    )
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
@@ -148,9 +157,21 @@ def follow_up_submitted(ack, body: dict, view: dict, client, tabot: BotContext) 
     assert form.owner is not None and form.due is not None
     with transaction(tabot.sessions) as session:
         account = get_account(session, form.account_id)
-        flow.create_follow_up(session, tabot.slack, tabot.settings, account=account, owner=form.owner, creator=user,
-                              due=form.due, note=form.note, owner_tz=owner_tz, channel=form.channel,
-                              ts=form.ts, permalink=form.permalink, now=now)
+        flow.create_follow_up(
+            session,
+            tabot.slack,
+            tabot.settings,
+            account=account,
+            owner=form.owner,
+            creator=user,
+            due=form.due,
+            note=form.note,
+            owner_tz=owner_tz,
+            channel=form.channel,
+            ts=form.ts,
+            permalink=form.permalink,
+            now=now,
+        )
 
 
 def close(ctx: BotContext, body: dict, client, act) -> None:
@@ -171,15 +192,28 @@ def close(ctx: BotContext, body: dict, client, act) -> None:
 
 def done_button(ack, body: dict, client, tabot: BotContext) -> None:
     ack()
-    close(tabot, body, client, lambda session, fu, user: flow.mark_done(
-        session, tabot.slack, tabot.settings, fu, user, dt.datetime.now(dt.UTC)))
+    close(
+        tabot,
+        body,
+        client,
+        lambda session, fu, user: flow.mark_done(
+            session, tabot.slack, tabot.settings, fu, user, dt.datetime.now(dt.UTC)
+        ),
+    )
 
 
 def snooze_button(choice: Snooze):
     def handle(ack, body: dict, client, tabot: BotContext) -> None:
         ack()
-        close(tabot, body, client, lambda session, fu, user: flow.snooze(
-            session, tabot.slack, tabot.settings, fu, user, choice, dt.datetime.now(dt.UTC)))
+        close(
+            tabot,
+            body,
+            client,
+            lambda session, fu, user: flow.snooze(
+                session, tabot.slack, tabot.settings, fu, user, choice, dt.datetime.now(dt.UTC)
+            ),
+        )
+
     return handle
 
 
@@ -197,6 +231,9 @@ def register(app: App, ctx: BotContext) -> None:
     app.action(Action.FOLLOW_UP_DONE)(done_button)
     app.action(Action.FOLLOW_UP_SNOOZE_TOMORROW)(snooze_button(Snooze.TOMORROW))
     app.action(Action.FOLLOW_UP_SNOOZE_NEXT_WEEK)(snooze_button(Snooze.NEXT_WEEK))
-    subcommand(app, "follow-ups", "follow-ups",
-               "your open follow-ups, save-plan steps, retro calls to action and tasks, soonest due first",
-               )(partial(list_follow_ups, ctx))
+    subcommand(
+        app,
+        "follow-ups",
+        "follow-ups",
+        "your open follow-ups, save-plan steps, retro calls to action and tasks, soonest due first",
+    )(partial(list_follow_ups, ctx))

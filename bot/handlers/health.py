@@ -53,8 +53,7 @@ class HealthForm:
         rating = selected(Input.RATING, Input.RATING)
         pulse = selected(Input.TA_PULSE, Input.TA_PULSE)
         traits = {
-            o["value"]
-            for o in (values.get(Input.TRAITS, {}).get(Input.TRAITS) or {}).get("selected_options") or []
+            o["value"] for o in (values.get(Input.TRAITS, {}).get(Input.TRAITS) or {}).get("selected_options") or []
         }
         metadata = json.loads(view.get("private_metadata") or "{}")
         return cls(
@@ -65,8 +64,9 @@ class HealthForm:
             active_champion=msg.TRAIT_CHAMPION in traits,
             access_to_buyer=msg.TRAIT_BUYER in traits,
             channel_id=metadata.get("channel"),
-            no_champion_reason=((values.get(Input.NO_CHAMPION_REASON, {}).get(Input.NO_CHAMPION_REASON) or {})
-                                .get("value") or "").strip(),
+            no_champion_reason=(
+                (values.get(Input.NO_CHAMPION_REASON, {}).get(Input.NO_CHAMPION_REASON) or {}).get("value") or ""
+            ).strip(),
         )
 
 
@@ -108,7 +108,12 @@ def open_health_modal(ack, body: dict, client, respond, tabot: BotContext) -> No
             respond(msg.not_allowed(account, sorted(tabot.settings.leadership)), response_type="ephemeral")
             return
         state = modal_state_for(
-            session, account, tabot.settings.tz, rating=parsed.rating, reason=parsed.reason, notice=notice,
+            session,
+            account,
+            tabot.settings.tz,
+            rating=parsed.rating,
+            reason=parsed.reason,
+            notice=notice,
             channel_id=body.get("channel_id"),
         )
     client.views_open(trigger_id=body["trigger_id"], view=msg.health_modal(state))
@@ -119,8 +124,9 @@ def account_options(ack, body: dict, payload: dict, tabot: BotContext) -> None:
     the team of (the list itself is information)."""
     user = (body.get("user") or {}).get("id") or ""
     with tabot.sessions() as session:
-        accounts = search_accounts(session, payload.get("value") or "", limit=100,
-                                   member=None if user in tabot.settings.leadership else user)
+        accounts = search_accounts(
+            session, payload.get("value") or "", limit=100, member=None if user in tabot.settings.leadership else user
+        )
         options = [msg.option(truncate(a.name, 75), str(a.id)) for a in accounts]
     ack(options=options)
 
@@ -137,8 +143,13 @@ def account_picked(ack, body: dict, client, tabot: BotContext) -> None:
         if account is not None and not may_rate(user, account.team, tabot.settings.leadership):
             account, notice = None, msg.not_allowed_notice()  # refuse before showing its rating
         state = modal_state_for(
-            session, account, tabot.settings.tz, rating=form.rating.value if form.rating else None, reason=form.reason,
-            channel_id=form.channel_id, notice=notice,
+            session,
+            account,
+            tabot.settings.tz,
+            rating=form.rating.value if form.rating else None,
+            reason=form.reason,
+            channel_id=form.channel_id,
+            notice=notice,
         )
     client.views_update(view_id=view["id"], hash=view.get("hash"), view=msg.health_modal(state))
 
@@ -151,11 +162,15 @@ def update_health_button(ack, body: dict, client, tabot: BotContext) -> None:
     with tabot.sessions() as session:
         account = get_account(session, account_id)
         if account is None or not may_rate(user, account.team, tabot.settings.leadership):
-            refusal = (msg.not_allowed(account, sorted(tabot.settings.leadership)) if account
-                       else "That account no longer exists.")
+            refusal = (
+                msg.not_allowed(account, sorted(tabot.settings.leadership))
+                if account
+                else "That account no longer exists."
+            )
         else:
-            state = modal_state_for(session, account, tabot.settings.tz,
-                                    channel_id=(body.get("channel") or {}).get("id"))
+            state = modal_state_for(
+                session, account, tabot.settings.tz, channel_id=(body.get("channel") or {}).get("id")
+            )
     if refusal:
         tabot.slack.tell(user, text=refusal)
         return
@@ -171,15 +186,17 @@ def save_rating(ack, body: dict, view: dict, tabot: BotContext) -> None:
         if account is None:
             errors[Block.ACCOUNT] = "Pick the account to rate."
         elif not may_rate(user, account.team, tabot.settings.leadership):
-            errors[Block.ACCOUNT] = (
-                "Only this account's TA, AE and CE, or leadership, can rate it. Nothing was saved."
-            )
-        elif needs_no_champion_reason(form.rating.value if form.rating else None, form.active_champion,
-                                      lifecycle_store.has_champion_contact(session, account.id),
-                                      form.no_champion_reason):
+            errors[Block.ACCOUNT] = "Only this account's TA, AE and CE, or leadership, can rate it. Nothing was saved."
+        elif needs_no_champion_reason(
+            form.rating.value if form.rating else None,
+            form.active_champion,
+            lifecycle_store.has_champion_contact(session, account.id),
+            form.no_champion_reason,
+        ):
             errors[Input.NO_CHAMPION_REASON] = (
                 "The handbook marks an account without an active champion red: say why it is not, "
-                "or tick Active champion.")
+                "or tick Active champion."
+            )
     if form.rating is None:
         errors[Input.RATING] = "Choose green, yellow or red."
     if problem := reason_error(form.reason):
@@ -199,8 +216,15 @@ def save_rating(ack, body: dict, view: dict, tabot: BotContext) -> None:
         if form.no_champion_reason and form.rating != Health.RED and not form.active_champion:
             reason += f"\nNot red without an active champion: {form.no_champion_reason}"
         change = record_rating(
-            session, account, rating=form.rating, reason=reason, source=RatingSource.MANUAL,
-            by=user, now=now, ta_pulse=form.ta_pulse, active_champion=form.active_champion,
+            session,
+            account,
+            rating=form.rating,
+            reason=reason,
+            source=RatingSource.MANUAL,
+            by=user,
+            now=now,
+            ta_pulse=form.ta_pulse,
+            active_champion=form.active_champion,
             access_to_buyer=form.access_to_buyer,
         )
         owe_rating_messages(session, tabot.settings, change, now)

@@ -87,9 +87,14 @@ def support_level_button(ack, body: dict, tabot: BotContext) -> None:
             refusal = msg.support_level_not_allowed(account)
         else:
             container = body.get("container") or {}
-            clicked = ((container["channel_id"], container["message_ts"], (body.get("message") or {}).get("blocks") or [])
-                       if container.get("type") == "message" else None)
-            set_support_level(session, tabot.slack, account, level, user, dt.datetime.now(dt.UTC), tabot.settings.tz, clicked)
+            clicked = (
+                (container["channel_id"], container["message_ts"], (body.get("message") or {}).get("blocks") or [])
+                if container.get("type") == "message"
+                else None
+            )
+            set_support_level(
+                session, tabot.slack, account, level, user, dt.datetime.now(dt.UTC), tabot.settings.tz, clicked
+            )
     if refusal:  # nothing changed: told now, with no transaction open
         tabot.slack.tell(user, text=refusal)
 
@@ -108,8 +113,12 @@ def open_assessment(ack, body: dict, client, tabot: BotContext) -> None:
         elif assessment.submitted_at is not None:
             refusal = renewal_msg.already_submitted(account, assessment, tabot.settings.tz)
         else:
-            view = renewal_msg.assessment_modal(account, assessment, health_store.last_traits(session, account.id),
-                                                health_store.current_rating(session, account.id))
+            view = renewal_msg.assessment_modal(
+                account,
+                assessment,
+                health_store.last_traits(session, account.id),
+                health_store.current_rating(session, account.id),
+            )
     if refusal:
         tabot.slack.tell(user, text=refusal)
         return
@@ -131,15 +140,18 @@ def assessment_submitted(ack, body: dict, view: dict, tabot: BotContext) -> None
     now = dt.datetime.now(dt.UTC)
     next_view = None
     with transaction(tabot.sessions) as session:
-        assessment = session.scalars(select(HealthAssessment).where(HealthAssessment.id == form.assessment_id)
-                                     .with_for_update()).first()
+        assessment = session.scalars(
+            select(HealthAssessment).where(HealthAssessment.id == form.assessment_id).with_for_update()
+        ).first()
         if assessment is None:
             errors[Input.RATIONALE] = "This assessment no longer exists. Nothing was saved."
         elif not may_rate(user, assessment.account.team, tabot.settings.leadership):
             errors[Input.RATIONALE] = "Only the account team or leadership can submit it. Nothing was saved."
         elif assessment.submitted_at is not None:
-            errors[Input.RATIONALE] = (f"Already submitted by a colleague on {local_day(assessment.submitted_at, tabot.settings.tz)} "
-                                       f"({assessment.rating.value}). Nothing was saved.")
+            errors[Input.RATIONALE] = (
+                f"Already submitted by a colleague on {local_day(assessment.submitted_at, tabot.settings.tz)} "
+                f"({assessment.rating.value}). Nothing was saved."
+            )
         if errors:
             ack(response_action="errors", errors=errors)
             return
@@ -151,8 +163,9 @@ def assessment_submitted(ack, body: dict, view: dict, tabot: BotContext) -> None
             plan = open_plan(session, account.id)
             if plan is not None:  # an open yellow plan moves into the program as it is
                 enter_lighthouse(session, tabot.slack, plan, user, now, entry=PlanEntry.RENEWAL_ASSESSMENT)
-            next_view = save_plan_modal(account, plan, in_lighthouse=True,
-                                        channel_id=None, entry=PlanEntry.RENEWAL_ASSESSMENT)
+            next_view = save_plan_modal(
+                account, plan, in_lighthouse=True, channel_id=None, entry=PlanEntry.RENEWAL_ASSESSMENT
+            )
     if next_view is not None:
         ack(response_action="update", view=next_view)
     else:

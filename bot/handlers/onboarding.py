@@ -77,8 +77,9 @@ def task_button(kind: OnboardingTaskKind, what: str):
                 account = get_account(session, metadata_id({"id": value}, "id"))
                 if not allowed(account, user):
                     refusal = msg.refusal(account)
-                elif (already := flow.record_task_done(session, account, kind, user,
-                                                       dt.datetime.now(dt.UTC))) is not None:
+                elif (
+                    already := flow.record_task_done(session, account, kind, user, dt.datetime.now(dt.UTC))
+                ) is not None:
                     refusal = msg.already_done(already, what, tabot.settings.tz)
                 else:
                     flow.announce_task_done(session, tabot.slack, tabot.settings, account, kind)
@@ -86,6 +87,7 @@ def task_button(kind: OnboardingTaskKind, what: str):
             refusal = f"{what} was just recorded by someone else on the account team."
         if refusal:
             refuse(tabot, body, respond, refusal)
+
     return handle
 
 
@@ -119,8 +121,12 @@ def training_delivered(ack, body: dict, client, respond, tabot: BotContext) -> N
         client.views_update(view_id=body["view"]["id"], hash=body["view"].get("hash"), view=view)
     elif container.get("type") == "message" and body.get("message"):
         message = body["message"]
-        client.chat_update(channel=container["channel_id"], ts=container["message_ts"], text=message.get("text", ""),
-                           blocks=msg.replace_checklist(message.get("blocks") or [], checklist))
+        client.chat_update(
+            channel=container["channel_id"],
+            ts=container["message_ts"],
+            text=message.get("text", ""),
+            blocks=msg.replace_checklist(message.get("blocks") or [], checklist),
+        )
 
 
 def training_command(ack, body: dict, client, respond, tabot: BotContext) -> None:

@@ -30,20 +30,31 @@ FORGED = "This form is not one the bot opened for this account (open the plan ag
 log = logging.getLogger(__name__)
 
 COMMANDS = {PlanKind.ACCOUNT: Command.ACCOUNT_PLAN, PlanKind.SUCCESS: Command.SUCCESS_PLAN}
-ACCOUNT_TEXTS = (Input.USE_CASES, Input.PRODUCT_USAGE, Input.EXPANSION, Input.RISKS, Input.FEEDBACK,
-                 Input.OBJECTIVES, Input.NEXT_STEPS)
+ACCOUNT_TEXTS = (
+    Input.USE_CASES,
+    Input.PRODUCT_USAGE,
+    Input.EXPANSION,
+    Input.RISKS,
+    Input.FEEDBACK,
+    Input.OBJECTIVES,
+    Input.NEXT_STEPS,
+)
 SUCCESS_TEXTS = (Input.RELATIONSHIPS, Input.CHAMPION_TARGETS, Input.CHAMPION_WIN, Input.ASKS)
 
 
 def _not_allowed(kind: PlanKind, account: Account) -> str:
     team = ", ".join(mention(u) for u in account.team) or "nobody assigned yet"
-    return (f":no_entry: Only the account team ({team}) or leadership can write the {msg.KIND_WORDS[kind]} "
-            f"for *{escape_mrkdwn(account.name)}*.")
+    return (
+        f":no_entry: Only the account team ({team}) or leadership can write the {msg.KIND_WORDS[kind]} "
+        f"for *{escape_mrkdwn(account.name)}*."
+    )
 
 
 def _contacts_line(session, account_id: int) -> str:
-    people = [f"{escape_mrkdwn(c.name)}" + (f" ({', '.join(r.value for r in c.roles)})" if c.roles else "")
-              for c in account_contacts(session, account_id)]
+    people = [
+        f"{escape_mrkdwn(c.name)}" + (f" ({', '.join(r.value for r in c.roles)})" if c.roles else "")
+        for c in account_contacts(session, account_id)
+    ]
     return truncate(", ".join(people), 1500)
 
 
@@ -66,10 +77,11 @@ def parse_plan_form(kind: PlanKind, view: dict[str, Any], session, start_month: 
         previous = get_plan(session, kind, previous_id) if previous_id else None
         if meta.get("previous_id") is not None and (previous is None or previous.account_id != account_id):
             return flow.PlanForm(kind, 0, quarter, {}, {first_input: FORGED})
-        objectives = list((previous.sections.get("objectives") if previous else None) or [])[:msg.MAX_OBJECTIVES]
+        objectives = list((previous.sections.get("objectives") if previous else None) or [])[: msg.MAX_OBJECTIVES]
         reviews = [(o, text(msg.review_input(n))) for n, o in enumerate(objectives)]
-        sections, errors = flow.check_account_plan({i: text(i) for i in ACCOUNT_TEXTS}, reviews,
-                                                   previous.label if previous else None)
+        sections, errors = flow.check_account_plan(
+            {i: text(i) for i in ACCOUNT_TEXTS}, reviews, previous.label if previous else None
+        )
     else:
         goals = [(text(msg.goal_input(n)), text(msg.goal_actions_input(n))) for n in range(msg.GOAL_SLOTS)]
         sections, errors = flow.check_success_plan({i: text(i) for i in SUCCESS_TEXTS}, goals)
@@ -83,8 +95,9 @@ def plan_modal(settings: Settings, session, kind: PlanKind, account: Account) ->
     previous = previous_plan(session, kind, account.id, quarter)
     rating = health_store.current_rating(session, account.id)
     if kind is PlanKind.ACCOUNT:
-        return msg.account_plan_modal(account, quarter, plan, previous, rating, _contacts_line(session, account.id),
-                                      tz=settings.tz)
+        return msg.account_plan_modal(
+            account, quarter, plan, previous, rating, _contacts_line(session, account.id), tz=settings.tz
+        )
     return msg.success_plan_modal(account, quarter, plan, previous, rating, tz=settings.tz)
 
 
@@ -94,8 +107,11 @@ def on_command(kind: PlanKind):
         query = (body.get("text") or "").strip()
         command = COMMANDS[kind]
         if not query:
-            respond(f"Use `{command} ACCOUNT` (a name or Salesforce id) to write this quarter's "
-                    f"{msg.KIND_WORDS[kind]}, or edit it.", response_type="ephemeral")
+            respond(
+                f"Use `{command} ACCOUNT` (a name or Salesforce id) to write this quarter's "
+                f"{msg.KIND_WORDS[kind]}, or edit it.",
+                response_type="ephemeral",
+            )
             return
         with tabot.sessions() as session:
             matches = match_accounts(session, query)
@@ -108,6 +124,7 @@ def on_command(kind: PlanKind):
                 return
             view = plan_modal(tabot.settings, session, kind, account)
         client.views_open(trigger_id=body["trigger_id"], view=view)
+
     return handler
 
 
@@ -129,6 +146,7 @@ def on_button(kind: PlanKind):
             tabot.slack.tell(user, text=refusal)
             return
         client.views_open(trigger_id=body["trigger_id"], view=view)
+
     return handler
 
 
@@ -145,13 +163,25 @@ def on_submit(kind: PlanKind):
             elif account is None:
                 form.errors = {first_input: "This account no longer exists. Nothing was saved."}
             elif not may_rate(user, account.team, tabot.settings.leadership):
-                form.errors = {first_input: "Only the account team or leadership can write this plan. Nothing was saved."}
+                form.errors = {
+                    first_input: "Only the account team or leadership can write this plan. Nothing was saved."
+                }
         if not ack_submission(ack, form.errors):
             return
         with transaction(tabot.sessions) as session:  # the plan and its DMs commit together
             plan_id, created = flow.store_plan(session, form, user, dt.datetime.now(dt.UTC), tabot.settings.tz)
-            flow.announce_plan(session, tabot.slack, kind, plan_id, user, created, tabot.slack.display_name,
-                               tabot.settings.tz, settings=tabot.settings)
+            flow.announce_plan(
+                session,
+                tabot.slack,
+                kind,
+                plan_id,
+                user,
+                created,
+                tabot.slack.display_name,
+                tabot.settings.tz,
+                settings=tabot.settings,
+            )
+
     return handler
 
 

@@ -34,13 +34,17 @@ from ..text import escape_mrkdwn, is_user_id, mention
 
 log = logging.getLogger(__name__)
 
-USAGE = "Use `/saveplan ACCOUNT` to open (or edit) an account's save plan, `/saveplan update ACCOUNT` to post an update."
+USAGE = (
+    "Use `/saveplan ACCOUNT` to open (or edit) an account's save plan, `/saveplan update ACCOUNT` to post an update."
+)
 
 
 def _not_allowed(account: Account) -> str:
     team = ", ".join(mention(u) for u in account.team) or "nobody assigned yet"
-    return (f":no_entry: Only the account team ({team}) or Sales / TS leadership can work on the save plan "
-            f"for *{escape_mrkdwn(account.name)}*. Nothing was saved.")
+    return (
+        f":no_entry: Only the account team ({team}) or Sales / TS leadership can work on the save plan "
+        f"for *{escape_mrkdwn(account.name)}*. Nothing was saved."
+    )
 
 
 def parse_plan_form(view: dict[str, Any]) -> flow.PlanForm:
@@ -77,8 +81,10 @@ def parse_update_form(view: dict[str, Any]) -> flow.UpdateForm:
         return (state_value(values, input_id) or "").strip()
 
     return flow.UpdateForm(
-        plan_id=metadata_id(meta, "plan_id") or 0, what_happened=text(Input.WHAT_HAPPENED),
-        blockers=text(Input.BLOCKERS), risks=text(Input.RISKS),
+        plan_id=metadata_id(meta, "plan_id") or 0,
+        what_happened=text(Input.WHAT_HAPPENED),
+        blockers=text(Input.BLOCKERS),
+        risks=text(Input.RISKS),
         asks=text(Input.ASKS),
         criteria_met={i for v in state_value(values, Input.CRITERIA_MET) or [] if (i := metadata_id({"v": v}, "v"))},
         steps_done={int(v) for v in state_value(values, Input.STEPS_DONE) or []},
@@ -90,8 +96,13 @@ def plan_modal_for(session, account: Account, channel: str | None, entry: PlanEn
     if plan is not None:
         return msg.save_plan_modal(account, plan, in_lighthouse=plan.in_lighthouse, channel_id=channel)
     current = health_store.current_rating(session, account.id)
-    return msg.save_plan_modal(account, None, in_lighthouse=enters_lighthouse(current.rating.value if current else None),
-                               channel_id=channel, entry=entry)
+    return msg.save_plan_modal(
+        account,
+        None,
+        in_lighthouse=enters_lighthouse(current.rating.value if current else None),
+        channel_id=channel,
+        entry=entry,
+    )
 
 
 def saveplan_command(ack, body: dict, client, respond, tabot: BotContext) -> None:
@@ -114,8 +125,10 @@ def saveplan_command(ack, body: dict, client, respond, tabot: BotContext) -> Non
         if wants_update:
             plan = open_plan(session, account.id)
             if plan is None:
-                respond(f"*{escape_mrkdwn(account.name)}* has no open save plan. `/saveplan {escape_mrkdwn(account.name)}` opens one.",
-                        response_type="ephemeral")
+                respond(
+                    f"*{escape_mrkdwn(account.name)}* has no open save plan. `/saveplan {escape_mrkdwn(account.name)}` opens one.",
+                    response_type="ephemeral",
+                )
                 return
             view = msg.update_modal(plan)
         else:
@@ -134,8 +147,12 @@ def open_save_plan_button(ack, body: dict, client, respond, tabot: BotContext) -
         if account is None or not may_open_plan(user, account.team, tabot.settings.leadership):
             refusal = _not_allowed(account) if account else "That account no longer exists."
         else:
-            view = plan_modal_for(session, account, (body.get("channel") or {}).get("id"),
-                                  PlanEntry(entry) if entry in {e.value for e in PlanEntry} else None)
+            view = plan_modal_for(
+                session,
+                account,
+                (body.get("channel") or {}).get("id"),
+                PlanEntry(entry) if entry in {e.value for e in PlanEntry} else None,
+            )
     if refusal:
         tabot.slack.tell(user, text=refusal)
         return
@@ -250,10 +267,15 @@ def update_submitted(ack, body: dict, view: dict, tabot: BotContext) -> None:
         allowed = plan is not None and may_open_plan(user, plan.account.team, tabot.settings.leadership)
         closed = plan is not None and plan.status != PlanStatus.OPEN
     if not form.what_happened or not allowed or closed:
-        reason = ("This save plan no longer exists. Nothing was saved." if plan is None
-                  else "Say what happened since the last update." if not form.what_happened
-                  else "This plan is closed." if closed
-                  else "Only the account team or Sales / TS leadership can post updates.")
+        reason = (
+            "This save plan no longer exists. Nothing was saved."
+            if plan is None
+            else "Say what happened since the last update."
+            if not form.what_happened
+            else "This plan is closed."
+            if closed
+            else "Only the account team or Sales / TS leadership can post updates."
+        )
         ack(response_action="errors", errors={Input.WHAT_HAPPENED: reason})
         return
     ack()
@@ -285,8 +307,11 @@ def exit_proposed(ack, body: dict, view: dict, tabot: BotContext) -> None:
     with transaction(tabot.sessions) as session:  # re-checked against the plan as it is now
         plan = get_plan(session, plan_id)
         problem = _exit_refusal(plan, user)
-        if problem is None and not reason and exit_reason_needed(sum(1 for c in plan.criteria if c.met_at),
-                                                                 len(plan.criteria)):
+        if (
+            problem is None
+            and not reason
+            and exit_reason_needed(sum(1 for c in plan.criteria if c.met_at), len(plan.criteria))
+        ):
             problem = "Not every success criterion is met: say why the account should exit now."
         if problem:
             ack(response_action="errors", errors={Input.EXIT_REASON: problem})
@@ -315,8 +340,9 @@ def enter_lighthouse_button(ack, body: dict, tabot: BotContext) -> None:
         if plan is None or not may_open_plan(user, plan.account.team, tabot.settings.leadership):
             refusal = _not_allowed(plan.account) if plan else "That save plan no longer exists."
         elif not flow.enter_lighthouse(session, tabot.slack, plan, user, dt.datetime.now(dt.UTC)):
-            refusal = (f"The save plan for *{escape_mrkdwn(plan.account.name)}* is "
-                       + ("in the Lighthouse program already." if plan.in_lighthouse else "closed."))
+            refusal = f"The save plan for *{escape_mrkdwn(plan.account.name)}* is " + (
+                "in the Lighthouse program already." if plan.in_lighthouse else "closed."
+            )
     if refusal:
         tabot.slack.tell(user, text=refusal)
 
@@ -329,12 +355,17 @@ def approve_exit_button(ack, body: dict, tabot: BotContext) -> None:
         outcome = flow.approve_exit(session, tabot.slack, tabot.settings, plan, user, dt.datetime.now(dt.UTC))
     if outcome == "not_allowed":
         sales = ", ".join(mention(u) for u in tabot.settings.sales_leadership) or "none configured"
-        ts = ", ".join(mention(u) for u in dict.fromkeys([*tabot.settings.ta_leadership, *tabot.settings.ta_director])) \
+        ts = (
+            ", ".join(mention(u) for u in dict.fromkeys([*tabot.settings.ta_leadership, *tabot.settings.ta_director]))
             or "none configured"
+        )
         tabot.slack.tell(user, text=f"Exits are approved by Sales leadership ({sales}) and TS leadership ({ts}).")
     elif outcome == "no_proposal":
-        tabot.slack.tell(user, text="Nobody has proposed this exit yet: the TA or AE proposes it, with the "
-                                    "criteria met, before leadership approves.")
+        tabot.slack.tell(
+            user,
+            text="Nobody has proposed this exit yet: the TA or AE proposes it, with the "
+            "criteria met, before leadership approves.",
+        )
     elif outcome == "closed":
         tabot.slack.tell(user, text="This save plan is closed already: nothing was changed.")
 

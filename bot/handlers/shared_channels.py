@@ -80,6 +80,7 @@ def _channel_of(body: dict) -> str | None:
 def _ephemeral(respond: Callable[..., None]) -> Callable[[str], None]:
     def say(text: str) -> None:
         respond(text, response_type="ephemeral")
+
     return say
 
 
@@ -95,8 +96,14 @@ def link_channel(ctx: BotContext, body: dict, rest: str, respond: Callable[..., 
     with ctx.sessions() as session:
         link = store.link_of(session, channel)
         if link is not None:
-            return say(msg.linked_already(link.account.name if visible(ctx.settings, user, link.account) else None,
-                                          link.linked_by, link.linked_at, ctx.settings.tz))
+            return say(
+                msg.linked_already(
+                    link.account.name if visible(ctx.settings, user, link.account) else None,
+                    link.linked_by,
+                    link.linked_at,
+                    ctx.settings.tz,
+                )
+            )
         if not rest:
             return say(msg.usage())
         matches = match_accounts(session, rest)
@@ -117,15 +124,33 @@ def link_channel(ctx: BotContext, body: dict, rest: str, respond: Callable[..., 
         account = get_account(session, account_id)
         link = store.link_of(session, channel)
         if link is not None:  # linked meanwhile by someone else
-            return say(msg.linked_already(link.account.name if visible(ctx.settings, user, link.account) else None,
-                                          link.linked_by, link.linked_at, ctx.settings.tz))
-        store.add_link(session, channel, account.id, user, channel_name=info.get("name") or "",
-                       is_ext_shared=bool(info.get("is_ext_shared")), store_text=ctx.settings.channel_store_text,
-                       now=dt.datetime.now(dt.UTC))
-        text = msg.linked(account.name, channel, ext_shared=bool(info.get("is_ext_shared")),
-                          store_text=ctx.settings.channel_store_text, ta=account.ta_user_id,
-                          hours=ctx.settings.customer_answer_business_hours,
-                          waiting_on=ctx.settings.customer_waiting_on)
+            return say(
+                msg.linked_already(
+                    link.account.name if visible(ctx.settings, user, link.account) else None,
+                    link.linked_by,
+                    link.linked_at,
+                    ctx.settings.tz,
+                )
+            )
+        store.add_link(
+            session,
+            channel,
+            account.id,
+            user,
+            channel_name=info.get("name") or "",
+            is_ext_shared=bool(info.get("is_ext_shared")),
+            store_text=ctx.settings.channel_store_text,
+            now=dt.datetime.now(dt.UTC),
+        )
+        text = msg.linked(
+            account.name,
+            channel,
+            ext_shared=bool(info.get("is_ext_shared")),
+            store_text=ctx.settings.channel_store_text,
+            ta=account.ta_user_id,
+            hours=ctx.settings.customer_answer_business_hours,
+            waiting_on=ctx.settings.customer_waiting_on,
+        )
     say(text)
 
 
@@ -158,11 +183,18 @@ def message_posted(guests: GuestCache, event: dict, body: dict, tabot: BotContex
     author_team = event.get("user_team") or event.get("team")
     our_team = body.get("context_team_id") or body.get("team_id")
     ext_shared = bool(body.get("is_ext_shared_channel", link.is_ext_shared))
-    lookup = needs_team_lookup(user, author_team, our_team, ext_shared=ext_shared, account_team=link.team,
-                               leadership=tabot.settings.leadership)
-    side = side_of(user, author_team, our_team, ext_shared=ext_shared,
-                   is_guest=guests.is_guest(user) if lookup else False,
-                   account_team=link.team, leadership=tabot.settings.leadership)
+    lookup = needs_team_lookup(
+        user, author_team, our_team, ext_shared=ext_shared, account_team=link.team, leadership=tabot.settings.leadership
+    )
+    side = side_of(
+        user,
+        author_team,
+        our_team,
+        ext_shared=ext_shared,
+        is_guest=guests.is_guest(user) if lookup else False,
+        account_team=link.team,
+        leadership=tabot.settings.leadership,
+    )
     if side == Side.CUSTOMER:
         customer_posted(tabot, link, event)
     elif side == Side.TEAM:
@@ -180,9 +212,17 @@ def customer_posted(ctx: BotContext, link: store.LinkView, event: dict) -> None:
             log.warning("no permalink for a customer message in %s", link.channel_id)
     keep = ctx.settings.channel_store_text and link.store_text
     with transaction(ctx.sessions) as session:
-        store.record_customer_message(session, link.channel_id, event["user"], event["ts"], event.get("thread_ts"),
-                                      question=question, permalink=permalink, text=text if keep else None,
-                                      tz=ctx.settings.tz)
+        store.record_customer_message(
+            session,
+            link.channel_id,
+            event["user"],
+            event["ts"],
+            event.get("thread_ts"),
+            question=question,
+            permalink=permalink,
+            text=text if keep else None,
+            tz=ctx.settings.tz,
+        )
 
 
 def team_replied(ctx: BotContext, link: store.LinkView, event: dict) -> None:
@@ -197,9 +237,14 @@ def team_replied(ctx: BotContext, link: store.LinkView, event: dict) -> None:
 def register(app: App, ctx: BotContext) -> None:
     client = ctx.slack.client
     guests = GuestCache(lambda user: client.users_info(user=user)["user"])
-    subcommand(app, "link-channel", "link-channel ACCOUNT",
-               "in a customer's channel: its customer messages count as touchpoints, and questions the "
-               "account team leaves unanswered go to the TA")(partial(link_channel, ctx))
-    subcommand(app, "unlink-channel", "unlink-channel",
-               "in a linked channel: it no longer counts for its account")(partial(unlink_channel, ctx))
+    subcommand(
+        app,
+        "link-channel",
+        "link-channel ACCOUNT",
+        "in a customer's channel: its customer messages count as touchpoints, and questions the "
+        "account team leaves unanswered go to the TA",
+    )(partial(link_channel, ctx))
+    subcommand(app, "unlink-channel", "unlink-channel", "in a linked channel: it no longer counts for its account")(
+        partial(unlink_channel, ctx)
+    )
     app.event("message")(partial(message_posted, guests))

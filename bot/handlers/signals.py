@@ -41,9 +41,12 @@ def parse_subscription(view: dict[str, Any]) -> tuple[list[str], str | None, str
     kinds = [k for k in dict.fromkeys(state_value(values, Input.SIGNAL_KINDS) or []) if k in known]
     scope = state_value(values, Input.SIGNAL_SCOPE)
     mode = state_value(values, Input.SIGNAL_MODE)
-    return (kinds, scope if scope in {s.value for s in Scope} else None,
-            mode if mode in {m.value for m in Mode} else None,
-            rules.parse_time(state_value(values, Input.DIGEST_TIME)))
+    return (
+        kinds,
+        scope if scope in {s.value for s in Scope} else None,
+        mode if mode in {m.value for m in Mode} else None,
+        rules.parse_time(state_value(values, Input.DIGEST_TIME)),
+    )
 
 
 def labels(settings: Settings) -> dict[SignalKind, str]:
@@ -65,8 +68,13 @@ def subscribe(ctx: BotContext, body: dict, rest: str, respond) -> None:
     tz_name = slack_tz(ctx, user) or ctx.settings.timezone
     with ctx.sessions() as session:
         current = store.subscription_of(session, user)
-        view = msg.subscribe_modal(current, labels(ctx.settings), ctx.settings.signal_digest_time,
-                                   leader=user in ctx.settings.leadership, tz_name=tz_name)
+        view = msg.subscribe_modal(
+            current,
+            labels(ctx.settings),
+            ctx.settings.signal_digest_time,
+            leader=user in ctx.settings.leadership,
+            tz_name=tz_name,
+        )
     ctx.slack.client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
@@ -124,8 +132,12 @@ def snooze_clicked(ack, body: dict, tabot: BotContext) -> None:
             episode = alert.episode
             until = dt.datetime.now(dt.UTC) + dt.timedelta(days=tabot.settings.signal_snooze_days)
             store.snooze(session, user, episode.account_id, episode.kind, until)
-            text = msg.snoozed(episode.account.name, labels(tabot.settings)[SignalKind(episode.kind)], until,
-                               rules.person_zone(_sub_tz(session, user), tabot.settings.tz))
+            text = msg.snoozed(
+                episode.account.name,
+                labels(tabot.settings)[SignalKind(episode.kind)],
+                until,
+                rules.person_zone(_sub_tz(session, user), tabot.settings.tz),
+            )
             tabot.slack.ephemeral(session, channel if is_channel_id(channel) else user, user, text=text)
     if refusal:
         tabot.slack.tell(user, text=refusal)
@@ -144,11 +156,18 @@ def log_touchpoint_clicked(ack, body: dict, client, tabot: BotContext) -> None:
     account_id = clicked_id(body)
     with tabot.sessions() as session:
         account = get_account(session, account_id) if account_id else None
-        refusal = ("That account no longer exists." if account is None
-                   else None if may_rate(user, account.team, tabot.settings.leadership)
-                   else touch_msg.not_allowed(account))
-        view = None if refusal else touch_msg.touchpoint_modal(
-            account, "", channel=channel if is_channel_id(channel) else None)
+        refusal = (
+            "That account no longer exists."
+            if account is None
+            else None
+            if may_rate(user, account.team, tabot.settings.leadership)
+            else touch_msg.not_allowed(account)
+        )
+        view = (
+            None
+            if refusal
+            else touch_msg.touchpoint_modal(account, "", channel=channel if is_channel_id(channel) else None)
+        )
     if refusal:
         tabot.slack.tell(user, text=refusal)
         return
@@ -167,8 +186,9 @@ def user_changed(event: dict, tabot: BotContext) -> None:
 
 
 def register(app: App, ctx: BotContext) -> None:
-    subcommand(app, "subscribe", "subscribe",
-               "signal alerts: which signals, for which accounts, at once or in a daily digest")(partial(subscribe, ctx))
+    subcommand(
+        app, "subscribe", "subscribe", "signal alerts: which signals, for which accounts, at once or in a daily digest"
+    )(partial(subscribe, ctx))
     app.view(Callback.SIGNAL_SUBSCRIBE_MODAL)(subscription_submitted)
     app.action(Action.SNOOZE_SIGNAL)(snooze_clicked)
     app.action(Action.SIGNAL_LOG_TOUCHPOINT)(log_touchpoint_clicked)

@@ -52,7 +52,10 @@ class TouchForm:
         return cls(
             account_id=metadata_id({"id": state_value(values, Block.ACCOUNT, Action.ACCOUNT_PICKER)}, "id"),
             note=(state_value(values, Input.NOTE) or "").strip(),
-            channel=channel, source=source, happened_at=happened, forged=forged,
+            channel=channel,
+            source=source,
+            happened_at=happened,
+            forged=forged,
         )
 
 
@@ -85,8 +88,14 @@ def resolve_account(session, text: str) -> tuple[Account | None, str, str | None
     if len(matches) == 1:
         return matches[0], parsed.rest, None
     names = ", ".join(escape_mrkdwn(a.name) for a in matches[:5])
-    return None, parsed.rest, (f"“{escape_mrkdwn(truncate(parsed.account_query, 80))}” matches {len(matches)} "
-                               f"accounts ({names}…): pick one below.")
+    return (
+        None,
+        parsed.rest,
+        (
+            f"“{escape_mrkdwn(truncate(parsed.account_query, 80))}” matches {len(matches)} "
+            f"accounts ({names}…): pick one below."
+        ),
+    )
 
 
 def allowed(settings: Settings, user: str, account: Account) -> bool:
@@ -119,8 +128,13 @@ def touch_shortcut(ack, body: dict, client, tabot: BotContext) -> None:
     message = body.get("message") or {}
     ts = message.get("ts") or body.get("message_ts")
     happened = dt.datetime.fromtimestamp(float(ts), dt.UTC).isoformat() if ts else None
-    view = msg.touchpoint_modal(None, message.get("text") or "", channel=(body.get("channel") or {}).get("id"),
-                                source="shortcut", happened_at=happened)
+    view = msg.touchpoint_modal(
+        None,
+        message.get("text") or "",
+        channel=(body.get("channel") or {}).get("id"),
+        source="shortcut",
+        happened_at=happened,
+    )
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
@@ -142,8 +156,9 @@ def touchpoint_submitted(ack, body: dict, view: dict, tabot: BotContext) -> None
         return
     with transaction(tabot.sessions) as session:
         account = get_account(session, form.account_id)
-        touch = record_touchpoint(session, account.id, user, form.note,
-                                  form.happened_at or dt.datetime.now(dt.UTC), source=form.source)
+        touch = record_touchpoint(
+            session, account.id, user, form.note, form.happened_at or dt.datetime.now(dt.UTC), source=form.source
+        )
         # the confirmation only they see, owed with the touchpoint (a DM where the bot cannot post it)
         tabot.slack.ephemeral(session, form.channel or user, user, text=msg.logged(account, touch, tabot.settings.tz))
 

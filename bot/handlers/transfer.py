@@ -44,9 +44,13 @@ def parse_transfer_form(view: dict[str, Any]) -> flow.TransferForm:
 
     return flow.TransferForm(
         account_id=metadata_id({"id": account}, "id"),
-        new_ta=state_value(values, Input.NEW_TA), account_state=text(Input.ACCOUNT_STATE),
-        open_plans=text(Input.OPEN_PLANS), relationships=text(Input.RELATIONSHIPS), risks=text(Input.RISKS),
-        next_steps=text(Input.NEXT_STEPS), channel=meta.get("channel") if is_channel_id(meta.get("channel")) else None,
+        new_ta=state_value(values, Input.NEW_TA),
+        account_state=text(Input.ACCOUNT_STATE),
+        open_plans=text(Input.OPEN_PLANS),
+        relationships=text(Input.RELATIONSHIPS),
+        risks=text(Input.RISKS),
+        next_steps=text(Input.NEXT_STEPS),
+        channel=meta.get("channel") if is_channel_id(meta.get("channel")) else None,
     )
 
 
@@ -74,8 +78,11 @@ def transfer_command(ack, body: dict, client, respond, tabot: BotContext) -> Non
                 return
         elif query:
             found = ", ".join(escape_mrkdwn(a.name) for a in matches[:5])
-            notice = (f"“{escape_mrkdwn(truncate(query, 80))}” matches {len(matches)} accounts"
-                      + (f" ({found}…)" if matches else "") + ": pick one below.")
+            notice = (
+                f"“{escape_mrkdwn(truncate(query, 80))}” matches {len(matches)} accounts"
+                + (f" ({found}…)" if matches else "")
+                + ": pick one below."
+            )
         view = msg.transfer_modal(account, new_ta, notice=notice, channel=body.get("channel_id"))
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -92,11 +99,14 @@ def transfer_submitted(ack, body: dict, view: dict, tabot: BotContext) -> None:
         elif not may_start_transfer(user, current_ta, tabot.settings.leadership):
             errors[Block.ACCOUNT] = "Only the account's TA or leadership can start a transfer. Nothing was saved."
         elif (pending := pending_transfer(session, account.id)) is not None:
-            errors[Block.ACCOUNT] = (f"A transfer of this account to {tabot.slack.display_name(pending.to_user_id)} "
-                                     f"is waiting for approval.")
+            errors[Block.ACCOUNT] = (
+                f"A transfer of this account to {tabot.slack.display_name(pending.to_user_id)} is waiting for approval."
+            )
         elif not approvers(tabot.settings, user, form.new_ta):
-            errors[Block.ACCOUNT] = ("Nobody else is set to approve it (TABOT_TA_MANAGER, TABOT_TA_LEADERSHIP, "
-                                     "TABOT_TA_DIRECTOR): who asks for a transfer does not approve it.")
+            errors[Block.ACCOUNT] = (
+                "Nobody else is set to approve it (TABOT_TA_MANAGER, TABOT_TA_LEADERSHIP, "
+                "TABOT_TA_DIRECTOR): who asks for a transfer does not approve it."
+            )
     if account is not None and (problem := new_ta_error(current_ta, form.new_ta)):
         errors[Input.NEW_TA] = problem
     elif form.new_ta and not is_user_id(form.new_ta):
@@ -131,8 +141,9 @@ def decide(ctx: BotContext, body: dict, approve: bool) -> None:
         else:
             decision = flow.decide(session, transfer, user, approve, dt.datetime.now(dt.UTC))
         name = escape_mrkdwn(transfer.account.name) if transfer else ""
-        decided_by, status, current = ((transfer.decided_by, transfer.status.value, transfer.account.ta_user_id)
-                                       if transfer else (None, "", None))
+        decided_by, status, current = (
+            (transfer.decided_by, transfer.status.value, transfer.account.ta_user_id) if transfer else (None, "", None)
+        )
         others = approvers(ctx.settings, transfer.requested_by, transfer.to_user_id) if transfer else []
         if decision in (flow.Decision.APPROVED, flow.Decision.DECLINED):
             flow.announce_decision(session, ctx.slack, transfer, ctx.slack.display_name, ctx.settings.tz)
@@ -140,13 +151,19 @@ def decide(ctx: BotContext, body: dict, approve: bool) -> None:
         ctx.slack.tell(user, text="That transfer request no longer exists.")
     elif own:
         who = ", ".join(mention(u) for u in others) or "another of the TA manager or TS leadership"
-        ctx.slack.tell(user, text=f":no_entry: You asked for the transfer of *{name}* or take it over, so you do not "
-                                  f"decide it: {who} does. Nothing was changed.")
+        ctx.slack.tell(
+            user,
+            text=f":no_entry: You asked for the transfer of *{name}* or take it over, so you do not "
+            f"decide it: {who} does. Nothing was changed.",
+        )
     elif decision is flow.Decision.ALREADY_DECIDED:
         ctx.slack.tell(user, text=f"The transfer of *{name}* was already {status} by {mention(decided_by)}.")
     elif decision is flow.Decision.TA_CHANGED:
-        ctx.slack.tell(user, text=f"*{name}*'s TA changed since this request (now {mention(current)}): "
-                                  f"nothing was changed. Ask for a new transfer if it still stands.")
+        ctx.slack.tell(
+            user,
+            text=f"*{name}*'s TA changed since this request (now {mention(current)}): "
+            f"nothing was changed. Ask for a new transfer if it still stands.",
+        )
 
 
 def approve_transfer(ack, body: dict, tabot: BotContext) -> None:

@@ -21,10 +21,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import (
-    Account, AccountStatus, Contact, ContactRole, Health, LifecycleStage, SalesStage, Segment, UsageSnapshot,
+    Account,
+    AccountStatus,
+    Contact,
+    ContactRole,
+    Health,
+    LifecycleStage,
+    SalesStage,
+    Segment,
+    UsageSnapshot,
 )
 from ..rules.churn_retro import RealisedChurn
-from ..rules.segments import ACCEPTED_SEGMENT_NAMES, SUPPORT_LEVELS, is_scaled_success, segment_named, support_level_named
+from ..rules.segments import (
+    ACCEPTED_SEGMENT_NAMES,
+    SUPPORT_LEVELS,
+    is_scaled_success,
+    segment_named,
+    support_level_named,
+)
 from ..rules.transfer import crm_ta_verdict
 from ..store.health import current_ratings
 from ..store.transfers import transfers_awaiting_crm
@@ -51,19 +65,55 @@ from .renewal_outcome import RENEWAL_COLUMNS, RENEWAL_PARSERS, realised_churn, r
 from .validation import checked, first_seen, load_by_salesforce_id, parse_cells, read_file
 
 __all__ = [
-    "AccountImport", "ImportRejected", "ImportSummary", "LookupFailed", "RowError", "import_accounts",
-    "import_contacts", "import_usage", "slack_user_resolver",
+    "AccountImport",
+    "ImportRejected",
+    "ImportSummary",
+    "LookupFailed",
+    "RowError",
+    "import_accounts",
+    "import_contacts",
+    "import_usage",
+    "slack_user_resolver",
 ]
 
-ACCOUNT_COLUMNS = ("salesforce_id", "name", "tier", "segment", "arr", "seats", "close_date", "contract_start",
-                   "renewal_date", "ta", "ae", "ce")
-ACCOUNT_OPTIONAL: tuple[str, ...] = ("pooled", "scaled", "lifecycle_stage", "status", "health", "stage", "support_level")
+ACCOUNT_COLUMNS = (
+    "salesforce_id",
+    "name",
+    "tier",
+    "segment",
+    "arr",
+    "seats",
+    "close_date",
+    "contract_start",
+    "renewal_date",
+    "ta",
+    "ae",
+    "ce",
+)
+ACCOUNT_OPTIONAL: tuple[str, ...] = (
+    "pooled",
+    "scaled",
+    "lifecycle_stage",
+    "status",
+    "health",
+    "stage",
+    "support_level",
+)
 ACCOUNT_OPTIONAL += RENEWAL_COLUMNS  # how a renewal turned out: see renewal_outcome.py
 CONTACT_COLUMNS = ("salesforce_id", "name", "title", "email", "roles", "instance_admin")
 CONTACT_OPTIONAL = ("status",)  # current, or left/gone: the contact left the customer
 CONTACT_STATUSES = {"current": "current", "active": "current", "left": "gone", "gone": "gone"}
-USAGE_COLUMNS = ("salesforce_id", "month", "dau", "mau", "versions_behind", "precise_intel", "defect_tickets_90d",
-                 "help_tickets_90d", "last_activity")
+USAGE_COLUMNS = (
+    "salesforce_id",
+    "month",
+    "dau",
+    "mau",
+    "versions_behind",
+    "precise_intel",
+    "defect_tickets_90d",
+    "help_tickets_90d",
+    "last_activity",
+)
 # "1. Onboarding" or just "Onboarding"
 STAGES = choices_of(list(LifecycleStage)) | {
     key: stage for stage in LifecycleStage for key in choices_of([stage.value.split(". ", 1)[1]])
@@ -127,8 +177,13 @@ class LookupFailed(Exception):
     """Slack could not say who has an email (unreachable, or it refused the call)."""
 
 
-def import_accounts(session: Session, source: str | Path | IO[str], resolve_user: Callable[[str], str | None], *,
-                    scaled_success_below: Decimal | None = None) -> AccountImport:
+def import_accounts(
+    session: Session,
+    source: str | Path | IO[str],
+    resolve_user: Callable[[str], str | None],
+    *,
+    scaled_success_below: Decimal | None = None,
+) -> AccountImport:
     """`scaled_success_below`: with no `scaled` cell, an SMB (Commercial) account is Scaled
     Success when its ARR is under it (`TABOT_SCALED_SUCCESS_ARR_BELOW`)."""
     resolved: dict[str, str | None] = {}
@@ -147,8 +202,10 @@ def import_accounts(session: Session, source: str | Path | IO[str], resolve_user
             except LookupFailed as exc:
                 failed.append(exc)
         if failed and email not in resolved:
-            raise Invalid(f"{cell(column, value)} could not be looked up in Slack ({failed[0]}): check "
-                          "SLACK_API_URL and SLACK_BOT_TOKEN, or write the person's Slack user id (U…)")
+            raise Invalid(
+                f"{cell(column, value)} could not be looked up in Slack ({failed[0]}): check "
+                "SLACK_API_URL and SLACK_BOT_TOKEN, or write the person's Slack user id (U…)"
+            )
         if resolved[email] is None:
             raise Invalid(f"{cell(column, value)} is not a Slack user in this workspace")
         return check_length(column, resolved[email], user_id_length)
@@ -159,13 +216,24 @@ def import_accounts(session: Session, source: str | Path | IO[str], resolve_user
         return int(value) if value else None
 
     parsers: dict[str, Callable[[str, str], Any]] = {
-        "salesforce_id": text_in(Account.salesforce_id), "name": text_in(Account.name), "tier": tier,
-        "segment": parse_segment, "support_level": parse_support_level, "arr": money_in(Account.arr),
+        "salesforce_id": text_in(Account.salesforce_id),
+        "name": text_in(Account.name),
+        "tier": tier,
+        "segment": parse_segment,
+        "support_level": parse_support_level,
+        "arr": money_in(Account.arr),
         "seats": count_in(Account.seats),
-        "close_date": parse_date, "contract_start": parse_date, "renewal_date": parse_date,
-        "ta": person, "ae": person, "ce": person, "pooled": parse_bool, "scaled": parse_bool,
+        "close_date": parse_date,
+        "contract_start": parse_date,
+        "renewal_date": parse_date,
+        "ta": person,
+        "ae": person,
+        "ce": person,
+        "pooled": parse_bool,
+        "scaled": parse_bool,
         "lifecycle_stage": lambda c, v: parse_choice(c, v, STAGES),
-        "status": lambda c, v: parse_choice(c, v, STATUSES), "health": lambda c, v: parse_choice(c, v, HEALTHS),
+        "status": lambda c, v: parse_choice(c, v, STATUSES),
+        "health": lambda c, v: parse_choice(c, v, HEALTHS),
         "stage": lambda c, v: parse_choice(c, v, SALES_STAGES),
         **RENEWAL_PARSERS,
     }
@@ -194,24 +262,34 @@ def import_accounts(session: Session, source: str | Path | IO[str], resolve_user
         health = values.pop("health", None)
         segment, named_scaled = values["segment"] or (None, False)
         fields = {
-            "name": values["name"], "name_key": name_key(values["name"])[:length_of(Account.name_key)],
+            "name": values["name"],
+            "name_key": name_key(values["name"])[: length_of(Account.name_key)],
             "tier": values["tier"],
-            "segment": segment, "arr": values["arr"], "seats": values["seats"],
-            "close_date": values["close_date"], "contract_start": values["contract_start"],
-            "renewal_date": values["renewal_date"], "ta_user_id": values["ta"], "ae_user_id": values["ae"],
+            "segment": segment,
+            "arr": values["arr"],
+            "seats": values["seats"],
+            "close_date": values["close_date"],
+            "contract_start": values["contract_start"],
+            "renewal_date": values["renewal_date"],
+            "ta_user_id": values["ta"],
+            "ae_user_id": values["ae"],
             "ce_user_id": values["ce"],
         }
         for optional in ("pooled", "scaled", "lifecycle_stage", "status", "support_level"):
             if values.get(optional) is not None:
                 fields[optional] = values[optional]
-        if values.get("scaled") is None and (named_scaled or (segment == Segment.SMB and scaled_success_below is not None)):
+        if values.get("scaled") is None and (
+            named_scaled or (segment == Segment.SMB and scaled_success_below is not None)
+        ):
             fields["scaled"] = named_scaled or is_scaled_success(segment.value, values["arr"], scaled_success_below)
         if values.get("stage") is not None:
             fields["sales_stage"] = values["stage"]
         account = existing.get(values["salesforce_id"])
         before = account.sales_stage if account is not None else None
         if account is not None and (waiting := awaiting_crm.get(account.id)):
-            verdict = crm_ta_verdict(values["ta"], account.ta_user_id, [(t.from_user_id, t.to_user_id) for t in waiting])
+            verdict = crm_ta_verdict(
+                values["ta"], account.ta_user_id, [(t.from_user_id, t.to_user_id) for t in waiting]
+            )
             if verdict == "keep":
                 fields["ta_user_id"] = account.ta_user_id
                 summary.transfers_kept.append((waiting[-1].id, values["ta"]))
@@ -240,7 +318,7 @@ def import_accounts(session: Session, source: str | Path | IO[str], resolve_user
 
 
 def contact_status(column: str, value: str) -> str | None:
-    """"gone" (left, gone), "current" (current, active), or None for an empty cell."""
+    """ "gone" (left, gone), "current" (current, active), or None for an empty cell."""
     if not value:
         return None
     if (status := CONTACT_STATUSES.get(value.strip().lower())) is None:
@@ -258,26 +336,39 @@ def import_contacts(session: Session, source: str | Path | IO[str], now: dt.date
 
     email_length = length_of(Contact.email)
     parsers = {
-        "salesforce_id": text_in(Account.salesforce_id), "name": text_in(Contact.name),
-        "title": text_in(Contact.title, required=False), "email": lambda c, v: parse_email(c, v, email_length),
-        "roles": roles, "instance_admin": parse_bool,
+        "salesforce_id": text_in(Account.salesforce_id),
+        "name": text_in(Contact.name),
+        "title": text_in(Contact.title, required=False),
+        "email": lambda c, v: parse_email(c, v, email_length),
+        "roles": roles,
+        "instance_admin": parse_bool,
         "status": contact_status,
     }
     seen: dict[tuple[str, str], int] = {}
 
     def parse_row(line: int, row: dict[str, str]) -> dict[str, Any]:
         values = parse_cells(row, parsers)
-        return checked(values, first_seen(seen, (values["salesforce_id"], values["email"]), line,
-                                            f'the contact {cell("email", values["email"])} of '
-                                            f'{cell("salesforce_id", values["salesforce_id"])}'))
+        return checked(
+            values,
+            first_seen(
+                seen,
+                (values["salesforce_id"], values["email"]),
+                line,
+                f'the contact {cell("email", values["email"])} of {cell("salesforce_id", values["salesforce_id"])}',
+            ),
+        )
 
     read = read_file(source, CONTACT_COLUMNS, CONTACT_OPTIONAL, parse_row)
     accounts = read.accounts_named(session)
     rows = read.rows_or_rejected()
-    contacts = {
-        (c.account_id, c.email.lower()): c
-        for c in session.scalars(select(Contact).where(Contact.account_id.in_([a.id for a in accounts.values()])))
-    } if accounts else {}
+    contacts = (
+        {
+            (c.account_id, c.email.lower()): c
+            for c in session.scalars(select(Contact).where(Contact.account_id.in_([a.id for a in accounts.values()])))
+        }
+        if accounts
+        else {}
+    )
     summary = ImportSummary()
     for _, v in rows:
         account = accounts[v["salesforce_id"]]
@@ -301,6 +392,7 @@ def import_contacts(session: Session, source: str | Path | IO[str], now: dt.date
 
 def import_usage(session: Session, source: str | Path | IO[str]) -> tuple[ImportSummary, list[int]]:
     """Monthly usage figures; returns the summary and the ids of the accounts it touched."""
+
     def month(column: str, value: str) -> dt.date:
         if len(value) == 7:
             value += "-01"
@@ -310,18 +402,26 @@ def import_usage(session: Session, source: str | Path | IO[str]) -> tuple[Import
         return date.replace(day=1)
 
     parsers = {
-        "salesforce_id": text_in(Account.salesforce_id), "month": month,
-        "dau": count_in(UsageSnapshot.dau, required=True), "mau": count_in(UsageSnapshot.mau, required=True),
-        "versions_behind": count_in(UsageSnapshot.versions_behind), "precise_intel": parse_bool,
+        "salesforce_id": text_in(Account.salesforce_id),
+        "month": month,
+        "dau": count_in(UsageSnapshot.dau, required=True),
+        "mau": count_in(UsageSnapshot.mau, required=True),
+        "versions_behind": count_in(UsageSnapshot.versions_behind),
+        "precise_intel": parse_bool,
         "defect_tickets_90d": count_in(UsageSnapshot.defect_tickets_90d),
-        "help_tickets_90d": count_in(UsageSnapshot.help_tickets_90d), "last_activity": parse_date,
+        "help_tickets_90d": count_in(UsageSnapshot.help_tickets_90d),
+        "last_activity": parse_date,
     }
     seen: dict[tuple[str, dt.date], int] = {}
 
     def parse_row(line: int, row: dict[str, str]) -> dict[str, Any]:
         values = parse_cells(row, parsers)
-        reasons = first_seen(seen, (values["salesforce_id"], values["month"]), line,
-                              f'{values["month"]:%Y-%m} of {cell("salesforce_id", values["salesforce_id"])}')
+        reasons = first_seen(
+            seen,
+            (values["salesforce_id"], values["month"]),
+            line,
+            f'{values["month"]:%Y-%m} of {cell("salesforce_id", values["salesforce_id"])}',
+        )
         if values["dau"] > values["mau"]:
             reasons.append(f'dau {values["dau"]} is more than mau {values["mau"]}')
         return checked(values, reasons)
@@ -330,10 +430,14 @@ def import_usage(session: Session, source: str | Path | IO[str]) -> tuple[Import
     accounts = read.accounts_named(session)
     rows = read.rows_or_rejected()
     ids = [a.id for a in accounts.values()]
-    existing = {
-        (u.account_id, u.month): u
-        for u in session.scalars(select(UsageSnapshot).where(UsageSnapshot.account_id.in_(ids)))
-    } if ids else {}
+    existing = (
+        {
+            (u.account_id, u.month): u
+            for u in session.scalars(select(UsageSnapshot).where(UsageSnapshot.account_id.in_(ids)))
+        }
+        if ids
+        else {}
+    )
     summary = ImportSummary()
     for _, v in rows:
         account = accounts[v.pop("salesforce_id")]

@@ -82,8 +82,9 @@ def check_text(column: str, value: str) -> None:
         return
     bad_bytes = [ch for ch in value if "\udc80" <= ch <= "\udcff"]
     if bad_bytes:
-        raise Invalid(f"{cell(column, value)} is not UTF-8 text (byte {_escaped(bad_bytes[0])}): "
-                      'save the file as "CSV UTF-8"')
+        raise Invalid(
+            f"{cell(column, value)} is not UTF-8 text (byte {_escaped(bad_bytes[0])}): save the file as \"CSV UTF-8\""
+        )
     control = next((ch for ch in value if unicodedata.category(ch) == "Cc"), None)
     if control is not None:  # NUL, tab, newline, ...: a no-break space or a zero-width joiner is fine
         raise Invalid(f"{cell(column, value)} contains a control character ({_escaped(control)})")
@@ -103,7 +104,7 @@ def length_of(attribute: Any) -> int | None:
 def integer_max(attribute: Any) -> int:
     """The largest value a model's integer column holds."""
     kind = attribute.type
-    return 2 ** 15 - 1 if isinstance(kind, SmallInteger) else 2 ** 63 - 1 if isinstance(kind, BigInteger) else 2 ** 31 - 1
+    return 2**15 - 1 if isinstance(kind, SmallInteger) else 2**63 - 1 if isinstance(kind, BigInteger) else 2**31 - 1
 
 
 def numeric_max(attribute: Any) -> Decimal:
@@ -119,24 +120,38 @@ def read_text(source: str | Path | IO[str]) -> str:
     if not isinstance(source, (str, Path)):
         return source.read()
     data = Path(source).read_bytes()
-    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-                       (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, codec in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if data.startswith(bom):
             try:
                 return data.decode(codec)
             except UnicodeDecodeError as exc:
-                line = data[:exc.start].decode(codec, errors="replace").count("\n") + 1
-                raise ImportRejected([RowError(line, f"the file starts like {codec.upper()} but is not valid "
-                                                     f'{codec.upper()} here: save it as "CSV UTF-8"')]) from None
+                line = data[: exc.start].decode(codec, errors="replace").count("\n") + 1
+                raise ImportRejected(
+                    [
+                        RowError(
+                            line,
+                            f"the file starts like {codec.upper()} but is not valid "
+                            f'{codec.upper()} here: save it as "CSV UTF-8"',
+                        )
+                    ]
+                ) from None
     if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+        data = data[len(codecs.BOM_UTF8) :]
     if len(data) >= 2 and (data[0] == 0) != (data[1] == 0):
-        raise ImportRejected([RowError(1, "the file looks like UTF-16 without a byte-order mark: "
-                                          'save it as "CSV UTF-8"')])
+        raise ImportRejected(
+            [RowError(1, "the file looks like UTF-16 without a byte-order mark: save it as \"CSV UTF-8\"")]
+        )
     return data.decode("utf-8", errors="surrogateescape")
 
 
-def open_csv(source: str | Path | IO[str]) -> tuple[list[str], Iterator[tuple[int, dict[str, str], int]], Callable[[], None]]:
+def open_csv(
+    source: str | Path | IO[str],
+) -> tuple[list[str], Iterator[tuple[int, dict[str, str], int]], Callable[[], None]]:
     """Header, (line number, row, extra cells) triples, and a close function.
 
     Extra cells are non-empty cells beyond the header's columns: a row that has them was
@@ -158,7 +173,7 @@ def open_csv(source: str | Path | IO[str]) -> tuple[list[str], Iterator[tuple[in
                 raise ImportRejected([RowError(reader.line_num, f"the row cannot be read: {exc}")]) from None
             if not cells:
                 continue
-            extra = [c for c in cells[len(header):] if c.strip()]
+            extra = [c for c in cells[len(header) :] if c.strip()]
             row = {name: (cells[i] if i < len(cells) else "").strip() for i, name in enumerate(header)}
             # line_num is the physical line where the row ends (quoted cells may span lines)
             yield reader.line_num, row, len(extra)
@@ -176,13 +191,18 @@ def check_header(header: list[str], required: tuple[str, ...], optional: tuple[s
         except Invalid as exc:
             errors.append(RowError(1, str(exc)))
     missing = [c for c in required if c not in header]
-    unknown = [shown(c) if c else f"column {header.index(c) + 1} (no name)"
-               for c in dict.fromkeys(header) if c not in required and c not in optional]
+    unknown = [
+        shown(c) if c else f"column {header.index(c) + 1} (no name)"
+        for c in dict.fromkeys(header)
+        if c not in required and c not in optional
+    ]
     repeated = [c for c in dict.fromkeys(header) if c and header.count(c) > 1]
     if missing:
         errors.append(RowError(1, f"missing column(s): {', '.join(missing)}"))
     if unknown:
-        errors.append(RowError(1, f"unknown column(s): {', '.join(unknown)} (expected {', '.join(required + optional)})"))
+        errors.append(
+            RowError(1, f"unknown column(s): {', '.join(unknown)} (expected {', '.join(required + optional)})")
+        )
     if repeated:
         errors.append(RowError(1, f"column(s) named twice: {', '.join(repeated)}"))
     return errors
@@ -253,9 +273,10 @@ def parse_choice(column: str, value: str, choices: dict[str, Any]) -> Any:
         return None
     key = re.sub(r"[\s\-_.]", "", value.lower())
     if key not in choices:
-        raise Invalid(f'{cell(column, value)} is not one of: {", ".join(dict.fromkeys(str(v) for v in choices.values()))}')
+        raise Invalid(
+            f'{cell(column, value)} is not one of: {", ".join(dict.fromkeys(str(v) for v in choices.values()))}'
+        )
     return choices[key]
-
 
 
 # --- parsers for a model's column: its length and range come from the model -------------------
@@ -292,6 +313,7 @@ def money_in(attribute: Any) -> Parser:
     """An amount stored in the Numeric(p, s) column `attribute`."""
     maximum = numeric_max(attribute)
     return lambda column, value: parse_money(column, value, maximum)
+
 
 def choices_of(values: list[Any]) -> dict[str, Any]:
     return {re.sub(r"[\s\-_.]", "", str(v).lower()): v for v in values}

@@ -19,8 +19,10 @@ CHUNK = 500
 def load_by_salesforce_id(session: Session, ids: list[str]) -> dict[str, Account]:
     found: dict[str, Account] = {}
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
-        found.update({a.salesforce_id: a for a in session.scalars(select(Account).where(Account.salesforce_id.in_(chunk)))})
+        chunk = ids[start : start + CHUNK]
+        found.update(
+            {a.salesforce_id: a for a in session.scalars(select(Account).where(Account.salesforce_id.in_(chunk)))}
+        )
     return found
 
 
@@ -36,8 +38,11 @@ class ReadFile:
     def accounts_named(self, session: Session) -> dict[str, Account]:
         """The accounts the rows name; an unknown salesforce_id is one more error."""
         accounts = load_by_salesforce_id(session, sorted({sid for _, sid in self.named}))
-        self.errors += [RowError(line, f'{cell("salesforce_id", sid)} is not an imported account')
-                        for line, sid in self.named if sid not in accounts]
+        self.errors += [
+            RowError(line, f'{cell("salesforce_id", sid)} is not an imported account')
+            for line, sid in self.named
+            if sid not in accounts
+        ]
         return accounts
 
     def rows_or_rejected(self) -> Rows:
@@ -57,8 +62,13 @@ def read_file(source, required, optional, parse_row) -> ReadFile:
             if not any(row.values()) and not extra_cells:
                 continue  # blank line
             if extra_cells:
-                read.errors.append(RowError(line, f"{extra_cells} more cell(s) than the header has columns "
-                                                  "(quote a value that contains a comma, like \"$300,000\")"))
+                read.errors.append(
+                    RowError(
+                        line,
+                        f"{extra_cells} more cell(s) than the header has columns "
+                        "(quote a value that contains a comma, like \"$300,000\")",
+                    )
+                )
                 continue
             try:
                 values = parse_row(line, row)

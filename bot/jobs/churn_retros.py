@@ -51,8 +51,9 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
             item_done(session)
     by_period: dict[str, list] = {}
     for action in open_published_actions(session):
-        period = weekly_reminder_period(local_today(action.retro.published_at, settings.tz), today,
-                                        settings.churn_retro_reminder_days)
+        period = weekly_reminder_period(
+            local_today(action.retro.published_at, settings.tz), today, settings.churn_retro_reminder_days
+        )
         if period is not None and ("weekly", action_subject(action.id), period) not in sent_before:
             by_period.setdefault(period, []).append(action)
     for period, actions in by_period.items():
@@ -61,8 +62,12 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
     return sent
 
 
-register_job(JobSpec(
-    name=JOB, run=run, trigger=lambda s: daily_at(s.daily_jobs_time, s),
-    schedule=lambda s: f"daily at {s.daily_jobs_time:%H:%M}",
-    description="Churn retros: the TA weekly until the retro is done; owners weekly until each action is done",
-))
+register_job(
+    JobSpec(
+        name=JOB,
+        run=run,
+        trigger=lambda s: daily_at(s.daily_jobs_time, s),
+        schedule=lambda s: f"daily at {s.daily_jobs_time:%H:%M}",
+        description="Churn retros: the TA weekly until the retro is done; owners weekly until each action is done",
+    )
+)

@@ -25,10 +25,18 @@ JOB = "contact-roles"
 def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Settings) -> int:
     today = local_today(now, settings.tz)
     days_after, onboarding = settings.contact_roles_days_after_signature, settings.onboarding_days
-    signed = active_accounts_with_dates(session, Account.close_date, today - dt.timedelta(days=max(onboarding, days_after + 1) - 1),
-                                        today - dt.timedelta(days=days_after))
-    renewing = active_accounts_with_dates(session, Account.renewal_date, today + dt.timedelta(days=1),
-                                          today + dt.timedelta(days=settings.renewal_assessment_days))
+    signed = active_accounts_with_dates(
+        session,
+        Account.close_date,
+        today - dt.timedelta(days=max(onboarding, days_after + 1) - 1),
+        today - dt.timedelta(days=days_after),
+    )
+    renewing = active_accounts_with_dates(
+        session,
+        Account.renewal_date,
+        today + dt.timedelta(days=1),
+        today + dt.timedelta(days=settings.renewal_assessment_days),
+    )
     cards = contact_cards(session, [a.id for a in [*signed, *renewing]])
 
     def _missing(account: Account):
@@ -44,19 +52,29 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
             person = (account.ce_user_id if account.scaled else None) or account.ta_user_id or account.ae_user_id
             to_tell.append(("renewal", account, person, account.renewal_date.isoformat()))
     to_tell = [t for t in to_tell if t[2]]
-    fresh = record_sent_many(session, JOB, [(rule, f"account:{a.id}", period, person)
-                                            for rule, a, person, period in to_tell], now)
+    fresh = record_sent_many(
+        session, JOB, [(rule, f"account:{a.id}", period, person) for rule, a, person, period in to_tell], now
+    )
     sent = 0
     for rule, account, person, period in to_tell:
         if (rule, f"account:{account.id}", period) in fresh:
-            slack.dm(session, person, text=contact_roles_nudge(account, _missing(account), bool(cards.get(account.id)),
-                                                              renewal=rule == "renewal", today=today))
+            slack.dm(
+                session,
+                person,
+                text=contact_roles_nudge(
+                    account, _missing(account), bool(cards.get(account.id)), renewal=rule == "renewal", today=today
+                ),
+            )
             sent += 1
     return sent
 
 
-register_job(JobSpec(
-    name=JOB, run=run, trigger=lambda s: daily_at(s.daily_jobs_time, s),
-    schedule=lambda s: f"daily at {s.daily_jobs_time:%H:%M}",
-    description="Contact roles: the CE 7 days after signature, the TA in the renewal window",
-))
+register_job(
+    JobSpec(
+        name=JOB,
+        run=run,
+        trigger=lambda s: daily_at(s.daily_jobs_time, s),
+        schedule=lambda s: f"daily at {s.daily_jobs_time:%H:%M}",
+        description="Contact roles: the CE 7 days after signature, the TA in the renewal window",
+    )
+)

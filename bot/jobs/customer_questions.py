@@ -24,8 +24,13 @@ JOB = "customer-questions"
 
 
 def business_hours(settings: Settings) -> BusinessHours:
-    return BusinessHours.of(settings.tz, settings.business_hours_start, settings.business_hours_end,
-                            settings.business_days, settings.business_holidays)
+    return BusinessHours.of(
+        settings.tz,
+        settings.business_hours_start,
+        settings.business_hours_end,
+        settings.business_days,
+        settings.business_holidays,
+    )
 
 
 def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Settings) -> int:
@@ -37,8 +42,15 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
     for message, link, account in candidates:
         if not is_overdue(message.at, now, hours, calendar):
             continue
-        item = Waiting(account.name, link.channel_id, message.user_id, message.at, message.permalink,
-                       message.text if link.store_text and settings.channel_store_text else None, message.is_question)
+        item = Waiting(
+            account.name,
+            link.channel_id,
+            message.user_id,
+            message.at,
+            message.permalink,
+            message.text if link.store_text and settings.channel_store_text else None,
+            message.is_question,
+        )
         for person in [account.ta_user_id] if account.ta_user_id else sorted(set(settings.ta_leadership)):
             due[person].append((message, item))
     sent = 0
@@ -53,8 +65,12 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
     return sent
 
 
-register_job(JobSpec(
-    name=JOB, run=run, trigger=lambda s: every_minutes(s.customer_questions_every_minutes, s),
-    schedule=lambda s: f"every {s.customer_questions_every_minutes} minutes",
-    description="Customer questions in linked channels unanswered for N business hours: the TA hears, once",
-))
+register_job(
+    JobSpec(
+        name=JOB,
+        run=run,
+        trigger=lambda s: every_minutes(s.customer_questions_every_minutes, s),
+        schedule=lambda s: f"every {s.customer_questions_every_minutes} minutes",
+        description="Customer questions in linked channels unanswered for N business hours: the TA hears, once",
+    )
+)

@@ -28,8 +28,18 @@ class DryRunClient(WebClient):
         self.sent: list[tuple[str, dict[str, Any]]] = []
         self._ts = itertools.count(1)
 
-    def api_call(self, api_method: str, *, http_verb: str = "POST", files: Any = None, data: Any = None,
-                 params: Any = None, json: Any = None, headers: Any = None, auth: Any = None) -> SlackResponse:
+    def api_call(
+        self,
+        api_method: str,
+        *,
+        http_verb: str = "POST",
+        files: Any = None,
+        data: Any = None,
+        params: Any = None,
+        json: Any = None,
+        headers: Any = None,
+        auth: Any = None,
+    ) -> SlackResponse:
         args = {**(params or {}), **(data or {}), **(json or {})}
         self.sent.append((api_method, args))
         if not api_method.startswith(READS):
@@ -44,8 +54,9 @@ class DryRunClient(WebClient):
             body = {"ok": True, "user": {"id": args.get("user"), "name": args.get("user")}}
         elif api_method == "files.completeUploadExternal":
             body = {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in _files(args)]}
-        return SlackResponse(client=self, http_verb=http_verb, api_url=api_method, req_args=args, data=body,
-                             headers={}, status_code=200)
+        return SlackResponse(
+            client=self, http_verb=http_verb, api_url=api_method, req_args=args, data=body, headers={}, status_code=200
+        )
 
     def _upload_file(self, *, url: str, data: Any, **_: Any):  # files_upload_v2's middle step
         class _Result:

@@ -22,8 +22,15 @@ JOB = "follow-up-reminders"
 
 
 def _due_day(fu, now: dt.datetime, settings: Settings) -> dt.date | None:
-    return reminder_due(now, due=fu.due_date, snoozed_until=fu.snoozed_until, reminded_on=fu.reminded_on,
-                        created_at=fu.created_at, at=settings.follow_up_reminder_time, tz=zone_of(fu, settings))
+    return reminder_due(
+        now,
+        due=fu.due_date,
+        snoozed_until=fu.snoozed_until,
+        reminded_on=fu.reminded_on,
+        created_at=fu.created_at,
+        at=settings.follow_up_reminder_time,
+        tz=zone_of(fu, settings),
+    )
 
 
 def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Settings) -> int:
@@ -43,8 +50,12 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
     return sent
 
 
-register_job(JobSpec(
-    name=JOB, run=run, trigger=lambda s: every_minutes(s.follow_up_reminders_every_minutes, s),
-    schedule=lambda s: f"every {s.follow_up_reminders_every_minutes} minutes",
-    description="Follow-ups: the owner's reminder on the due date (and when a snooze ends), in their morning",
-))
+register_job(
+    JobSpec(
+        name=JOB,
+        run=run,
+        trigger=lambda s: every_minutes(s.follow_up_reminders_every_minutes, s),
+        schedule=lambda s: f"every {s.follow_up_reminders_every_minutes} minutes",
+        description="Follow-ups: the owner's reminder on the due date (and when a snooze ends), in their morning",
+    )
+)

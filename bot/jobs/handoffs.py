@@ -32,21 +32,29 @@ def _key(rule: str, account: Account) -> tuple[str, str, str]:
 def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Settings) -> int:
     today = local_today(now, settings.tz)
     horizon = max(settings.prospect_days_before_close, settings.handoff_days_before_close)
-    deals = active_accounts_with_dates(session, Account.close_date, today + dt.timedelta(days=1),
-                                       today + dt.timedelta(days=horizon))
+    deals = active_accounts_with_dates(
+        session, Account.close_date, today + dt.timedelta(days=1), today + dt.timedelta(days=horizon)
+    )
     prospects = [a for a in deals if prospect_due(today, a.close_date, settings.prospect_days_before_close)]
     handoffs = [a for a in deals if handoff_due(today, a.close_date, settings.handoff_days_before_close)]
     newly_prospects = [a.id for a in prospects if a.lifecycle_stage != LifecycleStage.PROSPECT]
     if newly_prospects:
-        session.execute(update(Account).where(Account.id.in_(newly_prospects))
-                        .values(lifecycle_stage=LifecycleStage.PROSPECT))
+        session.execute(
+            update(Account).where(Account.id.in_(newly_prospects)).values(lifecycle_stage=LifecycleStage.PROSPECT)
+        )
     to_set_up = [a for a in prospects if not (a.support_level and a.segment)]
     without_ta = [a for a in handoffs if a.ta_user_id is None]
-    fresh = record_sent_many(session, JOB, [(*_key("prospect", a), None) for a in to_set_up]
-                             + [(*_key("assign-ta", a), None) for a in without_ta], now)
+    fresh = record_sent_many(
+        session,
+        JOB,
+        [(*_key("prospect", a), None) for a in to_set_up] + [(*_key("assign-ta", a), None) for a in without_ta],
+        now,
+    )
     sent = 0
-    for rule, accounts, message in (("prospect", to_set_up, msg.prospect_reminder),
-                                    ("assign-ta", without_ta, msg.assign_ta_reminder)):
+    for rule, accounts, message in (
+        ("prospect", to_set_up, msg.prospect_reminder),
+        ("assign-ta", without_ta, msg.assign_ta_reminder),
+    ):
         for account in accounts:
             if _key(rule, account) in fresh:
                 for leader in settings.ta_leadership:
@@ -54,13 +62,18 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
                     slack.dm(session, leader, text=text, blocks=msg.handoff_ask_blocks(rule, account, text))
                     sent += 1
     tasks = handoff_tasks_for(session, [a.id for a in handoffs])
-    sent += start_handoffs(session, slack, settings, [a for a in handoffs if (a.id, a.close_date) not in tasks],
-                           today, now)
+    sent += start_handoffs(
+        session, slack, settings, [a for a in handoffs if (a.id, a.close_date) not in tasks], today, now
+    )
     return sent
 
 
-register_job(JobSpec(
-    name=JOB, run=run, trigger=lambda s: daily_at(s.daily_jobs_time, s),
-    schedule=lambda s: f"daily at {s.daily_jobs_time:%H:%M}",
-    description="Handoff: support level and segment at 45 days before close, TA and handoff doc at 35",
-))
+register_job(
+    JobSpec(
+        name=JOB,
+        run=run,
+        trigger=lambda s: daily_at(s.daily_jobs_time, s),
+        schedule=lambda s: f"daily at {s.daily_jobs_time:%H:%M}",
+        description="Handoff: support level and segment at 45 days before close, TA and handoff doc at 35",
+    )
+)

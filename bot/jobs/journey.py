@@ -28,15 +28,19 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
     accounts = {a.id: a for a in accounts_under_contract(session)}
     candidates: list[tuple[int, Due, str]] = []  # (account id, what is due, whom it goes to first)
     for account in accounts.values():
-        dues = journey_due(account.tier, account.contract_start, account.renewal_date, today,
-                           settings.journey_catch_up_days)
+        dues = journey_due(
+            account.tier, account.contract_start, account.renewal_date, today, settings.journey_catch_up_days
+        )
         for due in dues:
             people = recipients(account, due.activity)
             if people:  # nobody to tell: left for when someone is assigned
                 candidates.append((account.id, due, people[0]))
-    fresh = record_sent_many(session, JOB, [
-        (due.activity.value, f"account:{account_id}", due.period, person) for account_id, due, person in candidates
-    ], now)
+    fresh = record_sent_many(
+        session,
+        JOB,
+        [(due.activity.value, f"account:{account_id}", due.period, person) for account_id, due, person in candidates],
+        now,
+    )
     quarter: dict[int, list[Due]] = defaultdict(list)
     nurture = []
     for account_id, due, _ in candidates:
@@ -52,8 +56,12 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
     return sent
 
 
-register_job(JobSpec(
-    name=JOB, run=run, trigger=lambda s: daily_at(s.daily_jobs_time, s),
-    schedule=lambda s: f"daily at {s.daily_jobs_time:%H:%M}",
-    description="Customer journey by contract quarter: business reviews, account and renewal planning, monthly nurture",
-))
+register_job(
+    JobSpec(
+        name=JOB,
+        run=run,
+        trigger=lambda s: daily_at(s.daily_jobs_time, s),
+        schedule=lambda s: f"daily at {s.daily_jobs_time:%H:%M}",
+        description="Customer journey by contract quarter: business reviews, account and renewal planning, monthly nurture",
+    )
+)

@@ -37,8 +37,14 @@ HOLDS_ADVISORY_LOCK = text(
 KEY_PARAMS = {"hi": LOCK_KEY >> 32, "lo": LOCK_KEY & 0xFFFFFFFF}
 
 # the lock's connection notices a dead peer within seconds instead of TCP's many minutes
-PG_LOCK_CONNECT_ARGS = {"connect_timeout": 5, "keepalives": 1, "keepalives_idle": 10,
-                        "keepalives_interval": 5, "keepalives_count": 3, "tcp_user_timeout": 20000}
+PG_LOCK_CONNECT_ARGS = {
+    "connect_timeout": 5,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 20000,
+}
 
 
 class LeaderLock:
@@ -90,8 +96,10 @@ class LeaderLock:
                         self._conn.commit()
                 elif self.held:
                     with self.engine.begin() as conn:
-                        conn.execute(text("DELETE FROM scheduler_locks WHERE name = :n AND holder = :h"),
-                                     {"n": LOCK_NAME, "h": self.holder})
+                        conn.execute(
+                            text("DELETE FROM scheduler_locks WHERE name = :n AND holder = :h"),
+                            {"n": LOCK_NAME, "h": self.holder},
+                        )
             except SQLAlchemyError as exc:  # the lock lapses by itself: with its connection, or by expiry
                 log.warning("could not release the scheduler lock: %s", type(exc).__name__)
             finally:
@@ -102,8 +110,9 @@ class LeaderLock:
     def _hold_advisory_lock(self) -> bool:
         if self._conn is None:
             if self._lock_engine is None:
-                self._lock_engine = create_engine(self.engine.url, poolclass=NullPool,
-                                                  connect_args=PG_LOCK_CONNECT_ARGS)
+                self._lock_engine = create_engine(
+                    self.engine.url, poolclass=NullPool, connect_args=PG_LOCK_CONNECT_ARGS
+                )
             self._conn = self._lock_engine.connect()
         if self.held:
             query, params = HOLDS_ADVISORY_LOCK, KEY_PARAMS

@@ -27,8 +27,15 @@ def stage_changes(session: Session, today: dt.date, settings: Settings) -> list[
     changes = []
     for account in accounts:
         current = account.lifecycle_stage.value if account.lifecycle_stage else None
-        stage = lifecycle_stage(today, close_date=account.close_date, renewal_date=account.renewal_date,
-                                usage=usage.get(account.id), seats=account.seats, current=current, rules=rules)
+        stage = lifecycle_stage(
+            today,
+            close_date=account.close_date,
+            renewal_date=account.renewal_date,
+            usage=usage.get(account.id),
+            seats=account.seats,
+            current=current,
+            rules=rules,
+        )
         if stage is not None and stage != current:
             changes.append({"id": account.id, "lifecycle_stage": LifecycleStage(stage)})
     return changes
@@ -41,8 +48,12 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
     return 0
 
 
-register_job(JobSpec(
-    name=JOB, run=run, trigger=lambda s: daily_at(s.daily_jobs_time, s),
-    schedule=lambda s: f"daily at {s.daily_jobs_time:%H:%M}",
-    description="Keeps each account's lifecycle stage current",
-))
+register_job(
+    JobSpec(
+        name=JOB,
+        run=run,
+        trigger=lambda s: daily_at(s.daily_jobs_time, s),
+        schedule=lambda s: f"daily at {s.daily_jobs_time:%H:%M}",
+        description="Keeps each account's lifecycle stage current",
+    )
+)

@@ -29,23 +29,28 @@ def refresh_due(today: dt.date) -> bool:
     return first <= today < first + dt.timedelta(days=7)
 
 
-def refresh_items(session: Session, now: dt.datetime, today: dt.date, settings: Settings) -> dict[str, list[RefreshItem]]:
+def refresh_items(
+    session: Session, now: dt.datetime, today: dt.date, settings: Settings
+) -> dict[str, list[RefreshItem]]:
     """TA -> the accounts that need them, most neglected first."""
-    accounts = [a for a in active_accounts(session)
-                if a.ta_user_id and (a.close_date is None or a.close_date <= today)]
+    accounts = [a for a in active_accounts(session) if a.ta_user_id and (a.close_date is None or a.close_date <= today)]
     ids = [a.id for a in accounts]
     traits, touches = trait_dates(session, ids), last_touchpoints(session, ids)
     by_ta: dict[str, list[RefreshItem]] = defaultdict(list)
     for account in accounts:
         recorded = traits.get(account.id, {})
-        stale = [label for key, label in TRAITS.items() if is_stale(recorded.get(key), now, settings.traits_refresh_days)]
+        stale = [
+            label for key, label in TRAITS.items() if is_stale(recorded.get(key), now, settings.traits_refresh_days)
+        ]
         last = touches.get(account.id)
         quiet = is_stale(last, now, settings.contact_every_days)
         if stale or quiet:
             by_ta[account.ta_user_id].append(RefreshItem(account, stale, last, quiet))
     oldest = dt.datetime.min.replace(tzinfo=dt.UTC)
     for items in by_ta.values():
-        items.sort(key=lambda i: (-len(i.stale_traits) - i.no_recent_contact, i.last_contact or oldest, i.account.name_key))
+        items.sort(
+            key=lambda i: (-len(i.stale_traits) - i.no_recent_contact, i.last_contact or oldest, i.account.name_key)
+        )
     return by_ta
 
 
@@ -59,15 +64,20 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
     sent = 0
     for ta, items in sorted(by_ta.items()):
         if ("monthly", f"ta:{ta}", period) in fresh:
-            text, blocks = monthly_refresh(items, today, settings.traits_refresh_days, settings.contact_every_days,
-                                           tz=settings.tz)
+            text, blocks = monthly_refresh(
+                items, today, settings.traits_refresh_days, settings.contact_every_days, tz=settings.tz
+            )
             slack.dm(session, ta, text=text, blocks=blocks)
             sent += 1
     return sent
 
 
-register_job(JobSpec(
-    name=JOB, run=run, trigger=lambda s: daily_at(s.daily_jobs_time, s),
-    schedule=lambda s: f"daily at {s.daily_jobs_time:%H:%M} (sends on the month's first working day)",
-    description="Monthly refresh: each TA's accounts with stale traits or no customer contact in 30 days",
-))
+register_job(
+    JobSpec(
+        name=JOB,
+        run=run,
+        trigger=lambda s: daily_at(s.daily_jobs_time, s),
+        schedule=lambda s: f"daily at {s.daily_jobs_time:%H:%M} (sends on the month's first working day)",
+        description="Monthly refresh: each TA's accounts with stale traits or no customer contact in 30 days",
+    )
+)

@@ -19,7 +19,14 @@ from ..flows.imports import latest_usage
 from ..messages import onboarding as msg
 from ..models import Account, LifecycleStage
 from ..rules.health import local_today
-from ..rules.onboarding import END_CATCH_UP_DAYS, below_goal, onboarding_day, onboarding_ends, seat_ratio, usage_check_day
+from ..rules.onboarding import (
+    END_CATCH_UP_DAYS,
+    below_goal,
+    onboarding_day,
+    onboarding_ends,
+    seat_ratio,
+    usage_check_day,
+)
 from ..settings import Settings
 from ..slack_gateway import SlackGateway
 from ..store.onboarding import accounts_closed_between, delivered_trainings
@@ -51,16 +58,27 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
     if not due:
         return 0
     usage = latest_usage(session, sorted({a.id for a, _, _ in due}))
-    due = [(a, rule, day) for a, rule, day in due
-           if rule == END or (a.id in usage and below_goal(usage[a.id].mau, a.seats, goal))]
-    fresh = record_sent_many(session, JOB, [(rule, f"account:{a.id}", a.close_date.isoformat(), _recipient(a))
-                                            for a, rule, _ in due], now)
+    due = [
+        (a, rule, day)
+        for a, rule, day in due
+        if rule == END or (a.id in usage and below_goal(usage[a.id].mau, a.seats, goal))
+    ]
+    fresh = record_sent_many(
+        session, JOB, [(rule, f"account:{a.id}", a.close_date.isoformat(), _recipient(a)) for a, rule, _ in due], now
+    )
     due = [(a, rule, day) for a, rule, day in due if (rule, f"account:{a.id}", a.close_date.isoformat()) in fresh]
     ended = [a.id for a, rule, _ in due if rule == END]
     if ended:  # the lifecycle moves on (never back from Nurturing or Renewing)
         session.execute(
-            update(Account).where(Account.id.in_(ended), or_(Account.lifecycle_stage.is_(None), Account.lifecycle_stage.in_(
-                [LifecycleStage.PROSPECT, LifecycleStage.ONBOARDING]))).values(lifecycle_stage=LifecycleStage.ADOPTING)
+            update(Account)
+            .where(
+                Account.id.in_(ended),
+                or_(
+                    Account.lifecycle_stage.is_(None),
+                    Account.lifecycle_stage.in_([LifecycleStage.PROSPECT, LifecycleStage.ONBOARDING]),
+                ),
+            )
+            .values(lifecycle_stage=LifecycleStage.ADOPTING)
             .execution_options(synchronize_session=False)
         )
     delivered = delivered_trainings(session, [a.id for a, _, _ in due])
@@ -72,16 +90,24 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
         snapshot = usage.get(account.id)
         ratio = seat_ratio(snapshot.mau, account.seats) if snapshot else None
         if rule == END:
-            text, blocks = msg.onboarding_end(account, days, snapshot, ratio, goal, delivered[account.id], tz=settings.tz)
+            text, blocks = msg.onboarding_end(
+                account, days, snapshot, ratio, goal, delivered[account.id], tz=settings.tz
+            )
         else:
-            text, blocks = msg.usage_below_goal(account, day, snapshot, ratio, goal, delivered[account.id], tz=settings.tz)
+            text, blocks = msg.usage_below_goal(
+                account, day, snapshot, ratio, goal, delivered[account.id], tz=settings.tz
+            )
         slack.dm(session, person, text=text, blocks=blocks)
         sent += 1
     return sent
 
 
-register_job(JobSpec(
-    name=JOB, run=run, trigger=lambda s: daily_at(s.daily_jobs_time, s),
-    schedule=lambda s: f"daily at {s.daily_jobs_time:%H:%M}",
-    description="Onboarding: usage below the seat goal on days 30 and 45, trainings left and Adopting on day 60",
-))
+register_job(
+    JobSpec(
+        name=JOB,
+        run=run,
+        trigger=lambda s: daily_at(s.daily_jobs_time, s),
+        schedule=lambda s: f"daily at {s.daily_jobs_time:%H:%M}",
+        description="Onboarding: usage below the seat goal on days 30 and 45, trainings left and Adopting on day 60",
+    )
+)

@@ -34,14 +34,21 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
     if not due:
         return 0
     accounts = planning_accounts(session)
-    written = {kind: planned_accounts(session, kind, [d.quarter for d in due if d.rule.kind is kind])
-               for kind in PlanKind if any(d.rule.kind is kind for d in due)}
+    written = {
+        kind: planned_accounts(session, kind, [d.quarter for d in due if d.rule.kind is kind])
+        for kind in PlanKind
+        if any(d.rule.kind is kind for d in due)
+    }
     candidates = [
-        (d, a) for d in due for a in accounts
-        if applies(d, a.tier, a.close_date, a.active, d.day, cadence) and (a.id, d.quarter.label) not in written[d.rule.kind]
+        (d, a)
+        for d in due
+        for a in accounts
+        if applies(d, a.tier, a.close_date, a.active, d.day, cadence)
+        and (a.id, d.quarter.label) not in written[d.rule.kind]
     ]
     recorded = record_sent_many(
-        session, JOB, [(d.rule.value, f"account:{a.id}", d.quarter.label, a.ta_user_id) for d, a in candidates], now)
+        session, JOB, [(d.rule.value, f"account:{a.id}", d.quarter.label, a.ta_user_id) for d, a in candidates], now
+    )
     by_person = defaultdict(list)
     for d, a in candidates:
         if (d.rule.value, f"account:{a.id}", d.quarter.label) in recorded:
@@ -61,8 +68,12 @@ def plan_people(kind: PlanKind, account) -> list[str]:
     return list(dict.fromkeys(p for p in people if p))
 
 
-register_job(JobSpec(
-    name=JOB, run=run, trigger=lambda s: daily_at(s.daily_jobs_time, s),
-    schedule=lambda s: f"daily at {s.daily_jobs_time:%H:%M}",
-    description="Quarterly account plan and success plan nudges to each TA",
-))
+register_job(
+    JobSpec(
+        name=JOB,
+        run=run,
+        trigger=lambda s: daily_at(s.daily_jobs_time, s),
+        schedule=lambda s: f"daily at {s.daily_jobs_time:%H:%M}",
+        description="Quarterly account plan and success plan nudges to each TA",
+    )
+)

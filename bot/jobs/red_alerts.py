@@ -29,8 +29,10 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
         card = red_alert_chart.read(session, settings, episode.account, now)
         with write_lock_released(session):
             chart = red_alert_chart.draw(card, settings)
-        if session.scalar(select(RedEpisode.alert_message_id).where(RedEpisode.id == episode.id)
-                          .with_for_update()) is not None:
+        if (
+            session.scalar(select(RedEpisode.alert_message_id).where(RedEpisode.id == episode.id).with_for_update())
+            is not None
+        ):
             continue  # another run owed it while the chart was drawn
         if owe_red_alert(session, settings, episode, now):
             owed += 1

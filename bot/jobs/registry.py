@@ -19,11 +19,24 @@ from ..slack_gateway import SlackGateway
 JobFunc = Callable[[Session, SlackGateway, dt.datetime, Settings], int]
 
 # Modules whose import registers their jobs.
-JOB_MODULES = ("bot.jobs.red_alerts", "bot.jobs.lighthouse_agenda", "bot.jobs.save_plan_updates",
-               "bot.jobs.handoffs", "bot.jobs.lifecycle_stages", "bot.jobs.contact_roles", "bot.jobs.renewals",
-               "bot.jobs.monthly_refresh", "bot.jobs.planning",
-               "bot.jobs.journey", "bot.jobs.churn_retros", "bot.jobs.onboarding", "bot.jobs.follow_ups",
-               "bot.jobs.salesforce_sync", "bot.jobs.customer_questions", "bot.jobs.signals")
+JOB_MODULES = (
+    "bot.jobs.red_alerts",
+    "bot.jobs.lighthouse_agenda",
+    "bot.jobs.save_plan_updates",
+    "bot.jobs.handoffs",
+    "bot.jobs.lifecycle_stages",
+    "bot.jobs.contact_roles",
+    "bot.jobs.renewals",
+    "bot.jobs.monthly_refresh",
+    "bot.jobs.planning",
+    "bot.jobs.journey",
+    "bot.jobs.churn_retros",
+    "bot.jobs.onboarding",
+    "bot.jobs.follow_ups",
+    "bot.jobs.salesforce_sync",
+    "bot.jobs.customer_questions",
+    "bot.jobs.signals",
+)
 
 
 @dataclass(frozen=True)

@@ -33,20 +33,30 @@ REVIEW_SUBJECT = "renewals_review"
 def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Settings) -> int:
     today = local_today(now, settings.tz)
     horizon = max(settings.renewal_review_days, settings.renewal_assessment_days)
-    accounts = active_accounts_with_dates(session, Account.renewal_date, today + dt.timedelta(days=1),
-                                          today + dt.timedelta(days=horizon))
+    accounts = active_accounts_with_dates(
+        session, Account.renewal_date, today + dt.timedelta(days=1), today + dt.timedelta(days=horizon)
+    )
     ratings = current_ratings(session, [a.id for a in accounts])
-    in_review = [(a, ratings[a.id]) for a in accounts
-                 if a.id in ratings and ratings[a.id].rating != Health.GREEN
-                 and renewal_window(today, a.renewal_date, settings.renewal_review_days)]
+    in_review = [
+        (a, ratings[a.id])
+        for a in accounts
+        if a.id in ratings
+        and ratings[a.id].rating != Health.GREEN
+        and renewal_window(today, a.renewal_date, settings.renewal_review_days)
+    ]
     week = iso_week(today)
     weekly_due = today.weekday() >= settings.renewals_review_weekday
     unfinished = unfinished_assessments(session, today)
     reminders_due = [a for a in unfinished if _reminder_due(a, today, settings)]
-    fresh = record_sent_many(session, JOB, [
-        *[("review", f"account:{a.id}", a.renewal_date.isoformat(), None) for a, _ in in_review],
-        *[("assessment-reminder", f"assessment:{a.id}", week, None) for a in reminders_due],
-    ], now)
+    fresh = record_sent_many(
+        session,
+        JOB,
+        [
+            *[("review", f"account:{a.id}", a.renewal_date.isoformat(), None) for a, _ in in_review],
+            *[("assessment-reminder", f"assessment:{a.id}", week, None) for a in reminders_due],
+        ],
+        now,
+    )
     sent = 0
     for account, rating in in_review:
         if ("review", f"account:{account.id}", account.renewal_date.isoformat()) in fresh:
@@ -58,13 +68,15 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
     for assessment in reminders_due:
         if ("assessment-reminder", f"assessment:{assessment.id}", week) in fresh:
             sent += remind_assessment(session, slack, settings, assessment, today)
-    sent += request_assessments(session, slack, settings, _assessments_due(session, today, settings, accounts),
-                                today, now)
+    sent += request_assessments(
+        session, slack, settings, _assessments_due(session, today, settings, accounts), today, now
+    )
     return sent
 
 
-def _post_weekly_review(session: Session, slack: SlackGateway, now: dt.datetime, today: dt.date, settings: Settings,
-                        in_review: list) -> int:
+def _post_weekly_review(
+    session: Session, slack: SlackGateway, now: dt.datetime, today: dt.date, settings: Settings, in_review: list
+) -> int:
     """Owe the week's review post, once per ISO week. A channel the bot cannot post in does not
     hold up the rest: its delivery fails on its own (`tabot deliveries list --failed`) and is
     retried once the bot is invited (`tabot deliveries retry`)."""
@@ -72,8 +84,13 @@ def _post_weekly_review(session: Session, slack: SlackGateway, now: dt.datetime,
     if not record_sent_many(session, JOB, [("weekly-review", REVIEW_SUBJECT, week, None)], now):
         return 0
     text, blocks = msg.renewals_review(in_review, today, settings.renewal_review_days)
-    slack.post(session, settings.renewals_review_channel, Subject(REVIEW_SUBJECT, None, "weekly_review"),
-               text=text, blocks=blocks)
+    slack.post(
+        session,
+        settings.renewals_review_channel,
+        Subject(REVIEW_SUBJECT, None, "weekly_review"),
+        text=text,
+        blocks=blocks,
+    )
     return 1
 
 
@@ -88,8 +105,15 @@ def _assessments_due(session: Session, today: dt.date, settings: Settings, accou
     earliest = min(assessment_window_start(a.renewal_date, days) for a in due)
     since = dt.datetime.combine(earliest, dt.time(), tzinfo=settings.tz).astimezone(dt.UTC)
     assessed = assessment_ratings_since(session, [a.id for a in due], since)
-    return [a for a in due if (a.id, a.renewal_date) not in requested and not (
-        a.id in assessed and local_today(assessed[a.id], settings.tz) >= assessment_window_start(a.renewal_date, days))]
+    return [
+        a
+        for a in due
+        if (a.id, a.renewal_date) not in requested
+        and not (
+            a.id in assessed
+            and local_today(assessed[a.id], settings.tz) >= assessment_window_start(a.renewal_date, days)
+        )
+    ]
 
 
 def _reminder_due(assessment, today: dt.date, settings: Settings) -> bool:
@@ -98,8 +122,14 @@ def _reminder_due(assessment, today: dt.date, settings: Settings) -> bool:
     return iso_week(asked) != iso_week(today) and today.weekday() >= asked.weekday()
 
 
-register_job(JobSpec(
-    name=JOB, run=run, trigger=lambda s: daily_at(s.daily_jobs_time, s),
-    schedule=lambda s: f"daily at {s.daily_jobs_time:%H:%M} (review post weekly on weekday {s.renewals_review_weekday})",
-    description="Renewals: Yellow/Red review from 180 days, health assessment at 120, weekly reminders",
-))
+register_job(
+    JobSpec(
+        name=JOB,
+        run=run,
+        trigger=lambda s: daily_at(s.daily_jobs_time, s),
+        schedule=lambda s: (
+            f"daily at {s.daily_jobs_time:%H:%M} (review post weekly on weekday {s.renewals_review_weekday})"
+        ),
+        description="Renewals: Yellow/Red review from 180 days, health assessment at 120, weekly reminders",
+    )
+)

@@ -63,8 +63,13 @@ def write_lock_released(session: Session) -> Iterator[None]:
 
 
 def run_job(
-    ctx: BotContext, name: str, at: dt.datetime | None = None, dry_run: bool = False,
-    echo: Callable[[str], None] = print, deliver: bool = True, guard: Callable[[], bool] | None = None,
+    ctx: BotContext,
+    name: str,
+    at: dt.datetime | None = None,
+    dry_run: bool = False,
+    echo: Callable[[str], None] = print,
+    deliver: bool = True,
+    guard: Callable[[], bool] | None = None,
 ) -> JobRun:
     """Run job `name` as if the clock read `at`.
 

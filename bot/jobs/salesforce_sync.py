@@ -22,7 +22,11 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
     report = sync_job(session, slack, now, settings)
     outcome = report.accounts
     told = report.conflicts + len(report.removed)
-    return told if outcome is None else told + len(outcome.ratings) + len(outcome.stages) + outcome.tas_told + len(outcome.retros_asked)
+    return (
+        told
+        if outcome is None
+        else told + len(outcome.ratings) + len(outcome.stages) + outcome.tas_told + len(outcome.retros_asked)
+    )
 
 
 def _schedule(settings: Settings) -> str:

@@ -31,7 +31,8 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
         subject = f"save_plan:{plan.id}"
         name = escape_mrkdwn(plan.account.name)
         if today.weekday() == settings.save_plan_update_weekday and record_sent(
-                session, JOB, "weekly", subject, iso_week(today), recipient=ta, now=now):
+            session, JOB, "weekly", subject, iso_week(today), recipient=ta, now=now
+        ):
             text, blocks = weekly_prompt(plan)
             slack.dm(session, ta, text=text, blocks=blocks)
             sent += 1
@@ -40,19 +41,34 @@ def run(session: Session, slack: SlackGateway, now: dt.datetime, settings: Setti
         stale = update_staleness(last, now, settings.save_plan_stale_days, settings.save_plan_escalation_days)
         if stale.remind_ta and record_sent(session, JOB, "stale", subject, quiet_since, recipient=ta, now=now):
             text, blocks = weekly_prompt(plan)
-            slack.dm(session, ta, text=f":hourglass: No update on *{name}*'s save plan since {quiet_since}. " + text, blocks=blocks)
+            slack.dm(
+                session,
+                ta,
+                text=f":hourglass: No update on *{name}*'s save plan since {quiet_since}. " + text,
+                blocks=blocks,
+            )
             sent += 1
         if stale.tell_manager and record_sent(session, JOB, "escalate", subject, quiet_since, now=now):
             for manager in settings.ta_manager:
-                slack.dm(session, manager, text=f":warning: {mention(ta)} has not updated the save plan for *{name}* "
-                                       f"since {quiet_since} ({(now - last).days} days).")
+                slack.dm(
+                    session,
+                    manager,
+                    text=f":warning: {mention(ta)} has not updated the save plan for *{name}* "
+                    f"since {quiet_since} ({(now - last).days} days).",
+                )
                 sent += 1
         item_done(session)  # this plan's nudges and their records commit together
     return sent
 
 
-register_job(JobSpec(
-    name=JOB, run=run, trigger=lambda s: daily_at(s.save_plan_update_time, s),
-    schedule=lambda s: f"daily at {s.save_plan_update_time:%H:%M} (weekly prompt on weekday {s.save_plan_update_weekday})",
-    description="Weekly save plan update prompts, reminders at 14 days, manager at 21",
-))
+register_job(
+    JobSpec(
+        name=JOB,
+        run=run,
+        trigger=lambda s: daily_at(s.save_plan_update_time, s),
+        schedule=lambda s: (
+            f"daily at {s.save_plan_update_time:%H:%M} (weekly prompt on weekday {s.save_plan_update_weekday})"
+        ),
+        description="Weekly save plan update prompts, reminders at 14 days, manager at 21",
+    )
+)

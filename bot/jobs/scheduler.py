@@ -59,8 +59,11 @@ def fire_time_today(trigger: BaseTrigger, now: dt.datetime, tz: dt.tzinfo) -> dt
 
 def last_successful_runs(session: Session, now: dt.datetime, job: str | None = None) -> dict[str, dt.datetime]:
     """Each job's latest successful (not dry) run, as the clock it ran as, up to `now`."""
-    query = (select(JobRun.job, func.max(JobRun.as_of))
-             .where(JobRun.status == "ok", JobRun.dry_run.is_(False), JobRun.as_of <= now).group_by(JobRun.job))
+    query = (
+        select(JobRun.job, func.max(JobRun.as_of))
+        .where(JobRun.status == "ok", JobRun.dry_run.is_(False), JobRun.as_of <= now)
+        .group_by(JobRun.job)
+    )
     if job is not None:
         query = query.where(JobRun.job == job)
     return {name: as_of for name, as_of in session.execute(query)}
@@ -131,8 +134,15 @@ def build_scheduler(ctx: BotContext, background: bool = True) -> BaseScheduler:
 
     for spec in load_jobs().values():
         scheduler.add_job(
-            leader.run, spec.trigger(ctx.settings), args=[spec.name], id=spec.name, name=spec.description,
-            coalesce=True, max_instances=1, misfire_grace_time=3600, replace_existing=True,
+            leader.run,
+            spec.trigger(ctx.settings),
+            args=[spec.name],
+            id=spec.name,
+            name=spec.description,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=3600,
+            replace_existing=True,
         )
 
     def lead() -> None:
@@ -140,8 +150,16 @@ def build_scheduler(ctx: BotContext, background: bool = True) -> BaseScheduler:
             scheduler.modify_job(name, next_run_time=dt.datetime.now(ctx.settings.tz))
 
     # at start, then every LOCK_RENEW_SECONDS: prove (or take) the lock, and catch up on taking it
-    scheduler.add_job(lead, "interval", seconds=LOCK_RENEW_SECONDS, id="leader-lock", coalesce=True, max_instances=1,
-                      misfire_grace_time=LOCK_RENEW_SECONDS, next_run_time=dt.datetime.now(ctx.settings.tz))
+    scheduler.add_job(
+        lead,
+        "interval",
+        seconds=LOCK_RENEW_SECONDS,
+        id="leader-lock",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=LOCK_RENEW_SECONDS,
+        next_run_time=dt.datetime.now(ctx.settings.tz),
+    )
     return scheduler
 
 

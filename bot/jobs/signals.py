@@ -36,8 +36,12 @@ def trigger(settings: Settings):
     return every_minutes(minutes, settings)
 
 
-register_job(JobSpec(
-    name="signals", run=run, trigger=trigger,
-    schedule=lambda s: f"every {s.signals_every_minutes} minutes",
-    description="Signal alerts: open/close each account's signal episodes, alert subscribers (at once or in their digest)",
-))
+register_job(
+    JobSpec(
+        name="signals",
+        run=run,
+        trigger=trigger,
+        schedule=lambda s: f"every {s.signals_every_minutes} minutes",
+        description="Signal alerts: open/close each account's signal episodes, alert subscribers (at once or in their digest)",
+    )
+)

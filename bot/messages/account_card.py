@@ -28,7 +28,8 @@ def _who(rating: HealthRating) -> str:
     if rating.rated_by:
         return mention(rating.rated_by)
     return {RatingSource.COMPUTED: "the computed health score", RatingSource.IMPORT: "an account import"}.get(
-        rating.source, rating.source.value)
+        rating.source, rating.source.value
+    )
 
 
 def _percent(value: float | None) -> str:
@@ -50,10 +51,18 @@ def chart_png(card: AccountCard, settings) -> bytes:
     from ..charts import AccountChartData, account_chart  # matplotlib loads on the first chart, not at start
 
     start, end = card.window
-    return account_chart(AccountChartData(
-        title=chart_title(card), start=start, end=end, ratings=card.health_steps, scores=card.scores,
-        usage=card.usage, mau_seats_goal=float(settings.health_mau_seats_healthy),
-        dau_mau_goal=float(settings.health_dau_mau_healthy)))
+    return account_chart(
+        AccountChartData(
+            title=chart_title(card),
+            start=start,
+            end=end,
+            ratings=card.health_steps,
+            scores=card.scores,
+            usage=card.usage,
+            mau_seats_goal=float(settings.health_mau_seats_healthy),
+            dau_mau_goal=float(settings.health_dau_mau_healthy),
+        )
+    )
 
 
 def chart_alt_text(card: AccountCard) -> str:
@@ -62,24 +71,34 @@ def chart_alt_text(card: AccountCard) -> str:
     parts = [f"Health over 12 months: {ratings}."]
     if card.usage:
         first, last = card.usage[0], card.usage[-1]
-        parts.append(f"MAU/seats {_percent(first[1])} in {first[0]:%b %Y}, {_percent(last[1])} in {last[0]:%b %Y}; "
-                     f"DAU/MAU {_percent(first[2])} then {_percent(last[2])}.")
+        parts.append(
+            f"MAU/seats {_percent(first[1])} in {first[0]:%b %Y}, {_percent(last[1])} in {last[0]:%b %Y}; "
+            f"DAU/MAU {_percent(first[2])} then {_percent(last[2])}."
+        )
     else:
         parts.append("No usage imported in these 12 months.")
     return truncate(" ".join(parts), ALT_TEXT_MAX)
 
 
 def image_block(file_id: str, card: AccountCard) -> dict[str, Any]:
-    return {"type": "image", "block_id": Block.ACCOUNT_CHART, "slack_file": {"id": file_id},
-            "alt_text": chart_alt_text(card), "title": plain(truncate(chart_title(card), 2000), 2000)}
+    return {
+        "type": "image",
+        "block_id": Block.ACCOUNT_CHART,
+        "slack_file": {"id": file_id},
+        "alt_text": chart_alt_text(card),
+        "title": plain(truncate(chart_title(card), 2000), 2000),
+    }
 
 
 def alert_chart_reply(card: AccountCard, file_id: str) -> tuple[str, list[dict[str, Any]]]:
     """The red alert thread's reply showing the account's chart; the same words as its alt
     text under it, so the reply still says how the account got here if the image is dropped."""
     name = escape_mrkdwn(card.account.name)
-    blocks = [section(f"*How {name} got here:* health and usage over the last 12 months."),
-              image_block(file_id, card), context(escape_mrkdwn(chart_alt_text(card)))]
+    blocks = [
+        section(f"*How {name} got here:* health and usage over the last 12 months."),
+        image_block(file_id, card),
+        context(escape_mrkdwn(chart_alt_text(card))),
+    ]
     return escape_mrkdwn(f"{card.account.name}: health and usage over the last 12 months"), blocks
 
 
@@ -88,17 +107,22 @@ def _health(card: AccountCard, tz: dt.tzinfo) -> str:
     if current is None:
         return "*Health:* not rated yet."
     reason = escape_mrkdwn(truncate(" ".join((current.reason or "").split()), 600)) or "_no reason given_"
-    return (f"*Health:* {EMOJI[current.rating.value]} *{current.rating.value}*, rated by {_who(current)} "
-            f"on {_day(current.rated_at, tz)}\n>{reason}")
+    return (
+        f"*Health:* {EMOJI[current.rating.value]} *{current.rating.value}*, rated by {_who(current)} "
+        f"on {_day(current.rated_at, tz)}\n>{reason}"
+    )
 
 
 def _score(card: AccountCard) -> str:
     parts = []
     if card.score is not None:
-        weights = ", ".join(f"{name} {card.score.components[name]}" for name in COMPONENT_TRAITS
-                            if name in card.score.components)
-        parts.append(f"Computed score *{card.score.score}/10* ({card.score.rating}) from "
-                     f"{card.score_month:%B %Y} usage: {weights}")
+        weights = ", ".join(
+            f"{name} {card.score.components[name]}" for name in COMPONENT_TRAITS if name in card.score.components
+        )
+        parts.append(
+            f"Computed score *{card.score.score}/10* ({card.score.rating}) from "
+            f"{card.score_month:%B %Y} usage: {weights}"
+        )
         poor = card.score.pulled_down_by()
         if poor:
             parts.append("pulled down by " + ", ".join(poor))
@@ -111,8 +135,11 @@ def _score(card: AccountCard) -> str:
 
 def _facts(card: AccountCard) -> list[str]:
     account = card.account
-    team = " ".join(f"{role} {mention(user)}" for role, user in
-                    (("TA", account.ta_user_id), ("AE", account.ae_user_id), ("CE", account.ce_user_id)) if user)
+    team = " ".join(
+        f"{role} {mention(user)}"
+        for role, user in (("TA", account.ta_user_id), ("AE", account.ae_user_id), ("CE", account.ce_user_id))
+        if user
+    )
     return [
         f"*Renewal*\n{day(account.renewal_date)} ({describe_days_to(account.renewal_date, card.today)})",
         f"*Lifecycle stage*\n{account.lifecycle_stage.value if account.lifecycle_stage else 'not set'}",
@@ -126,8 +153,11 @@ def _plan(card: AccountCard, tz: dt.tzinfo) -> str:
     plan = card.plan
     if plan is None:
         return "*Save plan:* none open."
-    where = (f"in Lighthouse since {_day(plan.entered_lighthouse_at, tz)}" if plan.in_lighthouse
-             else f"opened {_day(plan.opened_at, tz)}")
+    where = (
+        f"in Lighthouse since {_day(plan.entered_lighthouse_at, tz)}"
+        if plan.in_lighthouse
+        else f"opened {_day(plan.opened_at, tz)}"
+    )
     lines = [f"*Open save plan* ({where}): {escape_mrkdwn(truncate(plan.problem_statement, 300))}"]
     if plan.goal:
         lines.append(f"Goal: {escape_mrkdwn(truncate(plan.goal, 300))}")
@@ -188,20 +218,29 @@ def parse_share_value(value: str) -> tuple[int | None, int | None]:
     return (account if isinstance(account, int) else None), (upload if isinstance(upload, int) else None)
 
 
-def account_card(card: AccountCard, tz: dt.tzinfo, *, file_id: str | None,
-                 share: str | None = None, shared_by: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+def account_card(
+    card: AccountCard, tz: dt.tzinfo, *, file_id: str | None, share: str | None = None, shared_by: str | None = None
+) -> tuple[str, list[dict[str, Any]]]:
     """The card: `file_id` the chart's Slack file (or the deliveries' placeholder for a file
     still owed), `share` the *Share in channel* button's value (the private card in a channel),
     `shared_by` who shared it (the card posted in the channel)."""
     account = card.account
     rating = card.current.rating.value if card.current else "not rated"
     text = f"{escape_mrkdwn(account.name)}: {rating}, renewal {day(account.renewal_date)}"
-    blocks: list[dict[str, Any]] = [header(truncate(account.name, 150)), section(_health(card, tz)),
-                                    context(_score(card))]
+    blocks: list[dict[str, Any]] = [
+        header(truncate(account.name, 150)),
+        section(_health(card, tz)),
+        context(_score(card)),
+    ]
     if file_id:
         blocks.append(image_block(file_id, card))
-    blocks += [fields_section(_facts(card)), section(_plan(card, tz)), section(_touchpoints(card, tz)),
-               section(_contacts(card)), section(_due(card))]
+    blocks += [
+        fields_section(_facts(card)),
+        section(_plan(card, tz)),
+        section(_touchpoints(card, tz)),
+        section(_contacts(card)),
+        section(_due(card)),
+    ]
     if shared_by:
         blocks.append(context(f"Shared by {mention(shared_by)} on {card.today.isoformat()}"))
     buttons = [button("Update health", Action.UPDATE_HEALTH, str(account.id))] if not shared_by else []
@@ -215,8 +254,9 @@ def account_card(card: AccountCard, tz: dt.tzinfo, *, file_id: str | None,
 def not_allowed(leadership: list[str]) -> str:
     """The refusal shows nothing of the account (not even who is on its team)."""
     leaders = ", ".join(mention(u) for u in leadership) or "none configured"
-    return (":no_entry: Only the account's team (its TA, AE and CE) or leadership "
-            f"({leaders}) can see an account's card.")
+    return (
+        f":no_entry: Only the account's team (its TA, AE and CE) or leadership ({leaders}) can see an account's card."
+    )
 
 
 def usage_hint() -> str:

@@ -64,14 +64,23 @@ class Agenda:
     def summary(self) -> str:
         stale = sum(1 for i in self.existing if i.stale)
         accounts = "1 account" if len(self.items) == 1 else f"{len(self.items)} accounts"
-        return (f"{accounts} in the program, {money(self.arr_at_stake)} ARR at stake: "
-                f"{len(self.new_entrants)} new, {len(self.existing)} existing ({stale} with no update in {self.recent_period}), "
-                f"{len(self.ready)} ready to exit, {len(self.exited)} exited since the last meeting.")
+        return (
+            f"{accounts} in the program, {money(self.arr_at_stake)} ARR at stake: "
+            f"{len(self.new_entrants)} new, {len(self.existing)} existing ({stale} with no update in {self.recent_period}), "
+            f"{len(self.ready)} ready to exit, {len(self.exited)} exited since the last meeting."
+        )
 
 
-def build_agenda(plans: list[SavePlan], exited: list[SavePlan], meeting: dt.date,
-                 previous_meeting_at: dt.datetime | None, now: dt.datetime, *,
-                 meeting_at: dt.datetime | None = None, recent_days: int = 14) -> Agenda:
+def build_agenda(
+    plans: list[SavePlan],
+    exited: list[SavePlan],
+    meeting: dt.date,
+    previous_meeting_at: dt.datetime | None,
+    now: dt.datetime,
+    *,
+    meeting_at: dt.datetime | None = None,
+    recent_days: int = 14,
+) -> Agenda:
     """What the meeting at `meeting_at` hears, as known at `now` (when the agenda is posted)."""
     agenda = Agenda(meeting=meeting, exited=exited, recent_days=recent_days)
     since = updates_heard_since(meeting_at or now, recent_days)
@@ -79,10 +88,13 @@ def build_agenda(plans: list[SavePlan], exited: list[SavePlan], meeting: dt.date
         entered = plan.entered_lighthouse_at or plan.opened_at
         updates = [u for u in plan.updates if since <= u.posted_at <= now]
         item = AgendaItem(
-            plan=plan, account=plan.account, new=is_new_entrant(entered, previous_meeting_at),
+            plan=plan,
+            account=plan.account,
+            new=is_new_entrant(entered, previous_meeting_at),
             recent_updates=sorted(updates, key=lambda u: u.posted_at, reverse=True),
             stale=last_update_at(plan) < since,
-            met=sum(1 for c in plan.criteria if c.met_at), total=len(plan.criteria),
+            met=sum(1 for c in plan.criteria if c.met_at),
+            total=len(plan.criteria),
             days_in_program=(now - entered).days,
         )
         (agenda.new_entrants if item.new else agenda.existing).append(item)
@@ -92,7 +104,7 @@ def build_agenda(plans: list[SavePlan], exited: list[SavePlan], meeting: dt.date
 
 
 def _chunks(text: str) -> list[str]:
-    return [text[i:i + SECTION_TEXT] for i in range(0, len(text), SECTION_TEXT)] or [""]
+    return [text[i : i + SECTION_TEXT] for i in range(0, len(text), SECTION_TEXT)] or [""]
 
 
 # --- the program chart ---------------------------------------------------------------------------
@@ -109,8 +121,9 @@ def program_png(points: list[ProgramPoint]) -> bytes:
     """The chart as a PNG; the last point is the meeting ahead, counted when the agenda is posted."""
     from ..charts import ProgramChartData, program_chart  # matplotlib loads when first drawn
 
-    return program_chart(ProgramChartData(program_chart_title(points),
-                                          [(p.meeting, p.accounts, float(p.arr_at_risk)) for p in points]))
+    return program_chart(
+        ProgramChartData(program_chart_title(points), [(p.meeting, p.accounts, float(p.arr_at_risk)) for p in points])
+    )
 
 
 def program_alt_text(points: list[ProgramPoint]) -> str:
@@ -124,12 +137,17 @@ def program_alt_text(points: list[ProgramPoint]) -> str:
 
 
 def program_image_block(file_id: str, points: list[ProgramPoint]) -> dict[str, Any]:
-    return {"type": "image", "slack_file": {"id": file_id}, "alt_text": program_alt_text(points),
-            "title": plain(program_chart_title(points), 2000)}
+    return {
+        "type": "image",
+        "slack_file": {"id": file_id},
+        "alt_text": program_alt_text(points),
+        "title": plain(program_chart_title(points), 2000),
+    }
 
 
-def agenda_parent(agenda: Agenda, meeting_at: dt.datetime, *, chart_file: str | None = None,
-                  program: list[ProgramPoint] | None = None) -> tuple[str, list[dict[str, Any]]]:
+def agenda_parent(
+    agenda: Agenda, meeting_at: dt.datetime, *, chart_file: str | None = None, program: list[ProgramPoint] | None = None
+) -> tuple[str, list[dict[str, Any]]]:
     """The agenda's parent message; with `chart_file`, showing the program chart of `program`."""
     ready = ", ".join(escape_mrkdwn(i.account.name) for i in agenda.ready) or "none"
     exited = ", ".join(escape_mrkdwn(p.account.name) for p in agenda.exited) or "none"
@@ -140,35 +158,51 @@ def agenda_parent(agenda: Agenda, meeting_at: dt.datetime, *, chart_file: str | 
     ]
     if chart_file is not None and program:
         blocks.append(program_image_block(chart_file, program))
-    blocks.append(context("One reply per account in this thread: new entrants first, then existing accounts. "
-                          "The full agenda is attached as a file."))
+    blocks.append(
+        context(
+            "One reply per account in this thread: new entrants first, then existing accounts. "
+            "The full agenda is attached as a file."
+        )
+    )
     return escape_mrkdwn(f"Lighthouse agenda for {agenda.meeting}: {agenda.summary}"), blocks
 
 
 def agenda_item(item: AgendaItem, recent_period: str = "2 weeks", *, tz: dt.tzinfo) -> tuple[str, list[dict[str, Any]]]:
     account, plan = item.account, item.plan
     name = escape_mrkdwn(account.name)
-    facts = (f"ARR {money(account.arr)} · renews {day(account.renewal_date)} · TA {mention(account.ta_user_id)} · "
-             f"AE {mention(account.ae_user_id)} · exec sponsor {mention(plan.exec_sponsor_user_id)}")
+    facts = (
+        f"ARR {money(account.arr)} · renews {day(account.renewal_date)} · TA {mention(account.ta_user_id)} · "
+        f"AE {mention(account.ae_user_id)} · exec sponsor {mention(plan.exec_sponsor_user_id)}"
+    )
     blocks: list[dict[str, Any]] = []
     if item.new:
         blocks.append(section(f":new: *{name}*: new entrant"))
         blocks.append(context(facts))
-        blocks += [section(c) for c in _chunks(f"*Problem statement & goal*\n{escape_mrkdwn(plan.problem_statement)}"
-                                               + (f"\n_Goal:_ {escape_mrkdwn(plan.goal)}" if plan.goal else ""))]
+        blocks += [
+            section(c)
+            for c in _chunks(
+                f"*Problem statement & goal*\n{escape_mrkdwn(plan.problem_statement)}"
+                + (f"\n_Goal:_ {escape_mrkdwn(plan.goal)}" if plan.goal else "")
+            )
+        ]
         lines = []
         for i, criterion in enumerate(plan.criteria, 1):
             lines.append(f"*{i}. {escape_mrkdwn(criterion.description)}*")
-            lines += [f"      • {escape_mrkdwn(s.description)} ({mention(s.owner_user_id)}, due {day(s.due_date)})"
-                      for s in criterion.steps]
+            lines += [
+                f"      • {escape_mrkdwn(s.description)} ({mention(s.owner_user_id)}, due {day(s.due_date)})"
+                for s in criterion.steps
+            ]
         blocks += [section(c) for c in _chunks("*Success criteria and save plan*\n" + "\n".join(lines))]
     else:
         flag = f" :warning: *no update in {recent_period}*" if item.stale else ""
-        blocks.append(section(f"*{name}*: {item.days_in_program} days in the program, "
-                              f"{item.met}/{item.total} criteria met{flag}"))
+        blocks.append(
+            section(f"*{name}*: {item.days_in_program} days in the program, {item.met}/{item.total} criteria met{flag}")
+        )
         blocks.append(context(facts))
         for update in item.recent_updates:
-            text = f"*{local_day(update.posted_at, tz)}* {mention(update.author)}: {escape_mrkdwn(update.what_happened)}"
+            text = (
+                f"*{local_day(update.posted_at, tz)}* {mention(update.author)}: {escape_mrkdwn(update.what_happened)}"
+            )
             for label, value in (("Blockers", update.blockers), ("Risks", update.risks), ("Asks", update.asks)):
                 if value:
                     text += f"\n*{label}:* {escape_mrkdwn(value)}"
@@ -176,5 +210,5 @@ def agenda_item(item: AgendaItem, recent_period: str = "2 weeks", *, tz: dt.tzin
         if not item.recent_updates:
             blocks.append(section(f"_No updates in the last {recent_period}._"))
     if len(blocks) > MAX_BLOCKS:
-        blocks = blocks[:MAX_BLOCKS - 1] + [context("More in the attached agenda file.")]
+        blocks = blocks[: MAX_BLOCKS - 1] + [context("More in the attached agenda file.")]
     return escape_mrkdwn(f"Lighthouse: {account.name}"), blocks

@@ -63,10 +63,22 @@ def actions(elements: list[dict[str, Any]], *, block_id: str | None = None) -> d
 
 
 # --- modal inputs ------------------------------------------------------------------------------
-def input_block(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False,
-                hint: str | None = None, dispatch: bool = False) -> dict[str, Any]:
-    block: dict[str, Any] = {"type": "input", "block_id": block_id, "label": plain(label, 2000), "element": element,
-                             "optional": optional}
+def input_block(
+    block_id: str,
+    label: str,
+    element: dict[str, Any],
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+    dispatch: bool = False,
+) -> dict[str, Any]:
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
     if hint:
         block["hint"] = plain(hint, 2000)
     if dispatch:
@@ -74,10 +86,20 @@ def input_block(block_id: str, label: str, element: dict[str, Any], *, optional:
     return block
 
 
-def text_element(action_id: str, *, multiline: bool = False, initial: str | None = None,
-                 max_length: int = 3000, placeholder: str | None = None) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "plain_text_input", "action_id": action_id, "multiline": multiline,
-                               "max_length": max_length}
+def text_element(
+    action_id: str,
+    *,
+    multiline: bool = False,
+    initial: str | None = None,
+    max_length: int = 3000,
+    placeholder: str | None = None,
+) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": action_id,
+        "multiline": multiline,
+        "max_length": max_length,
+    }
     if initial:
         element["initial_value"] = initial[:max_length]
     if placeholder:
@@ -85,8 +107,9 @@ def text_element(action_id: str, *, multiline: bool = False, initial: str | None
     return element
 
 
-def select_element(action_id: str, options: list[dict[str, Any]], *, initial: str | None = None,
-                   kind: str = "static_select") -> dict[str, Any]:
+def select_element(
+    action_id: str, options: list[dict[str, Any]], *, initial: str | None = None, kind: str = "static_select"
+) -> dict[str, Any]:
     element: dict[str, Any] = {"type": kind, "action_id": action_id, "options": options[:100]}
     chosen = next((o for o in options if o["value"] == initial), None)
     if chosen:
@@ -116,10 +139,22 @@ def date_element(action_id: str, initial: str | None = None) -> dict[str, Any]:
     return element
 
 
-def modal(callback_id: str, title: str, blocks: list[dict[str, Any]], *, submit: str | None = "Save",
-          private_metadata: str = "") -> dict[str, Any]:
-    view: dict[str, Any] = {"type": "modal", "callback_id": callback_id, "title": plain(title, 24),
-                            "close": plain("Cancel"), "blocks": blocks, "private_metadata": private_metadata}
+def modal(
+    callback_id: str,
+    title: str,
+    blocks: list[dict[str, Any]],
+    *,
+    submit: str | None = "Save",
+    private_metadata: str = "",
+) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(title, 24),
+        "close": plain("Cancel"),
+        "blocks": blocks,
+        "private_metadata": private_metadata,
+    }
     if submit:
         view["submit"] = plain(submit, 24)
     return view

@@ -103,18 +103,32 @@ def health_modal(state: HealthModalState) -> dict[str, Any]:
         if chosen:
             checkboxes["initial_options"] = chosen
     blocks.append(
-        {"type": "input", "block_id": Input.TRAITS, "optional": True, "label": plain("Relationships"), "element": checkboxes}
+        {
+            "type": "input",
+            "block_id": Input.TRAITS,
+            "optional": True,
+            "label": plain("Relationships"),
+            "element": checkboxes,
+        }
     )
     if state.account and (warning := no_champion_warning(state)):
         blocks.append(context(warning, block_id=Block.CHAMPION_WARNING))
     if state.account and not state.champion_contact:  # a green or yellow rating then says why
-        blocks.append({
-            "type": "input", "block_id": Input.NO_CHAMPION_REASON, "optional": True,
-            "label": plain("Not red without a champion? Say why"),
-            "hint": plain("Needed for green or yellow unless you tick Active champion above."),
-            "element": {"type": "plain_text_input", "action_id": Input.NO_CHAMPION_REASON, "multiline": True,
-                        "max_length": REASON_MAX},
-        })
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": Input.NO_CHAMPION_REASON,
+                "optional": True,
+                "label": plain("Not red without a champion? Say why"),
+                "hint": plain("Needed for green or yellow unless you tick Active champion above."),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": Input.NO_CHAMPION_REASON,
+                    "multiline": True,
+                    "max_length": REASON_MAX,
+                },
+            }
+        )
     return {
         "type": "modal",
         "callback_id": Callback.HEALTH_MODAL,
@@ -129,30 +143,30 @@ def health_modal(state: HealthModalState) -> dict[str, Any]:
 def no_champion_warning(state: HealthModalState) -> str | None:
     """The handbook: no active champion → mark the account red."""
     reasons = []
-    if state.champion_trait is False or (state.champion_trait is None and state.traits
-                                         and state.traits.active_champion is False):
+    if state.champion_trait is False or (
+        state.champion_trait is None and state.traits and state.traits.active_champion is False
+    ):
         reasons.append("the last rating recorded no active champion")
     if state.champion_contact is False:
         reasons.append("no contact is tagged Champion")
     if not reasons:
         return None
-    return (":warning: *No active champion*: " + " and ".join(reasons)
-            + ". The handbook marks an account without an active champion red.")
+    return (
+        ":warning: *No active champion*: "
+        + " and ".join(reasons)
+        + ". The handbook marks an account without an active champion red."
+    )
 
 
 def not_allowed_notice() -> str:
-    return (":no_entry: You are not on that account's team: pick one of your accounts (leadership may rate "
-            "any account).")
+    return ":no_entry: You are not on that account's team: pick one of your accounts (leadership may rate any account)."
 
 
 def current_health_line(account: Account, current: HealthRating | None, tz: dt.tzinfo = dt.UTC) -> str:
     if current is None:
         return f"*{escape_mrkdwn(account.name)}* has no rating yet."
     by = mention(current.rated_by) if current.rated_by else current.source.value
-    return (
-        f"Now {EMOJI[current.rating]} *{current.rating.value}* since {local_day(current.rated_at, tz)}, "
-        f"by {by}"
-    )
+    return f"Now {EMOJI[current.rating]} *{current.rating.value}* since {local_day(current.rated_at, tz)}, by {by}"
 
 
 SIGNAL_NAMES = {"computed": "The computed health score", "crm": "The CRM"}
@@ -161,12 +175,16 @@ SIGNAL_NAMES = {"computed": "The computed health score", "crm": "The CRM"}
 def signal_disagrees(account: Account, signal, rating: HealthRating) -> tuple[str, list[dict[str, Any]]]:
     """A machine disagrees with a person's rating: ask the team to review, never overrule."""
     score = f" ({signal.score}/10)" if signal.score is not None else ""
-    text = (f"{EMOJI[signal.rating]} {SIGNAL_NAMES[signal.source.value]} says *{escape_mrkdwn(account.name)}* is "
-            f"{signal.rating.value}{score}; {_who(rating)}'s rating is {rating.rating.value}: review?")
+    text = (
+        f"{EMOJI[signal.rating]} {SIGNAL_NAMES[signal.source.value]} says *{escape_mrkdwn(account.name)}* is "
+        f"{signal.rating.value}{score}; {_who(rating)}'s rating is {rating.rating.value}: review?"
+    )
     blocks = [section(text)]
     if signal.detail:
         blocks.append(context(escape_mrkdwn(truncate(signal.detail, 1900))))
-    blocks.append(context(f"The rating stands until a person changes it: {escape_mrkdwn(truncate(rating.reason or '', 300))}"))
+    blocks.append(
+        context(f"The rating stands until a person changes it: {escape_mrkdwn(truncate(rating.reason or '', 300))}")
+    )
     blocks.append(actions([button("Update health", Action.UPDATE_HEALTH, str(account.id))]))
     return text, blocks
 
@@ -187,8 +205,9 @@ def rating_history(history: list[HealthRating], tz: dt.tzinfo = dt.UTC) -> str:
     lines = ["*Rating history*"]
     for rating in history:
         reason = escape_mrkdwn(truncate(" ".join((rating.reason or "").split()), 120))
-        lines.append(f"{local_day(rating.rated_at, tz)} {EMOJI[rating.rating]} {rating.rating.value} "
-                     f"by {_who(rating)}: {reason}")
+        lines.append(
+            f"{local_day(rating.rated_at, tz)} {EMOJI[rating.rating]} {rating.rating.value} by {_who(rating)}: {reason}"
+        )
     return truncate("\n".join(lines), 2900)
 
 
@@ -203,8 +222,10 @@ def next_step(account: Account, rating: Health) -> tuple[str, list[dict[str, Any
     yellow → a save plan handled with the manager; red → the Lighthouse program."""
     name = escape_mrkdwn(account.name)
     if rating == Health.YELLOW:
-        text = (f":large_yellow_circle: *{name}* is yellow. The handbook's next step is a save plan, "
-                "handled in your 1:1s with your manager.")
+        text = (
+            f":large_yellow_circle: *{name}* is yellow. The handbook's next step is a save plan, "
+            "handled in your 1:1s with your manager."
+        )
         label = "Open a save plan"
     elif rating == Health.RED:
         text = f":red_circle: *{name}* is red: enter it into the *Lighthouse* program with a save plan."
@@ -232,13 +253,16 @@ def _who(rating: HealthRating) -> str:
     )
 
 
-def red_alert(account: Account, started: HealthRating, today: dt.date, *, tz: dt.tzinfo,
-              ended: HealthRating | None = None) -> tuple[str, list[dict[str, Any]]]:
+def red_alert(
+    account: Account, started: HealthRating, today: dt.date, *, tz: dt.tzinfo, ended: HealthRating | None = None
+) -> tuple[str, list[dict[str, Any]]]:
     """The parent message in the red-accounts channel; `ended` shows the recovery. Dates are the
     team's (`tz`): red at 21:00 in New York is that New York day, not the UTC one."""
     name = escape_mrkdwn(account.name)
     renewal = f"{day(account.renewal_date)} ({describe_days_to(account.renewal_date, today)})"
-    headline = f"{EMOJI[Health.RED]} *{name}* turned red" if ended is None else f"{EMOJI[ended.rating]} *{name}* was red"
+    headline = (
+        f"{EMOJI[Health.RED]} *{name}* turned red" if ended is None else f"{EMOJI[ended.rating]} *{name}* was red"
+    )
     blocks = [
         section(headline),
         fields_section(
@@ -280,15 +304,25 @@ def red_alert_ask(account: Account, yellow_plan_id: int | None = None) -> tuple[
     )
     blocks = [
         section(text),
-        actions([
-            button("Enter Lighthouse with its save plan", Action.ENTER_LIGHTHOUSE, str(yellow_plan_id), style="primary")
-            if yellow_plan_id else button("Open a save plan", Action.OPEN_SAVE_PLAN, str(account.id), style="primary"),
-            button("Update health", Action.UPDATE_HEALTH, str(account.id)),
-        ], block_id="red_alert_actions"),
+        actions(
+            [
+                button(
+                    "Enter Lighthouse with its save plan", Action.ENTER_LIGHTHOUSE, str(yellow_plan_id), style="primary"
+                )
+                if yellow_plan_id
+                else button("Open a save plan", Action.OPEN_SAVE_PLAN, str(account.id), style="primary"),
+                button("Update health", Action.UPDATE_HEALTH, str(account.id)),
+            ],
+            block_id="red_alert_actions",
+        ),
     ]
     if yellow_plan_id:
-        blocks.insert(1, context("This account already has a save plan outside the Lighthouse program: a red "
-                                 "account belongs in it."))
+        blocks.insert(
+            1,
+            context(
+                "This account already has a save plan outside the Lighthouse program: a red account belongs in it."
+            ),
+        )
     return text, blocks
 
 

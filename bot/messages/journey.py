@@ -16,35 +16,47 @@ MAX_BLOCKS = 50
 
 WHAT = {
     Activity.BUSINESS_REVIEW: ":handshake: *Business review with the customer* (AE & TA, optionally VE, Product, "
-                              "Marketing): book it with the champion and the economic buyer; the prep document "
-                              "(intros, strategy, progress, usage, value, roadmap, next steps) is attached.",
+    "Marketing): book it with the champion and the economic buyer; the prep document "
+    "(intros, strategy, progress, usage, value, roadmap, next steps) is attached.",
     Activity.ACCOUNT_PLANNING: ":clipboard: *Account planning* (AE & TA): write or review the plan with `/accountplan {name}`.",
     Activity.RENEWAL_PLANNING: ":arrows_counterclockwise: *Renewal planning* (AE & TA): the contract renews {renewal}; "
-                               "agree the renewal plan and who does what.",
+    "agree the renewal plan and who does what.",
 }
 
 
-def quarter_message(account: Account, quarter: ContractQuarter, activities: list[Activity]) -> tuple[str, list[dict[str, Any]]]:
+def quarter_message(
+    account: Account, quarter: ContractQuarter, activities: list[Activity]
+) -> tuple[str, list[dict[str, Any]]]:
     """What the account team owes the account this contract quarter, one line per activity."""
     name = escape_mrkdwn(account.name)
-    headline = (f":calendar: *{name}* starts {quarter.label} ({day(quarter.start)} to {day(quarter.end)}). "
-                f"The customer journey for a Tier {account.tier or 'n/a'} account this quarter:")
+    headline = (
+        f":calendar: *{name}* starts {quarter.label} ({day(quarter.start)} to {day(quarter.end)}). "
+        f"The customer journey for a Tier {account.tier or 'n/a'} account this quarter:"
+    )
     lines = [WHAT[a].format(name=name, renewal=day(account.renewal_date)) for a in activities]
-    blocks = [section(headline), section("\n".join(f"• {line}" for line in lines)),
-              context(f"Account team: TA {mention(account.ta_user_id)} · AE {mention(account.ae_user_id)}"
-                      + (f" · CE {mention(account.ce_user_id)}" if account.ce_user_id else "")
-                      + " · monthly nurture continues every month")]
+    blocks = [
+        section(headline),
+        section("\n".join(f"• {line}" for line in lines)),
+        context(
+            f"Account team: TA {mention(account.ta_user_id)} · AE {mention(account.ae_user_id)}"
+            + (f" · CE {mention(account.ce_user_id)}" if account.ce_user_id else "")
+            + " · monthly nurture continues every month"
+        ),
+    ]
     text = f"{account.name}: {quarter.label} starts: " + ", ".join(a.value.replace("_", " ") for a in activities)
     return escape_mrkdwn(text), blocks
 
 
-def nurture_message(today: dt.date, accounts: list[Account], last_touch: dict[int, dt.datetime],
-                    tz: dt.tzinfo) -> tuple[str, list[dict[str, Any]]]:
+def nurture_message(
+    today: dt.date, accounts: list[Account], last_touch: dict[int, dt.datetime], tz: dt.tzinfo
+) -> tuple[str, list[dict[str, Any]]]:
     """The month's nurture list for one TA: each account, with when the team last logged a touchpoint."""
     month = f"{today:%B %Y}"
-    headline = (f":seedling: *Monthly nurture and enablement, {month}*: your {len(accounts)} account"
-                f"{'s' if len(accounts) != 1 else ''}. Check in with the champion, share product updates, "
-                f"offer enablement, and log each conversation with `/touch ACCOUNT note`.")
+    headline = (
+        f":seedling: *Monthly nurture and enablement, {month}*: your {len(accounts)} account"
+        f"{'s' if len(accounts) != 1 else ''}. Check in with the champion, share product updates, "
+        f"offer enablement, and log each conversation with `/touch ACCOUNT note`."
+    )
     lines = []
     for account in sorted(accounts, key=lambda a: (a.tier or 9, a.name_key)):
         touched = last_touch.get(account.id)

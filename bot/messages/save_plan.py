@@ -32,54 +32,115 @@ def _metadata(**values: Any) -> str:
 
 
 # --- modals ----------------------------------------------------------------------------------
-def save_plan_modal(account: Account, plan: SavePlan | None, *, in_lighthouse: bool, channel_id: str | None,
-                    entry: PlanEntry | None = None) -> dict[str, Any]:
+def save_plan_modal(
+    account: Account,
+    plan: SavePlan | None,
+    *,
+    in_lighthouse: bool,
+    channel_id: str | None,
+    entry: PlanEntry | None = None,
+) -> dict[str, Any]:
     """The Account Save Plan form. Criteria are one per line, so ten criteria cost one block;
     steps are added from the plan's message (each with owner and due date). `entry` presets how
     a new plan enters (the renewal assessment offers the plan with "Renewal assessment")."""
-    program = "enters the *Lighthouse* program" if in_lighthouse else "is a *save plan* handled with the TA's manager (the account is not red)"
+    program = (
+        "enters the *Lighthouse* program"
+        if in_lighthouse
+        else "is a *save plan* handled with the TA's manager (the account is not red)"
+    )
     blocks = [
-        section(f"*{escape_mrkdwn(account.name)}* {program}."
-                + (" Editing the open plan." if plan else "")),
-        input_block(Input.PLAN_ENTRY, "How the account enters", select_element(
-            Input.PLAN_ENTRY, [option(label, entry.value) for entry, label in ENTRY_LABELS.items()],
-            initial=(plan.entry.value if plan else (entry or PlanEntry.AD_HOC).value), kind="radio_buttons")),
-        input_block(Input.PROBLEM, "Problem statement", text_element(
-            Input.PROBLEM, multiline=True, initial=plan.problem_statement if plan else None,
-            placeholder="Why is the account entering? What is the current problem?")),
-        input_block(Input.GOAL, "Goal", text_element(
-            Input.GOAL, multiline=True, initial=plan.goal if plan else None,
-            placeholder="The result or results we want to achieve"), optional=True),
-        input_block(Input.CRITERIA, "Success criteria, one per line", text_element(
-            Input.CRITERIA, multiline=True,
-            initial="\n".join(c.description for c in plan.criteria) if plan else None,
-            placeholder="MAU/seats back above 80% for 4 weeks\nExec sponsor meeting held"),
+        section(f"*{escape_mrkdwn(account.name)}* {program}." + (" Editing the open plan." if plan else "")),
+        input_block(
+            Input.PLAN_ENTRY,
+            "How the account enters",
+            select_element(
+                Input.PLAN_ENTRY,
+                [option(label, entry.value) for entry, label in ENTRY_LABELS.items()],
+                initial=(plan.entry.value if plan else (entry or PlanEntry.AD_HOC).value),
+                kind="radio_buttons",
+            ),
+        ),
+        input_block(
+            Input.PROBLEM,
+            "Problem statement",
+            text_element(
+                Input.PROBLEM,
+                multiline=True,
+                initial=plan.problem_statement if plan else None,
+                placeholder="Why is the account entering? What is the current problem?",
+            ),
+        ),
+        input_block(
+            Input.GOAL,
+            "Goal",
+            text_element(
+                Input.GOAL,
+                multiline=True,
+                initial=plan.goal if plan else None,
+                placeholder="The result or results we want to achieve",
+            ),
+            optional=True,
+        ),
+        input_block(
+            Input.CRITERIA,
+            "Success criteria, one per line",
+            text_element(
+                Input.CRITERIA,
+                multiline=True,
+                initial="\n".join(c.description for c in plan.criteria) if plan else None,
+                placeholder="MAU/seats back above 80% for 4 weeks\nExec sponsor meeting held",
+            ),
             hint="As quantitative as possible: what must be true to exit? Steps with owners and due dates "
-                 "are added per criterion from the plan's message."),
-        input_block(Input.EXEC_SPONSOR, "Exec sponsor", user_element(
-            Input.EXEC_SPONSOR, plan.exec_sponsor_user_id if plan else None), optional=True),
+            "are added per criterion from the plan's message.",
+        ),
+        input_block(
+            Input.EXEC_SPONSOR,
+            "Exec sponsor",
+            user_element(Input.EXEC_SPONSOR, plan.exec_sponsor_user_id if plan else None),
+            optional=True,
+        ),
     ]
     if not in_lighthouse:  # the AE, TA or leadership may put a plan into Lighthouse ad hoc
-        blocks.append(input_block(Input.ENTER_LIGHTHOUSE, "Lighthouse", {
-            "type": "checkboxes", "action_id": Input.ENTER_LIGHTHOUSE,
-            "options": [option("Enter the Lighthouse program (the bi-weekly churn-save meeting)", "yes")]},
-            optional=True))
-    return modal(Callback.SAVE_PLAN_MODAL, "Account save plan", blocks, submit="Save plan",
-                 private_metadata=_metadata(account_id=account.id, plan_id=plan.id if plan else None,
-                                            channel=channel_id))
+        blocks.append(
+            input_block(
+                Input.ENTER_LIGHTHOUSE,
+                "Lighthouse",
+                {
+                    "type": "checkboxes",
+                    "action_id": Input.ENTER_LIGHTHOUSE,
+                    "options": [option("Enter the Lighthouse program (the bi-weekly churn-save meeting)", "yes")],
+                },
+                optional=True,
+            )
+        )
+    return modal(
+        Callback.SAVE_PLAN_MODAL,
+        "Account save plan",
+        blocks,
+        submit="Save plan",
+        private_metadata=_metadata(account_id=account.id, plan_id=plan.id if plan else None, channel=channel_id),
+    )
 
 
 def add_step_modal(plan: SavePlan) -> dict[str, Any]:
     criteria = [option(f"{i}. {truncate(c.description, 70)}", str(c.id)) for i, c in enumerate(plan.criteria, 1)]
     blocks = [
-        input_block(Input.CRITERION, "For criterion", select_element(
-            Input.CRITERION, criteria, initial=criteria[0]["value"] if len(criteria) == 1 else None)),
+        input_block(
+            Input.CRITERION,
+            "For criterion",
+            select_element(Input.CRITERION, criteria, initial=criteria[0]["value"] if len(criteria) == 1 else None),
+        ),
         input_block(Input.STEP, "Step", text_element(Input.STEP, max_length=500)),
         input_block(Input.OWNER, "Owner", user_element(Input.OWNER)),
         input_block(Input.DUE, "Due", date_element(Input.DUE)),
     ]
-    return modal(Callback.SAVE_STEP_MODAL, "Add a save plan step", blocks, submit="Add step",
-                 private_metadata=_metadata(plan_id=plan.id))
+    return modal(
+        Callback.SAVE_STEP_MODAL,
+        "Add a save plan step",
+        blocks,
+        submit="Add step",
+        private_metadata=_metadata(plan_id=plan.id),
+    )
 
 
 def update_modal(plan: SavePlan) -> dict[str, Any]:
@@ -92,24 +153,44 @@ def update_modal(plan: SavePlan) -> dict[str, Any]:
         input_block(Input.BLOCKERS, "Blockers", text_element(Input.BLOCKERS, multiline=True), optional=True),
         input_block(Input.RISKS, "Risks", text_element(Input.RISKS, multiline=True), optional=True),
         input_block(Input.ASKS, "Asks of the business", text_element(Input.ASKS, multiline=True), optional=True),
-        input_block(Input.CRITERIA_MET, "Success criteria met", multi_select_element(
-            Input.CRITERIA_MET, criteria, [str(c.id) for c in plan.criteria if c.met_at]), optional=True),
+        input_block(
+            Input.CRITERIA_MET,
+            "Success criteria met",
+            multi_select_element(Input.CRITERIA_MET, criteria, [str(c.id) for c in plan.criteria if c.met_at]),
+            optional=True,
+        ),
     ]
     if steps:
-        blocks.append(input_block(Input.STEPS_DONE, "Steps done", multi_select_element(
-            Input.STEPS_DONE, steps, [str(s.id) for c in plan.criteria for s in c.steps if s.done_at]), optional=True))
-    return modal(Callback.PLAN_UPDATE_MODAL, "Save plan update", blocks, submit="Post update",
-                 private_metadata=_metadata(plan_id=plan.id))
+        blocks.append(
+            input_block(
+                Input.STEPS_DONE,
+                "Steps done",
+                multi_select_element(
+                    Input.STEPS_DONE, steps, [str(s.id) for c in plan.criteria for s in c.steps if s.done_at]
+                ),
+                optional=True,
+            )
+        )
+    return modal(
+        Callback.PLAN_UPDATE_MODAL,
+        "Save plan update",
+        blocks,
+        submit="Post update",
+        private_metadata=_metadata(plan_id=plan.id),
+    )
 
 
 # --- the plan in Slack ------------------------------------------------------------------------
 def plan_buttons(plan: SavePlan) -> dict[str, Any]:
     value = str(plan.id)
-    return actions([
-        button("Add step", Action.ADD_STEP, value),
-        button("Post update", Action.POST_UPDATE, value, style="primary"),
-        button("Propose exit", Action.PROPOSE_EXIT, value),
-    ], block_id=Block.PLAN_ACTIONS)
+    return actions(
+        [
+            button("Add step", Action.ADD_STEP, value),
+            button("Post update", Action.POST_UPDATE, value, style="primary"),
+            button("Propose exit", Action.PROPOSE_EXIT, value),
+        ],
+        block_id=Block.PLAN_ACTIONS,
+    )
 
 
 def plan_card(plan: SavePlan, *, headline: str) -> tuple[str, list[dict[str, Any]]]:
@@ -121,7 +202,9 @@ def plan_card(plan: SavePlan, *, headline: str) -> tuple[str, list[dict[str, Any
         lines.append(f"{mark} *{i}. {escape_mrkdwn(criterion.description)}*")
         for step in criterion.steps:
             done = "~" if step.done_at else ""
-            lines.append(f"      • {done}{escape_mrkdwn(step.description)}{done} ({mention(step.owner_user_id)}, due {day(step.due_date)})")
+            lines.append(
+                f"      • {done}{escape_mrkdwn(step.description)}{done} ({mention(step.owner_user_id)}, due {day(step.due_date)})"
+            )
         if not criterion.steps:
             lines.append("      • _no steps yet: use Add step_")
     blocks = [
@@ -132,10 +215,15 @@ def plan_card(plan: SavePlan, *, headline: str) -> tuple[str, list[dict[str, Any
         blocks.append(section(f"*Goal*\n{escape_mrkdwn(truncate(plan.goal, 2900))}"))
     criteria_text = "\n".join(lines)
     for start in range(0, len(criteria_text), 2900):  # long plans span several sections, never truncated
-        blocks.append(section(("*Success criteria and save plan*\n" if start == 0 else "") + criteria_text[start:start + 2900]))
-    blocks.append(context(
-        f"TA {mention(account.ta_user_id)} · AE {mention(account.ae_user_id)} · exec sponsor "
-        f"{mention(plan.exec_sponsor_user_id)} · ARR {money(account.arr)} · renews {day(account.renewal_date)}"))
+        blocks.append(
+            section(("*Success criteria and save plan*\n" if start == 0 else "") + criteria_text[start : start + 2900])
+        )
+    blocks.append(
+        context(
+            f"TA {mention(account.ta_user_id)} · AE {mention(account.ae_user_id)} · exec sponsor "
+            f"{mention(plan.exec_sponsor_user_id)} · ARR {money(account.arr)} · renews {day(account.renewal_date)}"
+        )
+    )
     if plan.status.value == "open":
         blocks.append(plan_buttons(plan))
     text = f"Save plan for {account.name}"
@@ -143,8 +231,10 @@ def plan_card(plan: SavePlan, *, headline: str) -> tuple[str, list[dict[str, Any
 
 
 def entered_lighthouse(plan: SavePlan, user: str) -> str:
-    return (f":rotating_light: *{escape_mrkdwn(plan.account.name)}* entered the *Lighthouse* program with its save "
-            f"plan ({mention(user)}); it is on the next meeting's agenda as a new entrant.")
+    return (
+        f":rotating_light: *{escape_mrkdwn(plan.account.name)}* entered the *Lighthouse* program with its save "
+        f"plan ({mention(user)}); it is on the next meeting's agenda as a new entrant."
+    )
 
 
 def plan_headline(plan: SavePlan, opener: str, *, edited: bool) -> str:
@@ -157,8 +247,10 @@ def plan_headline(plan: SavePlan, opener: str, *, edited: bool) -> str:
 
 
 def update_posted(plan: SavePlan, update: PlanUpdate, met: list[str], done: list[str]) -> str:
-    parts = [f":spiral_note_pad: {mention(update.author)} posted an update on *{escape_mrkdwn(plan.account.name)}*:",
-             escape_mrkdwn(truncate(update.what_happened, 1500))]
+    parts = [
+        f":spiral_note_pad: {mention(update.author)} posted an update on *{escape_mrkdwn(plan.account.name)}*:",
+        escape_mrkdwn(truncate(update.what_happened, 1500)),
+    ]
     for label, value in (("Blockers", update.blockers), ("Risks", update.risks), ("Asks", update.asks)):
         if value:
             parts.append(f"*{label}:* {escape_mrkdwn(truncate(value, 600))}")
@@ -173,21 +265,27 @@ def update_posted(plan: SavePlan, update: PlanUpdate, met: list[str], done: list
 
 
 def weekly_prompt(plan: SavePlan) -> tuple[str, list[dict[str, Any]]]:
-    text = (f":calendar: Time for this week's update on the save plan for *{escape_mrkdwn(plan.account.name)}*: "
-            "what happened, blockers, risks, asks, and which criteria are met.")
+    text = (
+        f":calendar: Time for this week's update on the save plan for *{escape_mrkdwn(plan.account.name)}*: "
+        "what happened, blockers, risks, asks, and which criteria are met."
+    )
     return text, [section(text), actions([button("Post update", Action.POST_UPDATE, str(plan.id), style="primary")])]
 
 
 def _criteria_checklist(plan: SavePlan) -> str:
-    return "\n".join(f"{':white_check_mark:' if c.met_at else ':white_large_square:'} "
-                     f"{escape_mrkdwn(truncate(c.description, 200))}" for c in plan.criteria)
+    return "\n".join(
+        f"{':white_check_mark:' if c.met_at else ':white_large_square:'} {escape_mrkdwn(truncate(c.description, 200))}"
+        for c in plan.criteria
+    )
 
 
 def exit_proposal(plan: SavePlan, proposer: str) -> tuple[str, list[dict[str, Any]]]:
     met = sum(1 for c in plan.criteria if c.met_at)
-    text = (f":checkered_flag: {mention(proposer)} proposes that *{escape_mrkdwn(plan.account.name)}* exit the "
-            f"program ({met}/{len(plan.criteria)} success criteria met). The account exits when Sales leadership "
-            "*and* TS leadership have each approved.")
+    text = (
+        f":checkered_flag: {mention(proposer)} proposes that *{escape_mrkdwn(plan.account.name)}* exit the "
+        f"program ({met}/{len(plan.criteria)} success criteria met). The account exits when Sales leadership "
+        "*and* TS leadership have each approved."
+    )
     blocks = [section(text), section(truncate(_criteria_checklist(plan), 2900))]
     if plan.exit_reason:
         blocks.append(section(truncate(f"*Why exit with criteria unmet:* {escape_mrkdwn(plan.exit_reason)}", 2900)))
@@ -203,7 +301,18 @@ def exit_proposal_modal(plan: SavePlan, reason_needed: bool) -> dict[str, Any]:
         section(truncate(_criteria_checklist(plan), 2900)),
     ]
     label = "Why exit now, with criteria unmet?" if reason_needed else "Anything the leaders should know"
-    blocks.append(input_block(Input.EXIT_REASON, label, text_element(Input.EXIT_REASON, multiline=True, max_length=2000),
-                              optional=not reason_needed))
-    return modal(Callback.EXIT_PROPOSAL_MODAL, "Propose the exit", blocks, submit="Propose exit",
-                 private_metadata=_metadata(plan_id=plan.id))
+    blocks.append(
+        input_block(
+            Input.EXIT_REASON,
+            label,
+            text_element(Input.EXIT_REASON, multiline=True, max_length=2000),
+            optional=not reason_needed,
+        )
+    )
+    return modal(
+        Callback.EXIT_PROPOSAL_MODAL,
+        "Propose the exit",
+        blocks,
+        submit="Propose exit",
+        private_metadata=_metadata(plan_id=plan.id),
+    )

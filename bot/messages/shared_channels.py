@@ -26,8 +26,10 @@ def _when(at: dt.datetime, tz: dt.tzinfo) -> str:
 
 
 def usage() -> str:
-    return ("In the customer's channel: `/tabot link-channel ACCOUNT` links it to the account "
-            "(`/tabot unlink-channel` undoes it).")
+    return (
+        "In the customer's channel: `/tabot link-channel ACCOUNT` links it to the account "
+        "(`/tabot unlink-channel` undoes it)."
+    )
 
 
 def not_in_a_channel() -> str:
@@ -36,34 +38,56 @@ def not_in_a_channel() -> str:
 
 def not_allowed(leadership: list[str]) -> str:
     leaders = ", ".join(mention(u) for u in leadership) or "none configured"
-    return (":no_entry: Only the account's team (its TA, AE and CE) or leadership "
-            f"({leaders}) can link or unlink its channel.")
+    return (
+        ":no_entry: Only the account's team (its TA, AE and CE) or leadership "
+        f"({leaders}) can link or unlink its channel."
+    )
 
 
 def bot_not_in_channel() -> str:
-    return (":warning: I am not in this channel, so I would hear nothing in it. Invite me (`/invite @tabot`), "
-            "then run `/tabot link-channel ACCOUNT` again.")
+    return (
+        ":warning: I am not in this channel, so I would hear nothing in it. Invite me (`/invite @tabot`), "
+        "then run `/tabot link-channel ACCOUNT` again."
+    )
 
 
 def linked_already(name: str | None, by: str, at: dt.datetime, tz: dt.tzinfo) -> str:
     """`name` None: an account the asker may not see is not named."""
     which = f"*{escape_mrkdwn(name)}*" if name else "an account you are not on the team of"
-    return (f"This channel is linked to {which} (by {mention(by)} on {at.astimezone(tz):%Y-%m-%d}). "
-            "A channel belongs to one account: `/tabot unlink-channel` first to link it to another.")
+    return (
+        f"This channel is linked to {which} (by {mention(by)} on {at.astimezone(tz):%Y-%m-%d}). "
+        "A channel belongs to one account: `/tabot unlink-channel` first to link it to another."
+    )
 
 
-def linked(account_name: str, channel: str, *, ext_shared: bool, store_text: bool, ta: str | None,
-           hours: float, waiting_on: str) -> str:
-    who = ("people of the customer's organisation (and guests)" if ext_shared
-           else "guests of the workspace (the customer's people invited here)")
+def linked(
+    account_name: str,
+    channel: str,
+    *,
+    ext_shared: bool,
+    store_text: bool,
+    ta: str | None,
+    hours: float,
+    waiting_on: str,
+) -> str:
+    who = (
+        "people of the customer's organisation (and guests)"
+        if ext_shared
+        else "guests of the workspace (the customer's people invited here)"
+    )
     waits = "a question" if waiting_on == "questions" else "a message"
-    kept = ("who posted, when, and the text (the bot's admin turned text on)" if store_text
-            else "who posted and when, never what they wrote")
-    return (f":link: <#{channel}> is now linked to *{escape_mrkdwn(account_name)}*.\n"
-            f"• Messages from {who} count as touchpoints: the account's last activity.\n"
-            f"• {waits.capitalize()} from them that the account team leaves unanswered for {_hours(hours)} "
-            f"goes to {mention(ta) if ta else 'TA leadership'}; a reply in the channel or the thread answers it.\n"
-            f"• tabot keeps {kept}.")
+    kept = (
+        "who posted, when, and the text (the bot's admin turned text on)"
+        if store_text
+        else "who posted and when, never what they wrote"
+    )
+    return (
+        f":link: <#{channel}> is now linked to *{escape_mrkdwn(account_name)}*.\n"
+        f"• Messages from {who} count as touchpoints: the account's last activity.\n"
+        f"• {waits.capitalize()} from them that the account team leaves unanswered for {_hours(hours)} "
+        f"goes to {mention(ta) if ta else 'TA leadership'}; a reply in the channel or the thread answers it.\n"
+        f"• tabot keeps {kept}."
+    )
 
 
 def not_linked() -> str:
@@ -75,8 +99,10 @@ def status(account_name: str | None, by: str, at: dt.datetime, tz: dt.tzinfo) ->
 
 
 def unlinked(account_name: str, channel: str) -> str:
-    return (f":broken_chain: <#{channel}> is no longer linked to *{escape_mrkdwn(account_name)}*: its messages "
-            "count for nothing from now on (what was recorded stays).")
+    return (
+        f":broken_chain: <#{channel}> is no longer linked to *{escape_mrkdwn(account_name)}*: its messages "
+        "count for nothing from now on (what was recorded stays)."
+    )
 
 
 @dataclass(frozen=True)
@@ -93,20 +119,28 @@ class Waiting:
 def waiting_dm(items: list[Waiting], hours: float, tz: dt.tzinfo) -> tuple[str, list[dict[str, Any]]]:
     count = len(items)
     noun = "customer question" if all(i.is_question for i in items) else "customer message"
-    heading = (f"{count} {noun}{'' if count == 1 else 's'} in linked channels "
-               f"{'has' if count == 1 else 'have'} had no answer from the account team for {_hours(hours)}")
+    heading = (
+        f"{count} {noun}{'' if count == 1 else 's'} in linked channels "
+        f"{'has' if count == 1 else 'have'} had no answer from the account team for {_hours(hours)}"
+    )
     title = f":hourglass_flowing_sand: {heading}"
     blocks: list[dict[str, Any]] = [section(f"*{heading}*")]
     for item in items[:SHOWN_MAX]:
         link = f" <{item.permalink}|Open the message>" if item.permalink else ""
-        line = (f"*{escape_mrkdwn(item.account_name)}* in <#{item.channel_id}>: {mention(item.user_id)} "
-                f"{'asked' if item.is_question else 'wrote'} {_when(item.at, tz)}.{link}")
+        line = (
+            f"*{escape_mrkdwn(item.account_name)}* in <#{item.channel_id}>: {mention(item.user_id)} "
+            f"{'asked' if item.is_question else 'wrote'} {_when(item.at, tz)}.{link}"
+        )
         if item.text:
             quoted = escape_mrkdwn(truncate(" ".join(item.text.split()), QUOTE_MAX))
             line += f"\n> {quoted}"
         blocks.append(section(line))
     if count > SHOWN_MAX:
         blocks.append(context(f"…and {count - SHOWN_MAX} more."))
-    blocks.append(context("A reply from the account team in the channel or the message's thread answers it. "
-                          "Each message is flagged once."))
+    blocks.append(
+        context(
+            "A reply from the account team in the channel or the message's thread answers it. "
+            "Each message is flagged once."
+        )
+    )
     return title, blocks

@@ -14,17 +14,30 @@ from ..text import escape_mrkdwn, mention, truncate
 from .blocks import actions, button, context, input_block, modal, option, section, select_element
 
 MESSAGE_BLOCKS_MAX = 50
-EMOJI = {SignalKind.SCORE_DROP: ":chart_with_downwards_trend:", SignalKind.USAGE_CLIFF: ":small_red_triangle_down:",
-         SignalKind.CHAMPION_LEFT: ":wave:", SignalKind.BUYER_LEFT: ":wave:",
-         SignalKind.RENEWAL_NO_PLAN: ":hourglass_flowing_sand:", SignalKind.NO_TOUCHPOINT: ":zzz:"}
-SCOPES = {Scope.MINE: "My accounts (I am their TA, AE or CE)",
-          Scope.TEAM: "My team's accounts (those that share a TA, AE or CE with mine)",
-          Scope.ALL: "All accounts (leadership)"}
+EMOJI = {
+    SignalKind.SCORE_DROP: ":chart_with_downwards_trend:",
+    SignalKind.USAGE_CLIFF: ":small_red_triangle_down:",
+    SignalKind.CHAMPION_LEFT: ":wave:",
+    SignalKind.BUYER_LEFT: ":wave:",
+    SignalKind.RENEWAL_NO_PLAN: ":hourglass_flowing_sand:",
+    SignalKind.NO_TOUCHPOINT: ":zzz:",
+}
+SCOPES = {
+    Scope.MINE: "My accounts (I am their TA, AE or CE)",
+    Scope.TEAM: "My team's accounts (those that share a TA, AE or CE with mine)",
+    Scope.ALL: "All accounts (leadership)",
+}
 MODES = {Mode.IMMEDIATE: "Immediately, as each signal appears", Mode.DIGEST: "In one daily digest"}
 
 
-def subscribe_modal(current: SignalSubscription | None, labels: dict[SignalKind, str], default_time: dt.time,
-                    *, leader: bool, tz_name: str) -> dict[str, Any]:
+def subscribe_modal(
+    current: SignalSubscription | None,
+    labels: dict[SignalKind, str],
+    default_time: dt.time,
+    *,
+    leader: bool,
+    tz_name: str,
+) -> dict[str, Any]:
     kinds = [option(truncate(text, 75), kind.value) for kind, text in labels.items()]
     checkboxes: dict[str, Any] = {"type": "checkboxes", "action_id": Input.SIGNAL_KINDS, "options": kinds}
     chosen = set(current.kinds) if current else {k.value for k in labels}
@@ -34,15 +47,36 @@ def subscribe_modal(current: SignalSubscription | None, labels: dict[SignalKind,
     modes = [option(text, mode.value) for mode, text in MODES.items()]
     at = current.digest_time if current else default_time
     blocks = [
-        input_block(Input.SIGNAL_KINDS, "Tell me when an account shows", checkboxes, optional=True,
-                    hint="Tick none to stop all signal alerts."),
-        input_block(Input.SIGNAL_SCOPE, "For", select_element(
-            Input.SIGNAL_SCOPE, scopes, initial=current.scope if current else Scope.MINE.value, kind="radio_buttons")),
-        input_block(Input.SIGNAL_MODE, "How", select_element(
-            Input.SIGNAL_MODE, modes, initial=current.mode if current else Mode.IMMEDIATE.value, kind="radio_buttons")),
-        input_block(Input.DIGEST_TIME, "Digest time", {"type": "timepicker", "action_id": Input.DIGEST_TIME,
-                                                       "initial_time": f"{at:%H:%M}"},
-                    hint=f"In your Slack time zone ({tz_name}); used when you choose the daily digest."),
+        input_block(
+            Input.SIGNAL_KINDS,
+            "Tell me when an account shows",
+            checkboxes,
+            optional=True,
+            hint="Tick none to stop all signal alerts.",
+        ),
+        input_block(
+            Input.SIGNAL_SCOPE,
+            "For",
+            select_element(
+                Input.SIGNAL_SCOPE, scopes, initial=current.scope if current else Scope.MINE.value, kind="radio_buttons"
+            ),
+        ),
+        input_block(
+            Input.SIGNAL_MODE,
+            "How",
+            select_element(
+                Input.SIGNAL_MODE,
+                modes,
+                initial=current.mode if current else Mode.IMMEDIATE.value,
+                kind="radio_buttons",
+            ),
+        ),
+        input_block(
+            Input.DIGEST_TIME,
+            "Digest time",
+            {"type": "timepicker", "action_id": Input.DIGEST_TIME, "initial_time": f"{at:%H:%M}"},
+            hint=f"In your Slack time zone ({tz_name}); used when you choose the daily digest.",
+        ),
         context("Each signal is told once while it lasts; it is told again only after it has cleared and comes back."),
     ]
     return modal(Callback.SIGNAL_SUBSCRIBE_MODAL, "Signal alerts", blocks, submit="Save")
@@ -50,10 +84,11 @@ def subscribe_modal(current: SignalSubscription | None, labels: dict[SignalKind,
 
 def saved(sub: SignalSubscription, labels: dict[SignalKind, str], tz_name: str) -> str:
     names = ", ".join(labels[SignalKind(k)] for k in sub.kinds if k in {s.value for s in SignalKind})
-    how = ("immediately" if sub.mode == Mode.IMMEDIATE
-           else f"in a daily digest at {sub.digest_time:%H:%M} ({tz_name})")
-    return (f":bell: Signal alerts on: {names}. For {SCOPES[Scope(sub.scope)].split(' (')[0].lower()}, {how}. "
-            "`/tabot subscribe` changes this.")
+    how = "immediately" if sub.mode == Mode.IMMEDIATE else f"in a daily digest at {sub.digest_time:%H:%M} ({tz_name})"
+    return (
+        f":bell: Signal alerts on: {names}. For {SCOPES[Scope(sub.scope)].split(' (')[0].lower()}, {how}. "
+        "`/tabot subscribe` changes this."
+    )
 
 
 UNSUBSCRIBED = ":no_bell: Signal alerts off. `/tabot subscribe` turns them on again."
@@ -70,17 +105,25 @@ class AlertItem:
 
 
 def _item_blocks(item: AlertItem, labels: dict[SignalKind, str], snooze_days: int) -> list[dict[str, Any]]:
-    line = (f"{EMOJI[item.kind]} *{escape_mrkdwn(item.account_name)}*: {escape_mrkdwn(labels[item.kind])}\n"
-            f"{escape_mrkdwn(item.detail)} · TA {mention(item.ta) if item.ta else 'unassigned'}")
-    return [section(truncate(line, 2900)), actions([
-        button(f"Snooze {snooze_days} days", Action.SNOOZE_SIGNAL, str(item.alert_id)),
-        button("Open a save plan", Action.OPEN_SAVE_PLAN, str(item.account_id)),
-        button("Log a touchpoint", Action.SIGNAL_LOG_TOUCHPOINT, str(item.account_id)),
-    ])]
+    line = (
+        f"{EMOJI[item.kind]} *{escape_mrkdwn(item.account_name)}*: {escape_mrkdwn(labels[item.kind])}\n"
+        f"{escape_mrkdwn(item.detail)} · TA {mention(item.ta) if item.ta else 'unassigned'}"
+    )
+    return [
+        section(truncate(line, 2900)),
+        actions(
+            [
+                button(f"Snooze {snooze_days} days", Action.SNOOZE_SIGNAL, str(item.alert_id)),
+                button("Open a save plan", Action.OPEN_SAVE_PLAN, str(item.account_id)),
+                button("Log a touchpoint", Action.SIGNAL_LOG_TOUCHPOINT, str(item.account_id)),
+            ]
+        ),
+    ]
 
 
-def alert_message(items: list[AlertItem], labels: dict[SignalKind, str], snooze_days: int, *,
-                  digest_day: dt.date | None = None) -> tuple[str, list[dict[str, Any]]]:
+def alert_message(
+    items: list[AlertItem], labels: dict[SignalKind, str], snooze_days: int, *, digest_day: dt.date | None = None
+) -> tuple[str, list[dict[str, Any]]]:
     """One DM: the new signals (or the day's digest), two blocks each; those beyond what one
     message holds are named in a last line."""
     first = items[0]
@@ -105,8 +148,10 @@ def alert_message(items: list[AlertItem], labels: dict[SignalKind, str], snooze_
 
 
 def snoozed(account_name: str, label: str, until: dt.datetime, tz: dt.tzinfo) -> str:
-    return (f":zzz: Snoozed *{escape_mrkdwn(label)}* on *{escape_mrkdwn(account_name)}* for you until "
-            f"{until.astimezone(tz):%Y-%m-%d %H:%M}. Others subscribed still hear of it.")
+    return (
+        f":zzz: Snoozed *{escape_mrkdwn(label)}* on *{escape_mrkdwn(account_name)}* for you until "
+        f"{until.astimezone(tz):%Y-%m-%d %H:%M}. Others subscribed still hear of it."
+    )
 
 
 NOT_YOURS = "That alert was sent to someone else: only they can snooze it. `/tabot subscribe` sets up your own."

@@ -24,8 +24,9 @@ NOTES = (
 )
 
 
-def transfer_modal(account: Account | None, new_ta: str | None, *, notice: str | None = None,
-                   channel: str | None = None) -> dict[str, Any]:
+def transfer_modal(
+    account: Account | None, new_ta: str | None, *, notice: str | None = None, channel: str | None = None
+) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = []
     if notice:
         blocks.append(context(notice, block_id=Block.NOTICE))
@@ -35,27 +36,46 @@ def transfer_modal(account: Account | None, new_ta: str | None, *, notice: str |
     blocks.append(input_block(Input.NEW_TA, "New TA", user_element(Input.NEW_TA, new_ta)))
     blocks.append(section("*Handoff notes* for the new TA (they go into the transfer document):"))
     for input_id, label, placeholder, optional in NOTES:
-        blocks.append(input_block(input_id, label, text_element(input_id, multiline=True, max_length=NOTES_MAX,
-                                                                placeholder=placeholder), optional=optional))
-    return modal(Callback.TA_TRANSFER_MODAL, "Transfer account", blocks, submit="Ask manager",
-                 private_metadata=json.dumps({"channel": channel}))
+        blocks.append(
+            input_block(
+                input_id,
+                label,
+                text_element(input_id, multiline=True, max_length=NOTES_MAX, placeholder=placeholder),
+                optional=optional,
+            )
+        )
+    return modal(
+        Callback.TA_TRANSFER_MODAL,
+        "Transfer account",
+        blocks,
+        submit="Ask manager",
+        private_metadata=json.dumps({"channel": channel}),
+    )
 
 
 def _summary(transfer: TaTransfer) -> str:
-    return (f"*{escape_mrkdwn(transfer.account.name)}* from {mention(transfer.from_user_id)} "
-            f"to {mention(transfer.to_user_id)}")
+    return (
+        f"*{escape_mrkdwn(transfer.account.name)}* from {mention(transfer.from_user_id)} "
+        f"to {mention(transfer.to_user_id)}"
+    )
 
 
 def approval_request(transfer: TaTransfer) -> tuple[str, list[dict[str, Any]]]:
     state = escape_mrkdwn(truncate(transfer.account_state, 600))
     steps = escape_mrkdwn(truncate(transfer.next_steps, 600))
     blocks = [
-        section(f":arrows_counterclockwise: {mention(transfer.requested_by)} asks to transfer {_summary(transfer)}. "
-                f"The handoff notes are attached."),
+        section(
+            f":arrows_counterclockwise: {mention(transfer.requested_by)} asks to transfer {_summary(transfer)}. "
+            f"The handoff notes are attached."
+        ),
         section(f"*State of the account*\n{state}\n*Next steps*\n{steps}"),
-        actions([button("Approve transfer", Action.APPROVE_TRANSFER, str(transfer.id), style="primary"),
-                 button("Decline", Action.DECLINE_TRANSFER, str(transfer.id), style="danger")],
-                block_id=f"transfer_{transfer.id}"),
+        actions(
+            [
+                button("Approve transfer", Action.APPROVE_TRANSFER, str(transfer.id), style="primary"),
+                button("Decline", Action.DECLINE_TRANSFER, str(transfer.id), style="danger"),
+            ],
+            block_id=f"transfer_{transfer.id}",
+        ),
     ]
     return f"Transfer request: {escape_mrkdwn(transfer.account.name)}", blocks
 
@@ -74,38 +94,53 @@ def requested(transfer: TaTransfer, approvers: list[str]) -> str:
 
 
 def announce_to_new_ta(transfer: TaTransfer) -> str:
-    return (f":wave: {mention(transfer.to_user_id)}, you are now the TA of *{escape_mrkdwn(transfer.account.name)}* "
-            f"(from {mention(transfer.from_user_id)}, approved by {mention(transfer.decided_by)}). "
-            f"The handoff notes are attached; the account's open tasks and nudges come to you from now on.")
+    return (
+        f":wave: {mention(transfer.to_user_id)}, you are now the TA of *{escape_mrkdwn(transfer.account.name)}* "
+        f"(from {mention(transfer.from_user_id)}, approved by {mention(transfer.decided_by)}). "
+        f"The handoff notes are attached; the account's open tasks and nudges come to you from now on."
+    )
 
 
 def announce_to_team(transfer: TaTransfer, moved: str) -> str:
     tail = f" Moved to the new TA: {moved}." if moved else ""
-    return (f":arrows_counterclockwise: *{escape_mrkdwn(transfer.account.name)}* has a new TA: "
-            f"{mention(transfer.to_user_id)} takes over from {mention(transfer.from_user_id)} "
-            f"(approved by {mention(transfer.decided_by)}).{tail}")
+    return (
+        f":arrows_counterclockwise: *{escape_mrkdwn(transfer.account.name)}* has a new TA: "
+        f"{mention(transfer.to_user_id)} takes over from {mention(transfer.from_user_id)} "
+        f"(approved by {mention(transfer.decided_by)}).{tail}"
+    )
 
 
 def declined_notice(transfer: TaTransfer) -> str:
-    return (f":x: {mention(transfer.decided_by)} declined the transfer of {_summary(transfer)}. "
-            f"Nothing changed: {mention(transfer.from_user_id)} stays the TA.")
+    return (
+        f":x: {mention(transfer.decided_by)} declined the transfer of {_summary(transfer)}. "
+        f"Nothing changed: {mention(transfer.from_user_id)} stays the TA."
+    )
 
 
 def not_allowed(account: Account) -> str:
-    return (f":no_entry: Only the TA of *{escape_mrkdwn(account.name)}* ({mention(account.ta_user_id)}) or "
-            f"leadership can start a transfer. Nothing was saved.")
+    return (
+        f":no_entry: Only the TA of *{escape_mrkdwn(account.name)}* ({mention(account.ta_user_id)}) or "
+        f"leadership can start a transfer. Nothing was saved."
+    )
 
 
-def crm_still_names_old_ta(kept: list[tuple[TaTransfer, str | None]], tz: dt.tzinfo) -> tuple[str, list[dict[str, Any]]]:
+def crm_still_names_old_ta(
+    kept: list[tuple[TaTransfer, str | None]], tz: dt.tzinfo
+) -> tuple[str, list[dict[str, Any]]]:
     """To the TA manager: an accounts import still names the TA from before an approved
     transfer; the bot kept the new TA, and the CRM needs changing."""
-    lines = [f"• *{escape_mrkdwn(t.account.name)}*: set the TA to {mention(t.to_user_id)} "
-             f"(the CRM says {mention(crm_ta)}; transfer approved {local_day(t.decided_at, tz)} "
-             f"by {mention(t.decided_by)})" for t, crm_ta in kept]
+    lines = [
+        f"• *{escape_mrkdwn(t.account.name)}*: set the TA to {mention(t.to_user_id)} "
+        f"(the CRM says {mention(crm_ta)}; transfer approved {local_day(t.decided_at, tz)} "
+        f"by {mention(t.decided_by)})"
+        for t, crm_ta in kept
+    ]
     many = f"{len(kept)} accounts" if len(kept) != 1 else "1 account"
-    head = (f":arrows_counterclockwise: The accounts import still names the TA from before an approved transfer "
-            f"for {many}. The bot kept the new TA; please change the TA in the CRM (Salesforce); until then an "
-            "import on a later day reminds you:")
+    head = (
+        f":arrows_counterclockwise: The accounts import still names the TA from before an approved transfer "
+        f"for {many}. The bot kept the new TA; please change the TA in the CRM (Salesforce); until then an "
+        "import on a later day reminds you:"
+    )
     blocks = [section(head), *[section(truncate(chunk, 2900)) for chunk in _chunks(lines)]]
     return truncate(f"Change the TA in the CRM for {many}", 3000), blocks[:50]
 

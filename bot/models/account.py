@@ -72,13 +72,9 @@ class Account(Base):
     segment: Mapped[Segment | None] = mapped_column(_enum(Segment, "segment"))
     pooled: Mapped[bool] = mapped_column(default=False)
     scaled: Mapped[bool] = mapped_column(default=False)
-    lifecycle_stage: Mapped[LifecycleStage | None] = mapped_column(
-        _enum(LifecycleStage, "lifecycle_stage")
-    )
+    lifecycle_stage: Mapped[LifecycleStage | None] = mapped_column(_enum(LifecycleStage, "lifecycle_stage"))
     sales_stage: Mapped[SalesStage | None] = mapped_column(_enum(SalesStage, "sales_stage"))
-    status: Mapped[AccountStatus] = mapped_column(
-        _enum(AccountStatus, "account_status"), default=AccountStatus.ACTIVE
-    )
+    status: Mapped[AccountStatus] = mapped_column(_enum(AccountStatus, "account_status"), default=AccountStatus.ACTIVE)
     support_level: Mapped[str | None] = mapped_column(String(64))
     arr: Mapped[Decimal | None]
     seats: Mapped[int | None]
@@ -123,6 +119,7 @@ class Contact(Base):
     @property
     def gone(self) -> bool:
         return self.left_at is not None
+
     role_rows: Mapped[list[ContactRoleTag]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="ContactRoleTag.role"
     )
@@ -144,9 +141,7 @@ class ContactRoleTag(Base):
 
     __tablename__ = "contact_roles"
 
-    contact_id: Mapped[int] = mapped_column(
-        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
-    )
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[ContactRole] = mapped_column(_enum(ContactRole, "contact_role"), primary_key=True)
 
 

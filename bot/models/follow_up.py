@@ -34,8 +34,9 @@ class FollowUp(Base):
     message_channel: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
     message_permalink: Mapped[str | None] = mapped_column(String(500))
-    status: Mapped[FollowUpStatus] = mapped_column(_enum(FollowUpStatus, "follow_up_status"),
-                                                  default=FollowUpStatus.OPEN)
+    status: Mapped[FollowUpStatus] = mapped_column(
+        _enum(FollowUpStatus, "follow_up_status"), default=FollowUpStatus.OPEN
+    )
     snoozed_until: Mapped[dt.date | None]  # remind again on this day (the owner's calendar)
     reminded_on: Mapped[dt.date | None]  # the last day a reminder was sent for (due date or snooze end)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

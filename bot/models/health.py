@@ -69,7 +69,9 @@ class HealthRating(Base):
     account: Mapped[Account] = relationship()
 
 
-Index("ix_health_ratings_account_rated_at", HealthRating.account_id, HealthRating.rated_at.desc(), HealthRating.id.desc())
+Index(
+    "ix_health_ratings_account_rated_at", HealthRating.account_id, HealthRating.rated_at.desc(), HealthRating.id.desc()
+)
 
 
 class HealthSignal(Base):
@@ -87,8 +89,9 @@ class HealthSignal(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # the person's rating this signal disagreed with, when the team was asked to review it
-    disagreed_with_id: Mapped[int | None] = mapped_column(ForeignKey("health_ratings.id", ondelete="SET NULL"),
-                                                         index=True)
+    disagreed_with_id: Mapped[int | None] = mapped_column(
+        ForeignKey("health_ratings.id", ondelete="SET NULL"), index=True
+    )
 
 
 Index("ix_health_signals_account", HealthSignal.account_id, HealthSignal.source, HealthSignal.id)

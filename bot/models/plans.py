@@ -36,8 +36,10 @@ class _QuarterlyPlan:
     @declared_attr.directive
     def __table_args__(cls) -> tuple:
         # the planning job and the Home tab look plans up by quarter
-        return (UniqueConstraint("account_id", "fiscal_year", "fiscal_quarter"),
-                Index(f"ix_{cls.__tablename__}_quarter", "fiscal_year", "fiscal_quarter"))  # type: ignore[attr-defined]
+        return (
+            UniqueConstraint("account_id", "fiscal_year", "fiscal_quarter"),
+            Index(f"ix_{cls.__tablename__}_quarter", "fiscal_year", "fiscal_quarter"),  # type: ignore[attr-defined]
+        )
 
     @property
     def label(self) -> str:

@@ -76,9 +76,7 @@ class SaveStep(Base):
     __tablename__ = "save_steps"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    criterion_id: Mapped[int] = mapped_column(
-        ForeignKey("success_criteria.id", ondelete="CASCADE"), index=True
-    )
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("success_criteria.id", ondelete="CASCADE"), index=True)
     position: Mapped[int]
     description: Mapped[str] = mapped_column(Text)
     owner_user_id: Mapped[str | None] = mapped_column(String(32))

@@ -37,8 +37,9 @@ def trend_window(today: dt.date, months: int = TREND_MONTHS) -> tuple[dt.date, d
     return dt.date(index // 12, index % 12 + 1, 1), today
 
 
-def health_steps(before: tuple[dt.date, str] | None, changes: list[tuple[dt.date, str]],
-                 start: dt.date) -> list[tuple[dt.date, str]]:
+def health_steps(
+    before: tuple[dt.date, str] | None, changes: list[tuple[dt.date, str]], start: dt.date
+) -> list[tuple[dt.date, str]]:
     """The rating standing at `start` (from `before`, the last rating before the window) and
     each change within it, oldest first; a rating that repeats the previous one is no change."""
     steps: list[tuple[dt.date, str]] = []
@@ -65,8 +66,11 @@ class KeyContact:
     gone: bool = False  # held the role, marked gone by the contacts import (shown as such, not as current)
 
 
-def key_contacts(contacts: list[tuple[str, str | None, list[str]]], per_role: int = 2,
-                 gone: Sequence[tuple[str, str | None, list[str]]] = ()) -> list[KeyContact]:
+def key_contacts(
+    contacts: list[tuple[str, str | None, list[str]]],
+    per_role: int = 2,
+    gone: Sequence[tuple[str, str | None, list[str]]] = (),
+) -> list[KeyContact]:
     """(name, title, roles) -> who holds each key role, in `KEY_ROLES` order, at most
     `per_role` each; a role nobody holds is listed with an empty name (the card says so). The
     contacts in `gone` (left the customer) hold no role: each is listed after the role's
@@ -77,8 +81,10 @@ def key_contacts(contacts: list[tuple[str, str | None, list[str]]], per_role: in
         found.extend(KeyContact(role, name, title) for name, title in holders)
         if not holders and role in ("Champion", "Economic Buyer"):
             found.append(KeyContact(role, "", None))
-        found.extend(KeyContact(role, name, title, gone=True)
-                     for name, title, roles in [g for g in gone if role in g[2]][:per_role])
+        found.extend(
+            KeyContact(role, name, title, gone=True)
+            for name, title, roles in [g for g in gone if role in g[2]][:per_role]
+        )
     return found
 
 
@@ -90,10 +96,20 @@ class DueItem:
     overdue: bool
 
 
-def due_items(*, today: dt.date, now: dt.datetime, renewal_date: dt.date | None, last_assessment: dt.date | None,
-              assessment_days: int, ta: str | None, plan_last_update: dt.datetime | None, update_every_days: int,
-              steps: list[tuple[str, str | None, dt.date | None]],
-              tasks: list[tuple[str, str | None]], tz: dt.tzinfo = dt.UTC) -> list[DueItem]:
+def due_items(
+    *,
+    today: dt.date,
+    now: dt.datetime,
+    renewal_date: dt.date | None,
+    last_assessment: dt.date | None,
+    assessment_days: int,
+    ta: str | None,
+    plan_last_update: dt.datetime | None,
+    update_every_days: int,
+    steps: list[tuple[str, str | None, dt.date | None]],
+    tasks: list[tuple[str, str | None]],
+    tz: dt.tzinfo = dt.UTC,
+) -> list[DueItem]:
     """What is due on the account: the renewal assessment in its window, the save plan's weekly
     update when overdue, open save-plan steps (by due date) and open onboarding tasks."""
     items: list[DueItem] = []

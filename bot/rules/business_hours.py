@@ -33,8 +33,14 @@ class BusinessHours:
             raise ValueError("business days must be weekday numbers 0 (Monday) to 6 (Sunday)")
 
     @classmethod
-    def of(cls, timezone: str | dt.tzinfo, start: dt.time, end: dt.time, weekdays: Iterable[int],
-           holidays: Iterable[dt.date] = ()) -> "BusinessHours":
+    def of(
+        cls,
+        timezone: str | dt.tzinfo,
+        start: dt.time,
+        end: dt.time,
+        weekdays: Iterable[int],
+        holidays: Iterable[dt.date] = (),
+    ) -> "BusinessHours":
         tz = ZoneInfo(timezone) if isinstance(timezone, str) else timezone
         return cls(tz, start, end, frozenset(weekdays), frozenset(holidays))
 

@@ -60,8 +60,9 @@ def _money(amount: Decimal) -> str:
     return f"${amount:,.0f}" if amount == amount.to_integral_value() else f"${amount:,.2f}"
 
 
-def retro_eligibility(churned: Decimal | None, seats_before: int | None, seats_after: int | None,
-                      threshold: Decimal) -> Eligibility:
+def retro_eligibility(
+    churned: Decimal | None, seats_before: int | None, seats_after: int | None, threshold: Decimal
+) -> Eligibility:
     """A retro is needed when the churned ARR is strictly above `threshold` AND the seats
     purchased went down. Unknown figures count as failing (nothing shows the condition met)."""
     reasons = []
@@ -114,7 +115,7 @@ MAX_AMOUNT = Decimal("999999999999.99")  # what the database's ARR columns hold
 
 
 def parse_amount(text: str | None) -> Decimal | None:
-    """"$200,000" / "200000" / "200k" -> Decimal; None when empty; ValueError when not an amount."""
+    """ "$200,000" / "200000" / "200k" -> Decimal; None when empty; ValueError when not an amount."""
     cleaned = (text or "").strip().replace("$", "").replace(",", "").replace(" ", "")
     if not cleaned:
         return None

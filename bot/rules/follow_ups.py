@@ -52,8 +52,16 @@ def reminder_at(day: dt.date, at: dt.time, tz: dt.tzinfo) -> dt.datetime:
     return dt.datetime.combine(day, at, tzinfo=tz).astimezone(dt.UTC)
 
 
-def reminder_due(now: dt.datetime, *, due: dt.date, snoozed_until: dt.date | None, reminded_on: dt.date | None,
-                 created_at: dt.datetime, at: dt.time, tz: dt.tzinfo) -> dt.date | None:
+def reminder_due(
+    now: dt.datetime,
+    *,
+    due: dt.date,
+    snoozed_until: dt.date | None,
+    reminded_on: dt.date | None,
+    created_at: dt.datetime,
+    at: dt.time,
+    tz: dt.tzinfo,
+) -> dt.date | None:
     """The day to record as reminded when the owner is owed a reminder at `now`, else None.
 
     Owed once the reminder time of the reminder day has come in the owner's zone, once per day
@@ -97,7 +105,7 @@ def may_close(user_id: str, owner: str, creator: str) -> bool:
 
 
 def describe_due(due: dt.date | None, today: dt.date) -> str:
-    """"due today", "due tomorrow", "due 2026-12-04 (Fri)", "2 days overdue", "no due date"."""
+    """ "due today", "due tomorrow", "due 2026-12-04 (Fri)", "2 days overdue", "no due date"."""
     if due is None:
         return "no due date"
     days = (due - today).days

@@ -39,7 +39,7 @@ def parse_health_command(text: str) -> HealthCommand:
     words = text.split()
     for index, word in enumerate(words):
         if word.casefold() in HEALTH_WORDS:
-            return HealthCommand(" ".join(words[:index]), word.casefold(), " ".join(words[index + 1:]))
+            return HealthCommand(" ".join(words[:index]), word.casefold(), " ".join(words[index + 1 :]))
     return HealthCommand(" ".join(words), None, "")
 
 
@@ -49,7 +49,7 @@ def days_until(date: dt.date, today: dt.date) -> int:
 
 
 def describe_days_to(date: dt.date | None, today: dt.date) -> str:
-    """"in 97 days", "tomorrow", "today", "3 days ago" (for the renewal date)."""
+    """ "in 97 days", "tomorrow", "today", "3 days ago" (for the renewal date)."""
     if date is None:
         return "no renewal date"
     days = days_until(date, today)
@@ -168,11 +168,13 @@ def score_traits(usage: Usage, traits: Traits, today: dt.date, t: ScoreThreshold
     else:
         levels["last activity"] = "unknown"
     levels["defect tickets"] = (
-        "unknown" if usage.defect_tickets_90d is None
+        "unknown"
+        if usage.defect_tickets_90d is None
         else _lower_is_better(usage.defect_tickets_90d, t.defects_healthy_below, t.defects_poor_at)
     )
     levels["help tickets"] = (
-        "unknown" if usage.help_tickets_90d is None
+        "unknown"
+        if usage.help_tickets_90d is None
         else _lower_is_better(usage.help_tickets_90d, t.help_tickets_healthy_below, t.help_tickets_poor_at)
     )
     pulse = {"healthy": "healthy", "concerning": "middling", "poor": "poor"}
@@ -242,13 +244,13 @@ def reason_error(reason: str | None) -> str | None:
     return None
 
 
-def needs_no_champion_reason(rating: str | None, champion_ticked: bool, champion_contact: bool,
-                             reason: str | None) -> bool:
+def needs_no_champion_reason(
+    rating: str | None, champion_ticked: bool, champion_contact: bool, reason: str | None
+) -> bool:
     """The handbook marks an account with no active champion red. A green or yellow rating
     therefore says who the champion is (the rater ticks Active champion, or a contact is
     tagged Champion) or why the account is not red without one."""
-    return (rating in ("green", "yellow") and not champion_ticked and not champion_contact
-            and not (reason or "").strip())
+    return rating in ("green", "yellow") and not champion_ticked and not champion_contact and not (reason or "").strip()
 
 
 PERSON_SOURCES = ("manual", "assessment")

@@ -10,8 +10,9 @@ import datetime as dt
 SEVERITY = {"red": 0, "yellow": 1, "green": 2, None: 3}
 
 
-def assessment_due(renewal_date: dt.date | None, last_assessment: dt.date | None, today: dt.date,
-                   assessment_days: int) -> bool:
+def assessment_due(
+    renewal_date: dt.date | None, last_assessment: dt.date | None, today: dt.date, assessment_days: int
+) -> bool:
     """The renewal health assessment is due from `assessment_days` (120) days before renewal
     until the renewal, unless one was recorded since that window opened."""
     if renewal_date is None or not 0 <= (renewal_date - today).days <= assessment_days:
@@ -27,7 +28,7 @@ def update_overdue(last_update: dt.datetime, now: dt.datetime, every_days: int) 
 
 
 def trend(previous: str | None, current: str | None) -> str | None:
-    """"up" (healthier), "down" (worse) or None (unchanged, or no earlier rating)."""
+    """ "up" (healthier), "down" (worse) or None (unchanged, or no earlier rating)."""
     if previous is None or current is None or previous == current:
         return None
     return "up" if SEVERITY[current] > SEVERITY[previous] else "down"

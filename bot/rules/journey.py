@@ -117,8 +117,9 @@ class Due:
     quarter: ContractQuarter
 
 
-def journey_due(tier: int | None, contract_start: dt.date | None, renewal_date: dt.date | None,
-                today: dt.date, catch_up_days: int) -> list[Due]:
+def journey_due(
+    tier: int | None, contract_start: dt.date | None, renewal_date: dt.date | None, today: dt.date, catch_up_days: int
+) -> list[Due]:
     """What the account team owes the account today.
 
     A quarter's activities are due from the quarter's first day for `catch_up_days` days (so a

@@ -38,8 +38,13 @@ class StageRules:
 
     @classmethod
     def from_settings(cls, settings) -> "StageRules":
-        return cls(settings.prospect_days_before_close, settings.onboarding_days, settings.renewal_assessment_days,
-                   settings.health_dau_mau_healthy, settings.onboarding_seat_goal)
+        return cls(
+            settings.prospect_days_before_close,
+            settings.onboarding_days,
+            settings.renewal_assessment_days,
+            settings.health_dau_mau_healthy,
+            settings.onboarding_seat_goal,
+        )
 
 
 def adopted(dau: int | None, mau: int | None, seats: int | None, rules: StageRules) -> bool:

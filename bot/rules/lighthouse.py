@@ -169,7 +169,7 @@ def updates_heard_since(meeting_at: dt.datetime, days: int) -> dt.datetime:
 
 
 def period_words(days: int) -> str:
-    """"2 weeks" for 14 days, "10 days" for 10: how a setting in days reads in a sentence."""
+    """ "2 weeks" for 14 days, "10 days" for 10: how a setting in days reads in a sentence."""
     if days % 7 == 0:
         weeks = days // 7
         return "1 week" if weeks == 1 else f"{weeks} weeks"
@@ -177,8 +177,9 @@ def period_words(days: int) -> str:
 
 
 # --- exit --------------------------------------------------------------------------------------
-def approver_role(user_id: str, sales_leadership: list[str], ts_leadership: list[str],
-                  ta_director: list[str] | tuple[str, ...] = ()) -> str | None:
+def approver_role(
+    user_id: str, sales_leadership: list[str], ts_leadership: list[str], ta_director: list[str] | tuple[str, ...] = ()
+) -> str | None:
     """Which side of the exit a user approves for: "sales", "ts" (TS leadership, the TA
     director among them), or None if neither."""
     if user_id in sales_leadership:

@@ -21,9 +21,10 @@ END_CATCH_UP_DAYS = 7
 
 
 # --- sales stages ------------------------------------------------------------------------------
-def stage_reached(old: str | None, new: str | None, *, close_date: dt.date | None, today: dt.date,
-                  onboarding_days: int) -> str | None:
-    """"6" or "7" when an import moves an account to that stage, else None.
+def stage_reached(
+    old: str | None, new: str | None, *, close_date: dt.date | None, today: dt.date, onboarding_days: int
+) -> str | None:
+    """ "6" or "7" when an import moves an account to that stage, else None.
 
     Only a move forward counts (7 back to 6 is a correction, not a new sign-off). When the
     bot has never seen the account's stage (a new account, or the first import with a `stage`
@@ -123,36 +124,69 @@ def onboarding_activities(*, close_date: dt.date | None, prep_date: dt.date, num
     goal = percent(numbers.seat_goal)
     end = _plus(close_date, numbers.onboarding_days)
     activities = [
-        Activity("Onboarding prep call: agree the onboarding activities and the cadence of regular activities",
-                 "AE & CE", prep_date, "at stage 6"),
-        Activity("Production planning: Technical Design Document and roll-out plan agreed with the champion",
-                 "CE", close_date, "before close"),
-        Activity("Share this plan with the champion: buy-in, and the EB's commitment to attend", "AE", close_date,
-                 "before close"),
+        Activity(
+            "Onboarding prep call: agree the onboarding activities and the cadence of regular activities",
+            "AE & CE",
+            prep_date,
+            "at stage 6",
+        ),
+        Activity(
+            "Production planning: Technical Design Document and roll-out plan agreed with the champion",
+            "CE",
+            close_date,
+            "before close",
+        ),
+        Activity(
+            "Share this plan with the champion: buy-in, and the EB's commitment to attend",
+            "AE",
+            close_date,
+            "before close",
+        ),
         Activity("Kick-off deck and communication plan for the customer", "AE & CE", close_date, "before close"),
         Activity("Book the kick-off meeting with the agreed participants", "AE & CE", close_date, "at close (stage 7)"),
         Activity("Issue the production license", "TA", close_date, "at close, after the kick-off"),
-        Activity("Book the onboarding meetings and the recurring engagement meetings", "AE & CE", close_date,
-                 "after the kick-off"),
-        Activity("Tag every known contact with their roles", "CE", _plus(close_date, numbers.contact_roles_days),
-                 f"close + {numbers.contact_roles_days} days"),
+        Activity(
+            "Book the onboarding meetings and the recurring engagement meetings",
+            "AE & CE",
+            close_date,
+            "after the kick-off",
+        ),
+        Activity(
+            "Tag every known contact with their roles",
+            "CE",
+            _plus(close_date, numbers.contact_roles_days),
+            f"close + {numbers.contact_roles_days} days",
+        ),
     ]
     activities += [
-        Activity(f"Usage check: monthly active users against the {goal} of seats goal", "TA", _plus(close_date, day),
-                 f"close + {day} days")
+        Activity(
+            f"Usage check: monthly active users against the {goal} of seats goal",
+            "TA",
+            _plus(close_date, day),
+            f"close + {day} days",
+        )
         for day in numbers.check_days
     ]
     activities += [
-        Activity("Standard trainings delivered: Sourcegraph 101, Sourcegraph 102, admin training", "TA", end,
-                 f"by close + {numbers.onboarding_days} days"),
-        Activity(f"Onboarding complete ({goal} of seats active); the first account plan follows", "TA", end,
-                 f"close + {numbers.onboarding_days} days"),
+        Activity(
+            "Standard trainings delivered: Sourcegraph 101, Sourcegraph 102, admin training",
+            "TA",
+            end,
+            f"by close + {numbers.onboarding_days} days",
+        ),
+        Activity(
+            f"Onboarding complete ({goal} of seats active); the first account plan follows",
+            "TA",
+            end,
+            f"close + {numbers.onboarding_days} days",
+        ),
     ]
     return activities
 
 
-def regular_cadence(tier: int | None, *, contract_start: dt.date | None, renewal_date: dt.date | None,
-                    numbers: PlanNumbers) -> list[Cadence]:
+def regular_cadence(
+    tier: int | None, *, contract_start: dt.date | None, renewal_date: dt.date | None, numbers: PlanNumbers
+) -> list[Cadence]:
     """The regular activities for ongoing success, by tier (customer-success-model.md)."""
     engagement = tier_engagement(tier)
 
@@ -167,24 +201,43 @@ def regular_cadence(tier: int | None, *, contract_start: dt.date | None, renewal
         Cadence("Usage and value reporting", "TA", "quarterly"),
     ]
     if engagement.business_review_quarters:
-        cadence.append(Cadence("Business review with the customer (EB attends)", "AE & CE",
-                               "; ".join(quarter(q) for q in engagement.business_review_quarters)))
+        cadence.append(
+            Cadence(
+                "Business review with the customer (EB attends)",
+                "AE & CE",
+                "; ".join(quarter(q) for q in engagement.business_review_quarters),
+            )
+        )
     else:
         cadence.append(Cadence("Business review with the customer", "AE & CE", "none in the standard Tier 3 cadence"))
     if engagement.planning_with_leadership:
-        cadence.append(Cadence("Account planning, with CE leadership; shared at the 2:2 review and the internal QBR",
-                               "AE & CE",
-                               f"every quarter, starting up to {numbers.tier1_planning_days_before_quarter} days "
-                               "before it; the first plan after onboarding"))
+        cadence.append(
+            Cadence(
+                "Account planning, with CE leadership; shared at the 2:2 review and the internal QBR",
+                "AE & CE",
+                f"every quarter, starting up to {numbers.tier1_planning_days_before_quarter} days "
+                "before it; the first plan after onboarding",
+            )
+        )
     else:
-        cadence.append(Cadence("Account planning; shared with the CE leader in a 1:1", "AE & CE",
-                               f"every quarter, within its first {numbers.tier23_planning_days_into_quarter} days; "
-                               "the first plan after onboarding"))
+        cadence.append(
+            Cadence(
+                "Account planning; shared with the CE leader in a 1:1",
+                "AE & CE",
+                f"every quarter, within its first {numbers.tier23_planning_days_into_quarter} days; "
+                "the first plan after onboarding",
+            )
+        )
     cadence.append(Cadence("Renewal planning", "AE & CE", quarter(4)))
     if renewal_date is not None:
         assessment = renewal_date - dt.timedelta(days=numbers.renewal_assessment_days)
-        cadence.append(Cadence("Renewal health assessment", "TA & AE",
-                               f"{numbers.renewal_assessment_days} days before renewal ({assessment:%Y-%m-%d})"))
+        cadence.append(
+            Cadence(
+                "Renewal health assessment",
+                "TA & AE",
+                f"{numbers.renewal_assessment_days} days before renewal ({assessment:%Y-%m-%d})",
+            )
+        )
     return cadence
 
 

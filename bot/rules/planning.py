@@ -65,7 +65,7 @@ class FiscalQuarter:
         return FiscalQuarter(self.year, self.quarter - 1, self.start_month)
 
     def describe(self) -> str:
-        """"FY2027-Q1 (2026-02-01 to 2026-04-30)"."""
+        """ "FY2027-Q1 (2026-02-01 to 2026-04-30)"."""
         return f"{self.label} ({self.start.isoformat()} to {self.end.isoformat()})"
 
 
@@ -92,9 +92,13 @@ class PlanningCadence:
 
     @classmethod
     def from_settings(cls, settings) -> PlanningCadence:
-        return cls(settings.fiscal_year_start_month, settings.tier1_planning_days_before_quarter,
-                   settings.tier23_planning_days_into_quarter, settings.onboarding_days,
-                   settings.tier23_planning_reminder_days_before_end)
+        return cls(
+            settings.fiscal_year_start_month,
+            settings.tier1_planning_days_before_quarter,
+            settings.tier23_planning_days_into_quarter,
+            settings.onboarding_days,
+            settings.tier23_planning_reminder_days_before_end,
+        )
 
     def quarter(self, date: dt.date) -> FiscalQuarter:
         return fiscal_quarter(date, self.fiscal_year_start_month)
@@ -167,7 +171,9 @@ def _windows(quarter: FiscalQuarter, cadence: PlanningCadence) -> list[tuple[Due
     else:
         windows.append((DueToday(NudgeRule.TIER1_ACCOUNT_PLAN, quarter, frozenset({1}), start), first_until))
     windows.append((DueToday(NudgeRule.ACCOUNT_PLAN, quarter, frozenset({2, 3}), start), first_until))
-    windows.append((DueToday(NudgeRule.SUCCESS_PLAN, quarter, None, start), max(window_end, start + dt.timedelta(days=1))))
+    windows.append(
+        (DueToday(NudgeRule.SUCCESS_PLAN, quarter, None, start), max(window_end, start + dt.timedelta(days=1)))
+    )
     if reminder > start:
         windows.append((DueToday(NudgeRule.ACCOUNT_PLAN_REMINDER, quarter, frozenset({2, 3}), reminder), window_end))
     return windows
@@ -179,8 +185,15 @@ def rules_open_on(today: dt.date, cadence: PlanningCadence) -> list[DueToday]:
     own day, so whether it applies to an account is judged as on that day (`applies(..., d.day,
     ...)`); the job's records make each go once."""
     current = cadence.quarter(today)
-    return sorted((due for quarter in (current.previous(), current) for due, until in _windows(quarter, cadence)
-                   if due.day <= today < until), key=lambda d: (d.day, d.rule.value))
+    return sorted(
+        (
+            due
+            for quarter in (current.previous(), current)
+            for due, until in _windows(quarter, cadence)
+            if due.day <= today < until
+        ),
+        key=lambda d: (d.day, d.rule.value),
+    )
 
 
 def onboarding_done(close_date: dt.date | None, today: dt.date, onboarding_days: int) -> bool:
@@ -188,8 +201,9 @@ def onboarding_done(close_date: dt.date | None, today: dt.date, onboarding_days:
     return close_date is None or today >= close_date + dt.timedelta(days=onboarding_days)
 
 
-def applies(due: DueToday, tier: int | None, close_date: dt.date | None, active: bool, today: dt.date,
-            cadence: PlanningCadence) -> bool:
+def applies(
+    due: DueToday, tier: int | None, close_date: dt.date | None, active: bool, today: dt.date, cadence: PlanningCadence
+) -> bool:
     """Whether a nudge due today applies to an account (plans already written are the caller's)."""
     if not active:
         return False
@@ -204,14 +218,18 @@ def planning_quarter(kind: PlanKind, tier: int | None, today: dt.date, cadence: 
     plan written in the days before the next quarter, which plans that next quarter."""
     current = cadence.quarter(today)
     upcoming = current.next()
-    if (kind is PlanKind.ACCOUNT and tier == 1
-            and today >= upcoming.start - dt.timedelta(days=cadence.tier1_days_before)):
+    if (
+        kind is PlanKind.ACCOUNT
+        and tier == 1
+        and today >= upcoming.start - dt.timedelta(days=cadence.tier1_days_before)
+    ):
         return upcoming
     return current
 
 
-def plan_due(kind: PlanKind, tier: int | None, close_date: dt.date | None, active: bool, today: dt.date,
-             cadence: PlanningCadence) -> FiscalQuarter | None:
+def plan_due(
+    kind: PlanKind, tier: int | None, close_date: dt.date | None, active: bool, today: dt.date, cadence: PlanningCadence
+) -> FiscalQuarter | None:
     """The quarter whose plan the account owes today (None: nothing owed). Account plans are
     owed by tiered accounts; success plans by every customer past onboarding."""
     if not active or not onboarding_done(close_date, today, cadence.onboarding_days):

@@ -38,12 +38,16 @@ def _key(name: str) -> str:
 
 _SEGMENT_NAMES: dict[str, tuple[str, bool]] = {
     **{_key(s): (s, False) for s in MODEL_SEGMENTS},
-    "midmarket": ("Mid-Market", False), "mm": ("Mid-Market", False),
+    "midmarket": ("Mid-Market", False),
+    "mm": ("Mid-Market", False),
     **{_key(name): (segment, False) for name, segment in TA_DOCUMENT_SEGMENTS.items()},
     _key(SCALED_SUCCESS): (SMALLEST, True),
 }
-ACCEPTED_SEGMENT_NAMES = (*MODEL_SEGMENTS, *[n for n in TA_DOCUMENT_SEGMENTS if n not in MODEL_SEGMENTS],
-                          SCALED_SUCCESS)
+ACCEPTED_SEGMENT_NAMES = (
+    *MODEL_SEGMENTS,
+    *[n for n in TA_DOCUMENT_SEGMENTS if n not in MODEL_SEGMENTS],
+    SCALED_SUCCESS,
+)
 
 
 def segment_named(name: str) -> tuple[str, bool] | None:

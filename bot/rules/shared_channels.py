@@ -33,17 +33,31 @@ class Side(enum.StrEnum):
 
 def is_new_post(event: dict) -> bool:
     """A person's new message (not a bot's, an edit, a deletion or a channel notice)."""
-    return (event.get("subtype") in NEW_POST_SUBTYPES and not event.get("bot_id") and not event.get("hidden")
-            and isinstance(event.get("user"), str) and isinstance(event.get("ts"), str)
-            and isinstance(event.get("channel"), str) and event["channel"][:1] in ("C", "G"))
+    return (
+        event.get("subtype") in NEW_POST_SUBTYPES
+        and not event.get("bot_id")
+        and not event.get("hidden")
+        and isinstance(event.get("user"), str)
+        and isinstance(event.get("ts"), str)
+        and isinstance(event.get("channel"), str)
+        and event["channel"][:1] in ("C", "G")
+    )
 
 
 def is_question(text: str | None) -> bool:
     return bool(text) and QUESTION.search(text or "") is not None
 
 
-def side_of(user: str, author_team: str | None, our_team: str | None, *, ext_shared: bool, is_guest: bool,
-            account_team: Collection[str], leadership: Collection[str]) -> Side:
+def side_of(
+    user: str,
+    author_team: str | None,
+    our_team: str | None,
+    *,
+    ext_shared: bool,
+    is_guest: bool,
+    account_team: Collection[str],
+    leadership: Collection[str],
+) -> Side:
     if user in account_team or user in leadership:
         return Side.TEAM
     if ext_shared and author_team and our_team and author_team != our_team:
@@ -51,8 +65,15 @@ def side_of(user: str, author_team: str | None, our_team: str | None, *, ext_sha
     return Side.CUSTOMER if is_guest else Side.COLLEAGUE
 
 
-def needs_team_lookup(user: str, author_team: str | None, our_team: str | None, *, ext_shared: bool,
-                      account_team: Collection[str], leadership: Collection[str]) -> bool:
+def needs_team_lookup(
+    user: str,
+    author_team: str | None,
+    our_team: str | None,
+    *,
+    ext_shared: bool,
+    account_team: Collection[str],
+    leadership: Collection[str],
+) -> bool:
     """Whether `side_of` needs to know if the author is a guest (a users.info call)."""
     if user in account_team or user in leadership:
         return False

@@ -51,9 +51,13 @@ class SignalThresholds:
 
     @classmethod
     def from_settings(cls, settings) -> "SignalThresholds":
-        return cls(score_drop_points=settings.signal_score_drop_points, score_drop_days=settings.signal_score_drop_days,
-                   usage_cliff_percent=settings.signal_usage_cliff_percent,
-                   renewal_days=settings.signal_renewal_days, no_touchpoint_days=settings.signal_no_touchpoint_days)
+        return cls(
+            score_drop_points=settings.signal_score_drop_points,
+            score_drop_days=settings.signal_score_drop_days,
+            usage_cliff_percent=settings.signal_usage_cliff_percent,
+            renewal_days=settings.signal_renewal_days,
+            no_touchpoint_days=settings.signal_no_touchpoint_days,
+        )
 
 
 def labels(t: SignalThresholds) -> dict[SignalKind, str]:
@@ -162,10 +166,12 @@ def firings(facts: AccountFacts, today: dt.date, t: SignalThresholds) -> list[Fi
     """The computed signals the account shows on `today` (the "left" signals come from
     `role_changes`, which needs what was seen before)."""
     found = []
-    checks = ((SignalKind.SCORE_DROP, score_drop(facts.scores, t)),
-              (SignalKind.USAGE_CLIFF, usage_cliff(facts.usage, facts.seats, t)),
-              (SignalKind.RENEWAL_NO_PLAN, renewal_no_plan(facts, today, t)),
-              (SignalKind.NO_TOUCHPOINT, no_touchpoint(facts, today, t)))
+    checks = (
+        (SignalKind.SCORE_DROP, score_drop(facts.scores, t)),
+        (SignalKind.USAGE_CLIFF, usage_cliff(facts.usage, facts.seats, t)),
+        (SignalKind.RENEWAL_NO_PLAN, renewal_no_plan(facts, today, t)),
+        (SignalKind.NO_TOUCHPOINT, no_touchpoint(facts, today, t)),
+    )
     for kind, detail in checks:
         if detail is not None:
             found.append(Firing(kind, "", detail))

@@ -48,4 +48,4 @@ def find_user_mention(text: str) -> UserMention:
 
 
 def _without(text: str, match: re.Match[str]) -> str:
-    return " ".join((text[:match.start()] + " " + text[match.end():]).split())
+    return " ".join((text[: match.start()] + " " + text[match.end() :]).split())

@@ -24,12 +24,19 @@ def decides_own_transfer(user: str, requested_by: str | None, new_ta: str | None
     return user in {requested_by, new_ta}
 
 
-def transfer_deciders(ta_manager: list[str], ta_leadership: list[str], ta_director: list[str],
-                      requested_by: str | None, new_ta: str | None) -> list[str]:
+def transfer_deciders(
+    ta_manager: list[str],
+    ta_leadership: list[str],
+    ta_director: list[str],
+    requested_by: str | None,
+    new_ta: str | None,
+) -> list[str]:
     """Whom a transfer's request goes to: its approvers (`transfer_approvers`) but the one who
     asked and the new TA; when that leaves nobody, the rest of TS leadership."""
+
     def others(users: list[str]) -> list[str]:
         return [u for u in dict.fromkeys(users) if not decides_own_transfer(u, requested_by, new_ta)]
+
     return others(transfer_approvers(ta_manager, ta_leadership)) or others([*ta_manager, *ta_leadership, *ta_director])
 
 

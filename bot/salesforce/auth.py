@@ -18,10 +18,14 @@ from ..settings import Settings
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 ASSERTION_LIFETIME = dt.timedelta(minutes=3)  # Salesforce accepts at most 3 minutes
-PASSWORD_SETTINGS = "SALESFORCE_USERNAME, SALESFORCE_PASSWORD, SALESFORCE_SECURITY_TOKEN, SALESFORCE_CLIENT_ID and " \
-                    "SALESFORCE_CLIENT_SECRET"
-JWT_SETTINGS = "SALESFORCE_PRIVATE_KEY_FILE (the connected app's certificate must be its key's), " \
-               "SALESFORCE_CONSUMER_KEY and SALESFORCE_USERNAME"
+PASSWORD_SETTINGS = (
+    "SALESFORCE_USERNAME, SALESFORCE_PASSWORD, SALESFORCE_SECURITY_TOKEN, SALESFORCE_CLIENT_ID and "
+    "SALESFORCE_CLIENT_SECRET"
+)
+JWT_SETTINGS = (
+    "SALESFORCE_PRIVATE_KEY_FILE (the connected app's certificate must be its key's), "
+    "SALESFORCE_CONSUMER_KEY and SALESFORCE_USERNAME"
+)
 
 
 class LoginSettingsError(Exception):
@@ -60,21 +64,29 @@ def jwt_form(settings: Settings, now: dt.datetime) -> dict[str, str]:
         with open(path, "rb") as file:
             key = file.read()
     except OSError as exc:
-        raise LoginSettingsError(f"SALESFORCE_PRIVATE_KEY_FILE {path}: cannot be read ({exc.strerror or exc})") from None
-    claims = {"iss": settings.salesforce_consumer_key, "sub": settings.salesforce_username,
-              "aud": jwt_audience(settings), "exp": int((now + ASSERTION_LIFETIME).timestamp())}
+        raise LoginSettingsError(
+            f"SALESFORCE_PRIVATE_KEY_FILE {path}: cannot be read ({exc.strerror or exc})"
+        ) from None
+    claims = {
+        "iss": settings.salesforce_consumer_key,
+        "sub": settings.salesforce_username,
+        "aud": jwt_audience(settings),
+        "exp": int((now + ASSERTION_LIFETIME).timestamp()),
+    }
     try:
         assertion = jwt.encode(claims, key, algorithm="RS256")
     except (ValueError, TypeError, jwt.PyJWTError):
-        raise LoginSettingsError(f"SALESFORCE_PRIVATE_KEY_FILE {path}: not an RSA private key in PEM "
-                                 "(-----BEGIN PRIVATE KEY-----)") from None
+        raise LoginSettingsError(
+            f"SALESFORCE_PRIVATE_KEY_FILE {path}: not an RSA private key in PEM (-----BEGIN PRIVATE KEY-----)"
+        ) from None
     return {"grant_type": JWT_BEARER, "assertion": assertion}
 
 
 def password_form(settings: Settings) -> dict[str, str]:
     s = settings
     return {
-        "grant_type": "password", "client_id": s.salesforce_client_id or "",
+        "grant_type": "password",
+        "client_id": s.salesforce_client_id or "",
         "client_secret": s.salesforce_client_secret.get_secret_value() if s.salesforce_client_secret else "",
         "username": s.salesforce_username or "",
         "password": (s.salesforce_password.get_secret_value() if s.salesforce_password else "")

@@ -46,7 +46,7 @@ class _PlainHttp(HTTPAdapter):
     stand-in on 127.0.0.1) is reached over plain HTTP."""
 
     def send(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
-        request.url = "http://" + request.url[len("https://"):]
+        request.url = "http://" + request.url[len("https://") :]
         return super().send(request, *args, **kwargs)
 
 
@@ -128,8 +128,10 @@ class SalesforceClient:
         try:
             answer = requests.post(url, data=form, timeout=30)
         except requests.RequestException as exc:
-            raise SalesforceUnavailable(f"Salesforce could not be reached at SALESFORCE_INSTANCE_URL "
-                                        f"{s.salesforce_instance_url} ({type(exc).__name__})") from None
+            raise SalesforceUnavailable(
+                f"Salesforce could not be reached at SALESFORCE_INSTANCE_URL "
+                f"{s.salesforce_instance_url} ({type(exc).__name__})"
+            ) from None
         if answer.status_code != 200:
             try:
                 detail = answer.json().get("error_description") or answer.json().get("error")
@@ -138,8 +140,12 @@ class SalesforceClient:
             raise SalesforceUnavailable(refusal(named, str(detail)))
         token = answer.json()
         instance = token.get("instance_url") or s.salesforce_instance_url
-        self._sf = Salesforce(instance_url=instance, session_id=token["access_token"],
-                              version=s.salesforce_api_version, session=_http_session(instance))
+        self._sf = Salesforce(
+            instance_url=instance,
+            session_id=token["access_token"],
+            version=s.salesforce_api_version,
+            session=_http_session(instance),
+        )
         return self._sf
 
     @property
@@ -165,8 +171,10 @@ class SalesforceClient:
                     raise
                 wait = next(waits, None)
                 if wait is None:
-                    raise SalesforceUnavailable(f"Salesforce kept refusing calls ({_error_text(exc)}) after "
-                                                f"{len(BACKOFF_SECONDS)} back-offs; the next sync tries again") from None
+                    raise SalesforceUnavailable(
+                        f"Salesforce kept refusing calls ({_error_text(exc)}) after "
+                        f"{len(BACKOFF_SECONDS)} back-offs; the next sync tries again"
+                    ) from None
                 self.waited.append(wait)
                 self.sleep(wait)
             except requests.RequestException as exc:
@@ -202,8 +210,9 @@ class SalesforceClient:
     def bulk_query(self, soql: str, deleted: bool = False) -> Iterator[dict[str, Any]]:
         """Every record of a Bulk API 2.0 query job: created, polled until JobComplete (waits on
         the injected clock), its CSV results read page by page through Sforce-Locator."""
-        job = self._bulk("POST", "jobs/query", data=json.dumps(
-            {"operation": "queryAll" if deleted else "query", "query": soql})).json()
+        job = self._bulk(
+            "POST", "jobs/query", data=json.dumps({"operation": "queryAll" if deleted else "query", "query": soql})
+        ).json()
         waits = iter(BULK_POLL_SECONDS)
         waited = 0.0
         while True:
@@ -212,8 +221,10 @@ class SalesforceClient:
                 break
             if state["state"] in ("Failed", "Aborted") or waited >= BULK_WAIT_LIMIT:
                 reason = state.get("errorMessage") or f"still {state['state']} after {waited:.0f} s"
-                raise SalesforceUnavailable(f"Salesforce's Bulk API 2.0 query job {job['id']} did not finish "
-                                            f"({reason}); the next sync tries again")
+                raise SalesforceUnavailable(
+                    f"Salesforce's Bulk API 2.0 query job {job['id']} did not finish "
+                    f"({reason}); the next sync tries again"
+                )
             wait = next(waits, BULK_POLL_SECONDS[-1])
             waited += wait
             self.sleep(wait)
@@ -238,7 +249,7 @@ class SalesforceClient:
         refused: dict[str, str] = {}
         ids = list(values)
         for start in range(0, len(ids), COLLECTION):
-            records = [{"attributes": {"type": sobject}, "id": i, **values[i]} for i in ids[start:start + COLLECTION]]
+            records = [{"attributes": {"type": sobject}, "id": i, **values[i]} for i in ids[start : start + COLLECTION]]
             body = json.dumps({"allOrNone": False, "records": records})
             results = self.call(partial(_collection, body)) or []
             for record, result in zip(records, results):

@@ -47,8 +47,9 @@ def carry_to_retros(session: Session, details: dict[str, tuple[str, str]], categ
     changed = 0
     ids = sorted(by_id)
     for start in range(0, len(ids), 500):
-        for retro in session.scalars(select(ChurnRetro).where(ChurnRetro.account_id.in_(ids[start:start + 500]),
-                                                              ChurnRetro.status.in_(OPEN))):
+        for retro in session.scalars(
+            select(ChurnRetro).where(ChurnRetro.account_id.in_(ids[start : start + 500]), ChurnRetro.status.in_(OPEN))
+        ):
             category, reason = by_id[retro.account_id]
             before = (retro.closed_lost_category, retro.closed_lost_reason)
             if not retro.closed_lost_category and category.lower() in known:

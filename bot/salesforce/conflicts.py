@@ -50,8 +50,9 @@ def _when(value: Any) -> dt.datetime | None:
         return None
 
 
-def check_conflicts(session: Session, slack: Any, settings: Any, records: dict[str, dict[str, Any]],
-                    mapping: Mapping, now: dt.datetime) -> int:
+def check_conflicts(
+    session: Session, slack: Any, settings: Any, records: dict[str, dict[str, Any]], mapping: Mapping, now: dt.datetime
+) -> int:
     """Compare the fetched accounts' written fields with tabot's last writes; returns the TAs'
     DMs owed (one per new conflict)."""
     ids = sorted(records)
@@ -59,8 +60,12 @@ def check_conflicts(session: Session, slack: Any, settings: Any, records: dict[s
         return 0
     told = 0
     for start in range(0, len(ids), CHUNK):
-        rows = session.execute(select(SalesforceWritten, Account).join(Account).where(
-            Account.salesforce_id.in_(ids[start:start + CHUNK])).order_by(SalesforceWritten.id)).all()
+        rows = session.execute(
+            select(SalesforceWritten, Account)
+            .join(Account)
+            .where(Account.salesforce_id.in_(ids[start : start + CHUNK]))
+            .order_by(SalesforceWritten.id)
+        ).all()
         for written, account in rows:
             record = records[account.salesforce_id or ""]
             if written.field not in record:
@@ -75,16 +80,33 @@ def check_conflicts(session: Session, slack: Any, settings: Any, records: dict[s
             elif written.conflict_value != theirs:
                 written.conflict_value, written.conflict_at = theirs, now
                 if account.ta_user_id:
-                    slack.dm(session, account.ta_user_id, text=msg.conflict(
-                        account, written.item, written.field, written.value, theirs, record.get("LastModifiedBy.Name"),
-                        _when(record.get("LastModifiedDate")), settings.tz))
+                    slack.dm(
+                        session,
+                        account.ta_user_id,
+                        text=msg.conflict(
+                            account,
+                            written.item,
+                            written.field,
+                            written.value,
+                            theirs,
+                            record.get("LastModifiedBy.Name"),
+                            _when(record.get("LastModifiedDate")),
+                            settings.tz,
+                        ),
+                    )
                     told += 1
     session.flush()
     return told
 
 
-def record_removed(session: Session, slack: Any, removed: dict[str, str | None], present: Iterable[str],
-                   now: dt.datetime, restored_ids: list[int] | None = None) -> list[Account]:
+def record_removed(
+    session: Session,
+    slack: Any,
+    removed: dict[str, str | None],
+    present: Iterable[str],
+    now: dt.datetime,
+    restored_ids: list[int] | None = None,
+) -> list[Account]:
     """Note the accounts Salesforce deleted or merged (Id -> the survivor's Id), telling each
     one's TA once; forget those read again (restored: their ids go to `restored_ids`, so their
     current decisions are written again). Returns the accounts newly removed."""
@@ -92,28 +114,40 @@ def record_removed(session: Session, slack: Any, removed: dict[str, str | None],
     read = [a.id for a in load_by_salesforce_id(session, sorted(set(present))).values()] if any_removed else []
     restored = []
     for start in range(0, len(read), CHUNK):
-        restored += session.scalars(select(SalesforceRemoved.account_id).where(
-            SalesforceRemoved.account_id.in_(read[start:start + CHUNK])))
+        restored += session.scalars(
+            select(SalesforceRemoved.account_id).where(SalesforceRemoved.account_id.in_(read[start : start + CHUNK]))
+        )
     if restored_ids is not None:
         restored_ids += restored
     for start in range(0, len(restored), CHUNK):
-        session.execute(delete(SalesforceRemoved).where(SalesforceRemoved.account_id.in_(restored[start:start + CHUNK]))
-                        .execution_options(synchronize_session=False))
+        session.execute(
+            delete(SalesforceRemoved)
+            .where(SalesforceRemoved.account_id.in_(restored[start : start + CHUNK]))
+            .execution_options(synchronize_session=False)
+        )
     if not removed:
         return []
     accounts = load_by_salesforce_id(session, sorted(removed))
-    known = set(session.scalars(select(SalesforceRemoved.account_id).where(
-        SalesforceRemoved.account_id.in_([a.id for a in accounts.values()]))))
+    known = set(
+        session.scalars(
+            select(SalesforceRemoved.account_id).where(
+                SalesforceRemoved.account_id.in_([a.id for a in accounts.values()])
+            )
+        )
+    )
     survivors = load_by_salesforce_id(session, sorted({m for m in removed.values() if m}))
     newly = []
     for salesforce_id, account in sorted(accounts.items()):
         if account.id in known:
             continue
         merged_into = removed[salesforce_id]
-        session.add(SalesforceRemoved(account_id=account.id, salesforce_id=salesforce_id, merged_into=merged_into,
-                                      seen_at=now))
+        session.add(
+            SalesforceRemoved(account_id=account.id, salesforce_id=salesforce_id, merged_into=merged_into, seen_at=now)
+        )
         if account.ta_user_id:
-            slack.dm(session, account.ta_user_id, text=msg.removed(account, merged_into, survivors.get(merged_into or "")))
+            slack.dm(
+                session, account.ta_user_id, text=msg.removed(account, merged_into, survivors.get(merged_into or ""))
+            )
         newly.append(account)
     session.flush()
     return newly

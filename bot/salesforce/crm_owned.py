@@ -41,8 +41,16 @@ def text_of(value: Any) -> str:
     return as_text(value).replace("\r\n", "\n")
 
 
-def take(session: Session, settings: Any, account: Account, item: str, theirs: str, record: dict[str, Any],
-         mapping: Mapping, now: dt.datetime) -> bool:
+def take(
+    session: Session,
+    settings: Any,
+    account: Account,
+    item: str,
+    theirs: str,
+    record: dict[str, Any],
+    mapping: Mapping,
+    now: dt.datetime,
+) -> bool:
     """Take Salesforce's value of a CRM-owned field into tabot where tabot keeps it; whether
     tabot's data changed."""
     if item == "health":
@@ -52,8 +60,15 @@ def take(session: Session, settings: Any, account: Account, item: str, theirs: s
     return False
 
 
-def _rating(session: Session, settings: Any, account: Account, theirs: str, record: dict[str, Any],
-            mapping: Mapping, now: dt.datetime) -> bool:
+def _rating(
+    session: Session,
+    settings: Any,
+    account: Account,
+    theirs: str,
+    record: dict[str, Any],
+    mapping: Mapping,
+    now: dt.datetime,
+) -> bool:
     rating = HEALTHS.get(theirs.strip().lower())
     if rating is None:
         return False  # not green, yellow or red: nothing tabot can rate with (kept as the CRM's)
@@ -63,15 +78,26 @@ def _rating(session: Session, settings: Any, account: Account, theirs: str, reco
     if current is not None and current.rating == rating and (not reason or current.reason == reason):
         return False
     by = record.get("LastModifiedBy.Name")
-    change = record_rating(session, account, rating=rating, source=RatingSource.IMPORT, by=None, now=now,
-                           reason=(reason or "Changed in Salesforce" + (f" by {by}" if by else ""))[:REASON_LENGTH])
+    change = record_rating(
+        session,
+        account,
+        rating=rating,
+        source=RatingSource.IMPORT,
+        by=None,
+        now=now,
+        reason=(reason or "Changed in Salesforce" + (f" by {by}" if by else ""))[:REASON_LENGTH],
+    )
     owe_rating_messages(session, settings, change, now)
     return True
 
 
 def _next_steps(session: Session, account: Account, theirs: str) -> bool:
-    plan = session.scalars(select(AccountPlan).where(AccountPlan.account_id == account.id).order_by(
-        AccountPlan.fiscal_year.desc(), AccountPlan.fiscal_quarter.desc()).limit(1)).first()
+    plan = session.scalars(
+        select(AccountPlan)
+        .where(AccountPlan.account_id == account.id)
+        .order_by(AccountPlan.fiscal_year.desc(), AccountPlan.fiscal_quarter.desc())
+        .limit(1)
+    ).first()
     if plan is None or str((plan.sections or {}).get("next_steps") or "").strip() == theirs.strip():
         return False
     plan.sections = {**(plan.sections or {}), "next_steps": theirs}  # a new dict: the JSON column sees the change
@@ -84,8 +110,9 @@ def tabot_value_now(session: Session, account_id: int, item: str, written: str) 
     steps come from the CRM from now on, the TA through the import, a link stays its thread's)."""
     if item != "save_plan_status":
         return written
-    plan = session.scalars(select(SavePlan).where(SavePlan.account_id == account_id)
-                           .order_by(SavePlan.id.desc()).limit(1)).first()
+    plan = session.scalars(
+        select(SavePlan).where(SavePlan.account_id == account_id).order_by(SavePlan.id.desc()).limit(1)
+    ).first()
     if plan is None:
         return written
     from ..models import PlanStatus

@@ -26,7 +26,9 @@ from .mapping import Mapping
 CHUNK = 500
 
 
-def read_deleted(client: Any, sobject: str, fields: list[str], mark: str | None) -> tuple[list[dict[str, Any]], str | None]:
+def read_deleted(
+    client: Any, sobject: str, fields: list[str], mark: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
     """The records of `sobject` deleted since `mark` (queryAll), and the newest SystemModstamp read."""
     from .fetch import soql, soql_datetime
 
@@ -37,12 +39,21 @@ def read_deleted(client: Any, sobject: str, fields: list[str], mark: str | None)
 
 def _keys(records: Any, mapping: Mapping) -> set[tuple[str, str]]:
     account, email = mapping["contact"]["account"], mapping["contact"]["email"]
-    return {(str(r.get(account)), str(r.get(email)).strip().lower()) for r in records
-            if r.get(account) and str(r.get(email) or "").strip()}
+    return {
+        (str(r.get(account)), str(r.get(email)).strip().lower())
+        for r in records
+        if r.get(account) and str(r.get(email) or "").strip()
+    }
 
 
-def contacts_gone(session: Session, gone: dict[str, dict[str, Any]], live: dict[str, dict[str, Any]],
-                  removed: dict[str, str | None], mapping: Mapping, now: dt.datetime) -> tuple[int, int]:
+def contacts_gone(
+    session: Session,
+    gone: dict[str, dict[str, Any]],
+    live: dict[str, dict[str, Any]],
+    removed: dict[str, str | None],
+    mapping: Mapping,
+    now: dt.datetime,
+) -> tuple[int, int]:
     """Mark the contacts Salesforce deleted gone, and those it answers live current again;
     returns (marked gone, current again)."""
     live_keys = _keys(live.values(), mapping)
@@ -55,11 +66,15 @@ def contacts_gone(session: Session, gone: dict[str, dict[str, Any]], live: dict[
     kept = set(removed)
     ids = sorted(by_id)
     for start in range(0, len(ids), CHUNK):
-        kept |= {by_id[i] for i in session.scalars(select(SalesforceRemoved.account_id).where(
-            SalesforceRemoved.account_id.in_(ids[start:start + CHUNK])))}
+        kept |= {
+            by_id[i]
+            for i in session.scalars(
+                select(SalesforceRemoved.account_id).where(SalesforceRemoved.account_id.in_(ids[start : start + CHUNK]))
+            )
+        }
     marked = back = 0
     for start in range(0, len(ids), CHUNK):
-        for contact in session.scalars(select(Contact).where(Contact.account_id.in_(ids[start:start + CHUNK]))):
+        for contact in session.scalars(select(Contact).where(Contact.account_id.in_(ids[start : start + CHUNK]))):
             key = (by_id[contact.account_id], contact.email.lower())
             if key in gone_keys and contact.left_at is None and key[0] not in kept:
                 contact.left_at, marked = now, marked + 1

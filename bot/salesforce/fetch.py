@@ -30,7 +30,10 @@ SOBJECTS = ("Account", "Opportunity", "Contact")
 DELETED = "Account:deleted"  # the salesforce_sync_state row of the deleted accounts read
 
 
-GONE = {"Contact": "Contact:deleted", "Opportunity": "Opportunity:deleted"}  # and of the deleted contacts, opportunities
+GONE = {
+    "Contact": "Contact:deleted",
+    "Opportunity": "Opportunity:deleted",
+}  # and of the deleted contacts, opportunities
 
 
 WHO = ("LastModifiedBy.Name", "LastModifiedDate")  # who changed an account last, and when
@@ -86,8 +89,9 @@ def describe_and_check(client: SalesforceClient, mapping: Mapping) -> dict[str, 
     return describe
 
 
-def _changed(client: SalesforceClient, fetched: Fetched, sobject: str, fields: Iterable[str], mark: str | None,
-             bulk_above: int) -> list[dict[str, Any]]:
+def _changed(
+    client: SalesforceClient, fetched: Fetched, sobject: str, fields: Iterable[str], mark: str | None, bulk_above: int
+) -> list[dict[str, Any]]:
     """The records of `sobject` changed since `mark`: counted first, then read through a bulk
     job when more than `bulk_above` changed, else through the query API."""
     where = f"SystemModstamp > {soql_datetime(mark)}" if mark else None
@@ -107,45 +111,66 @@ def _changed(client: SalesforceClient, fetched: Fetched, sobject: str, fields: I
     return records
 
 
-def fetch_changes(client: SalesforceClient, mapping: Mapping, marks: dict[str, str], bulk_above: int = 10_000,
-                  describe: dict[str, set[str]] | None = None) -> Fetched:
+def fetch_changes(
+    client: SalesforceClient,
+    mapping: Mapping,
+    marks: dict[str, str],
+    bulk_above: int = 10_000,
+    describe: dict[str, set[str]] | None = None,
+) -> Fetched:
     fetched = Fetched()
     who = [f for f in WHO if "LastModifiedById" in (describe or {}).get("Account", set())]
-    sections = {"Account": ("account", [*mapping["writeback"].values(), *who]), "Opportunity": ("opportunity", []),
-                "Contact": ("contact", [])}
+    sections = {
+        "Account": ("account", [*mapping["writeback"].values(), *who]),
+        "Opportunity": ("opportunity", []),
+        "Contact": ("contact", []),
+    }
     found = {"Account": fetched.accounts, "Opportunity": fetched.opportunities, "Contact": fetched.contacts}
     for sobject, (section, extra) in sections.items():
-        records = _changed(client, fetched, sobject, [*mapping[section].values(), *extra], marks.get(sobject), bulk_above)
+        records = _changed(
+            client, fetched, sobject, [*mapping[section].values(), *extra], marks.get(sobject), bulk_above
+        )
         found[sobject].update((r["Id"], r) for r in records)
     if usage := mapping.object_of("usage"):
         records = _changed(client, fetched, usage, mapping.columns("usage").values(), marks.get(usage), bulk_above)
         fetched.usage.update((r["Id"], r) for r in records)
     fetched.removed = _removed(client, fetched, marks.get(DELETED), describe)
     contact = mapping["contact"]
-    gone, fetched.marks[GONE["Contact"]] = read_deleted(client, "Contact", [contact["account"], contact["email"]],
-                                                        marks.get(GONE["Contact"]))
+    gone, fetched.marks[GONE["Contact"]] = read_deleted(
+        client, "Contact", [contact["account"], contact["email"]], marks.get(GONE["Contact"])
+    )
     fetched.gone_contacts = {r["Id"]: r for r in gone}
     opp_account = mapping["opportunity"]["account"]
-    lost, fetched.marks[GONE["Opportunity"]] = read_deleted(client, "Opportunity", [opp_account],
-                                                            marks.get(GONE["Opportunity"]))
+    lost, fetched.marks[GONE["Opportunity"]] = read_deleted(
+        client, "Opportunity", [opp_account], marks.get(GONE["Opportunity"])
+    )
     if not fetched.marks[GONE["Contact"]]:
         del fetched.marks[GONE["Contact"]]
     if not fetched.marks[GONE["Opportunity"]]:
         del fetched.marks[GONE["Opportunity"]]
     if marks.get("Opportunity") or marks.get("Account"):  # incremental: make every account row whole
-        missing = sorted({o[opp_account] for o in [*fetched.opportunities.values(), *lost] if o.get(opp_account)}
-                         - fetched.accounts.keys())
+        missing = sorted(
+            {o[opp_account] for o in [*fetched.opportunities.values(), *lost] if o.get(opp_account)}
+            - fetched.accounts.keys()
+        )
         for chunk in _chunks(missing):
-            fetched.accounts.update((r["Id"], r) for r in client.query(
-                soql(mapping["account"].values(), "Account", f"Id IN ({_quoted(chunk)})")))
+            fetched.accounts.update(
+                (r["Id"], r)
+                for r in client.query(soql(mapping["account"].values(), "Account", f"Id IN ({_quoted(chunk)})"))
+            )
         for chunk in _chunks(sorted(fetched.accounts)):
-            fetched.opportunities.update((r["Id"], r) for r in client.query(
-                soql(mapping["opportunity"].values(), "Opportunity", f"{opp_account} IN ({_quoted(chunk)})")))
+            fetched.opportunities.update(
+                (r["Id"], r)
+                for r in client.query(
+                    soql(mapping["opportunity"].values(), "Opportunity", f"{opp_account} IN ({_quoted(chunk)})")
+                )
+            )
     return fetched
 
 
-def _removed(client: SalesforceClient, fetched: Fetched, mark: str | None,
-             describe: dict[str, set[str]] | None) -> dict[str, str | None]:
+def _removed(
+    client: SalesforceClient, fetched: Fetched, mark: str | None, describe: dict[str, set[str]] | None
+) -> dict[str, str | None]:
     """Accounts deleted (or merged away) since the last sync: Id -> the surviving record's Id."""
     merged = ["MasterRecordId"] if "MasterRecordId" in (describe or {}).get("Account", set()) else []
     where = "IsDeleted = true" + (f" AND SystemModstamp > {soql_datetime(mark)}" if mark else "")
@@ -158,7 +183,7 @@ def _removed(client: SalesforceClient, fetched: Fetched, mark: str | None,
 
 def _chunks(ids: list[str]) -> Iterable[list[str]]:
     for start in range(0, len(ids), IN_CHUNK):
-        yield ids[start:start + IN_CHUNK]
+        yield ids[start : start + IN_CHUNK]
 
 
 def seen_of(fetched: Fetched, marks: dict[str, str], describe: dict[str, set[str]]) -> Seen:

@@ -9,8 +9,14 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-OBJECTS = {"account": "Account", "opportunity": "Opportunity", "contact": "Contact", "writeback": "Account",
-           "usage": "", "owners": ""}  # usage: the custom object its `object` names; owners: no object
+OBJECTS = {
+    "account": "Account",
+    "opportunity": "Opportunity",
+    "contact": "Contact",
+    "writeback": "Account",
+    "usage": "",
+    "owners": "",
+}  # usage: the custom object its `object` names; owners: no object
 REQUIRED = {
     "account": ("salesforce_id", "name"),
     "opportunity": ("account", "stage", "close_date"),
@@ -46,8 +52,12 @@ class Mapping:
 
     def fields_of(self, sobject: str) -> set[str]:
         """Every field the mapping names on `sobject`."""
-        return {field for section in self.sections if self.object_of(section) == sobject
-                for field in self.columns(section).values()}
+        return {
+            field
+            for section in self.sections
+            if self.object_of(section) == sobject
+            for field in self.columns(section).values()
+        }
 
     def crm_owns(self, column: str) -> bool:
         """Whether the CRM owns the written field `column` (a later CRM change wins) rather than
@@ -73,8 +83,10 @@ def load_mapping(path: str | None = None, overrides: Sequence[str] = ()) -> Mapp
         key, eq, field = override.partition("=")
         section, dot, column = key.partition(".")
         if not (eq and dot and field) or section not in OBJECTS:
-            raise MappingError(f"TABOT_SALESFORCE_FIELDS: {override!r} is not section.column=Field "
-                               f"(section one of {', '.join(OBJECTS)})")
+            raise MappingError(
+                f"TABOT_SALESFORCE_FIELDS: {override!r} is not section.column=Field "
+                f"(section one of {', '.join(OBJECTS)})"
+            )
         sections.setdefault(section, {})[column] = field
     required = dict(REQUIRED, **({"usage": USAGE_REQUIRED} if "usage" in sections else {}))
     for section, columns in required.items():
@@ -83,11 +95,14 @@ def load_mapping(path: str | None = None, overrides: Sequence[str] = ()) -> Mapp
             raise MappingError(f"the mapping's [{section}] must name a field for: {', '.join(missing)}")
     unknown = [c for c in sections.get("writeback", {}) if c not in WRITEBACK]
     if unknown:
-        raise MappingError(f"the mapping's [writeback] has no column {', '.join(unknown)}: one of {', '.join(WRITEBACK)}")
+        raise MappingError(
+            f"the mapping's [writeback] has no column {', '.join(unknown)}: one of {', '.join(WRITEBACK)}"
+        )
     for column, owner in sections.get("owners", {}).items():
         if column not in WRITEBACK or owner not in OWNERS:
-            raise MappingError(f"the mapping's [owners] {column} = {owner!r}: a [writeback] column and "
-                               f"\"crm\" or \"tabot\"")
+            raise MappingError(
+                f"the mapping's [owners] {column} = {owner!r}: a [writeback] column and \"crm\" or \"tabot\""
+            )
     return Mapping(sections)
 
 
@@ -98,9 +113,15 @@ def check_against_org(mapping: Mapping, describe: dict[str, set[str]], with_writ
         sobject = mapping.object_of(section)
         if (section == "writeback" and not with_writeback) or not sobject:
             continue
-        missing += [f"{sobject}.{field} ({section}.{column})" for column, field in mapping.columns(section).items()
-                    if field not in describe.get(sobject, set())]
+        missing += [
+            f"{sobject}.{field} ({section}.{column})"
+            for column, field in mapping.columns(section).items()
+            if field not in describe.get(sobject, set())
+        ]
     if missing:
-        raise MappingError("the Salesforce org has no field " + ", ".join(missing) +
-                           ": create it in Salesforce, or map the column to another field with "
-                           "TABOT_SALESFORCE_FIELDS (section.column=Field)")
+        raise MappingError(
+            "the Salesforce org has no field "
+            + ", ".join(missing)
+            + ": create it in Salesforce, or map the column to another field with "
+            "TABOT_SALESFORCE_FIELDS (section.column=Field)"
+        )

@@ -74,7 +74,9 @@ def changed_since_read(write: Any, now: dict[str, Any] | None, seen: Seen) -> st
         return None  # deleted meanwhile (the write is refused), or not answered
     read = seen.records.get(write.salesforce_id)
     read_stamp = (read or {}).get("SystemModstamp") or seen.mark or ""
-    if str(now.get("SystemModstamp") or "") <= read_stamp:  # Salesforce writes every stamp alike: text order is time order
+    if (
+        str(now.get("SystemModstamp") or "") <= read_stamp
+    ):  # Salesforce writes every stamp alike: text order is time order
         return None
     theirs = text_of(now[write.field])
     if theirs == write.value:
@@ -88,14 +90,22 @@ def changed_since_read(write: Any, now: dict[str, Any] | None, seen: Seen) -> st
     return theirs if theirs != before else None
 
 
-def sort_out(writes: list[Any], now: dict[str, dict[str, Any]], seen: Seen, mapping: Mapping) -> tuple[list[Any], list[Race]]:
+def sort_out(
+    writes: list[Any], now: dict[str, dict[str, Any]], seen: Seen, mapping: Mapping
+) -> tuple[list[Any], list[Race]]:
     """The writes to make, and the races: each field changed since the read, its write held back."""
-    races = [Race(w, theirs, now[w.salesforce_id]) for w in writes
-             if (theirs := changed_since_read(w, now.get(w.salesforce_id), seen)) is not None]
+    races = [
+        Race(w, theirs, now[w.salesforce_id])
+        for w in writes
+        if (theirs := changed_since_read(w, now.get(w.salesforce_id), seen)) is not None
+    ]
     raced = {(r.write.account_id, r.write.field) for r in races}
     contested = {r.write.account_id for r in races if r.write.item in HEALTH}  # the two go together
-    keep = [w for w in writes if (w.account_id, w.field) not in raced
-            and not (w.item in HEALTH and w.account_id in contested)]
+    keep = [
+        w
+        for w in writes
+        if (w.account_id, w.field) not in raced and not (w.item in HEALTH and w.account_id in contested)
+    ]
     return keep, races
 
 
@@ -106,15 +116,18 @@ def record_races(session: Session, ctx: Any, races: list[Race], mapping: Mapping
         return 0
     ids = sorted({r.write.account_id for r in races})
     accounts = {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(ids)))}
-    rows = {(w.account_id, w.field): w for w in session.scalars(select(SalesforceWritten).where(
-        SalesforceWritten.account_id.in_(ids)))}
+    rows = {
+        (w.account_id, w.field): w
+        for w in session.scalars(select(SalesforceWritten).where(SalesforceWritten.account_id.in_(ids)))
+    }
     told = 0
     for race in races:
         write, account = race.write, accounts[race.write.account_id]
         row = rows.get((write.account_id, write.field))
         if row is None:
-            row = SalesforceWritten(account_id=write.account_id, item=write.item, field=write.field, value=write.value,
-                                    written_at=now)
+            row = SalesforceWritten(
+                account_id=write.account_id, item=write.item, field=write.field, value=write.value, written_at=now
+            )
             session.add(row)
             rows[(write.account_id, write.field)] = row
         if mapping.crm_owns(write.item):
@@ -129,9 +142,21 @@ def record_races(session: Session, ctx: Any, races: list[Race], mapping: Mapping
         if account.ta_user_id:
             from .conflicts import _when
 
-            ctx.slack.dm(session, account.ta_user_id, text=msg.conflict(
-                account, write.item, write.field, write.value, race.theirs, race.record.get("LastModifiedBy.Name"),
-                _when(race.record.get("LastModifiedDate")), ctx.settings.tz, raced=True))
+            ctx.slack.dm(
+                session,
+                account.ta_user_id,
+                text=msg.conflict(
+                    account,
+                    write.item,
+                    write.field,
+                    write.value,
+                    race.theirs,
+                    race.record.get("LastModifiedBy.Name"),
+                    _when(race.record.get("LastModifiedDate")),
+                    ctx.settings.tz,
+                    raced=True,
+                ),
+            )
             told += 1
     session.flush()
     return told

@@ -63,15 +63,24 @@ def account_rows(fetched: Fetched, mapping: Mapping) -> list[tuple[str, dict[str
 
 def usage_rows(fetched: Fetched, mapping: Mapping) -> list[tuple[str, dict[str, str]]]:
     columns = mapping.columns("usage")
-    return [(usage_id, {column: text_of(record.get(name)) for column, name in columns.items()})
-            for usage_id, record in sorted(fetched.usage.items())]
+    return [
+        (usage_id, {column: text_of(record.get(name)) for column, name in columns.items()})
+        for usage_id, record in sorted(fetched.usage.items())
+    ]
 
 
 def contact_rows(fetched: Fetched, mapping: Mapping) -> list[tuple[str, dict[str, str]]]:
     columns = mapping["contact"]
-    return [(contact_id, {("salesforce_id" if column == "account" else column): text_of(record.get(name))
-                          for column, name in columns.items()})
-            for contact_id, record in sorted(fetched.contacts.items())]
+    return [
+        (
+            contact_id,
+            {
+                ("salesforce_id" if column == "account" else column): text_of(record.get(name))
+                for column, name in columns.items()
+            },
+        )
+        for contact_id, record in sorted(fetched.contacts.items())
+    ]
 
 
 def as_csv(rows: list[tuple[str, dict[str, str]]], required: tuple[str, ...]) -> tuple[str, dict[int, str]]:

@@ -58,6 +58,7 @@ from .rows import account_rows, as_csv, contact_rows, sales_stage_of, usage_rows
 
 log = logging.getLogger(__name__)
 
+
 class SyncRejected(Exception):
     """The batch had bad records; nothing was written. One line per problem, naming the record."""
 
@@ -114,8 +115,9 @@ def sync_in(session: Session, ctx: Any, fetched: Fetched, mapping: Mapping, now:
             report.accounts = import_in(session, ctx, "accounts", io.StringIO(text), now)
         except ImportRejected as exc:
             raise SyncRejected(_named(exc, lines, "Account", names)) from None
-        report.retros_filled = carry_to_retros(session, closed_lost_details(fetched.opportunities, mapping),
-                                               ctx.settings.closed_lost_categories)
+        report.retros_filled = carry_to_retros(
+            session, closed_lost_details(fetched.opportunities, mapping), ctx.settings.closed_lost_categories
+        )
     contacts = contact_rows(fetched, mapping)
     if contacts:
         text, lines = as_csv(contacts, CONTACT_COLUMNS)
@@ -131,10 +133,12 @@ def sync_in(session: Session, ctx: Any, fetched: Fetched, mapping: Mapping, now:
         except ImportRejected as exc:
             raise SyncRejected(_named(exc, lines, mapping.object_of("usage"), {})) from None
     report.conflicts = check_conflicts(session, ctx.slack, ctx.settings, fetched.accounts, mapping, now)
-    report.contacts_gone, report.contacts_back = contacts_gone(session, fetched.gone_contacts, fetched.contacts,
-                                                               fetched.removed, mapping, now)
-    report.removed = [a.name for a in record_removed(session, ctx.slack, fetched.removed, fetched.accounts, now,
-                                                        report.restored)]
+    report.contacts_gone, report.contacts_back = contacts_gone(
+        session, fetched.gone_contacts, fetched.contacts, fetched.removed, mapping, now
+    )
+    report.removed = [
+        a.name for a in record_removed(session, ctx.slack, fetched.removed, fetched.accounts, now, report.restored)
+    ]
     for sobject, mark in fetched.marks.items():
         state = session.get(SalesforceSyncState, sobject)
         if state is None:
@@ -145,8 +149,9 @@ def sync_in(session: Session, ctx: Any, fetched: Fetched, mapping: Mapping, now:
     return report
 
 
-def run_sync(ctx: Any, client: SalesforceClient, now: dt.datetime, dry_run: bool = False,
-             mapping: Mapping | None = None) -> SyncReport:
+def run_sync(
+    ctx: Any, client: SalesforceClient, now: dt.datetime, dry_run: bool = False, mapping: Mapping | None = None
+) -> SyncReport:
     """One sync for a command: check the mapping, fetch, then import in one transaction (rolled
     back in a dry run). The caller delivers what is owed (`ctx.deliver_owed()`)."""
     from ..db import begin_write
@@ -176,16 +181,32 @@ def run_sync(ctx: Any, client: SalesforceClient, now: dt.datetime, dry_run: bool
     charted_at = time.perf_counter()
     if not dry_run and mapping["writeback"]:
         base = workspace_url(ctx.slack) if "save_plan_link" in mapping["writeback"] else None  # no session open
-        _written(report, write_back(ctx.sessions, client, mapping, now, lambda: base, report.restored,
-                                    seen_of(fetched, marks, describe), ctx))
-    report.seconds = {"fetch": fetched_at - started, "import": imported_at - fetched_at,
-                      "charts": charted_at - imported_at, "write-back": time.perf_counter() - charted_at}
+        _written(
+            report,
+            write_back(
+                ctx.sessions,
+                client,
+                mapping,
+                now,
+                lambda: base,
+                report.restored,
+                seen_of(fetched, marks, describe),
+                ctx,
+            ),
+        )
+    report.seconds = {
+        "fetch": fetched_at - started,
+        "import": imported_at - fetched_at,
+        "charts": charted_at - imported_at,
+        "write-back": time.perf_counter() - charted_at,
+    }
     report.dry_run, report.relogins, report.waited = dry_run, client.relogins, list(client.waited)
     return report
 
 
-def sync_job(session: Session, slack: Any, now: dt.datetime, settings: Settings,
-             client: SalesforceClient | None = None) -> SyncReport:
+def sync_job(
+    session: Session, slack: Any, now: dt.datetime, settings: Settings, client: SalesforceClient | None = None
+) -> SyncReport:
     """The job's sync. Salesforce and Slack are called with no transaction open (the job's
     `write_lock_released`: on SQLite the write lock is the whole database's, and reading a big
     change set takes seconds); the import is one unit, committed before anything is written back."""
@@ -203,13 +224,29 @@ def sync_job(session: Session, slack: Any, now: dt.datetime, settings: Settings,
     report = sync_in(session, SimpleNamespace(slack=slack, settings=settings), fetched, mapping, now)
     if not dry_run:  # the import commits, then each new red alert's chart, drawn with the write lock let go
         report.charts = red_alert_chart.owe_for_import_in_job(
-            session, settings, report.red_episode_ids, now, released=lambda: write_lock_released(session), done=item_done)
+            session,
+            settings,
+            report.red_episode_ids,
+            now,
+            released=lambda: write_lock_released(session),
+            done=item_done,
+        )
     if mapping["writeback"] and not dry_run:
         item_done(session)  # the import stands whatever Salesforce answers the write-back
-        _written(report, write_back_in(session, client, mapping, now, lambda: base, report.restored,
-                                       released=lambda: write_lock_released(session),
-                                       seen=seen_of(fetched, marks, describe), ctx=SimpleNamespace(slack=slack,
-                                                                                                  settings=settings)))
+        _written(
+            report,
+            write_back_in(
+                session,
+                client,
+                mapping,
+                now,
+                lambda: base,
+                report.restored,
+                released=lambda: write_lock_released(session),
+                seen=seen_of(fetched, marks, describe),
+                ctx=SimpleNamespace(slack=slack, settings=settings),
+            ),
+        )
     return report
 
 
@@ -235,5 +272,16 @@ def workspace_url(slack: Any) -> str | None:
     return _WORKSPACES[key]
 
 
-__all__ = ["Fetched", "SyncRejected", "SyncReport", "account_rows", "contact_rows", "fetch_changes", "run_sync",
-           "sales_stage_of", "soql", "sync_in", "sync_job"]
+__all__ = [
+    "Fetched",
+    "SyncRejected",
+    "SyncReport",
+    "account_rows",
+    "contact_rows",
+    "fetch_changes",
+    "run_sync",
+    "sales_stage_of",
+    "soql",
+    "sync_in",
+    "sync_job",
+]

@@ -114,20 +114,33 @@ def thread_link(workspace_url: str, card: SlackMessage) -> str | None:
 def _in_chunks(session: Session, ids: list[int], query: Callable[[list[int]], object]) -> list:
     found: list = []
     for start in range(0, len(ids), CHUNK):
-        found += session.execute(query(ids[start:start + CHUNK])).all()  # type: ignore[call-overload]
+        found += session.execute(query(ids[start : start + CHUNK])).all()  # type: ignore[call-overload]
     return found
 
 
-def _plans(session: Session, fields: dict[str, str], workspace_url: Callable[[], str | None]) -> dict[int, dict[str, str]]:
+def _plans(
+    session: Session, fields: dict[str, str], workspace_url: Callable[[], str | None]
+) -> dict[int, dict[str, str]]:
     """Each account's latest save plan's status and thread link, and its latest account plan's
     next steps: account id -> item -> value."""
     values: dict[int, dict[str, str]] = {}
     if "save_plan_status" in fields or "save_plan_link" in fields:
         latest = select(func.max(SavePlan.id)).group_by(SavePlan.account_id).scalar_subquery()
         plans = list(session.scalars(select(SavePlan).where(SavePlan.id.in_(latest))))
-        cards = {m.subject_id: m for m in session.scalars(select(SlackMessage).where(
-            SlackMessage.subject_type == "save_plan", SlackMessage.purpose == "plan_card",
-            SlackMessage.subject_id.in_([p.id for p in plans])))} if plans else {}
+        cards = (
+            {
+                m.subject_id: m
+                for m in session.scalars(
+                    select(SlackMessage).where(
+                        SlackMessage.subject_type == "save_plan",
+                        SlackMessage.purpose == "plan_card",
+                        SlackMessage.subject_id.in_([p.id for p in plans]),
+                    )
+                )
+            }
+            if plans
+            else {}
+        )
         base = workspace_url() if "save_plan_link" in fields and any(c.ts for c in cards.values()) else None
         for plan in plans:
             status = "lighthouse" if plan.status == PlanStatus.OPEN and plan.in_lighthouse else plan.status.value
@@ -137,48 +150,93 @@ def _plans(session: Session, fields: dict[str, str], workspace_url: Callable[[],
                 values[plan.account_id]["save_plan_link"] = link
     if "next_steps" in fields:
         quarter = AccountPlan.fiscal_year * 10 + AccountPlan.fiscal_quarter
-        newest = select(AccountPlan.account_id, func.max(quarter).label("quarter")).group_by(
-            AccountPlan.account_id).subquery()
-        for account_id, sections in session.execute(select(AccountPlan.account_id, AccountPlan.sections).join(
-                newest, and_(AccountPlan.account_id == newest.c.account_id, quarter == newest.c.quarter))):
+        newest = (
+            select(AccountPlan.account_id, func.max(quarter).label("quarter"))
+            .group_by(AccountPlan.account_id)
+            .subquery()
+        )
+        for account_id, sections in session.execute(
+            select(AccountPlan.account_id, AccountPlan.sections).join(
+                newest, and_(AccountPlan.account_id == newest.c.account_id, quarter == newest.c.quarter)
+            )
+        ):
             steps = str((sections or {}).get("next_steps") or "").strip()
             values.setdefault(account_id, {})["next_steps"] = steps[:LONG_TEXT]
     return values
 
 
-def pending_writes(session: Session, mapping: Mapping, workspace_url: Callable[[], str | None] = lambda: None,
-                   restored: Iterable[int] = ()) -> Pending:
+def pending_writes(
+    session: Session,
+    mapping: Mapping,
+    workspace_url: Callable[[], str | None] = lambda: None,
+    restored: Iterable[int] = (),
+) -> Pending:
     """What to write, read from the accounts with something to write whatever the book's size
     (and the `restored` accounts' current ratings: nothing was written to them while deleted)."""
     fields = mapping["writeback"]
     state = session.get(SalesforceSyncState, STATE)
     since = state.synced_at if state else dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-    decided = set(session.scalars(select(HealthRating.account_id).where(
-        HealthRating.rated_at > since, HealthRating.source != RatingSource.IMPORT))) if (
-        "health" in fields or "health_reason" in fields) else set()
+    decided = (
+        set(
+            session.scalars(
+                select(HealthRating.account_id).where(
+                    HealthRating.rated_at > since, HealthRating.source != RatingSource.IMPORT
+                )
+            )
+        )
+        if ("health" in fields or "health_reason" in fields)
+        else set()
+    )
     decided |= set(restored)
-    new_ta = {t.account_id: t.to_user_id for t in session.scalars(select(TaTransfer).where(
-        TaTransfer.status == TransferStatus.APPROVED, TaTransfer.crm_settled_at.is_(None)).order_by(TaTransfer.id))
-    } if "ta" in fields else {}
+    new_ta = (
+        {
+            t.account_id: t.to_user_id
+            for t in session.scalars(
+                select(TaTransfer)
+                .where(TaTransfer.status == TransferStatus.APPROVED, TaTransfer.crm_settled_at.is_(None))
+                .order_by(TaTransfer.id)
+            )
+        }
+        if "ta" in fields
+        else {}
+    )
     wanted: dict[int, dict[str, str]] = _plans(session, fields, workspace_url)
     by_person: set[int] = set()
     for account_id, rating in current_ratings(session, sorted(decided)).items():
         if rating.source == RatingSource.IMPORT:
             continue  # the CRM's own value came back: nothing to write
-        wanted.setdefault(account_id, {}).update(health=rating.rating.value,
-                                                 health_reason=(rating.reason or "")[:REASON_LENGTH])
+        wanted.setdefault(account_id, {}).update(
+            health=rating.rating.value, health_reason=(rating.reason or "")[:REASON_LENGTH]
+        )
         if rating.source in PERSON_SOURCES:
             by_person.add(account_id)
     for account_id, to_user in new_ta.items():
         wanted.setdefault(account_id, {})["ta"] = to_user
         by_person.add(account_id)  # a transfer is people's decision
     ids = sorted(wanted)
-    accounts = dict(_in_chunks(session, ids, lambda chunk: select(Account.id, Account.salesforce_id).where(
-        Account.id.in_(chunk), Account.salesforce_id.is_not(None))))
-    removed = {a for (a,) in _in_chunks(session, ids, lambda chunk: select(SalesforceRemoved.account_id).where(
-        SalesforceRemoved.account_id.in_(chunk)))}
-    written = {(w.account_id, w.field): w for (w,) in _in_chunks(session, ids, lambda chunk: select(
-        SalesforceWritten).where(SalesforceWritten.account_id.in_(chunk)))}
+    accounts = dict(
+        _in_chunks(
+            session,
+            ids,
+            lambda chunk: select(Account.id, Account.salesforce_id).where(
+                Account.id.in_(chunk), Account.salesforce_id.is_not(None)
+            ),
+        )
+    )
+    removed = {
+        a
+        for (a,) in _in_chunks(
+            session,
+            ids,
+            lambda chunk: select(SalesforceRemoved.account_id).where(SalesforceRemoved.account_id.in_(chunk)),
+        )
+    }
+    written = {
+        (w.account_id, w.field): w
+        for (w,) in _in_chunks(
+            session, ids, lambda chunk: select(SalesforceWritten).where(SalesforceWritten.account_id.in_(chunk))
+        )
+    }
     contested = {w.account_id for w in written.values() if w.conflict_value is not None and w.item in HEALTH}
     pending = Pending(state=state)
     for account_id in ids:
@@ -202,17 +260,31 @@ def pending_writes(session: Session, mapping: Mapping, workspace_url: Callable[[
 
 def _record(session: Session, pending: Pending, refused: dict[str, str], now: dt.datetime) -> None:
     done = [w for w in pending.writes if w.salesforce_id not in refused]
-    rows = {(w.account_id, w.field): w for (w,) in _in_chunks(
-        session, sorted({w.account_id for w in done}),
-        lambda chunk: select(SalesforceWritten).where(SalesforceWritten.account_id.in_(chunk)))}
+    rows = {
+        (w.account_id, w.field): w
+        for (w,) in _in_chunks(
+            session,
+            sorted({w.account_id for w in done}),
+            lambda chunk: select(SalesforceWritten).where(SalesforceWritten.account_id.in_(chunk)),
+        )
+    }
     for write in done:
         row = rows.get((write.account_id, write.field))
         if row is None:
-            session.add(SalesforceWritten(account_id=write.account_id, item=write.item, field=write.field,
-                                          value=write.value, written_at=now))
+            session.add(
+                SalesforceWritten(
+                    account_id=write.account_id, item=write.item, field=write.field, value=write.value, written_at=now
+                )
+            )
         else:
             row.item, row.value, row.written_at, row.conflict_value, row.conflict_at, row.overruled_value = (
-                write.item, write.value, now, None, None, None)
+                write.item,
+                write.value,
+                now,
+                None,
+                None,
+                None,
+            )
     state = session.get(SalesforceSyncState, STATE)
     if state is None:
         session.add(SalesforceSyncState(sobject=STATE, last_modstamp="", synced_at=now))
@@ -223,13 +295,23 @@ def _record(session: Session, pending: Pending, refused: dict[str, str], now: dt
 
 def _outcome(pending: Pending, refused: dict[str, str], told: int = 0) -> WriteOutcome:
     records = pending.by_record()
-    return WriteOutcome(len([i for i in records if i not in refused]),
-                        [f"Account {record_id}: {error}" for record_id, error in sorted(refused.items())], told)
+    return WriteOutcome(
+        len([i for i in records if i not in refused]),
+        [f"Account {record_id}: {error}" for record_id, error in sorted(refused.items())],
+        told,
+    )
 
 
-def write_back(sessions: sessionmaker[Session], client: SalesforceClient, mapping: Mapping, now: dt.datetime,
-               workspace_url: Callable[[], str | None] = lambda: None, restored: Iterable[int] = (),
-               seen: Seen | None = None, ctx: Any = None) -> WriteOutcome:
+def write_back(
+    sessions: sessionmaker[Session],
+    client: SalesforceClient,
+    mapping: Mapping,
+    now: dt.datetime,
+    workspace_url: Callable[[], str | None] = lambda: None,
+    restored: Iterable[int] = (),
+    seen: Seen | None = None,
+    ctx: Any = None,
+) -> WriteOutcome:
     """For a command: read what to write, read those records again and write what no one
     changed since the sync's read (`seen`), with no transaction open, then record what was
     written and the races (their DMs through `ctx.slack`)."""
@@ -244,10 +326,17 @@ def write_back(sessions: sessionmaker[Session], client: SalesforceClient, mappin
     return _outcome(pending, refused, told)
 
 
-def write_back_in(session: Session, client: SalesforceClient, mapping: Mapping, now: dt.datetime,
-                  workspace_url: Callable[[], str | None] = lambda: None, restored: Iterable[int] = (),
-                  released: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext,
-                  seen: Seen | None = None, ctx: Any = None) -> WriteOutcome:
+def write_back_in(
+    session: Session,
+    client: SalesforceClient,
+    mapping: Mapping,
+    now: dt.datetime,
+    workspace_url: Callable[[], str | None] = lambda: None,
+    restored: Iterable[int] = (),
+    released: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext,
+    seen: Seen | None = None,
+    ctx: Any = None,
+) -> WriteOutcome:
     """The job's write-back in its session: what to write is read in it, Salesforce is called
     (read again, then written) inside `released()` (the job's `write_lock_released`: no
     transaction open, so people's saves are not held up by Salesforce's answers), and what was

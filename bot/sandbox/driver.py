@@ -152,8 +152,13 @@ class SlackDriver:
         view = self.sandbox.views[view_id]
         element = _elements(view)[block_id]
         state = state_for(view, {block_id: value})
-        action = {"type": element["type"], "action_id": element["action_id"], "block_id": block_id,
-                  "selected_option": _option(element, value), "action_ts": f"{time.time():.6f}"}
+        action = {
+            "type": element["type"],
+            "action_id": element["action_id"],
+            "block_id": block_id,
+            "selected_option": _option(element, value),
+            "action_ts": f"{time.time():.6f}",
+        }
         return self._payload(
             {
                 "type": "block_actions",
@@ -219,8 +224,9 @@ class SlackDriver:
         }
         return self.send(json.dumps(body).encode(), "application/json")
 
-    def say(self, user: str, channel: str, text: str,
-            thread_ts: str | None = None, ts: str | None = None) -> tuple[dict[str, Any], BotReply | None]:
+    def say(
+        self, user: str, channel: str, text: str, thread_ts: str | None = None, ts: str | None = None
+    ) -> tuple[dict[str, Any], BotReply | None]:
         """`user` posts `text` in `channel` (in the thread of `thread_ts`): the message is stored
         in the sandbox, as Slack stores it, and the bot gets the `message` event Slack sends to
         an app in that channel (message.channels / message.groups). In a Slack Connect channel
@@ -231,15 +237,31 @@ class SlackDriver:
         workspace = self.sandbox.workspace
         conversation = workspace.channel(channel)
         author = workspace.users[user]
-        message = workspace.add_message(conversation, {
-            "user": user, "text": text, "team": author["team_id"], "client_msg_id": secrets.token_hex(8),
-            "blocks": [{"type": "rich_text", "block_id": secrets.token_hex(2), "elements": [
-                {"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}]}],
-        }, thread_ts, ts)
+        message = workspace.add_message(
+            conversation,
+            {
+                "user": user,
+                "text": text,
+                "team": author["team_id"],
+                "client_msg_id": secrets.token_hex(8),
+                "blocks": [
+                    {
+                        "type": "rich_text",
+                        "block_id": secrets.token_hex(2),
+                        "elements": [{"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}],
+                    }
+                ],
+            },
+            thread_ts,
+            ts,
+        )
         if not conversation.is_member:
             return message, None
-        event = {k: v for k, v in message.items() if k not in ("reply_count", "reply_users", "reply_users_count",
-                                                                 "latest_reply")}
+        event = {
+            k: v
+            for k, v in message.items()
+            if k not in ("reply_count", "reply_users", "reply_users_count", "latest_reply")
+        }
         event.update(event_ts=message["ts"], channel_type="group" if conversation.is_private else "channel")
         if conversation.shared_with:
             event.update(user_team=author["team_id"], source_team=author["team_id"])

@@ -21,8 +21,13 @@ def files_get_upload_url(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any
         raise SlackError("invalid_arguments")
     file_id = sb.workspace.new_id("F")
     key = sb.workspace.new_id("UP")
-    sb.workspace.pending_uploads[key] = {"id": file_id, "name": params["filename"], "length": int(params["length"]),
-                                         "uploaded": False, "bytes": b""}
+    sb.workspace.pending_uploads[key] = {
+        "id": file_id,
+        "name": params["filename"],
+        "length": int(params["length"]),
+        "uploaded": False,
+        "bytes": b"",
+    }
     return {"upload_url": f"{sb.base_url}/upload/v1/{key}", "file_id": file_id}
 
 
@@ -32,12 +37,22 @@ def _file_object(upload: dict[str, Any], title: str | None, channels: list[str])
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else "binary"
     now = int(time.time())
     return {
-        "id": upload["id"], "created": now, "timestamp": now, "name": name, "title": title or name,
-        "mimetype": mimetype, "filetype": extension, "pretty_type": extension.upper(), "user": BOT_USER_ID,
-        "size": len(upload["bytes"]), "is_external": False, "is_public": any(c.startswith("C") for c in channels),
+        "id": upload["id"],
+        "created": now,
+        "timestamp": now,
+        "name": name,
+        "title": title or name,
+        "mimetype": mimetype,
+        "filetype": extension,
+        "pretty_type": extension.upper(),
+        "user": BOT_USER_ID,
+        "size": len(upload["bytes"]),
+        "is_external": False,
+        "is_public": any(c.startswith("C") for c in channels),
         "url_private": f"https://files.{TEAM_DOMAIN}.slack.test/files-pri/{TEAM_ID}-{upload['id']}/{name}",
         "permalink": f"{WORKSPACE_URL}files/{BOT_USER_ID}/{upload['id']}/{name}",
-        "channels": [c for c in channels if c[0] == "C"], "groups": [c for c in channels if c[0] == "G"],
+        "channels": [c for c in channels if c[0] == "C"],
+        "groups": [c for c in channels if c[0] == "G"],
         "ims": [c for c in channels if c[0] == "D"],
     }
 
@@ -52,7 +67,11 @@ def files_complete_upload(sb: "Sandbox", params: dict[str, Any]) -> dict[str, An
             entries = None
     if not isinstance(entries, list) or not entries:
         raise SlackError("invalid_arguments")
-    refs = [params["channel_id"]] if params.get("channel_id") else [c for c in (params.get("channels") or "").split(",") if c]
+    refs = (
+        [params["channel_id"]]
+        if params.get("channel_id")
+        else [c for c in (params.get("channels") or "").split(",") if c]
+    )
     channels = [sb.workspace.channel(ref) for ref in refs]
     thread_ts = params.get("thread_ts") or None
     if thread_ts and len(channels) != 1:
@@ -67,13 +86,29 @@ def files_complete_upload(sb: "Sandbox", params: dict[str, Any]) -> dict[str, An
     shared = [_file_object(upload, title, [c.id for c in channels]) for _, upload, title in uploads]
     comment = params.get("initial_comment") or ""
     for channel in channels:
-        message = {"user": BOT_USER_ID, "bot_id": BOT_ID, "app_id": APP_ID, "team": TEAM_ID, "text": comment,
-                   "blocks": [], "files": shared, "upload": True, "display_as_bot": False}
+        message = {
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "app_id": APP_ID,
+            "team": TEAM_ID,
+            "text": comment,
+            "blocks": [],
+            "files": shared,
+            "upload": True,
+            "display_as_bot": False,
+        }
         sb.workspace.add_message(channel, message, thread_ts)
     for (key, upload, _), file in zip(uploads, shared, strict=True):
         del sb.workspace.pending_uploads[key]
-        sb.workspace.files.append({**file, "bytes": upload["bytes"], "channels": [c.id for c in channels],
-                                   "initial_comment": params.get("initial_comment"), "thread_ts": thread_ts})
+        sb.workspace.files.append(
+            {
+                **file,
+                "bytes": upload["bytes"],
+                "channels": [c.id for c in channels],
+                "initial_comment": params.get("initial_comment"),
+                "thread_ts": thread_ts,
+            }
+        )
     return {"files": shared}
 
 
@@ -86,8 +121,12 @@ def files_list(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
         count = int(params.get("count") or 100)
     except ValueError:
         raise SlackError("invalid_arguments") from None
-    files = [{k: v for k, v in f.items() if k not in ("bytes", "initial_comment", "thread_ts")}
-             for f in reversed(sb.workspace.files)
-             if (channel is None or channel in f["channels"]) and f["created"] >= since]
-    return {"files": files[:count], "paging": {"count": count, "total": len(files), "page": 1,
-                                               "pages": 1 if files else 0}}
+    files = [
+        {k: v for k, v in f.items() if k not in ("bytes", "initial_comment", "thread_ts")}
+        for f in reversed(sb.workspace.files)
+        if (channel is None or channel in f["channels"]) and f["created"] >= since
+    ]
+    return {
+        "files": files[:count],
+        "paging": {"count": count, "total": len(files), "page": 1, "pages": 1 if files else 0},
+    }

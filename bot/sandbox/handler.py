@@ -20,7 +20,8 @@ JSON_FIELDS = ("blocks", "view", "files", "attachments", "metadata")  # JSON str
 def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
     """multipart/form-data fields: text as str, file parts as bytes."""
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
+    )
     if not message.is_multipart():
         raise ValueError("not multipart")
     fields: dict[str, Any] = {}
@@ -94,7 +95,7 @@ def make_handler(sandbox: "Sandbox") -> type[BaseHTTPRequestHandler]:
                 return self._reply(status, b"ok" if status == 200 else b"no_active_hooks", "text/html")
             if not parsed.path.startswith("/api/"):
                 return self._reply(404, b"Not Found", "text/plain")
-            method = parsed.path[len("/api/"):]
+            method = parsed.path[len("/api/") :]
             content_type = self.headers.get("Content-Type") or ""
             try:
                 params, kind = _parse_arguments(content_type, raw, parsed.query)
@@ -104,7 +105,7 @@ def make_handler(sandbox: "Sandbox") -> type[BaseHTTPRequestHandler]:
             # Slack reads a token from the form or query string, but from a JSON body never.
             form_token = params.pop("token", None)
             auth = self.headers.get("Authorization") or ""
-            token = auth[len("Bearer "):].strip() if auth.startswith("Bearer ") else None
+            token = auth[len("Bearer ") :].strip() if auth.startswith("Bearer ") else None
             if token is None and kind != "json":
                 token = form_token
             status, body, headers = sandbox.call(method, params, kind, token)

@@ -45,6 +45,7 @@ IMAGE_TEXT_MAX = 2000  # alt_text and title
 def _image_block(sb: "Sandbox | None", block: dict[str, Any], i: int) -> None:
     """Slack's checks of an image block: alt text, one source, and a `slack_file` naming an
     image file that exists (a file still being uploaded, or none, is an invalid slack file)."""
+
     def invalid(message: str, pointer: str = "") -> SlackError:
         return SlackError("invalid_blocks", messages=[f"[ERROR] {message} [json-pointer:/blocks/{i}{pointer}]"])
 
@@ -52,8 +53,11 @@ def _image_block(sb: "Sandbox | None", block: dict[str, Any], i: int) -> None:
     if not isinstance(alt, str) or not alt or len(alt) > IMAGE_TEXT_MAX:
         raise invalid("missing required field: alt_text" if not alt else "alt_text too long", "/alt_text")
     title = block.get("title")
-    if title is not None and (not isinstance(title, dict) or title.get("type") != "plain_text"
-                              or len(title.get("text") or "") > IMAGE_TEXT_MAX):
+    if title is not None and (
+        not isinstance(title, dict)
+        or title.get("type") != "plain_text"
+        or len(title.get("text") or "") > IMAGE_TEXT_MAX
+    ):
         raise invalid("title must be plain_text of at most 2000 characters", "/title")
     if ("image_url" in block) == ("slack_file" in block):
         raise invalid("must provide exactly one of image_url or slack_file")
@@ -65,8 +69,7 @@ def _image_block(sb: "Sandbox | None", block: dict[str, Any], i: int) -> None:
     if sb is None:
         return
     wanted = source.get("id") or source.get("url")
-    found = next((f for f in sb.workspace.files
-                  if wanted in (f["id"], f.get("url_private"), f.get("permalink"))), None)
+    found = next((f for f in sb.workspace.files if wanted in (f["id"], f.get("url_private"), f.get("permalink"))), None)
     if found is None or found["name"].rsplit(".", 1)[-1].lower() not in IMAGE_TYPES:
         raise invalid("invalid slack file", "/slack_file")
 
@@ -76,18 +79,26 @@ def _blocks(params: dict[str, Any], sb: "Sandbox | None" = None) -> list[dict[st
     if not isinstance(blocks, list) or not all(isinstance(b, dict) for b in blocks):
         raise SlackError("invalid_blocks_format")
     if len(blocks) > MESSAGE_BLOCKS_MAX:
-        raise SlackError("invalid_blocks", messages=[f"[ERROR] no more than {MESSAGE_BLOCKS_MAX} items allowed [json-pointer:/blocks]"])
+        raise SlackError(
+            "invalid_blocks",
+            messages=[f"[ERROR] no more than {MESSAGE_BLOCKS_MAX} items allowed [json-pointer:/blocks]"],
+        )
     for i, block in enumerate(blocks):
         text = (block.get("text") or {}).get("text", "")
         limit = {"section": SECTION_TEXT_MAX, "header": HEADER_TEXT_MAX}.get(block.get("type", ""))
         if limit and len(text) > limit:
-            raise SlackError("invalid_blocks", messages=[f"[ERROR] must be less than {limit + 1} characters [json-pointer:/blocks/{i}/text]"])
+            raise SlackError(
+                "invalid_blocks",
+                messages=[f"[ERROR] must be less than {limit + 1} characters [json-pointer:/blocks/{i}/text]"],
+            )
         if block.get("type") == "image":
             _image_block(sb, block, i)
     return blocks
 
 
-def _page(items: list[Any], params: dict[str, Any], key: Callable[[Any], str], default_limit: int) -> tuple[list[Any], str]:
+def _page(
+    items: list[Any], params: dict[str, Any], key: Callable[[Any], str], default_limit: int
+) -> tuple[list[Any], str]:
     """Slack's cursor pagination: an opaque cursor naming the next item; "" when done."""
     limit = int(params.get("limit") or 0) or default_limit
     start = 0
@@ -97,14 +108,20 @@ def _page(items: list[Any], params: dict[str, Any], key: Callable[[Any], str], d
             start = next(i for i, item in enumerate(items) if key(item) == next_key)
         except (binascii.Error, UnicodeDecodeError, IndexError, StopIteration):
             raise SlackError("invalid_cursor") from None
-    page, rest = items[start:start + limit], items[start + limit:]
+    page, rest = items[start : start + limit], items[start + limit :]
     cursor = base64.b64encode(f"next:{key(rest[0])}".encode()).decode() if rest else ""
     return page, cursor
 
 
 def _bot_message(params: dict[str, Any], blocks: list[dict[str, Any]]) -> dict[str, Any]:
-    message = {"user": BOT_USER_ID, "bot_id": BOT_ID, "app_id": APP_ID, "team": TEAM_ID,
-               "text": params.get("text") or "", "blocks": blocks}
+    message = {
+        "user": BOT_USER_ID,
+        "bot_id": BOT_ID,
+        "app_id": APP_ID,
+        "team": TEAM_ID,
+        "text": params.get("text") or "",
+        "blocks": blocks,
+    }
     for extra in ("attachments", "metadata"):
         if params.get(extra):
             message[extra] = params[extra]
@@ -113,8 +130,15 @@ def _bot_message(params: dict[str, Any], blocks: list[dict[str, Any]]) -> dict[s
 
 @method("auth.test")
 def auth_test(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
-    return {"url": WORKSPACE_URL, "team": TEAM_NAME, "user": BOT_NAME, "team_id": TEAM_ID,
-            "user_id": BOT_USER_ID, "bot_id": BOT_ID, "is_enterprise_install": False}
+    return {
+        "url": WORKSPACE_URL,
+        "team": TEAM_NAME,
+        "user": BOT_NAME,
+        "team_id": TEAM_ID,
+        "user_id": BOT_USER_ID,
+        "bot_id": BOT_ID,
+        "is_enterprise_install": False,
+    }
 
 
 # --- chat ------------------------------------------------------------------------------------
@@ -166,8 +190,16 @@ def chat_post_ephemeral(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]
     if not params.get("text") and not blocks:
         raise SlackError("no_text")
     ts = sb.workspace.new_ts()
-    sb.workspace.ephemerals.append({"channel": channel.id, "user": user, "text": params.get("text") or "",
-                                    "blocks": blocks, "ts": ts, "thread_ts": params.get("thread_ts")})
+    sb.workspace.ephemerals.append(
+        {
+            "channel": channel.id,
+            "user": user,
+            "text": params.get("text") or "",
+            "blocks": blocks,
+            "ts": ts,
+            "thread_ts": params.get("thread_ts"),
+        }
+    )
     return {"message_ts": ts}
 
 

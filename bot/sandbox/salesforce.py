@@ -46,10 +46,21 @@ CONSUMER_KEY = "sandbox-consumer-key"  # the connected app of the JWT bearer flo
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 INTEGRATION_USER = ("005000000000001AAA", "Tabot Integration")  # who the API's changes are made by
 PREFIXES = {"Account": "001", "Contact": "003", "Opportunity": "006"}
-STANDARD_FIELDS = ("Id", "Name", "SystemModstamp", "CreatedDate", "LastModifiedDate", "LastModifiedById", "MasterRecordId",
-                   "IsDeleted")
-SOQL = re.compile(r"^SELECT\s+(?P<fields>.+?)\s+FROM\s+(?P<object>\w+)"
-                  r"(?:\s+WHERE\s+(?P<where>.+?))?(?:\s+ORDER\s+BY\s+(?P<order>\w+))?$", re.I | re.S)
+STANDARD_FIELDS = (
+    "Id",
+    "Name",
+    "SystemModstamp",
+    "CreatedDate",
+    "LastModifiedDate",
+    "LastModifiedById",
+    "MasterRecordId",
+    "IsDeleted",
+)
+SOQL = re.compile(
+    r"^SELECT\s+(?P<fields>.+?)\s+FROM\s+(?P<object>\w+)"
+    r"(?:\s+WHERE\s+(?P<where>.+?))?(?:\s+ORDER\s+BY\s+(?P<order>\w+))?$",
+    re.I | re.S,
+)
 AFTER = re.compile(r"^(\w+)\s*>\s*(\S+)$", re.I)
 IN_LIST = re.compile(r"^(\w+)\s+IN\s*\((.*)\)$", re.I | re.S)
 EQUALS = re.compile(r"^(\w+)\s*=\s*(true|false|'[^']*')$", re.I)
@@ -92,10 +103,15 @@ class Selection:
 class SalesforceOrg:
     """An org with Accounts, Contacts and Opportunities (and their custom fields), served over HTTP."""
 
-    def __init__(self, fields: dict[str, list[str]] | None = None, batch_size: int = 2000,
-                 jwt_public_key: str | bytes | None = None) -> None:
-        self.fields: dict[str, set[str]] = {name: set(STANDARD_FIELDS) | set(extra)
-                                            for name, extra in (fields or {}).items()}
+    def __init__(
+        self,
+        fields: dict[str, list[str]] | None = None,
+        batch_size: int = 2000,
+        jwt_public_key: str | bytes | None = None,
+    ) -> None:
+        self.fields: dict[str, set[str]] = {
+            name: set(STANDARD_FIELDS) | set(extra) for name, extra in (fields or {}).items()
+        }
         self.records: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in self.fields}
         self.batch_size = batch_size
         self.jwt_public_key = jwt_public_key  # the connected app's certificate's key (PEM)
@@ -117,8 +133,9 @@ class SalesforceOrg:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", port), handler_for(self))
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                         name="salesforce-sandbox", daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="salesforce-sandbox", daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
@@ -186,15 +203,25 @@ class SalesforceOrg:
             refused = self._jwt_refusal(form.get("assertion") or "")
             if refused:
                 return 400, {"error": "invalid_grant", "error_description": refused}
-        elif not (form.get("grant_type") == "password" and form.get("client_id") == CLIENT_ID
-                  and form.get("client_secret") == CLIENT_SECRET and form.get("username") == USERNAME
-                  and form.get("password") == PASSWORD + SECURITY_TOKEN):
+        elif not (
+            form.get("grant_type") == "password"
+            and form.get("client_id") == CLIENT_ID
+            and form.get("client_secret") == CLIENT_SECRET
+            and form.get("username") == USERNAME
+            and form.get("password") == PASSWORD + SECURITY_TOKEN
+        ):
             return 400, {"error": "invalid_grant", "error_description": "authentication failure"}
         token = "00Dsandbox!" + secrets.token_urlsafe(24)
         self.tokens.add(token)
         self.logins += 1
-        return 200, {"access_token": token, "instance_url": self.instance_url, "token_type": "Bearer",
-                     "id": f"{self.instance_url}/id/00Dsandbox/005sandbox", "issued_at": "0", "signature": "x"}
+        return 200, {
+            "access_token": token,
+            "instance_url": self.instance_url,
+            "token_type": "Bearer",
+            "id": f"{self.instance_url}/id/00Dsandbox/005sandbox",
+            "issued_at": "0",
+            "signature": "x",
+        }
 
     def _jwt_refusal(self, assertion: str) -> str | None:
         """Why Salesforce would refuse this assertion, in its words; None when it is good."""
@@ -204,8 +231,13 @@ class SalesforceOrg:
             return "invalid client credentials"
         audiences = [self.instance_url, "https://login.salesforce.com", "https://test.salesforce.com"]
         try:
-            claims = jwt.decode(assertion, self.jwt_public_key, algorithms=["RS256"], audience=audiences,
-                                options={"require": ["exp", "iss", "sub", "aud"]})
+            claims = jwt.decode(
+                assertion,
+                self.jwt_public_key,
+                algorithms=["RS256"],
+                audience=audiences,
+                options={"require": ["exp", "iss", "sub", "aud"]},
+            )
         except jwt.InvalidAudienceError:
             return "audience is invalid"
         except jwt.ExpiredSignatureError:
@@ -218,8 +250,9 @@ class SalesforceOrg:
             return "user hasn't approved this consumer"
         return None
 
-    def api(self, method: str, path: str, query: dict[str, str], token: str | None,
-            body: Any) -> tuple[int, Any, SeenCall]:
+    def api(
+        self, method: str, path: str, query: dict[str, str], token: str | None, body: Any
+    ) -> tuple[int, Any, SeenCall]:
         soql = query.get("q") or (body.get("query") if isinstance(body, dict) else None)
         seen = SeenCall(method, path, soql, 200)
         answer: Any
@@ -262,11 +295,15 @@ class SalesforceOrg:
         return {"name": name, "fields": [{"name": f, "type": "string"} for f in sorted(self.fields[name])]}
 
     def _known(self, sobject: str, name: str) -> None:
-        base = name[:-len(".Name")] + "Id" if name.endswith(".Name") else name  # LastModifiedBy.Name
+        base = name[: -len(".Name")] + "Id" if name.endswith(".Name") else name  # LastModifiedBy.Name
         if base not in self.fields[sobject]:
-            raise SalesforceError(400, "INVALID_FIELD", f"No such column '{name}' on entity '{sobject}'. If you are "
-                                  "attempting to use a custom field, be sure to append the '__c' after the custom "
-                                  "field name.")
+            raise SalesforceError(
+                400,
+                "INVALID_FIELD",
+                f"No such column '{name}' on entity '{sobject}'. If you are "
+                "attempting to use a custom field, be sure to append the '__c' after the custom "
+                "field name.",
+            )
 
     def select(self, soql: str, deleted: bool = False) -> Selection:
         """The records a query answers (deleted ones too for queryAll), ordered as it asks."""
@@ -278,8 +315,9 @@ class SalesforceOrg:
         count_only = match["fields"].strip().upper() == "COUNT()"
         fields = [] if count_only else [f.strip() for f in match["fields"].split(",")]
         conditions = [c.strip() for c in re.split(r"\s+AND\s+", match["where"] or "", flags=re.I) if c.strip()]
-        for name in fields + ([match["order"]] if match["order"] else []) + [re.findall(r"^(\w+)", c)[0]
-                                                                             for c in conditions]:
+        for name in (
+            fields + ([match["order"]] if match["order"] else []) + [re.findall(r"^(\w+)", c)[0] for c in conditions]
+        ):
             self._known(sobject, name)
         with self.lock:
             rows = [r for r in records.values() if deleted or not r.get("IsDeleted")]
@@ -292,7 +330,7 @@ class SalesforceOrg:
     def value(self, record: dict[str, Any], name: str) -> Any:
         """A field of a record as the REST API answers it (a relationship's Name nested)."""
         if name.endswith(".Name"):
-            relation = name[:-len(".Name")]
+            relation = name[: -len(".Name")]
             user = record.get(relation + "Id")
             return {"attributes": {"type": "User"}, "Name": self.users.get(user, "")} if user else None
         return record.get(name)
@@ -311,15 +349,17 @@ class SalesforceOrg:
             raise SalesforceError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
         rows, fields = self._cursors[locator]
         start = int(start_text)
-        page = rows[start:start + self.batch_size]
+        page = rows[start : start + self.batch_size]
         done = start + self.batch_size >= len(rows)
         if done:
             self._cursors.pop(locator, None)
         seen.records = len(page)
         answer: dict[str, Any] = {
-            "totalSize": len(rows) if total is None else total, "done": done,
-            "records": [{"attributes": {"type": "sobject"}, **_nested({f: self.value(r, f) for f in fields})}
-                        for r in page],
+            "totalSize": len(rows) if total is None else total,
+            "done": done,
+            "records": [
+                {"attributes": {"type": "sobject"}, **_nested({f: self.value(r, f) for f in fields})} for r in page
+            ],
         }
         if not done:
             answer["nextRecordsUrl"] = f"/services/data/v59.0/query/{locator}-{start + self.batch_size}"
@@ -332,7 +372,9 @@ class SalesforceOrg:
             raise SalesforceError(400, "INVALID_FIELD", f"No such column '{unknown[0]}' on sobject of type {name}")
         with self.lock:
             if record_id not in records:
-                raise SalesforceError(404, "NOT_FOUND", "Provided external ID field does not exist or is not accessible")
+                raise SalesforceError(
+                    404, "NOT_FOUND", "Provided external ID field does not exist or is not accessible"
+                )
             if records[record_id].get("IsDeleted"):
                 raise SalesforceError(404, "ENTITY_IS_DELETED", "entity is deleted")
             records[record_id].update(body, **self._stamp())
@@ -343,7 +385,7 @@ def _nested(values: dict[str, Any]) -> dict[str, Any]:
     """`LastModifiedBy.Name` answered as `{"LastModifiedBy": {"Name": ...}}`, as Salesforce does."""
     out: dict[str, Any] = {}
     for name, value in values.items():
-        out[name[:-len(".Name")] if name.endswith(".Name") else name] = value
+        out[name[: -len(".Name")] if name.endswith(".Name") else name] = value
     return out
 
 
@@ -364,5 +406,14 @@ def _predicate(condition: str) -> Callable[[dict[str, Any]], bool]:
     raise SalesforceError(400, "MALFORMED_QUERY", f"unexpected WHERE: {condition[:80]}")
 
 
-__all__ = ["CLIENT_ID", "CLIENT_SECRET", "CONSUMER_KEY", "PASSWORD", "SECURITY_TOKEN", "USERNAME", "SalesforceOrg",
-           "SeenCall", "modstamp"]
+__all__ = [
+    "CLIENT_ID",
+    "CLIENT_SECRET",
+    "CONSUMER_KEY",
+    "PASSWORD",
+    "SECURITY_TOKEN",
+    "USERNAME",
+    "SalesforceOrg",
+    "SeenCall",
+    "modstamp",
+]

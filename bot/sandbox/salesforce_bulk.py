@@ -76,8 +76,9 @@ class BulkJobs:
         self.polls = 1  # polls a job answers InProgress before JobComplete
         self.page_size = 50_000  # records a results page holds at most, whatever maxRecords asks
 
-    def answer(self, method: str, rest: list[str], query: dict[str, str], body: Any,
-             seen: "SeenCall") -> tuple[int, Any]:
+    def answer(
+        self, method: str, rest: list[str], query: dict[str, str], body: Any, seen: "SeenCall"
+    ) -> tuple[int, Any]:
         if not rest and method == "POST":
             return 200, self._create_job(body or {})
         job = self.jobs.get(rest[0]) if rest else None
@@ -87,8 +88,13 @@ class BulkJobs:
             if job.polls_left:
                 job.polls_left -= 1
             state = "InProgress" if job.polls_left else "JobComplete"
-            return 200, {"id": job.id, "operation": job.operation, "object": job.sobject, "state": state,
-                         "numberRecordsProcessed": len(job.rows) if state == "JobComplete" else 0}
+            return 200, {
+                "id": job.id,
+                "operation": job.operation,
+                "object": job.sobject,
+                "state": state,
+                "numberRecordsProcessed": len(job.rows) if state == "JobComplete" else 0,
+            }
         if rest[1:] == ["results"] and method == "GET":
             if job.polls_left:
                 raise _error(400, "API_ERROR", "job is not complete")
@@ -102,11 +108,19 @@ class BulkJobs:
         selection = self.org.select(str(body.get("query") or ""), deleted=operation == "queryAll")
         if selection.count_only:
             raise _error(400, "INVALIDJOB", "InvalidJob : COUNT() is not supported by Bulk API 2.0")
-        job = BulkJob("750" + secrets.token_hex(6), operation, selection.sobject, selection.fields,
-                      selection.rows, self.polls)
+        job = BulkJob(
+            "750" + secrets.token_hex(6), operation, selection.sobject, selection.fields, selection.rows, self.polls
+        )
         self.jobs[job.id] = job
-        return {"id": job.id, "operation": operation, "object": job.sobject, "state": "UploadComplete",
-                "contentType": "CSV", "columnDelimiter": "COMMA", "lineEnding": "LF"}
+        return {
+            "id": job.id,
+            "operation": operation,
+            "object": job.sobject,
+            "state": "UploadComplete",
+            "contentType": "CSV",
+            "columnDelimiter": "COMMA",
+            "lineEnding": "LF",
+        }
 
     def _results(self, job: BulkJob, query: dict[str, str], seen: "SeenCall") -> Raw:
         locator = query.get("locator") or ""
@@ -114,7 +128,7 @@ class BulkJobs:
             raise _error(400, "INVALIDLOCATOR", "Invalid locator")
         start = job.pages.get(locator, 0)
         wanted = int(query.get("maxRecords") or self.page_size)
-        page = job.rows[start:start + min(wanted, self.page_size)]
+        page = job.rows[start : start + min(wanted, self.page_size)]
         end = start + len(page)
         following = "null"
         if end < len(job.rows):
@@ -133,7 +147,9 @@ def update_collection(org: "SalesforceOrg", body: dict[str, Any], seen: "SeenCal
     """sObject Collections update: each record changed or refused on its own (allOrNone false)."""
     records = body.get("records") or []
     if len(records) > COLLECTION_LIMIT:
-        raise _error(400, "EXCEEDED_ID_LIMIT", "record limit reached. cannot submit more than 200 records into this call")
+        raise _error(
+            400, "EXCEEDED_ID_LIMIT", "record limit reached. cannot submit more than 200 records into this call"
+        )
     results = []
     for record in records:
         values = {k: v for k, v in record.items() if k not in ("attributes", "id", "Id")}
@@ -143,8 +159,9 @@ def update_collection(org: "SalesforceOrg", body: dict[str, Any], seen: "SeenCal
             org._update(sobject, record_id, values)
         except Exception as exc:  # SalesforceError: this record's error, the others go on
             code, message = getattr(exc, "code", "UNKNOWN_EXCEPTION"), getattr(exc, "message", str(exc))
-            results.append({"id": record_id, "success": False,
-                            "errors": [{"statusCode": code, "message": message, "fields": []}]})
+            results.append(
+                {"id": record_id, "success": False, "errors": [{"statusCode": code, "message": message, "fields": []}]}
+            )
         else:
             results.append({"id": record_id, "success": True, "errors": []})
     seen.records = len(records)

@@ -50,7 +50,7 @@ def handler_for(org: SalesforceOrg) -> type[BaseHTTPRequestHandler]:
                 org.calls.append(SeenCall(method, url.path, None, status))
                 return self._answer(status, answer)
             auth = self.headers.get("Authorization", "")
-            token = auth[len("Bearer "):] if auth.startswith("Bearer ") else None
+            token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else None
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
             body = json.loads(raw) if raw else None
             status, answer, seen = org.api(method, url.path, query, token, body)

@@ -95,8 +95,15 @@ class Sandbox:
     integer `Retry-After` (at least 1) beyond that; other methods are not limited.
     """
 
-    def __init__(self, bot_token: str = "xoxb-sandbox", rate_limit: bool = True, *,
-                 rate_per_second: float = POSTS_PER_SECOND, burst: int = POST_BURST, latency: float = 0.0) -> None:
+    def __init__(
+        self,
+        bot_token: str = "xoxb-sandbox",
+        rate_limit: bool = True,
+        *,
+        rate_per_second: float = POSTS_PER_SECOND,
+        burst: int = POST_BURST,
+        latency: float = 0.0,
+    ) -> None:
         self.bot_token = bot_token
         # what auth.test reports in its x-oauth-scopes header, as Slack does: the manifest's
         # scopes unless a test takes some away
@@ -124,8 +131,9 @@ class Sandbox:
         self._server = _Server(("127.0.0.1", port), make_handler(self))
         self._port = self._server.server_address[1]
         # stop() waits for the serving loop to look up, at most poll_interval: a test stops one each
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01},
-                                        name="slack-sandbox", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, name="slack-sandbox", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -258,8 +266,13 @@ class Sandbox:
             current = self.workspace.views[view_id]
             view = _checked_view({"view": reply.get("view")}, "modal")
             if action == "update":
-                _store_view(self, view, view_id, root_view_id=current["root_view_id"],
-                            previous_view_id=current["previous_view_id"])
+                _store_view(
+                    self,
+                    view,
+                    view_id,
+                    root_view_id=current["root_view_id"],
+                    previous_view_id=current["previous_view_id"],
+                )
             else:
                 pushed = _store_view(self, view, root_view_id=current["root_view_id"], previous_view_id=view_id)
                 self.view_users[pushed["id"]] = self.view_users.get(view_id)
@@ -279,8 +292,9 @@ class Sandbox:
         return SlackError(error, status, {"Retry-After": "1"} if status == 429 else None)
 
     # --- answering --------------------------------------------------------------------------
-    def call(self, method: str, params: dict[str, Any], kind: str, token: str | None,
-             unreadable: str | None = None) -> tuple[int, bytes, dict[str, str]]:
+    def call(
+        self, method: str, params: dict[str, Any], kind: str, token: str | None, unreadable: str | None = None
+    ) -> tuple[int, bytes, dict[str, str]]:
         """Answer one Web API request and record it; returns (HTTP status, JSON body, headers).
         `unreadable` is the error for a body that could not be parsed (invalid_json, ...)."""
         arrived = time.time()
@@ -336,8 +350,12 @@ class Sandbox:
             else:
                 pending.update(bytes=data, uploaded=True)
                 status, text = 200, f"OK - {len(data)}"
-            params = {"url": path, "file_id": pending and pending["id"], "filename": pending and pending["name"],
-                      "length": len(data)}
+            params = {
+                "url": path,
+                "file_id": pending and pending["id"],
+                "filename": pending and pending["name"],
+                "length": len(data),
+            }
             self.calls.append(RecordedCall("upload", params, "raw", status, {"ok": status == 200}, arrived, data))
         return status, text
 
@@ -356,8 +374,15 @@ class Sandbox:
                 message = {"user": BOT_USER_ID, "bot_id": BOT_ID, "text": body.get("text", ""), "blocks": blocks}
                 self.workspace.add_message(self.workspace.channel(channel_id), message, body.get("thread_ts"))
             else:
-                self.workspace.ephemerals.append({"channel": channel_id, "user": user, "text": body.get("text", ""),
-                                                  "blocks": blocks, "ts": self.workspace.new_ts()})
+                self.workspace.ephemerals.append(
+                    {
+                        "channel": channel_id,
+                        "user": user,
+                        "text": body.get("text", ""),
+                        "blocks": blocks,
+                        "ts": self.workspace.new_ts(),
+                    }
+                )
             return 200
 
 

@@ -1,14 +1,14 @@
 """What Slack would show, as text: who posted what, where, in which thread.
 
-    #red-accounts  tabot:
-        :red_circle: *Acme Corp* turned red
-    #red-accounts  └ tabot (in thread):
-          @Tara Advisor, what do you need from the business?
-    DM @Tara Advisor  tabot:
-        ...
-    #red-accounts  (only visible to @Otto Outsider) Only the account team ...
-      (modal opened for @Tara Advisor: "Rate health")
-    #gtm-operations-review  tabot uploaded retro.pdf (12 KB): Retro for Acme
+#red-accounts  tabot:
+    :red_circle: *Acme Corp* turned red
+#red-accounts  └ tabot (in thread):
+      @Tara Advisor, what do you need from the business?
+DM @Tara Advisor  tabot:
+    ...
+#red-accounts  (only visible to @Otto Outsider) Only the account team ...
+  (modal opened for @Tara Advisor: "Rate health")
+#gtm-operations-review  tabot uploaded retro.pdf (12 KB): Retro for Acme
 """
 
 from __future__ import annotations
@@ -65,8 +65,9 @@ def block_text(blocks: list[dict[str, Any]]) -> list[str]:
             if block.get("fields"):
                 lines.append("  ".join(f.get("text", "").replace("\n", ": ") for f in block["fields"]))
         elif kind == "context":
-            lines.append(" ".join(e.get("text", "") or f"[{e.get('alt_text', 'image')}]"
-                                  for e in block.get("elements", [])))
+            lines.append(
+                " ".join(e.get("text", "") or f"[{e.get('alt_text', 'image')}]" for e in block.get("elements", []))
+            )
         elif kind == "actions":
             labels = [e["text"]["text"] for e in block.get("elements", []) if isinstance(e.get("text"), dict)]
             lines.append(" ".join(f"[{label}]" for label in labels))
@@ -151,7 +152,9 @@ def describe(sb: "Sandbox", call: "RecordedCall") -> str | None:
         for_whom = f" for @{sb.workspace.user_name(user)}" if user else ""
         title = (view.get("title") or {}).get("text", "")
         fields = readable(sb, "\n".join(block_text(view.get("blocks", []))))
-        return f"  (modal {VIEW_VERBS[call.method]}{for_whom}: \"{title}\")" + ("\n" + _indent(fields, "    ") if fields else "")
+        return f"  (modal {VIEW_VERBS[call.method]}{for_whom}: \"{title}\")" + (
+            "\n" + _indent(fields, "    ") if fields else ""
+        )
     if call.method == "views.publish":
         return f"  (Home tab published for @{sb.workspace.user_name(p.get('user_id'))})"
     if call.method == "files.completeUploadExternal":

@@ -43,27 +43,50 @@ def _checked_view(params: dict[str, Any], kind: str) -> dict[str, Any]:
             problems.append("[ERROR] missing required field: submit [json-pointer:/view]")
         for part in ("title", "submit", "close"):
             if len((view.get(part) or {}).get("text", "")) > VIEW_TITLE_MAX:
-                problems.append(f"[ERROR] must be less than {VIEW_TITLE_MAX + 1} characters [json-pointer:/view/{part}/text]")
+                problems.append(
+                    f"[ERROR] must be less than {VIEW_TITLE_MAX + 1} characters [json-pointer:/view/{part}/text]"
+                )
     if len(view.get("private_metadata") or "") > PRIVATE_METADATA_MAX:
-        problems.append(f"[ERROR] must be less than {PRIVATE_METADATA_MAX + 1} characters [json-pointer:/view/private_metadata]")
+        problems.append(
+            f"[ERROR] must be less than {PRIVATE_METADATA_MAX + 1} characters [json-pointer:/view/private_metadata]"
+        )
     if problems:
         raise SlackError("invalid_arguments", messages=problems)
     return view
 
 
-def _store_view(sb: "Sandbox", view: dict[str, Any], view_id: str | None = None, *,
-                root_view_id: str | None = None, previous_view_id: str | None = None) -> dict[str, Any]:
+def _store_view(
+    sb: "Sandbox",
+    view: dict[str, Any],
+    view_id: str | None = None,
+    *,
+    root_view_id: str | None = None,
+    previous_view_id: str | None = None,
+) -> dict[str, Any]:
     view_id = view_id or sb.workspace.new_id("V")
     external_id = view.get("external_id") or ""
-    if external_id and any(v.get("external_id") == external_id and v["id"] != view_id for v in sb.workspace.views.values()):
+    if external_id and any(
+        v.get("external_id") == external_id and v["id"] != view_id for v in sb.workspace.views.values()
+    ):
         raise SlackError("duplicate_external_id")
     stored = {
-        "id": view_id, "team_id": TEAM_ID, "app_id": APP_ID, "bot_id": BOT_ID, "app_installed_team_id": TEAM_ID,
-        "callback_id": "", "private_metadata": "", "external_id": "", "state": {"values": {}},
-        "clear_on_close": False, "notify_on_close": False, "close": None, "submit": None,
+        "id": view_id,
+        "team_id": TEAM_ID,
+        "app_id": APP_ID,
+        "bot_id": BOT_ID,
+        "app_installed_team_id": TEAM_ID,
+        "callback_id": "",
+        "private_metadata": "",
+        "external_id": "",
+        "state": {"values": {}},
+        "clear_on_close": False,
+        "notify_on_close": False,
+        "close": None,
+        "submit": None,
         **view,
         "hash": f"{int(time.time())}.{sb.workspace.new_id('H')}",
-        "root_view_id": root_view_id or view_id, "previous_view_id": previous_view_id,
+        "root_view_id": root_view_id or view_id,
+        "previous_view_id": previous_view_id,
     }
     sb.workspace.views[view_id] = stored
     return stored
@@ -87,8 +110,12 @@ def views_push(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
         cursor = sb.workspace.views.get(cursor.get("previous_view_id") or "")
     if depth >= VIEW_STACK_MAX:
         raise SlackError("push_limit_reached")
-    view = _store_view(sb, _checked_view(params, "modal"), root_view_id=below["root_view_id"] if below else None,
-                       previous_view_id=below["id"] if below else None)
+    view = _store_view(
+        sb,
+        _checked_view(params, "modal"),
+        root_view_id=below["root_view_id"] if below else None,
+        previous_view_id=below["id"] if below else None,
+    )
     sb.view_users[view["id"]] = trigger.user
     return {"view": view}
 
@@ -97,14 +124,21 @@ def views_push(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
 def views_update(sb: "Sandbox", params: dict[str, Any]) -> dict[str, Any]:
     view_id = params.get("view_id")
     if not view_id and params.get("external_id"):
-        view_id = next((v["id"] for v in sb.workspace.views.values() if v.get("external_id") == params["external_id"]), None)
+        view_id = next(
+            (v["id"] for v in sb.workspace.views.values() if v.get("external_id") == params["external_id"]), None
+        )
     current = sb.workspace.views.get(view_id or "")
     if current is None:
         raise SlackError("not_found")
     if params.get("hash") and params["hash"] != current["hash"]:
         raise SlackError("hash_conflict")
-    view = _store_view(sb, _checked_view(params, current["type"]), current["id"],
-                       root_view_id=current["root_view_id"], previous_view_id=current["previous_view_id"])
+    view = _store_view(
+        sb,
+        _checked_view(params, current["type"]),
+        current["id"],
+        root_view_id=current["root_view_id"],
+        previous_view_id=current["previous_view_id"],
+    )
     return {"view": view}
 
 

@@ -45,16 +45,22 @@ CHANNELS = {
     "C0RENEW01": "yellow-red-renewals",
 }
 GENERAL, RED_ACCOUNTS, LIGHTHOUSE, GTM_OPERATIONS_REVIEW, YELLOW_RED_RENEWALS = CHANNELS
-TZ_LABELS = {"EST": "Eastern Standard Time", "EDT": "Eastern Daylight Time", "CET": "Central European Time",
-             "CEST": "Central European Summer Time", "UTC": "Coordinated Universal Time"}
+TZ_LABELS = {
+    "EST": "Eastern Standard Time",
+    "EDT": "Eastern Daylight Time",
+    "CET": "Central European Time",
+    "CEST": "Central European Summer Time",
+    "UTC": "Coordinated Universal Time",
+}
 
 
 class SlackError(Exception):
     """An API error the way Slack reports it: `{"ok": false, "error": code}` (HTTP 200 unless
     `status` says otherwise), with optional `response_metadata.messages` explaining it."""
 
-    def __init__(self, error: str, status: int = 200, headers: dict[str, str] | None = None,
-                 messages: list[str] | None = None) -> None:
+    def __init__(
+        self, error: str, status: int = 200, headers: dict[str, str] | None = None, messages: list[str] | None = None
+    ) -> None:
         super().__init__(error)
         self.error = error
         self.status = status
@@ -84,18 +90,41 @@ class Channel:
     def info(self) -> dict[str, Any]:
         """The conversation object of conversations.info / conversations.list."""
         if self.is_im:
-            return {"id": self.id, "created": self.created, "is_im": True, "is_org_shared": False,
-                    "user": self.user, "is_user_deleted": False, "priority": 0}
+            return {
+                "id": self.id,
+                "created": self.created,
+                "is_im": True,
+                "is_org_shared": False,
+                "user": self.user,
+                "is_user_deleted": False,
+                "priority": 0,
+            }
         return {
-            "id": self.id, "name": self.name, "name_normalized": self.name, "created": self.created,
-            "is_channel": not self.is_private, "is_group": self.is_private, "is_im": False, "is_mpim": False,
-            "is_private": self.is_private, "is_archived": False, "is_general": self.name == "general",
-            "is_shared": bool(self.shared_with), "is_ext_shared": bool(self.shared_with), "is_org_shared": False,
-            "is_pending_ext_shared": False, "context_team_id": TEAM_ID, "is_member": self.is_member,
-            "creator": "U0LEAD1", "topic": {"value": "", "creator": "", "last_set": 0},
+            "id": self.id,
+            "name": self.name,
+            "name_normalized": self.name,
+            "created": self.created,
+            "is_channel": not self.is_private,
+            "is_group": self.is_private,
+            "is_im": False,
+            "is_mpim": False,
+            "is_private": self.is_private,
+            "is_archived": False,
+            "is_general": self.name == "general",
+            "is_shared": bool(self.shared_with),
+            "is_ext_shared": bool(self.shared_with),
+            "is_org_shared": False,
+            "is_pending_ext_shared": False,
+            "context_team_id": TEAM_ID,
+            "is_member": self.is_member,
+            "creator": "U0LEAD1",
+            "topic": {"value": "", "creator": "", "last_set": 0},
             "purpose": {"value": "", "creator": "", "last_set": 0},
-            **({"shared_team_ids": [TEAM_ID, *self.shared_with], "conversation_host_id": TEAM_ID}
-               if self.shared_with else {}),
+            **(
+                {"shared_team_ids": [TEAM_ID, *self.shared_with], "conversation_host_id": TEAM_ID}
+                if self.shared_with
+                else {}
+            ),
         }
 
 
@@ -121,17 +150,30 @@ class Workspace:
             self.add_channel(name, channel_id)
 
     # --- setup ---------------------------------------------------------------------------
-    def add_user(self, user_id: str, name: str, email: str | None, real_name: str | None = None,
-                 is_admin: bool = False, *, is_bot: bool = False, team_id: str = TEAM_ID,
-                 is_restricted: bool = False, is_ultra_restricted: bool = False,
-                 tz: str = "America/New_York") -> dict[str, Any]:
+    def add_user(
+        self,
+        user_id: str,
+        name: str,
+        email: str | None,
+        real_name: str | None = None,
+        is_admin: bool = False,
+        *,
+        is_bot: bool = False,
+        team_id: str = TEAM_ID,
+        is_restricted: bool = False,
+        is_ultra_restricted: bool = False,
+        tz: str = "America/New_York",
+    ) -> dict[str, Any]:
         """A member of the workspace; with another `team_id`, a person of another organisation
         (Slack Connect); `is_restricted` a multi-channel guest, `is_ultra_restricted` a
         single-channel guest (both are restricted, as Slack reports them)."""
         real_name = real_name or name
         profile: dict[str, Any] = {
-            "real_name": real_name, "real_name_normalized": real_name,
-            "display_name": name, "display_name_normalized": name, "team": team_id,
+            "real_name": real_name,
+            "real_name_normalized": real_name,
+            "display_name": name,
+            "display_name_normalized": name,
+            "team": team_id,
         }
         if email:
             profile["email"] = email
@@ -140,11 +182,21 @@ class Workspace:
         offset = ZoneInfo(tz).utcoffset(dt.datetime.now()) or dt.timedelta(0)
         abbreviation = ZoneInfo(tz).tzname(dt.datetime.now()) or tz
         user = {
-            "id": user_id, "team_id": team_id, "name": name, "real_name": real_name, "deleted": False,
-            "is_admin": is_admin, "is_owner": False, "is_bot": is_bot, "is_app_user": False,
-            "is_restricted": is_restricted or is_ultra_restricted, "is_ultra_restricted": is_ultra_restricted,
-            "tz": tz, "tz_label": TZ_LABELS.get(abbreviation, abbreviation),
-            "tz_offset": int(offset.total_seconds()), "profile": profile,
+            "id": user_id,
+            "team_id": team_id,
+            "name": name,
+            "real_name": real_name,
+            "deleted": False,
+            "is_admin": is_admin,
+            "is_owner": False,
+            "is_bot": is_bot,
+            "is_app_user": False,
+            "is_restricted": is_restricted or is_ultra_restricted,
+            "is_ultra_restricted": is_ultra_restricted,
+            "tz": tz,
+            "tz_label": TZ_LABELS.get(abbreviation, abbreviation),
+            "tz_offset": int(offset.total_seconds()),
+            "profile": profile,
         }
         with self.lock:
             self.users[user_id] = user
@@ -159,11 +211,20 @@ class Workspace:
         now = dt.datetime.now(ZoneInfo(tz))
         with self.lock:
             user = self.users[user_id]
-            user.update(tz=tz, tz_label=now.tzname() or tz, tz_offset=int((now.utcoffset() or dt.timedelta(0)).total_seconds()))
+            user.update(
+                tz=tz, tz_label=now.tzname() or tz, tz_offset=int((now.utcoffset() or dt.timedelta(0)).total_seconds())
+            )
             return dict(user)
 
-    def add_channel(self, name: str, channel_id: str | None = None, is_private: bool = False, *,
-                    shared_with: tuple[str, ...] = (), is_member: bool = True) -> str:
+    def add_channel(
+        self,
+        name: str,
+        channel_id: str | None = None,
+        is_private: bool = False,
+        *,
+        shared_with: tuple[str, ...] = (),
+        is_member: bool = True,
+    ) -> str:
         """A channel; `shared_with` other teams' ids makes it a Slack Connect channel, and
         `is_member=False` one the bot was not invited to."""
         with self.lock:
@@ -171,8 +232,9 @@ class Workspace:
             if any(c.name == name and not c.is_im for c in self.channels.values()):
                 raise ValueError(f"a channel named {name!r} exists already")
             channel_id = channel_id or f"{'G' if is_private else 'C'}0{next(self._ids):08d}"
-            self.channels[channel_id] = Channel(channel_id, name, is_private=is_private, shared_with=list(shared_with),
-                                                is_member=is_member)
+            self.channels[channel_id] = Channel(
+                channel_id, name, is_private=is_private, shared_with=list(shared_with), is_member=is_member
+            )
             return channel_id
 
     def new_id(self, prefix: str) -> str:
@@ -244,8 +306,9 @@ class Workspace:
         raise SlackError("message_not_found")
 
     # --- messages --------------------------------------------------------------------------
-    def add_message(self, channel: Channel, message: dict[str, Any], thread_ts: str | None,
-                    ts: str | None = None) -> dict[str, Any]:
+    def add_message(
+        self, channel: Channel, message: dict[str, Any], thread_ts: str | None, ts: str | None = None
+    ) -> dict[str, Any]:
         """Append a message; with `thread_ts` it is a reply in that thread (a reply's ts
         threads under the reply's parent, as Slack does). Unknown `thread_ts`: thread_not_found.
         `ts` gives it a time of the test's choosing (a message posted last Friday)."""

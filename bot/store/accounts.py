@@ -35,16 +35,26 @@ def search_accounts(session: Session, query: str, limit: int = 100, *, member: s
     With `member`, only the accounts that person is on the team of (TA, AE or CE)."""
     key = name_key(query)
     escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    scope = [] if member is None else [or_(Account.ta_user_id == member, Account.ae_user_id == member,
-                                           Account.ce_user_id == member)]
-    starts = (select(Account).where(Account.name_key.like(f"{escaped}%", escape="\\"), *scope)
-              .order_by(Account.name_key).limit(limit))
+    scope = (
+        []
+        if member is None
+        else [or_(Account.ta_user_id == member, Account.ae_user_id == member, Account.ce_user_id == member)]
+    )
+    starts = (
+        select(Account)
+        .where(Account.name_key.like(f"{escaped}%", escape="\\"), *scope)
+        .order_by(Account.name_key)
+        .limit(limit)
+    )
     found = list(session.scalars(starts))
     if len(found) < limit:
         contains = (
             select(Account)
-            .where(Account.name_key.like(f"%{escaped}%", escape="\\"), Account.id.not_in([a.id for a in found] or [-1]),
-                   *scope)
+            .where(
+                Account.name_key.like(f"%{escaped}%", escape="\\"),
+                Account.id.not_in([a.id for a in found] or [-1]),
+                *scope,
+            )
             .order_by(Account.name_key)
             .limit(limit - len(found))
         )

@@ -22,8 +22,11 @@ def get_retro(session: Session, retro_id: int, *, for_update: bool = False) -> C
 def latest_retro(session: Session, account_id: int) -> ChurnRetro | None:
     """The account's most recent retro (any status)."""
     return session.scalars(
-        select(ChurnRetro).options(*_with_everything())
-        .where(ChurnRetro.account_id == account_id).order_by(ChurnRetro.id.desc()).limit(1)
+        select(ChurnRetro)
+        .options(*_with_everything())
+        .where(ChurnRetro.account_id == account_id)
+        .order_by(ChurnRetro.id.desc())
+        .limit(1)
     ).first()
 
 
@@ -35,23 +38,32 @@ def open_retro(session: Session, account_id: int) -> ChurnRetro | None:
 
 def retros_awaiting_ta(session: Session) -> list[ChurnRetro]:
     """Retros the TA was asked to start and has not completed, oldest first."""
-    return list(session.scalars(
-        select(ChurnRetro).options(selectinload(ChurnRetro.account))
-        .where(ChurnRetro.status == RetroStatus.REQUESTED).order_by(ChurnRetro.id)
-    ))
+    return list(
+        session.scalars(
+            select(ChurnRetro)
+            .options(selectinload(ChurnRetro.account))
+            .where(ChurnRetro.status == RetroStatus.REQUESTED)
+            .order_by(ChurnRetro.id)
+        )
+    )
 
 
 def open_published_actions(session: Session) -> list[RetroAction]:
     """Lessons and calls to action of published retros that are not done yet, with their retro
     and account loaded (one statement each)."""
-    return list(session.scalars(
-        select(RetroAction)
-        .join(ChurnRetro, RetroAction.retro_id == ChurnRetro.id)
-        .options(selectinload(RetroAction.retro).selectinload(ChurnRetro.account))
-        .where(ChurnRetro.status == RetroStatus.PUBLISHED, RetroAction.done_at.is_(None),
-               RetroAction.owner_user_id.is_not(None))
-        .order_by(RetroAction.id)
-    ))
+    return list(
+        session.scalars(
+            select(RetroAction)
+            .join(ChurnRetro, RetroAction.retro_id == ChurnRetro.id)
+            .options(selectinload(RetroAction.retro).selectinload(ChurnRetro.account))
+            .where(
+                ChurnRetro.status == RetroStatus.PUBLISHED,
+                RetroAction.done_at.is_(None),
+                RetroAction.owner_user_id.is_not(None),
+            )
+            .order_by(RetroAction.id)
+        )
+    )
 
 
 def retros_for_accounts(session: Session, account_ids: list[int]) -> dict[int, list[ChurnRetro]]:

@@ -53,12 +53,20 @@ class FollowUpItem:
         return (self.due is None, self.due or dt.date.max, self.account_name.casefold(), self.kind, self.id)
 
 
-KIND_LABELS = {"follow_up": "Follow-up", "save_step": "Save-plan step", "call_to_action": "Churn retro call to action",
-               "handoff": "Handoff", "onboarding": "Onboarding"}
+KIND_LABELS = {
+    "follow_up": "Follow-up",
+    "save_step": "Save-plan step",
+    "call_to_action": "Churn retro call to action",
+    "handoff": "Handoff",
+    "onboarding": "Onboarding",
+}
 ONBOARDING = {
     OnboardingTaskKind.KICKOFF: ("Book and hold the kick-off", Action.KICKOFF_HELD, "Kick-off held"),
-    OnboardingTaskKind.BOOK_MEETINGS: ("Book the onboarding and recurring meetings", Action.MEETINGS_BOOKED,
-                                       "Meetings booked"),
+    OnboardingTaskKind.BOOK_MEETINGS: (
+        "Book the onboarding and recurring meetings",
+        Action.MEETINGS_BOOKED,
+        "Meetings booked",
+    ),
     OnboardingTaskKind.PRODUCTION_LICENSE: ("Issue the production license", Action.LICENSE_ISSUED, "License issued"),
 }
 HANDOFF = "Hold the knowledge transfer with the TA and AE (handoff doc)"
@@ -76,21 +84,34 @@ def get_follow_up(session: Session, follow_up_id: int | None, *, for_update: boo
 def reminder_candidates(session: Session, up_to: dt.date) -> list[FollowUp]:
     """Open follow-ups whose reminder day (the due date, or a later snooze end) is on or before
     `up_to` and not yet reminded for; the job decides which are due in their owner's zone."""
-    return list(session.scalars(
-        select(FollowUp).options(selectinload(FollowUp.account))
-        .where(FollowUp.status == FollowUpStatus.OPEN, FollowUp.due_date <= up_to,
-               or_(FollowUp.snoozed_until.is_(None), FollowUp.snoozed_until <= up_to),
-               or_(FollowUp.reminded_on.is_(None), FollowUp.reminded_on < FollowUp.due_date,
-                   and_(FollowUp.snoozed_until.is_not(None), FollowUp.reminded_on < FollowUp.snoozed_until)))
-        .order_by(FollowUp.id)
-    ))
+    return list(
+        session.scalars(
+            select(FollowUp)
+            .options(selectinload(FollowUp.account))
+            .where(
+                FollowUp.status == FollowUpStatus.OPEN,
+                FollowUp.due_date <= up_to,
+                or_(FollowUp.snoozed_until.is_(None), FollowUp.snoozed_until <= up_to),
+                or_(
+                    FollowUp.reminded_on.is_(None),
+                    FollowUp.reminded_on < FollowUp.due_date,
+                    and_(FollowUp.snoozed_until.is_not(None), FollowUp.reminded_on < FollowUp.snoozed_until),
+                ),
+            )
+            .order_by(FollowUp.id)
+        )
+    )
 
 
 def follow_up_messages(session: Session, follow_up_id: int) -> list[SlackMessage]:
     """Every DM the bot sent (or owes) about the follow-up: its creation and its reminders."""
-    return list(session.scalars(select(SlackMessage).where(SlackMessage.subject_type == SUBJECT,
-                                                           SlackMessage.subject_id == follow_up_id)
-                                .order_by(SlackMessage.id)))
+    return list(
+        session.scalars(
+            select(SlackMessage)
+            .where(SlackMessage.subject_type == SUBJECT, SlackMessage.subject_id == follow_up_id)
+            .order_by(SlackMessage.id)
+        )
+    )
 
 
 def _kind(name: str):
@@ -106,39 +127,107 @@ def open_items(session: Session, user_id: str) -> list[FollowUpItem]:
     (a UNION ALL over the five sources) whatever the number of items."""
     text, day, link = _none(Text), _none(Date), _none(String(500))
     follow_ups = (
-        select(_kind("follow_up"), FollowUp.id, FollowUp.note, Account.id, Account.name, FollowUp.due_date,
-               FollowUp.message_permalink, FollowUp.id, FollowUp.snoozed_until)
+        select(
+            _kind("follow_up"),
+            FollowUp.id,
+            FollowUp.note,
+            Account.id,
+            Account.name,
+            FollowUp.due_date,
+            FollowUp.message_permalink,
+            FollowUp.id,
+            FollowUp.snoozed_until,
+        )
         .join(Account, Account.id == FollowUp.account_id)
-        .where(FollowUp.owner_user_id == user_id, FollowUp.status == FollowUpStatus.OPEN))
+        .where(FollowUp.owner_user_id == user_id, FollowUp.status == FollowUpStatus.OPEN)
+    )
     steps = (
-        select(_kind("save_step"), SaveStep.id, SaveStep.description, Account.id, Account.name, SaveStep.due_date,
-               link, SavePlan.id, day)
+        select(
+            _kind("save_step"),
+            SaveStep.id,
+            SaveStep.description,
+            Account.id,
+            Account.name,
+            SaveStep.due_date,
+            link,
+            SavePlan.id,
+            day,
+        )
         .join(SuccessCriterion, SuccessCriterion.id == SaveStep.criterion_id)
-        .join(SavePlan, SavePlan.id == SuccessCriterion.plan_id).join(Account, Account.id == SavePlan.account_id)
-        .where(SaveStep.owner_user_id == user_id, SaveStep.done_at.is_(None), SavePlan.status == PlanStatus.OPEN))
+        .join(SavePlan, SavePlan.id == SuccessCriterion.plan_id)
+        .join(Account, Account.id == SavePlan.account_id)
+        .where(SaveStep.owner_user_id == user_id, SaveStep.done_at.is_(None), SavePlan.status == PlanStatus.OPEN)
+    )
     calls = (
-        select(_kind("call_to_action"), RetroAction.id, RetroAction.text, Account.id, Account.name, day, link,
-               RetroAction.id, day)
-        .join(ChurnRetro, ChurnRetro.id == RetroAction.retro_id).join(Account, Account.id == ChurnRetro.account_id)
-        .where(RetroAction.owner_user_id == user_id, RetroAction.done_at.is_(None),
-               RetroAction.kind == RetroActionKind.CALL_TO_ACTION, ChurnRetro.status == RetroStatus.PUBLISHED))
+        select(
+            _kind("call_to_action"),
+            RetroAction.id,
+            RetroAction.text,
+            Account.id,
+            Account.name,
+            day,
+            link,
+            RetroAction.id,
+            day,
+        )
+        .join(ChurnRetro, ChurnRetro.id == RetroAction.retro_id)
+        .join(Account, Account.id == ChurnRetro.account_id)
+        .where(
+            RetroAction.owner_user_id == user_id,
+            RetroAction.done_at.is_(None),
+            RetroAction.kind == RetroActionKind.CALL_TO_ACTION,
+            ChurnRetro.status == RetroStatus.PUBLISHED,
+        )
+    )
     handoffs = (
-        select(_kind("handoff"), HandoffTask.id, text, Account.id, Account.name, HandoffTask.close_date, link,
-               HandoffTask.id, day)
+        select(
+            _kind("handoff"),
+            HandoffTask.id,
+            text,
+            Account.id,
+            Account.name,
+            HandoffTask.close_date,
+            link,
+            HandoffTask.id,
+            day,
+        )
         .join(Account, Account.id == HandoffTask.account_id)
-        .where(HandoffTask.assignee == user_id, HandoffTask.done_at.is_(None), Account.status == AccountStatus.ACTIVE))
+        .where(HandoffTask.assignee == user_id, HandoffTask.done_at.is_(None), Account.status == AccountStatus.ACTIVE)
+    )
     onboarding = (
-        select(_kind("onboarding"), OnboardingTask.id, cast(OnboardingTask.kind, Text), Account.id, Account.name,
-               day, link, Account.id, day)
+        select(
+            _kind("onboarding"),
+            OnboardingTask.id,
+            cast(OnboardingTask.kind, Text),
+            Account.id,
+            Account.name,
+            day,
+            link,
+            Account.id,
+            day,
+        )
         .join(Account, Account.id == OnboardingTask.account_id)
-        .where(OnboardingTask.assignee_user_id == user_id, OnboardingTask.done_at.is_(None),
-               Account.status == AccountStatus.ACTIVE))
+        .where(
+            OnboardingTask.assignee_user_id == user_id,
+            OnboardingTask.done_at.is_(None),
+            Account.status == AccountStatus.ACTIVE,
+        )
+    )
     items = [_item(*row) for row in session.execute(union_all(follow_ups, steps, calls, handoffs, onboarding))]
     return sorted(items, key=lambda item: item.order)
 
 
-def _item(kind: str, id_: int, title: str | None, account_id: int, name: str, due: dt.date | str | None,
-          link: str | None, ref: int, snoozed: dt.date | str | None) -> FollowUpItem:
+def _item(
+    kind: str,
+    id_: int,
+    title: str | None,
+    account_id: int,
+    name: str,
+    due: dt.date | str | None,
+    link: str | None,
+    ref: int,
+    snoozed: dt.date | str | None,
+) -> FollowUpItem:
     due, snoozed = _date(due), _date(snoozed)
     if kind == "follow_up":
         button = (Action.FOLLOW_UP_DONE, str(ref), "Done")

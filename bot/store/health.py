@@ -22,10 +22,14 @@ def current_rating(session: Session, account_id: int) -> HealthRating | None:
 
 def recent_ratings(session: Session, account_id: int, limit: int = 5) -> list[HealthRating]:
     """The account's latest ratings, newest first (its rating history as people see it)."""
-    return list(session.scalars(
-        select(HealthRating).where(HealthRating.account_id == account_id)
-        .order_by(HealthRating.rated_at.desc(), HealthRating.id.desc()).limit(limit)
-    ))
+    return list(
+        session.scalars(
+            select(HealthRating)
+            .where(HealthRating.account_id == account_id)
+            .order_by(HealthRating.rated_at.desc(), HealthRating.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def current_ratings(session: Session, account_ids: Iterable[int]) -> dict[int, HealthRating]:
@@ -95,14 +99,20 @@ def is_red(rating: HealthRating | None) -> bool:
     return rating is not None and rating.rating == Health.RED
 
 
-def latest_signals(session: Session, account_ids: Iterable[int], source: SignalSource | None = None) -> dict[tuple[int, str], HealthSignal]:
+def latest_signals(
+    session: Session, account_ids: Iterable[int], source: SignalSource | None = None
+) -> dict[tuple[int, str], HealthSignal]:
     """Each account's latest signal per source, keyed (account id, source), in one statement."""
     ids = list(account_ids)
     if not ids:
         return {}
     ranked = (
-        select(HealthSignal.id, func.row_number().over(
-            partition_by=(HealthSignal.account_id, HealthSignal.source), order_by=HealthSignal.id.desc()).label("rank"))
+        select(
+            HealthSignal.id,
+            func.row_number()
+            .over(partition_by=(HealthSignal.account_id, HealthSignal.source), order_by=HealthSignal.id.desc())
+            .label("rank"),
+        )
         .where(HealthSignal.account_id.in_(ids), *([HealthSignal.source == source] if source else []))
         .subquery()
     )
@@ -110,11 +120,20 @@ def latest_signals(session: Session, account_ids: Iterable[int], source: SignalS
     return {(s.account_id, s.source.value): s for s in rows}
 
 
-def review_asked(session: Session, account_id: int, source: SignalSource, rating: Health, person_rating_id: int) -> bool:
+def review_asked(
+    session: Session, account_id: int, source: SignalSource, rating: Health, person_rating_id: int
+) -> bool:
     """Was the team already asked to review `person_rating_id` against this source's `rating`?"""
-    return session.scalars(
-        select(HealthSignal.id).where(
-            HealthSignal.account_id == account_id, HealthSignal.source == source, HealthSignal.rating == rating,
-            HealthSignal.disagreed_with_id == person_rating_id,
-        ).limit(1)
-    ).first() is not None
+    return (
+        session.scalars(
+            select(HealthSignal.id)
+            .where(
+                HealthSignal.account_id == account_id,
+                HealthSignal.source == source,
+                HealthSignal.rating == rating,
+                HealthSignal.disagreed_with_id == person_rating_id,
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )

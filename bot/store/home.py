@@ -83,47 +83,86 @@ class Book:
 
 
 def _ranked_ratings(account_ids, depth: int):
-    ranked = select(
-        HealthRating.account_id, HealthRating.rating, HealthRating.rated_at, HealthRating.rated_by,
-        HealthRating.source, HealthRating.reason,
-        func.row_number().over(partition_by=HealthRating.account_id,
-                               order_by=(HealthRating.rated_at.desc(), HealthRating.id.desc())).label("rank"),
-    ).where(HealthRating.account_id.in_(account_ids)).subquery()
-    return select(ranked.c.account_id, ranked.c.rating, ranked.c.rank, ranked.c.rated_at, ranked.c.rated_by,
-                  ranked.c.source, ranked.c.reason).where(ranked.c.rank <= depth)
+    ranked = (
+        select(
+            HealthRating.account_id,
+            HealthRating.rating,
+            HealthRating.rated_at,
+            HealthRating.rated_by,
+            HealthRating.source,
+            HealthRating.reason,
+            func.row_number()
+            .over(partition_by=HealthRating.account_id, order_by=(HealthRating.rated_at.desc(), HealthRating.id.desc()))
+            .label("rank"),
+        )
+        .where(HealthRating.account_id.in_(account_ids))
+        .subquery()
+    )
+    return select(
+        ranked.c.account_id,
+        ranked.c.rating,
+        ranked.c.rank,
+        ranked.c.rated_at,
+        ranked.c.rated_by,
+        ranked.c.source,
+        ranked.c.reason,
+    ).where(ranked.c.rank <= depth)
 
 
 def book_of_business(session: Session, ta_user_id: str, quarters: dict[PlanKind, list[FiscalQuarter]]) -> Book:
     """A TA's active accounts and what is due on them, in seven statements."""
     mine = select(Account.id).where(Account.ta_user_id == ta_user_id, Account.status == AccountStatus.ACTIVE)
     accounts = {
-        row.id: HomeAccount(row.id, row.name, row.tier, row.lifecycle_stage.value if row.lifecycle_stage else None,
-                            row.renewal_date, row.close_date)
+        row.id: HomeAccount(
+            row.id,
+            row.name,
+            row.tier,
+            row.lifecycle_stage.value if row.lifecycle_stage else None,
+            row.renewal_date,
+            row.close_date,
+        )
         for row in session.execute(
-            select(Account.id, Account.name, Account.tier, Account.lifecycle_stage, Account.renewal_date,
-                   Account.close_date)
-            .where(Account.ta_user_id == ta_user_id, Account.status == AccountStatus.ACTIVE).order_by(Account.name_key))
+            select(
+                Account.id,
+                Account.name,
+                Account.tier,
+                Account.lifecycle_stage,
+                Account.renewal_date,
+                Account.close_date,
+            )
+            .where(Account.ta_user_id == ta_user_id, Account.status == AccountStatus.ACTIVE)
+            .order_by(Account.name_key)
+        )
     }
     if not accounts:
         return Book([], retros=_retros(session, ta_user_id))
     ranked: dict[int, list[tuple[int, RatingLine]]] = {}
     for account_id, rating, rank, rated_at, rated_by, source, reason in session.execute(
-            _ranked_ratings(mine, HISTORY_DEPTH)):
+        _ranked_ratings(mine, HISTORY_DEPTH)
+    ):
         account = accounts[account_id]
         if rank == 1:
             account.rating = Health(rating).value
         elif rank == 2:
             account.previous_rating = Health(rating).value
-        ranked.setdefault(account_id, []).append((rank, RatingLine(Health(rating).value, aware_utc(rated_at), rated_by,
-                                                                RatingSource(source).value, reason or "")))
+        ranked.setdefault(account_id, []).append(
+            (
+                rank,
+                RatingLine(
+                    Health(rating).value, aware_utc(rated_at), rated_by, RatingSource(source).value, reason or ""
+                ),
+            )
+        )
     for account_id, lines in ranked.items():
         accounts[account_id].history = [line for _, line in sorted(lines, key=lambda pair: pair[0])]
     plans = session.execute(
-        select(SavePlan.id, SavePlan.account_id, SavePlan.in_lighthouse, SavePlan.opened_at,
-               func.max(PlanUpdate.posted_at))
+        select(
+            SavePlan.id, SavePlan.account_id, SavePlan.in_lighthouse, SavePlan.opened_at, func.max(PlanUpdate.posted_at)
+        )
         .outerjoin(PlanUpdate, PlanUpdate.plan_id == SavePlan.id)
         .where(SavePlan.account_id.in_(mine), SavePlan.status == PlanStatus.OPEN)
-        .group_by(SavePlan.id, SavePlan.account_id, SavePlan.in_lighthouse, SavePlan.opened_at))
+        .group_by(SavePlan.id, SavePlan.account_id, SavePlan.in_lighthouse, SavePlan.opened_at)
+    )
     for plan_id, account_id, lighthouse, opened_at, last in plans:
         account = accounts[account_id]
         account.save_plan_id, account.in_lighthouse = plan_id, lighthouse
@@ -131,7 +170,8 @@ def book_of_business(session: Session, ta_user_id: str, quarters: dict[PlanKind,
     assessments = session.execute(
         select(HealthRating.account_id, func.max(HealthRating.rated_at))
         .where(HealthRating.account_id.in_(mine), HealthRating.source == RatingSource.ASSESSMENT)
-        .group_by(HealthRating.account_id))
+        .group_by(HealthRating.account_id)
+    )
     for account_id, rated_at in assessments:
         accounts[account_id].last_assessment = aware_utc(rated_at).date()
     planned = {kind: planned_accounts(session, kind, wanted, mine) for kind, wanted in quarters.items()}
@@ -143,7 +183,8 @@ def _retros(session: Session, ta_user_id: str) -> list[RequestedRetro]:
         select(ChurnRetro.id, Account.id, Account.name, ChurnRetro.requested_at)
         .join(Account, Account.id == ChurnRetro.account_id)
         .where(ChurnRetro.status == RetroStatus.REQUESTED, ChurnRetro.ta_user_id == ta_user_id)
-        .order_by(ChurnRetro.requested_at))
+        .order_by(ChurnRetro.requested_at)
+    )
     return [RequestedRetro(id_, account_id, name, aware_utc(at)) for id_, account_id, name, at in rows]
 
 

@@ -16,13 +16,24 @@ from ..models import Account, AccountPlan, AccountStatus, Contact, Touchpoint, U
 def accounts_under_contract(session: Session) -> list[Row]:
     """Active accounts with a contract start (closed-lost and churned accounts have no journey),
     as light rows with what the journey's messages show (whole accounts are too slow at 20k)."""
-    return list(session.execute(
-        select(Account.id, Account.salesforce_id, Account.name, Account.name_key, Account.tier,
-               Account.contract_start, Account.renewal_date, Account.ta_user_id, Account.ae_user_id,
-               Account.ce_user_id)
-        .where(Account.status == AccountStatus.ACTIVE, Account.contract_start.is_not(None))
-        .order_by(Account.id)
-    ))
+    return list(
+        session.execute(
+            select(
+                Account.id,
+                Account.salesforce_id,
+                Account.name,
+                Account.name_key,
+                Account.tier,
+                Account.contract_start,
+                Account.renewal_date,
+                Account.ta_user_id,
+                Account.ae_user_id,
+                Account.ce_user_id,
+            )
+            .where(Account.status == AccountStatus.ACTIVE, Account.contract_start.is_not(None))
+            .order_by(Account.id)
+        )
+    )
 
 
 def with_contacts(session: Session, account_ids: Iterable[int]) -> dict[int, Account]:
@@ -31,7 +42,8 @@ def with_contacts(session: Session, account_ids: Iterable[int]) -> dict[int, Acc
     if not ids:
         return {}
     rows = session.scalars(
-        select(Account).where(Account.id.in_(ids))
+        select(Account)
+        .where(Account.id.in_(ids))
         .options(selectinload(Account.contacts).selectinload(Contact.role_rows))
     )
     return {a.id: a for a in rows}

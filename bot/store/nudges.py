@@ -23,7 +23,13 @@ def already_sent(session: Session, job: str, rule: str, subject: str, period: st
 
 
 def record_sent(
-    session: Session, job: str, rule: str, subject: str, period: str, recipient: str | None = None, now: dt.datetime | None = None
+    session: Session,
+    job: str,
+    rule: str,
+    subject: str,
+    period: str,
+    recipient: str | None = None,
+    now: dt.datetime | None = None,
 ) -> bool:
     """Record a nudge; False if it was already recorded (by this or another process)."""
     if already_sent(session, job, rule, subject, period):
@@ -31,8 +37,14 @@ def record_sent(
     try:
         with session.begin_nested():
             session.add(
-                NudgeSent(job=job, rule=rule, subject=subject, period=period, recipient=recipient,
-                          sent_at=now or dt.datetime.now(dt.UTC))
+                NudgeSent(
+                    job=job,
+                    rule=rule,
+                    subject=subject,
+                    period=period,
+                    recipient=recipient,
+                    sent_at=now or dt.datetime.now(dt.UTC),
+                )
             )
     except IntegrityError:
         return False
@@ -45,7 +57,10 @@ def iso_week(date: dt.date) -> str:
 
 
 def record_sent_many(
-    session: Session, job: str, nudges: list[tuple[str, str, str, str | None]], now: dt.datetime,
+    session: Session,
+    job: str,
+    nudges: list[tuple[str, str, str, str | None]],
+    now: dt.datetime,
 ) -> set[tuple[str, str, str]]:
     """`record_sent` for a batch of (rule, subject, period, recipient), in two statements
     whatever the batch size: returns the (rule, subject, period) keys that were not sent before
@@ -54,18 +69,23 @@ def record_sent_many(
         return set()
     rules = {rule for rule, _, _, _ in nudges}
     periods = {period for _, _, period, _ in nudges}
-    done = set(session.execute(
-        select(NudgeSent.rule, NudgeSent.subject, NudgeSent.period)
-        .where(NudgeSent.job == job, NudgeSent.rule.in_(rules), NudgeSent.period.in_(periods))
-    ))
+    done = set(
+        session.execute(
+            select(NudgeSent.rule, NudgeSent.subject, NudgeSent.period).where(
+                NudgeSent.job == job, NudgeSent.rule.in_(rules), NudgeSent.period.in_(periods)
+            )
+        )
+    )
     new: dict[tuple[str, str, str], str | None] = {}
     for rule, subject, period, recipient in nudges:
         if (rule, subject, period) not in done:
             new.setdefault((rule, subject, period), recipient)
     if new:
-        session.execute(insert(NudgeSent), [
-            {"job": job, "rule": rule, "subject": subject, "period": period, "recipient": recipient, "sent_at": now}
-            for (rule, subject, period), recipient in new.items()
-        ])
+        session.execute(
+            insert(NudgeSent),
+            [
+                {"job": job, "rule": rule, "subject": subject, "period": period, "recipient": recipient, "sent_at": now}
+                for (rule, subject, period), recipient in new.items()
+            ],
+        )
     return set(new)
-

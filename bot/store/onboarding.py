@@ -26,7 +26,8 @@ def accounts_with_contacts(session: Session, account_ids: list[int]) -> dict[int
     if not account_ids:
         return {}
     rows = session.scalars(
-        select(Account).where(Account.id.in_(account_ids))
+        select(Account)
+        .where(Account.id.in_(account_ids))
         .options(selectinload(Account.contacts).selectinload(Contact.role_rows))
     )
     return {a.id: a for a in rows}
@@ -35,12 +36,18 @@ def accounts_with_contacts(session: Session, account_ids: list[int]) -> dict[int
 def accounts_closed_between(session: Session, first: dt.date, last: dt.date) -> list[Account]:
     """Active accounts whose close date lies in [first, last] and that were not lost: the ones
     in (or just leaving) their onboarding period."""
-    return list(session.scalars(
-        select(Account)
-        .where(Account.close_date >= first, Account.close_date <= last, Account.status == AccountStatus.ACTIVE,
-               or_(Account.sales_stage.is_(None), Account.sales_stage == SalesStage.STAGE_7))
-        .order_by(Account.close_date, Account.id)
-    ))
+    return list(
+        session.scalars(
+            select(Account)
+            .where(
+                Account.close_date >= first,
+                Account.close_date <= last,
+                Account.status == AccountStatus.ACTIVE,
+                or_(Account.sales_stage.is_(None), Account.sales_stage == SalesStage.STAGE_7),
+            )
+            .order_by(Account.close_date, Account.id)
+        )
+    )
 
 
 def tasks_of(session: Session, account_id: int) -> dict[OnboardingTaskKind, OnboardingTask]:
@@ -49,10 +56,14 @@ def tasks_of(session: Session, account_id: int) -> dict[OnboardingTaskKind, Onbo
 
 def open_tasks_assigned_to(session: Session, user_id: str) -> list[OnboardingTask]:
     """A person's open onboarding tasks, oldest first."""
-    return list(session.scalars(
-        select(OnboardingTask).where(OnboardingTask.assignee_user_id == user_id, OnboardingTask.done_at.is_(None))
-        .options(selectinload(OnboardingTask.account)).order_by(OnboardingTask.created_at, OnboardingTask.id)
-    ))
+    return list(
+        session.scalars(
+            select(OnboardingTask)
+            .where(OnboardingTask.assignee_user_id == user_id, OnboardingTask.done_at.is_(None))
+            .options(selectinload(OnboardingTask.account))
+            .order_by(OnboardingTask.created_at, OnboardingTask.id)
+        )
+    )
 
 
 def delivered_trainings(session: Session, account_ids: list[int]) -> dict[int, dict[Training, TrainingDelivery]]:
@@ -66,7 +77,14 @@ def delivered_trainings(session: Session, account_ids: list[int]) -> dict[int, d
 
 def messages_about(session: Session, account_id: int, purpose: str) -> list[SlackMessage]:
     """Every message the bot posted about the account for `purpose` (one per recipient)."""
-    return list(session.scalars(
-        select(SlackMessage).where(SlackMessage.subject_type == "account", SlackMessage.subject_id == account_id,
-                                   SlackMessage.purpose == purpose).order_by(SlackMessage.id)
-    ))
+    return list(
+        session.scalars(
+            select(SlackMessage)
+            .where(
+                SlackMessage.subject_type == "account",
+                SlackMessage.subject_id == account_id,
+                SlackMessage.purpose == purpose,
+            )
+            .order_by(SlackMessage.id)
+        )
+    )

@@ -13,36 +13,48 @@ from ..models import Account, AccountPlan, AccountStatus, Contact, SuccessPlan
 from ..rules.planning import FiscalQuarter, PlanKind
 
 PLAN_MODELS: dict[PlanKind, type[AccountPlan] | type[SuccessPlan]] = {
-    PlanKind.ACCOUNT: AccountPlan, PlanKind.SUCCESS: SuccessPlan,
+    PlanKind.ACCOUNT: AccountPlan,
+    PlanKind.SUCCESS: SuccessPlan,
 }
 
 
 def plan_for(session: Session, kind: PlanKind, account_id: int, quarter: FiscalQuarter):
     """The account's plan for `quarter`, or None."""
     model = PLAN_MODELS[kind]
-    return session.scalars(select(model).where(
-        model.account_id == account_id, model.fiscal_year == quarter.year, model.fiscal_quarter == quarter.quarter,
-    )).first()
+    return session.scalars(
+        select(model).where(
+            model.account_id == account_id,
+            model.fiscal_year == quarter.year,
+            model.fiscal_quarter == quarter.quarter,
+        )
+    ).first()
 
 
 def previous_plan(session: Session, kind: PlanKind, account_id: int, before: FiscalQuarter):
     """The account's latest plan for a quarter before `before` (the one a repeat plan reviews)."""
     model = PLAN_MODELS[kind]
     return session.scalars(
-        select(model).where(
+        select(model)
+        .where(
             model.account_id == account_id,
-            or_(model.fiscal_year < before.year,
-                (model.fiscal_year == before.year) & (model.fiscal_quarter < before.quarter)),
-        ).order_by(model.fiscal_year.desc(), model.fiscal_quarter.desc()).limit(1)
+            or_(
+                model.fiscal_year < before.year,
+                (model.fiscal_year == before.year) & (model.fiscal_quarter < before.quarter),
+            ),
+        )
+        .order_by(model.fiscal_year.desc(), model.fiscal_quarter.desc())
+        .limit(1)
     ).first()
 
 
 def latest_plan(session: Session, kind: PlanKind, account_id: int):
     model = PLAN_MODELS[kind]
     return session.scalars(
-        select(model).options(selectinload(model.account).selectinload(Account.contacts))
+        select(model)
+        .options(selectinload(model.account).selectinload(Account.contacts))
         .where(model.account_id == account_id)
-        .order_by(model.fiscal_year.desc(), model.fiscal_quarter.desc()).limit(1)
+        .order_by(model.fiscal_year.desc(), model.fiscal_quarter.desc())
+        .limit(1)
     ).first()
 
 
@@ -53,8 +65,12 @@ def get_plan(session: Session, kind: PlanKind, plan_id: int):
     ).first()
 
 
-def planned_accounts(session: Session, kind: PlanKind, quarters: Iterable[FiscalQuarter],
-                     account_ids: Iterable[int] | Select | None = None) -> set[tuple[int, str]]:
+def planned_accounts(
+    session: Session,
+    kind: PlanKind,
+    quarters: Iterable[FiscalQuarter],
+    account_ids: Iterable[int] | Select | None = None,
+) -> set[tuple[int, str]]:
     """(account id, quarter label) of every plan written for those quarters (of those accounts:
     ids or a select of them), in one statement."""
     model = PLAN_MODELS[kind]
@@ -62,7 +78,8 @@ def planned_accounts(session: Session, kind: PlanKind, quarters: Iterable[Fiscal
     if not keys:
         return set()
     query = select(model.account_id, model.fiscal_year, model.fiscal_quarter).where(
-        tuple_(model.fiscal_year, model.fiscal_quarter).in_(keys))
+        tuple_(model.fiscal_year, model.fiscal_quarter).in_(keys)
+    )
     if account_ids is not None:
         query = query.where(model.account_id.in_(account_ids if isinstance(account_ids, Select) else list(account_ids)))
     return {(account_id, f"FY{year}-Q{quarter}") for account_id, year, quarter in session.execute(query)}

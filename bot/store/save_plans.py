@@ -27,7 +27,8 @@ def _with_everything():
 def open_plan(session: Session, account_id: int) -> SavePlan | None:
     """The account's open plan (an account has at most one)."""
     return session.scalars(
-        select(SavePlan).options(*_with_everything())
+        select(SavePlan)
+        .options(*_with_everything())
         .where(SavePlan.account_id == account_id, SavePlan.status == PlanStatus.OPEN)
     ).first()
 
@@ -37,9 +38,14 @@ def get_plan(session: Session, plan_id: int) -> SavePlan | None:
 
 
 def open_plans(session: Session) -> list[SavePlan]:
-    return list(session.scalars(
-        select(SavePlan).options(*_with_everything()).where(SavePlan.status == PlanStatus.OPEN).order_by(SavePlan.id)
-    ))
+    return list(
+        session.scalars(
+            select(SavePlan)
+            .options(*_with_everything())
+            .where(SavePlan.status == PlanStatus.OPEN)
+            .order_by(SavePlan.id)
+        )
+    )
 
 
 def lighthouse_plans(session: Session) -> list[SavePlan]:
@@ -48,8 +54,10 @@ def lighthouse_plans(session: Session) -> list[SavePlan]:
 
 
 def plans_exited_since(session: Session, since: dt.datetime | None) -> list[SavePlan]:
-    query = select(SavePlan).options(selectinload(SavePlan.account)).where(
-        SavePlan.status == PlanStatus.EXITED, SavePlan.in_lighthouse.is_(True)
+    query = (
+        select(SavePlan)
+        .options(selectinload(SavePlan.account))
+        .where(SavePlan.status == PlanStatus.EXITED, SavePlan.in_lighthouse.is_(True))
     )
     if since is not None:
         query = query.where(SavePlan.closed_at > since)
@@ -66,15 +74,28 @@ def lighthouse_stays(session: Session, since: dt.datetime) -> list[Stay]:
     plans' entry and exit (or close) instants, with the account's ARR: one statement. A plan
     that left without a recorded instant is left out (when it left is unknown)."""
     rows = session.execute(
-        select(SavePlan.account_id, SavePlan.entered_lighthouse_at, SavePlan.opened_at, SavePlan.status,
-               SavePlan.closed_at, Account.arr)
+        select(
+            SavePlan.account_id,
+            SavePlan.entered_lighthouse_at,
+            SavePlan.opened_at,
+            SavePlan.status,
+            SavePlan.closed_at,
+            Account.arr,
+        )
         .join(Account, Account.id == SavePlan.account_id)
         .where(SavePlan.in_lighthouse.is_(True), or_(SavePlan.closed_at.is_(None), SavePlan.closed_at >= since))
-        .order_by(SavePlan.id))
+        .order_by(SavePlan.id)
+    )
     stays = []
     for account_id, entered, opened, status, closed, arr in rows:
         if status != PlanStatus.OPEN and closed is None:
             continue
-        stays.append(Stay(account_id, aware_utc(entered or opened), aware_utc(closed) if status != PlanStatus.OPEN else None,
-                          arr or Decimal(0)))
+        stays.append(
+            Stay(
+                account_id,
+                aware_utc(entered or opened),
+                aware_utc(closed) if status != PlanStatus.OPEN else None,
+                arr or Decimal(0),
+            )
+        )
     return stays

@@ -36,19 +36,45 @@ def link_of(session: Session, channel_id: str) -> ChannelLink | None:
 
 
 def link_view(session: Session, channel_id: str) -> LinkView | None:
-    row = session.execute(select(ChannelLink, Account).join(Account, Account.id == ChannelLink.account_id)
-                          .where(ChannelLink.channel_id == channel_id)).first()
+    row = session.execute(
+        select(ChannelLink, Account)
+        .join(Account, Account.id == ChannelLink.account_id)
+        .where(ChannelLink.channel_id == channel_id)
+    ).first()
     if row is None:
         return None
     link, account = row
-    return LinkView(link.channel_id, account.id, account.name, tuple(account.team), account.ta_user_id,
-                    link.is_ext_shared, link.store_text)
+    return LinkView(
+        link.channel_id,
+        account.id,
+        account.name,
+        tuple(account.team),
+        account.ta_user_id,
+        link.is_ext_shared,
+        link.store_text,
+    )
 
 
-def add_link(session: Session, channel_id: str, account_id: int, user: str, *, channel_name: str,
-             is_ext_shared: bool, store_text: bool, now: dt.datetime) -> ChannelLink:
-    link = ChannelLink(channel_id=channel_id, account_id=account_id, channel_name=channel_name[:255],
-                       is_ext_shared=is_ext_shared, store_text=store_text, linked_by=user, linked_at=now)
+def add_link(
+    session: Session,
+    channel_id: str,
+    account_id: int,
+    user: str,
+    *,
+    channel_name: str,
+    is_ext_shared: bool,
+    store_text: bool,
+    now: dt.datetime,
+) -> ChannelLink:
+    link = ChannelLink(
+        channel_id=channel_id,
+        account_id=account_id,
+        channel_name=channel_name[:255],
+        is_ext_shared=is_ext_shared,
+        store_text=store_text,
+        linked_by=user,
+        linked_at=now,
+    )
     session.add(link)
     session.flush()
     return link
@@ -62,30 +88,49 @@ def remove_link(session: Session, channel_id: str) -> None:
 
 
 def links_of(session: Session, account_id: int) -> list[ChannelLink]:
-    return list(session.scalars(select(ChannelLink).where(ChannelLink.account_id == account_id)
-                                .order_by(ChannelLink.linked_at)))
+    return list(
+        session.scalars(select(ChannelLink).where(ChannelLink.account_id == account_id).order_by(ChannelLink.linked_at))
+    )
 
 
 def ts_instant(ts: str) -> dt.datetime:
     return dt.datetime.fromtimestamp(float(ts), dt.UTC)
 
 
-def record_customer_message(session: Session, link_channel: str, user: str, ts: str, thread_ts: str | None, *,
-                            question: bool, permalink: str | None, text: str | None,
-                            tz: dt.tzinfo) -> CustomerMessage | None:
+def record_customer_message(
+    session: Session,
+    link_channel: str,
+    user: str,
+    ts: str,
+    thread_ts: str | None,
+    *,
+    question: bool,
+    permalink: str | None,
+    text: str | None,
+    tz: dt.tzinfo,
+) -> CustomerMessage | None:
     """Store a customer message (once: Slack may send its event again) and count it as today's
     touchpoint in the channel. None when the link is gone or the message is known already."""
     link = session.get(ChannelLink, link_channel, with_for_update=True)  # one writer per channel
     if link is None:
         return None
-    known = session.scalar(select(CustomerMessage.id).where(CustomerMessage.channel_id == link.channel_id,
-                                                            CustomerMessage.ts == ts))
+    known = session.scalar(
+        select(CustomerMessage.id).where(CustomerMessage.channel_id == link.channel_id, CustomerMessage.ts == ts)
+    )
     if known is not None:
         return None
     at = ts_instant(ts)
-    message = CustomerMessage(channel_id=link.channel_id, account_id=link.account_id, user_id=user, ts=ts,
-                              thread_ts=thread_of(ts, thread_ts), at=at, is_question=question,
-                              permalink=permalink, text=text)
+    message = CustomerMessage(
+        channel_id=link.channel_id,
+        account_id=link.account_id,
+        user_id=user,
+        ts=ts,
+        thread_ts=thread_of(ts, thread_ts),
+        at=at,
+        is_question=question,
+        permalink=permalink,
+        text=text,
+    )
     session.add(message)
     _count_touchpoint(session, link, user, at, tz)
     session.flush()
@@ -96,8 +141,11 @@ def _count_touchpoint(session: Session, link: ChannelLink, user: str, at: dt.dat
     """One touchpoint per channel and team day, moved to the day's latest customer message:
     "last activity" sees the customer's last word without a row per message."""
     touch = session.get(Touchpoint, link.touchpoint_id) if link.touchpoint_id else None
-    if (touch is not None and touch.account_id == link.account_id
-            and touch.happened_at.astimezone(tz).date() == at.astimezone(tz).date()):
+    if (
+        touch is not None
+        and touch.account_id == link.account_id
+        and touch.happened_at.astimezone(tz).date() == at.astimezone(tz).date()
+    ):
         if at > touch.happened_at:
             touch.happened_at, touch.user_id = at, user
         return
@@ -109,11 +157,18 @@ def _count_touchpoint(session: Session, link: ChannelLink, user: str, at: dt.dat
 def open_messages(session: Session, channel_id: str) -> list[CustomerMessage]:
     """The channel's customer messages no one on the team has answered (few: they are answered
     or flagged as the team works)."""
-    return list(session.scalars(select(CustomerMessage).where(CustomerMessage.channel_id == channel_id,
-                                                              CustomerMessage.answered_at.is_(None))))
+    return list(
+        session.scalars(
+            select(CustomerMessage).where(
+                CustomerMessage.channel_id == channel_id, CustomerMessage.answered_at.is_(None)
+            )
+        )
+    )
 
 
-def answered_by_reply(messages: list[CustomerMessage], reply_ts: str, reply_thread: str | None) -> list[CustomerMessage]:
+def answered_by_reply(
+    messages: list[CustomerMessage], reply_ts: str, reply_thread: str | None
+) -> list[CustomerMessage]:
     return [m for m in messages if answers(m.ts, m.thread_ts, reply_ts, reply_thread)]
 
 
@@ -127,20 +182,32 @@ def mark_answered(session: Session, channel_id: str, reply_ts: str, reply_thread
     return len(answered)
 
 
-def waiting_messages(session: Session, asked_before: dt.datetime, questions_only: bool
-                     ) -> list[tuple[CustomerMessage, ChannelLink, Account]]:
+def waiting_messages(
+    session: Session, asked_before: dt.datetime, questions_only: bool
+) -> list[tuple[CustomerMessage, ChannelLink, Account]]:
     """Customer messages asked before `asked_before`, unanswered and not yet flagged, in
     channels still linked to their account, and asked since it was linked (not left over from
     an earlier link of the channel), oldest first."""
-    query = (select(CustomerMessage, ChannelLink, Account)
-             .join(ChannelLink, and_(ChannelLink.channel_id == CustomerMessage.channel_id,
-                                     ChannelLink.account_id == CustomerMessage.account_id))
-             .join(Account, Account.id == CustomerMessage.account_id)
-             .where(CustomerMessage.answered_at.is_(None), CustomerMessage.flagged_at.is_(None),
-                    CustomerMessage.at <= asked_before)
-             .order_by(CustomerMessage.at, CustomerMessage.id))
+    query = (
+        select(CustomerMessage, ChannelLink, Account)
+        .join(
+            ChannelLink,
+            and_(
+                ChannelLink.channel_id == CustomerMessage.channel_id,
+                ChannelLink.account_id == CustomerMessage.account_id,
+            ),
+        )
+        .join(Account, Account.id == CustomerMessage.account_id)
+        .where(
+            CustomerMessage.answered_at.is_(None),
+            CustomerMessage.flagged_at.is_(None),
+            CustomerMessage.at <= asked_before,
+        )
+        .order_by(CustomerMessage.at, CustomerMessage.id)
+    )
     if questions_only:
         query = query.where(CustomerMessage.is_question.is_(True))
     # Slack's clock dates a message (its ts), ours the link: a minute's grace between them
-    return [(m, link, account) for m, link, account in session.execute(query)
-            if m.at >= link.linked_at - LINK_CLOCK_GRACE]
+    return [
+        (m, link, account) for m, link, account in session.execute(query) if m.at >= link.linked_at - LINK_CLOCK_GRACE
+    ]

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from ..models import Touchpoint
 
 
-def record_touchpoint(session: Session, account_id: int, user_id: str | None, note: str, happened_at: dt.datetime,
-                      source: str = "command") -> Touchpoint:
+def record_touchpoint(
+    session: Session, account_id: int, user_id: str | None, note: str, happened_at: dt.datetime, source: str = "command"
+) -> Touchpoint:
     touch = Touchpoint(account_id=account_id, user_id=user_id, note=note, source=source, happened_at=happened_at)
     session.add(touch)
     session.flush()
@@ -26,7 +27,8 @@ def last_touchpoints(session: Session, account_ids: Iterable[int]) -> dict[int, 
         return {}
     rows = session.execute(
         select(Touchpoint.account_id, func.max(Touchpoint.happened_at))
-        .where(Touchpoint.account_id.in_(ids)).group_by(Touchpoint.account_id)
+        .where(Touchpoint.account_id.in_(ids))
+        .group_by(Touchpoint.account_id)
     )
     result = {}
     for account_id, happened in rows:

@@ -38,10 +38,17 @@ def pending_transfer(session: Session, account_id: int) -> TaTransfer | None:
 
 def approval_requests(session: Session, transfer_id: int) -> list[SlackMessage]:
     """The approval messages sent to each manager about a transfer."""
-    return list(session.scalars(
-        select(SlackMessage).where(SlackMessage.subject_type == "ta_transfer", SlackMessage.subject_id == transfer_id,
-                                   SlackMessage.purpose == "approval_request").order_by(SlackMessage.id)
-    ))
+    return list(
+        session.scalars(
+            select(SlackMessage)
+            .where(
+                SlackMessage.subject_type == "ta_transfer",
+                SlackMessage.subject_id == transfer_id,
+                SlackMessage.purpose == "approval_request",
+            )
+            .order_by(SlackMessage.id)
+        )
+    )
 
 
 def reassign_open_tasks(session: Session, account_id: int, old: str, new: str) -> dict[str, int]:
@@ -49,20 +56,32 @@ def reassign_open_tasks(session: Session, account_id: int, old: str, new: str) -
     plan, onboarding tasks (kick-off, meetings, production license) and the handoff task.
     Returns how many of each moved (one UPDATE each)."""
     open_plan_criteria = (
-        select(SuccessCriterion.id).join(SavePlan, SavePlan.id == SuccessCriterion.plan_id)
+        select(SuccessCriterion.id)
+        .join(SavePlan, SavePlan.id == SuccessCriterion.plan_id)
         .where(SavePlan.account_id == account_id, SavePlan.status == PlanStatus.OPEN)
     )
     moves = {
-        "save-plan step": update(SaveStep).where(
-            SaveStep.criterion_id.in_(open_plan_criteria), SaveStep.owner_user_id == old, SaveStep.done_at.is_(None),
-        ).values(owner_user_id=new),
-        "onboarding task": update(OnboardingTask).where(
-            OnboardingTask.account_id == account_id, OnboardingTask.assignee_user_id == old,
+        "save-plan step": update(SaveStep)
+        .where(
+            SaveStep.criterion_id.in_(open_plan_criteria),
+            SaveStep.owner_user_id == old,
+            SaveStep.done_at.is_(None),
+        )
+        .values(owner_user_id=new),
+        "onboarding task": update(OnboardingTask)
+        .where(
+            OnboardingTask.account_id == account_id,
+            OnboardingTask.assignee_user_id == old,
             OnboardingTask.done_at.is_(None),
-        ).values(assignee_user_id=new),
-        "handoff task": update(HandoffTask).where(
-            HandoffTask.account_id == account_id, HandoffTask.assignee == old, HandoffTask.done_at.is_(None),
-        ).values(assignee=new),
+        )
+        .values(assignee_user_id=new),
+        "handoff task": update(HandoffTask)
+        .where(
+            HandoffTask.account_id == account_id,
+            HandoffTask.assignee == old,
+            HandoffTask.done_at.is_(None),
+        )
+        .values(assignee=new),
     }
     moved = {}
     for what, statement in moves.items():
@@ -77,10 +96,15 @@ def transfers_awaiting_crm(session: Session, account_ids: list[int]) -> dict[int
     statement per 500 accounts)."""
     found: dict[int, list[TaTransfer]] = {}
     for start in range(0, len(account_ids), 500):
-        chunk = account_ids[start:start + 500]
+        chunk = account_ids[start : start + 500]
         for transfer in session.scalars(
-            select(TaTransfer).where(TaTransfer.account_id.in_(chunk), TaTransfer.status == TransferStatus.APPROVED,
-                                     TaTransfer.crm_settled_at.is_(None)).order_by(TaTransfer.id)
+            select(TaTransfer)
+            .where(
+                TaTransfer.account_id.in_(chunk),
+                TaTransfer.status == TransferStatus.APPROVED,
+                TaTransfer.crm_settled_at.is_(None),
+            )
+            .order_by(TaTransfer.id)
         ):
             found.setdefault(transfer.account_id, []).append(transfer)
     return found
