@@ -124,3 +124,22 @@ def test_a_new_slack_time_zone_moves_the_owners_open_follow_ups_and_digest(bot) 
     assert "Open one" in said(reminder) and set(buttons(reminder)) >= {"follow_up_done"}
     run_job(bot.ctx, JOB, at=dt.datetime.combine(due, dt.time(9), NEW_YORK))  # New York's 09:00: not again
     assert len([m for m in dms(bot, AE) if ":alarm_clock:" in said(m)]) == 1
+
+
+def test_what_is_due_in_the_home_is_by_the_owners_day_not_the_teams() -> None:
+    """At 20:00 in New York (the team) it is already tomorrow in Tokyo (the owner): a follow-up
+    due on Tokyo's today is due, with *Snooze*; one due tomorrow in New York's terms is too."""
+    from bot.messages.follow_ups import home_section
+    from bot.store.follow_ups import FollowUpItem, owners_today
+
+    now = dt.datetime(2026, 12, 31, 20, 0, tzinfo=NEW_YORK)  # 1 January 10:00 in Tokyo
+    item = FollowUpItem("follow_up", 7, "Call Ada", 1, "Acme Corp", dt.date(2027, 1, 1), None,
+                        ("follow_up_done", "7", "Done"), None, "Asia/Tokyo")
+    assert owners_today([item], now, NEW_YORK) == dt.date(2027, 1, 1)
+    offered = home_buttons({"blocks": home_section([item], owners_today([item], now, NEW_YORK), 8)})
+    assert ("follow_up_snooze_tomorrow", "7") in offered
+    # with no zone known (or a zone Slack never sends), the team's day: not due yet there
+    unknown = FollowUpItem(*[*vars(item).values()][:-1], "Mars/Olympus")
+    assert owners_today([unknown], now, NEW_YORK) == dt.date(2026, 12, 31)
+    assert ("follow_up_snooze_tomorrow", "7") not in home_buttons(
+        {"blocks": home_section([unknown], owners_today([unknown], now, NEW_YORK), 8)})

@@ -12,7 +12,7 @@ from ..messages.home import home_view
 from ..rules.health import local_today
 from ..rules.planning import PlanKind, PlanningCadence
 from ..settings import Settings
-from ..store.follow_ups import open_items
+from ..store.follow_ups import open_items, owners_today
 from ..store.home import book_of_business, team_at_risk
 
 
@@ -27,7 +27,18 @@ def home_view_for(
     quarters = {PlanKind.ACCOUNT: [current, current.next()], PlanKind.SUCCESS: [current]}
     book = book_of_business(session, user_id, quarters)
     team = team_at_risk(session) if user_id in settings.leadership else None
-    return home_view(user_id, book, team, today, now, settings, pages or {}, follow_ups=open_items(session, user_id))
+    follow_ups = open_items(session, user_id)
+    return home_view(
+        user_id,
+        book,
+        team,
+        today,
+        now,
+        settings,
+        pages or {},
+        follow_ups=follow_ups,
+        follow_ups_today=owners_today(follow_ups, now, settings.tz),
+    )
 
 
 def publish_home(

@@ -24,7 +24,7 @@ from ..rules.account_card import may_see_card
 from ..rules.follow_ups import Snooze, due_date_problem, local_day, owner_zone
 from ..slack_ids import Action, Block, Callback, Input, Shortcut
 from ..store.accounts import get_account
-from ..store.follow_ups import get_follow_up, open_items
+from ..store.follow_ups import get_follow_up, open_items, owners_today
 from ..text import is_user_id
 from .common import ack_submission, clicked_id, is_channel_id, metadata_id, view_metadata
 from .tabot_command import subcommand
@@ -221,7 +221,7 @@ def list_follow_ups(ctx: BotContext, body: dict, rest: str, respond) -> None:
     user = body["user_id"]
     with ctx.sessions() as session:
         items = open_items(session, user)
-    text, blocks = msg.list_message(items, local_day(dt.datetime.now(dt.UTC), ctx.settings.tz))
+    text, blocks = msg.list_message(items, owners_today(items, dt.datetime.now(dt.UTC), ctx.settings.tz))
     respond(text=text, blocks=blocks, response_type="ephemeral")
 
 

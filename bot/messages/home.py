@@ -156,10 +156,12 @@ def home_view(
     settings,
     pages: dict[str, int],
     follow_ups: list | None = None,
+    follow_ups_today: dt.date | None = None,
 ) -> dict[str, Any]:
     """The Home tab for `user`: their open follow-ups (with save-plan steps, retro calls to action
-    and tasks), their book (when they are a TA) and the team's risks (leadership)."""
-    blocks: list[dict[str, Any]] = follow_ups_section(follow_ups or [], today, MAX_FOLLOW_UPS)
+    and tasks; what is due by their own day, `follow_ups_today`), their book (when they are a TA)
+    and the team's risks (leadership)."""
+    blocks: list[dict[str, Any]] = follow_ups_section(follow_ups or [], follow_ups_today or today, MAX_FOLLOW_UPS)
     shown = {MINE: 1, TEAM: 1}
     if book is not None and (book.accounts or book.retros):
         accounts = sorted(book.accounts, key=_severity)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Date, String, Text, and_, cast, literal_column, null, or_, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
+from ..rules.follow_ups import local_day, owner_zone
 from ..models import (
     Account,
     AccountStatus,
@@ -47,6 +48,7 @@ class FollowUpItem:
     link: str | None = None  # the message a follow-up was made from
     button: tuple[str, str, str] | None = None  # (action_id, value, label)
     snoozed_until: dt.date | None = None
+    owner_tz: str | None = None  # a follow-up's owner's zone (users.info `tz`): their "today"
 
     @property
     def order(self) -> tuple:
@@ -125,7 +127,7 @@ def _none(type_):
 def open_items(session: Session, user_id: str) -> list[FollowUpItem]:
     """Everything `user_id` owes on accounts, soonest due first (undated last), in one statement
     (a UNION ALL over the five sources) whatever the number of items."""
-    text, day, link = _none(Text), _none(Date), _none(String(500))
+    text, day, link, zone = _none(Text), _none(Date), _none(String(500)), _none(String(64))
     follow_ups = (
         select(
             _kind("follow_up"),
@@ -137,6 +139,7 @@ def open_items(session: Session, user_id: str) -> list[FollowUpItem]:
             FollowUp.message_permalink,
             FollowUp.id,
             FollowUp.snoozed_until,
+            FollowUp.owner_tz,
         )
         .join(Account, Account.id == FollowUp.account_id)
         .where(FollowUp.owner_user_id == user_id, FollowUp.status == FollowUpStatus.OPEN)
@@ -152,6 +155,7 @@ def open_items(session: Session, user_id: str) -> list[FollowUpItem]:
             link,
             SavePlan.id,
             day,
+            zone,
         )
         .join(SuccessCriterion, SuccessCriterion.id == SaveStep.criterion_id)
         .join(SavePlan, SavePlan.id == SuccessCriterion.plan_id)
@@ -169,6 +173,7 @@ def open_items(session: Session, user_id: str) -> list[FollowUpItem]:
             link,
             RetroAction.id,
             day,
+            zone,
         )
         .join(ChurnRetro, ChurnRetro.id == RetroAction.retro_id)
         .join(Account, Account.id == ChurnRetro.account_id)
@@ -190,6 +195,7 @@ def open_items(session: Session, user_id: str) -> list[FollowUpItem]:
             link,
             HandoffTask.id,
             day,
+            zone,
         )
         .join(Account, Account.id == HandoffTask.account_id)
         .where(HandoffTask.assignee == user_id, HandoffTask.done_at.is_(None), Account.status == AccountStatus.ACTIVE)
@@ -205,6 +211,7 @@ def open_items(session: Session, user_id: str) -> list[FollowUpItem]:
             link,
             Account.id,
             day,
+            zone,
         )
         .join(Account, Account.id == OnboardingTask.account_id)
         .where(
@@ -227,6 +234,7 @@ def _item(
     link: str | None,
     ref: int,
     snoozed: dt.date | str | None,
+    owner_tz: str | None,
 ) -> FollowUpItem:
     due, snoozed = _date(due), _date(snoozed)
     if kind == "follow_up":
@@ -240,7 +248,14 @@ def _item(
     else:
         title, action, label = ONBOARDING[OnboardingTaskKind(title)]
         button = (action, str(ref), label)
-    return FollowUpItem(kind, id_, title or "", account_id, name, due, link, button, snoozed)
+    return FollowUpItem(kind, id_, title or "", account_id, name, due, link, button, snoozed, owner_tz)
+
+
+def owners_today(items: list[FollowUpItem], now: dt.datetime, fallback: dt.tzinfo) -> dt.date:
+    """The day it is for the person whose list this is: in the zone their follow-ups were last
+    given (Slack's, kept current by `user_change`), else the team's."""
+    zone = next((item.owner_tz for item in items if item.owner_tz), None)
+    return local_day(now, owner_zone(zone, fallback))
 
 
 def _date(value: dt.date | str | None) -> dt.date | None:
