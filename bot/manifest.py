@@ -15,6 +15,7 @@ BOT_SCOPES: tuple[str, ...] = (
     "channels:history",
     "groups:read",
     "groups:history",
+    "reactions:read",  # a reaction from the account team answers a customer's message (shared channels)
     "im:write",
     "im:history",
     "users:read",

@@ -65,9 +65,9 @@ def request_identity(body: Any) -> tuple[str, str] | None:
         return _triggered("view", body)
     if kind == "event_callback":
         event = body.get("event")
-        if isinstance(event, dict) and event.get("type") == "message":
-            # every message in every channel the bot is in: acting on one is idempotent by its
-            # (channel, ts), and most are ignored, so none costs a write (bot/handlers/shared_channels.py)
+        if isinstance(event, dict) and event.get("type") in ("message", "reaction_added"):
+            # every message and reaction in every channel the bot is in: acting on one is idempotent
+            # by its (channel, ts), and most are ignored, so none costs a write (handlers/shared_channels.py)
             return None
         return ("event", body["event_id"]) if _text(body.get("event_id")) else None
     if isinstance(kind, str) and kind in TRIGGERED:

@@ -277,3 +277,31 @@ def test_a_reply_from_the_team_in_the_thread_or_channel_answers(bot, channels) -
     assert "1 customer question" in dm["text"] and "asked" in shown  # only the one in the invoice thread
     [waiting] = [m for m in rows(bot, CustomerMessage) if m.flagged_at]
     assert waiting.thread_ts == other["ts"]
+
+
+def test_a_reaction_from_the_team_answers_that_customer_message(bot, channels) -> None:
+    add_account(bot.ctx.sessions)
+    link(bot, channels["shared"])
+    linked_long_ago(bot)
+    friday = last_friday_at_16()
+    shared = channels["shared"]
+    seen, _ = bot.slack.say(CORA, shared, "Is the SSO fix out?", ts=ts_of(friday))
+    waiting, _ = bot.slack.say(CORA, shared, "And the invoice?", ts=ts_of(friday + dt.timedelta(minutes=1)))
+    eventually(bot.ctx.sessions, lambda s: s.scalar(select(func.count()).select_from(CustomerMessage)) == 2)
+
+    def react(user: str, ts: str, channel: str = shared) -> None:
+        reply = bot.slack.event({"type": "reaction_added", "user": user, "reaction": "eyes", "item_user": CORA,
+                                 "item": {"type": "message", "channel": channel, "ts": ts},
+                                 "event_ts": ts_of(friday + dt.timedelta(minutes=30))})
+        assert reply.status == 200
+
+    react(CORA, waiting["ts"])  # the customer's own reaction answers nothing
+    react(OUTSIDER, waiting["ts"])  # nor does a colleague's
+    react(TA, seen["ts"])  # the TA's :eyes: on the first question answers it, and only it
+    answered = eventually(bot.ctx.sessions, lambda s: s.scalars(select(CustomerMessage).where(
+        CustomerMessage.answered_at.is_not(None))).all(), what="the reaction's answer")
+    assert [(m.ts, m.answered_by) for m in answered] == [(seen["ts"], TA)]
+    monday = friday.date() + dt.timedelta(days=3)
+    assert run_job(bot.ctx, "customer-questions", at=dt.datetime.combine(monday, dt.time(13), tzinfo=NY)).sent == 1
+    [flagged] = [m for m in rows(bot, CustomerMessage) if m.flagged_at]
+    assert flagged.ts == waiting["ts"]  # the one nobody on the team reacted to

@@ -234,6 +234,28 @@ def team_replied(ctx: BotContext, link: store.LinkView, event: dict) -> None:
         store.mark_answered(session, link.channel_id, event["ts"], reply_thread, event["user"])
 
 
+def reaction_added(event: dict, tabot: BotContext) -> None:
+    """A reaction from the account team (or leadership) on a customer's message answers it: an
+    :eyes: or a :white_check_mark: is how teams often say "seen, on it" in a shared channel."""
+    item = event.get("item") if isinstance(event.get("item"), dict) else {}
+    user, channel, ts = event.get("user"), item.get("channel"), item.get("ts")
+    if item.get("type") != "message" or not all(isinstance(v, str) for v in (user, channel, ts)):
+        return
+    if channel[:1] not in ("C", "G"):
+        return
+    with tabot.sessions() as session:
+        link = store.link_view(session, channel)
+    if link is None or not (user in link.team or user in tabot.settings.leadership):
+        return
+    event_ts = event.get("event_ts")
+    try:
+        at = store.ts_instant(event_ts) if isinstance(event_ts, str) else dt.datetime.now(dt.UTC)
+    except (ValueError, OverflowError, OSError):  # not a timestamp Slack would send
+        at = dt.datetime.now(dt.UTC)
+    with transaction(tabot.sessions) as session:
+        store.mark_reacted(session, channel, ts, at, user)
+
+
 def register(app: App, ctx: BotContext) -> None:
     client = ctx.slack.client
     guests = GuestCache(lambda user: client.users_info(user=user)["user"])
@@ -248,3 +270,4 @@ def register(app: App, ctx: BotContext) -> None:
         partial(unlink_channel, ctx)
     )
     app.event("message")(partial(message_posted, guests))
+    app.event("reaction_added")(reaction_added)

@@ -182,6 +182,23 @@ def mark_answered(session: Session, channel_id: str, reply_ts: str, reply_thread
     return len(answered)
 
 
+def mark_reacted(session: Session, channel_id: str, message_ts: str, reacted_at: dt.datetime, user: str) -> int:
+    """The team's reaction (an emoji on the message itself: a :white_check_mark:, an :eyes:)
+    answers that one customer message, if it is open."""
+    message = session.scalars(
+        select(CustomerMessage).where(
+            CustomerMessage.channel_id == channel_id,
+            CustomerMessage.ts == message_ts,
+            CustomerMessage.answered_at.is_(None),
+        )
+    ).first()
+    if message is None:
+        return 0
+    message.answered_at, message.answered_by = reacted_at, user
+    session.flush()
+    return 1
+
+
 def waiting_messages(
     session: Session, asked_before: dt.datetime, questions_only: bool
 ) -> list[tuple[CustomerMessage, ChannelLink, Account]]:
