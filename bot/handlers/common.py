@@ -64,3 +64,12 @@ def is_channel_id(value: object) -> bool:
     import re
 
     return isinstance(value, str) and re.fullmatch(r"[CDG][A-Z0-9]{2,20}", value) is not None
+
+
+def open_modal_or_tell(tabot, client, body: dict, user: str, refusal: str | None, view: dict | None) -> None:
+    """After a button's or command's checks (done with no transaction left open): tell the
+    person why not, or open the modal on the click's trigger."""
+    if refusal:
+        tabot.slack.tell(user, text=refusal)
+        return
+    client.views_open(trigger_id=body["trigger_id"], view=view)

@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt import App
 
 from ..context import BotContext
-from .common import ack_submission, clicked_id
+from .common import ack_submission, clicked_id, open_modal_or_tell
 from ..db import transaction
 from ..flows import red_alert_chart
 from ..flows.health import owe_rating_messages, record_rating
@@ -171,10 +171,7 @@ def update_health_button(ack, body: dict, client, tabot: BotContext) -> None:
             state = modal_state_for(
                 session, account, tabot.settings.tz, channel_id=(body.get("channel") or {}).get("id")
             )
-    if refusal:
-        tabot.slack.tell(user, text=refusal)
-        return
-    client.views_open(trigger_id=body["trigger_id"], view=msg.health_modal(state))
+    open_modal_or_tell(tabot, client, body, user, refusal, None if refusal else msg.health_modal(state))
 
 
 def save_rating(ack, body: dict, view: dict, tabot: BotContext) -> None:

@@ -31,7 +31,7 @@ from ..slack_ids import Action, Callback, Input
 from ..store import health as health_store
 from ..store.lifecycle import get_assessment, get_handoff_task
 from ..store.save_plans import open_plan
-from .common import clicked_id, metadata_id, view_metadata
+from .common import clicked_id, metadata_id, open_modal_or_tell, view_metadata
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def open_assessment(ack, body: dict, client, tabot: BotContext) -> None:
         if assessment is None:
             return
         account = assessment.account
-        refusal = None
+        refusal = view = None
         if not may_rate(user, account.team, tabot.settings.leadership):
             refusal = renewal_msg.not_allowed(account)
         elif assessment.submitted_at is not None:
@@ -119,10 +119,7 @@ def open_assessment(ack, body: dict, client, tabot: BotContext) -> None:
                 health_store.last_traits(session, account.id),
                 health_store.current_rating(session, account.id),
             )
-    if refusal:
-        tabot.slack.tell(user, text=refusal)
-        return
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_modal_or_tell(tabot, client, body, user, refusal, view)
 
 
 def assessment_submitted(ack, body: dict, view: dict, tabot: BotContext) -> None:

@@ -10,7 +10,14 @@ from typing import Any
 from slack_bolt import App
 
 from ..context import BotContext
-from .common import ack_submission, is_channel_id, metadata_id, not_exactly_one_account, view_metadata
+from .common import (
+    ack_submission,
+    is_channel_id,
+    metadata_id,
+    not_exactly_one_account,
+    open_modal_or_tell,
+    view_metadata,
+)
 from ..db import transaction
 from ..flows import save_plan as flow
 from ..messages import save_plan as msg
@@ -153,10 +160,7 @@ def open_save_plan_button(ack, body: dict, client, respond, tabot: BotContext) -
                 (body.get("channel") or {}).get("id"),
                 PlanEntry(entry) if entry in {e.value for e in PlanEntry} else None,
             )
-    if refusal:
-        tabot.slack.tell(user, text=refusal)
-        return
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_modal_or_tell(tabot, client, body, user, refusal, view)
 
 
 def save_plan_submitted(ack, body: dict, view: dict, tabot: BotContext) -> None:
@@ -200,17 +204,19 @@ def _plan_refusal(settings: Settings, plan, user: str) -> str | None:
     return None
 
 
-def add_step_button(ack, body: dict, client, tabot: BotContext) -> None:
-    ack()
+def _open_plan_modal(body: dict, client, tabot: BotContext, modal) -> None:
+    """A plan card's button: the clicker may work on the plan and it is still open, then its modal."""
     user = body["user"]["id"]
     with tabot.sessions() as session:
         plan = get_plan(session, metadata_id(body["actions"][0], "value") or 0)
         refusal = _plan_refusal(tabot.settings, plan, user)
-        view = None if refusal else msg.add_step_modal(plan)
-    if refusal:
-        tabot.slack.tell(user, text=refusal)
-        return
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+        view = None if refusal else modal(plan)
+    open_modal_or_tell(tabot, client, body, user, refusal, view)
+
+
+def add_step_button(ack, body: dict, client, tabot: BotContext) -> None:
+    ack()
+    _open_plan_modal(body, client, tabot, msg.add_step_modal)
 
 
 def step_submitted(ack, body: dict, view: dict, tabot: BotContext) -> None:
@@ -248,15 +254,7 @@ def step_submitted(ack, body: dict, view: dict, tabot: BotContext) -> None:
 
 def post_update_button(ack, body: dict, client, tabot: BotContext) -> None:
     ack()
-    user = body["user"]["id"]
-    with tabot.sessions() as session:
-        plan = get_plan(session, metadata_id(body["actions"][0], "value") or 0)
-        refusal = _plan_refusal(tabot.settings, plan, user)
-        view = None if refusal else msg.update_modal(plan)
-    if refusal:
-        tabot.slack.tell(user, text=refusal)
-        return
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    _open_plan_modal(body, client, tabot, msg.update_modal)
 
 
 def update_submitted(ack, body: dict, view: dict, tabot: BotContext) -> None:
@@ -290,14 +288,11 @@ def propose_exit_button(ack, body: dict, client, tabot: BotContext) -> None:
     user = body["user"]["id"]
     with tabot.sessions() as session:
         plan = get_plan(session, metadata_id(body["actions"][0], "value") or 0)
-        refusal = _exit_refusal(plan, user)
+        refusal, view = _exit_refusal(plan, user), None
         if refusal is None:
             met = sum(1 for c in plan.criteria if c.met_at)
             view = msg.exit_proposal_modal(plan, exit_reason_needed(met, len(plan.criteria)))
-    if refusal:
-        tabot.slack.tell(user, text=refusal)
-        return
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_modal_or_tell(tabot, client, body, user, refusal, view)
 
 
 def exit_proposed(ack, body: dict, view: dict, tabot: BotContext) -> None:
